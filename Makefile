@@ -1,0 +1,111 @@
+# safeflash - one non-recursive Makefile.
+#
+#   make            build/safeflash, build/libsafeflash-emu.so (and tests)
+#   make demo       install Debian deps, build, list/show the emulated JBOD
+#   make check      install deps, build under ASan+UBSan, run the whole suite
+#   make fuzz       libFuzzer on every decoder (FUZZ_SECONDS each, default 60)
+#   make bench      performance comparisons (see README)
+#
+# BUILD selects the output directory, SAN=1 the sanitizer build.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?= 0
+V       ?= 0
+
+PKGS    := json-c
+CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_ALL   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -fPIC \
+                -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
+                -Wno-format-truncation
+LDLIBS_ALL   := -lsgutils2 $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c) -ldl
+
+ifeq ($(SAN),1)
+CFLAGS_ALL  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_ALL += -fsanitize=address,undefined
+else
+CFLAGS_ALL  += -O2
+endif
+
+LIB_SRCS := \
+	src/util/sf_err.c \
+	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
+	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
+	src/transport/sf_emutr.c \
+	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c \
+	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c
+CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c
+PRELOAD_SRCS := src/emu/sf_emu_preload.c
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+
+OBJ = $(BUILD)/obj
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
+PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(OBJ)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
+
+LIBA     := $(BUILD)/libsafeflash.a
+CLI      := $(BUILD)/safeflash
+PRELOAD  := $(BUILD)/libsafeflash-emu.so
+UNIT     := $(BUILD)/test-unit
+REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
+
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+.PHONY: all tests demo check fuzz bench clean deps
+all: $(CLI) $(PRELOAD) tests
+tests: $(UNIT) $(REPLAYS)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CLI): $(CLI_OBJS) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS_ALL)
+
+# The preload library carries its own copy of the library code so it can
+# be loaded into any program (sg3_utils) without safeflash's objects.
+$(PRELOAD): $(PRELOAD_OBJS) $(LIB_OBJS)
+	$(Q)$(CC) -shared $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(UNIT): $(UNIT_OBJS) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL)
+
+# Each fuzz target, linked with a small main() that replays a corpus, so the
+# committed corpora run in every `make check` (under the sanitizers).
+$(BUILD)/fuzz-replay-%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+deps:
+	@scripts/install-deps
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo $(BUILD)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	$(Q)tests/run.sh build/asan
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(Q)scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

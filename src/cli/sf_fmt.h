@@ -1,0 +1,27 @@
+/*
+ * sf_fmt.h - render identification results as text or JSON.  Both come
+ * from the same structs, so what the text says and what the JSON says can
+ * only differ in layout.
+ */
+#ifndef SF_FMT_H
+#define SF_FMT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/sf_encl.h"
+
+/* "5000c5001234567f" */
+void sf_fmt_id64(uint64_t v, char out[17]);
+
+/* A JSON object describing e (caller owns the reference). */
+json_object *sf_fmt_encl_json(const struct sf_encl *e, const char *transport);
+
+/* Human readable description of e. */
+void sf_fmt_encl_text(FILE *f, const struct sf_encl *e, const char *transport);
+
+/* Print a json object as the command's output (pretty, newline). */
+void sf_fmt_json_print(FILE *f, json_object *o);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * sf_main.c - `safeflash` entry point: global options, dispatch, exit codes.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sf_cli.h"
+
+#define SF_VERSION "0.1.0"
+
+int sf_cli_exit_for(int err)
+{
+    switch (err) {
+    case SF_OK: return SF_EXIT_OK;
+    case SF_EINVAL: return SF_EXIT_USAGE;
+    case SF_ENODEV: return SF_EXIT_NODEV;
+    case SF_EACCES: return SF_EXIT_ACCES;
+    case SF_ENOTENCL: return SF_EXIT_NOTENCL;
+    case SF_ETRUNC:
+    case SF_EMALFORMED: return SF_EXIT_GARBAGE;
+    case SF_EIO:
+    case SF_ETIMEDOUT:
+    case SF_ECHECK:
+    case SF_EBUSY:
+    case SF_ESTATUS: return SF_EXIT_DEVICE;
+    case SF_ENOTSUP: return SF_EXIT_NOTSUP;
+    case SF_ECONFIG:
+    case SF_ESTATE: return SF_EXIT_CONFIG;
+    default: return SF_EXIT_FAILED;
+    }
+}
+
+int sf_cli_fail(int err, const struct sf_errctx *ec)
+{
+    fprintf(stderr, "safeflash: %s\n", ec && ec->msg[0] ? ec->msg : sf_err_str(err));
+    return sf_cli_exit_for(err);
+}
+
+int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "safeflash%s%s: %s (see 'safeflash %s%s--help')\n", cmd ? " " : "",
+            cmd ? cmd : "", msg, cmd ? cmd : "", cmd ? " " : "");
+    return SF_EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: safeflash [--version] [--help] COMMAND [ARGS]\n"
+          "\n"
+          "Firmware updates for SES enclosures that never brick, never loop and say\n"
+          "exactly what happened.\n"
+          "\n"
+          "Commands:\n"
+          "  list [--all] [--json]      find enclosures (SCSI generic devices with\n"
+          "                             peripheral device type 0Dh, and emulated ones)\n"
+          "  show DEVICE [--json]       identity, subenclosures (SES processors),\n"
+          "                             revisions and download microcode status\n"
+          "  help [COMMAND]             this text, or a command's\n"
+          "\n"
+          "Environment:\n"
+          "  SAFEFLASH_EMU        emulator config declaring emulated devices\n"
+          "  SAFEFLASH_TRANSPORT  auto (default), sgio or emu\n"
+          "\n"
+          "Exit codes: 0 done, 1 failed, 2 usage, 3 no such device, 4 permission\n"
+          "denied, 5 not an enclosure, 6 device answered garbage, 7 device error,\n"
+          "8 refused, 9 partially applied, 10 unsupported by device, 11 config error.\n",
+          f);
+}
+
+static int dispatch(const char *cmd, int argc, char **argv)
+{
+    /* Subcommands see argv[0] = command name. */
+    if (!strcmp(cmd, "list"))
+        return sf_cmd_list(argc, argv);
+    if (!strcmp(cmd, "show"))
+        return sf_cmd_show(argc, argv);
+    if (cmd[0] == '-')
+        return sf_cli_usage_error(NULL, "unknown option '%s'", cmd);
+    return sf_cli_usage_error(NULL, "unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SF_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return SF_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("safeflash %s\n", SF_VERSION);
+        return SF_EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
+            return SF_EXIT_OK;
+        }
+        char *hargv[] = { argv[2], "--help", NULL };
+        return dispatch(argv[2], 2, hargv);
+    }
+    return dispatch(cmd, argc - 1, argv + 1);
+}

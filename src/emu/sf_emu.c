@@ -1,0 +1,442 @@
+/*
+ * sf_emu.c - the emulated enclosure's command handling.  See sf_emu.h.
+ *
+ * Command flow, as SPC-4 prescribes for a logical unit:
+ *
+ *   CDB --decode--> unknown opcode?  -> ILLEGAL REQUEST 20h/00h
+ *                   UA pending?      -> UNIT ATTENTION (except INQUIRY,
+ *                                       REQUEST SENSE, which report it)
+ *                   NOT READY window -> NOT READY 04h/01h (after a reset)
+ *                   dispatch by opcode
+ *
+ * Data-in is truncated to min(allocation length, buffer offered); the
+ * residual is what was offered but not sent, as the sg driver reports it.
+ */
+#define _GNU_SOURCE
+#include "sf_emu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/sf_emu_state.h"
+#include "proto/sf_cdb.h"
+#include "proto/sf_inquiry.h"
+#include "proto/sf_sense.h"
+#include "proto/sf_ses.h"
+
+struct sf_emu {
+    struct sf_emu_conf conf;
+    struct sf_emu_state_map map;
+};
+
+/* Per-command context passed to the handlers. */
+struct ctx {
+    struct sf_emu *e;
+    const struct sf_emu_dev_conf *dc;
+    struct sf_emu_dev_state *ds;
+    int dev;
+    struct sf_emu_io *io;
+    struct sf_cdb_info ci;
+};
+
+int sf_emu_open(const char *conf_path, struct sf_emu **out, struct sf_errctx *ec)
+{
+    if (!conf_path || !out)
+        return SF_EINVAL;
+    *out = NULL;
+    struct sf_emu *e = calloc(1, sizeof(*e));
+    if (!e)
+        return SF_ENOMEM;
+    int rc = sf_emu_conf_load(conf_path, &e->conf, ec);
+    if (!rc)
+        rc = sf_emu_state_open(&e->conf, &e->map, ec);
+    if (rc) {
+        free(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+void sf_emu_close(struct sf_emu *e)
+{
+    if (!e)
+        return;
+    sf_emu_state_close(&e->map);
+    free(e);
+}
+
+const struct sf_emu_conf *sf_emu_conf(const struct sf_emu *e)
+{
+    return e ? &e->conf : NULL;
+}
+
+int sf_emu_find(const struct sf_emu *e, const char *path)
+{
+    return e ? sf_emu_conf_find(&e->conf, path) : -1;
+}
+
+/* ---- responses ---- */
+
+static void check_condition(struct ctx *c, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+    struct sf_sense s = { .key = key, .asc = asc, .ascq = ascq };
+    int n = sf_sense_encode(&s, 0, c->io->sense, sizeof(c->io->sense));
+    c->io->status = SF_STATUS_CHECK_CONDITION;
+    c->io->sense_len = n > 0 ? (uint8_t)n : 0;
+    c->io->resid = c->io->data_len;
+}
+
+/* ILLEGAL REQUEST with a sense-key specific field pointer (SPC-4 4.5.2.4.2):
+ * cd = 1 for an error in the CDB, 0 for the parameter list. */
+static void illegal(struct ctx *c, uint8_t asc, uint8_t ascq, int cd, uint16_t field)
+{
+    struct sf_sense s = { .key = SF_SK_ILLEGAL_REQUEST, .asc = asc, .ascq = ascq, .sksv = 1 };
+    s.sks[0] = cd ? 0x40 : 0;
+    s.sks[1] = (uint8_t)(field >> 8);
+    s.sks[2] = (uint8_t)field;
+    int n = sf_sense_encode(&s, 0, c->io->sense, sizeof(c->io->sense));
+    c->io->status = SF_STATUS_CHECK_CONDITION;
+    c->io->sense_len = n > 0 ? (uint8_t)n : 0;
+    c->io->resid = c->io->data_len;
+}
+
+/* Send len bytes of data-in, truncated by allocation length and buffer. */
+static void data_in(struct ctx *c, const uint8_t *buf, size_t len)
+{
+    size_t n = len;
+    if (n > c->ci.alloc_len)
+        n = c->ci.alloc_len;
+    if (c->io->dir != SF_DIR_IN)
+        n = 0;
+    if (n > c->io->data_len)
+        n = c->io->data_len;
+    if (n)
+        memcpy(c->io->data, buf, n);
+    c->io->status = SF_STATUS_GOOD;
+    c->io->resid = c->io->data_len - (uint32_t)n;
+}
+
+/* ---- INQUIRY ---- */
+
+static void do_inquiry(struct ctx *c)
+{
+    uint8_t buf[512];
+    int n;
+    const struct sf_emu_dev_conf *dc = c->dc;
+    if (!c->ci.evpd) {
+        if (c->ci.page) {
+            illegal(c, 0x24, 0x00, 1, 2);
+            return;
+        }
+        struct sf_inquiry q = {
+            .pdt = dc->pdt, .version = 6, .hisup = 1, .rdf = 2,
+            .encserv = dc->pdt == SF_PDT_ENCLOSURE, .multip = (uint8_t)dc->multip,
+            .cmdque = 1,
+        };
+        memcpy(q.vendor, dc->vendor, sizeof(q.vendor));
+        memcpy(q.product, dc->product, sizeof(q.product));
+        memcpy(q.revision, dc->revision, sizeof(q.revision));
+        n = sf_inquiry_encode(&q, buf, sizeof(buf));
+    } else if (c->ci.page == SF_VPD_SUPPORTED) {
+        struct sf_vpd_supported v = { .pdt = dc->pdt, .n = 3,
+                                      .pages = { 0x00, 0x80, 0x83 } };
+        n = sf_vpd_supported_encode(&v, buf, sizeof(buf));
+    } else if (c->ci.page == SF_VPD_SERIAL) {
+        struct sf_vpd_serial v = { .pdt = dc->pdt };
+        memcpy(v.serial, dc->serial, sizeof(dc->serial));
+        n = sf_vpd_serial_encode(&v, buf, sizeof(buf));
+    } else if (c->ci.page == SF_VPD_DEVID) {
+        /* As SAS enclosures report themselves: the logical unit's NAA, then
+         * the target port's NAA and relative port (SAS protocol id 6). */
+        struct sf_vpd_devid v = { .pdt = dc->pdt, .n = 3 };
+        v.d[0] = (struct sf_designator){ .code_set = 1, .assoc = SF_ASSOC_LU,
+                                         .type = SF_DESIG_NAA, .len = 8 };
+        for (int i = 0; i < 8; i++)
+            v.d[0].id[i] = (uint8_t)(dc->wwn >> (56 - 8 * i));
+        v.d[1] = (struct sf_designator){ .proto_id = 6, .code_set = 1, .piv = 1,
+                                         .assoc = SF_ASSOC_TPORT, .type = SF_DESIG_NAA,
+                                         .len = 8 };
+        for (int i = 0; i < 8; i++)
+            v.d[1].id[i] = (uint8_t)(dc->port_wwn >> (56 - 8 * i));
+        v.d[2] = (struct sf_designator){ .proto_id = 6, .code_set = 1, .piv = 1,
+                                         .assoc = SF_ASSOC_TPORT, .type = SF_DESIG_REL_TPORT,
+                                         .len = 4, .id = { 0, 0, 0, 1 } };
+        n = sf_vpd_devid_encode(&v, buf, sizeof(buf));
+    } else {
+        illegal(c, 0x24, 0x00, 1, 2);
+        return;
+    }
+    if (n < 0) {
+        check_condition(c, SF_SK_HARDWARE_ERROR, 0x44, 0x00);
+        return;
+    }
+    data_in(c, buf, (size_t)n);
+}
+
+/* ---- SES pages ---- */
+
+/* Build the configuration page struct from config + live revisions. */
+static int build_config(struct ctx *c, struct sf_ses_config *cfg, struct sf_ses_subenc *subs,
+                        struct sf_ses_type *types, size_t types_cap)
+{
+    const struct sf_emu_dev_conf *dc = c->dc;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->gen = c->ds->gen;
+    cfg->nsub = dc->nsub;
+    cfg->sub = subs;
+    cfg->types = types;
+    size_t nt = 0;
+    for (size_t i = 0; i < dc->nsub; i++) {
+        const struct sf_emu_sub_conf *sc = &dc->sub[i];
+        struct sf_ses_subenc *s = &subs[i];
+        memset(s, 0, sizeof(*s));
+        /* One SES process per subenclosure, each its own processor. */
+        s->rel_esp_id = 1;
+        s->num_esp = 1;
+        s->id = sc->id;
+        s->num_type_hdrs = (uint8_t)sc->ntypes;
+        s->logical_id = sc->logical_id;
+        memcpy(s->vendor, sc->vendor, sizeof(s->vendor));
+        memcpy(s->product, sc->product, sizeof(s->product));
+        memcpy(s->revision, c->ds->sub[i].revision, sizeof(s->revision));
+        for (size_t t = 0; t < sc->ntypes; t++) {
+            if (nt >= types_cap)
+                return SF_ERANGE;
+            struct sf_ses_type *ty = &types[nt++];
+            memset(ty, 0, sizeof(*ty));
+            ty->elem_type = sc->types[t].elem_type;
+            ty->num_elements = sc->types[t].count;
+            ty->subenc_id = sc->id;
+            ty->text_len = (uint8_t)strlen(sc->types[t].text);
+            memcpy(ty->text, sc->types[t].text, ty->text_len);
+        }
+    }
+    cfg->ntypes = nt;
+    return 0;
+}
+
+static void do_receive_diag(struct ctx *c)
+{
+    static uint8_t buf[SF_SES_MAX_PAGE];
+    int n;
+    if (!c->dc->ses) {
+        /* A device that claims nothing, or claims to be an enclosure but
+         * serves no pages: it refuses the page code. */
+        illegal(c, 0x24, 0x00, 1, 2);
+        return;
+    }
+    /* PCV=0 asks for the page of the last SEND DIAGNOSTIC; like many
+     * enclosures we answer page 00h for that, and reject other codes. */
+    uint8_t page = c->ci.pcv ? c->ci.page : 0;
+    if (!c->ci.pcv && c->ci.page) {
+        illegal(c, 0x24, 0x00, 1, 2);
+        return;
+    }
+    switch (page) {
+    case SF_SES_PAGE_SUPPORTED: {
+        struct sf_ses_supported s = { .n = 4, .pages = { 0x00, 0x01, 0x02, 0x0e } };
+        n = sf_ses_supported_encode(&s, buf, sizeof(buf));
+        break;
+    }
+    case SF_SES_PAGE_CONFIG:
+    case SF_SES_PAGE_ENCL_STATUS: {
+        struct sf_ses_config cfg;
+        struct sf_ses_subenc subs[SF_EMU_MAX_SUB];
+        struct sf_ses_type types[SF_EMU_MAX_SUB * SF_EMU_MAX_TYPES];
+        if (build_config(c, &cfg, subs, types, sizeof(types) / sizeof(types[0]))) {
+            check_condition(c, SF_SK_HARDWARE_ERROR, 0x44, 0x00);
+            return;
+        }
+        n = page == SF_SES_PAGE_CONFIG ? sf_ses_config_encode(&cfg, buf, sizeof(buf))
+                                       : sf_ses_encl_status_encode(&cfg, 0, buf, sizeof(buf));
+        break;
+    }
+    case SF_SES_PAGE_DL_MICROCODE: {
+        struct sf_ses_dl_status st = { .gen = c->ds->gen, .n = c->dc->nsub };
+        for (size_t i = 0; i < c->dc->nsub; i++) {
+            const struct sf_emu_sub_state *ss = &c->ds->sub[i];
+            st.d[i].subenc_id = c->dc->sub[i].id;
+            st.d[i].status = ss->dl_status;
+            st.d[i].addl_status = ss->dl_addl;
+            st.d[i].max_size = c->dc->sub[i].max_image;
+            st.d[i].expected_buffer_id = ss->dl_buffer_id;
+            st.d[i].expected_offset = ss->expected_offset;
+        }
+        n = sf_ses_dl_status_encode(&st, buf, sizeof(buf));
+        break;
+    }
+    default:
+        illegal(c, 0x24, 0x00, 1, 2);
+        return;
+    }
+    if (n < 0) {
+        check_condition(c, SF_SK_HARDWARE_ERROR, 0x44, 0x00);
+        return;
+    }
+    data_in(c, buf, (size_t)n);
+}
+
+static void do_send_diag(struct ctx *c)
+{
+    const struct sf_cdb_info *ci = &c->ci;
+    if (ci->selftest) {
+        /* Default self-test: nothing to test in a model; it passes. */
+        if (ci->self_test_code || ci->param_len) {
+            illegal(c, 0x24, 0x00, 1, 1);
+            return;
+        }
+        c->io->status = SF_STATUS_GOOD;
+        return;
+    }
+    if (ci->param_len == 0) {
+        c->io->status = SF_STATUS_GOOD; /* no page: nothing to do */
+        return;
+    }
+    if (!c->dc->ses || !ci->pf) {
+        illegal(c, 0x24, 0x00, 1, 1);
+        return;
+    }
+    if (c->io->dir != SF_DIR_OUT || c->io->data_len < ci->param_len || ci->param_len < 4) {
+        /* What the initiator sent does not match the CDB's length. */
+        illegal(c, 0x1a, 0x00, 1, 3);
+        return;
+    }
+    const uint8_t *p = c->io->data;
+    size_t plen = 4 + (size_t)((p[2] << 8) | p[3]);
+    if (plen > ci->param_len) {
+        illegal(c, 0x1a, 0x00, 0, 2);
+        return;
+    }
+    switch (p[0]) {
+    case SF_SES_PAGE_ENCL_STATUS:
+        /* Enclosure control: accepted; the model has no indicators to set. */
+        c->io->status = SF_STATUS_GOOD;
+        return;
+    default:
+        /* Download microcode control (0Eh) is handled from issue 3 on. */
+        illegal(c, 0x26, 0x00, 0, 0);
+        return;
+    }
+}
+
+static void do_request_sense(struct ctx *c)
+{
+    struct sf_sense s = { .key = SF_SK_NO_SENSE };
+    if (c->ds->ua_pending) {
+        s.key = SF_SK_UNIT_ATTENTION;
+        s.asc = c->ds->ua_asc;
+        s.ascq = c->ds->ua_ascq;
+        c->ds->ua_pending = 0;
+    } else if (c->ds->not_ready_cmds) {
+        s.key = SF_SK_NOT_READY;
+        s.asc = 0x04;
+        s.ascq = 0x01;
+    }
+    uint8_t buf[32];
+    int n = sf_sense_encode(&s, c->ci.desc, buf, sizeof(buf));
+    data_in(c, buf, n > 0 ? (size_t)n : 0);
+}
+
+int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
+{
+    if (!e || !io || !io->cdb || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return SF_EINVAL;
+    io->status = SF_STATUS_GOOD;
+    io->sense_len = 0;
+    io->resid = io->dir == SF_DIR_IN ? io->data_len : 0;
+    if (sf_emu_state_lock(&e->map))
+        return SF_EIO;
+    struct ctx c = { .e = e, .dc = &e->conf.dev[dev], .ds = &e->map.st->dev[dev],
+                     .dev = dev, .io = io };
+    c.ds->cmd_count++;
+
+    int drc = sf_cdb_decode(io->cdb, io->cdb_len, &c.ci);
+    if (drc == SF_ENOTSUP) {
+        illegal(&c, 0x20, 0x00, 1, 0);
+        goto out;
+    }
+    if (drc) {
+        illegal(&c, 0x24, 0x00, 1, 0);
+        goto out;
+    }
+    /* SPC-4 5.14: INQUIRY and REQUEST SENSE are not blocked by a pending
+     * UNIT ATTENTION; everything else reports it once and is not run. */
+    if (c.ds->ua_pending && c.ci.op != SF_OP_INQUIRY && c.ci.op != SF_OP_REQUEST_SENSE) {
+        check_condition(&c, SF_SK_UNIT_ATTENTION, c.ds->ua_asc, c.ds->ua_ascq);
+        c.ds->ua_pending = 0;
+        goto out;
+    }
+    if (c.ds->not_ready_cmds && c.ci.op != SF_OP_INQUIRY && c.ci.op != SF_OP_REQUEST_SENSE) {
+        c.ds->not_ready_cmds--;
+        check_condition(&c, SF_SK_NOT_READY, 0x04, 0x01);
+        goto out;
+    }
+    switch (c.ci.op) {
+    case SF_OP_TEST_UNIT_READY:
+        io->status = SF_STATUS_GOOD;
+        break;
+    case SF_OP_REQUEST_SENSE:
+        do_request_sense(&c);
+        break;
+    case SF_OP_INQUIRY:
+        do_inquiry(&c);
+        break;
+    case SF_OP_RECEIVE_DIAG:
+        do_receive_diag(&c);
+        break;
+    case SF_OP_SEND_DIAG:
+        do_send_diag(&c);
+        break;
+    default:
+        illegal(&c, 0x20, 0x00, 1, 0);
+        break;
+    }
+out:
+    sf_emu_state_unlock(&e->map);
+    return 0;
+}
+
+int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
+{
+    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return SF_EINVAL;
+    if (sf_emu_state_lock(&e->map))
+        return SF_EIO;
+    struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
+    ds->ua_pending = 1;
+    ds->ua_asc = 0x29;
+    ds->ua_ascq = kind == SF_EMU_RESET_POWER ? 0x01 : 0x00;
+    ds->resets++;
+    sf_emu_state_unlock(&e->map);
+    return 0;
+}
+
+int sf_emu_revision(struct sf_emu *e, int dev, uint8_t sub_id, char out[5])
+{
+    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return SF_EINVAL;
+    const struct sf_emu_dev_conf *dc = &e->conf.dev[dev];
+    for (size_t i = 0; i < dc->nsub; i++) {
+        if (dc->sub[i].id != sub_id)
+            continue;
+        if (sf_emu_state_lock(&e->map))
+            return SF_EIO;
+        memcpy(out, e->map.st->dev[dev].sub[i].revision, 5);
+        out[4] = '\0';
+        sf_emu_state_unlock(&e->map);
+        return 0;
+    }
+    return SF_EINVAL;
+}
+
+uint64_t sf_emu_command_count(struct sf_emu *e, int dev)
+{
+    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return 0;
+    if (sf_emu_state_lock(&e->map))
+        return 0;
+    uint64_t n = e->map.st->dev[dev].cmd_count;
+    sf_emu_state_unlock(&e->map);
+    return n;
+}

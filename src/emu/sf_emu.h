@@ -1,0 +1,69 @@
+/*
+ * sf_emu.h - the emulated SES enclosure: a device model that answers CDBs
+ * with the bytes a real SPC-4 / SES-3 enclosure would send.
+ *
+ * It is a test device, not the product.  It exists so that the real code
+ * paths (SG_IO through the preload library, or the in-process transport)
+ * can be exercised, and so that unmodified sg3_utils tools can talk to it.
+ * Everything it returns is built with the protocol codecs in src/proto.
+ *
+ * State (revisions, download progress, pending UNIT ATTENTION, generation
+ * code) lives in a file shared by every process that opens the same
+ * config, mapped MAP_SHARED and serialised with flock(), so a device seen
+ * by sg_ses in one process and safeflash in another is the same device.
+ */
+#ifndef SF_EMU_H
+#define SF_EMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/sf_emu_conf.h"
+#include "safeflash/sf_err.h"
+#include "transport/sf_transport.h"
+
+struct sf_emu;
+
+/* Load the config and map (creating or re-initialising) its state file. */
+int sf_emu_open(const char *conf_path, struct sf_emu **out, struct sf_errctx *ec);
+void sf_emu_close(struct sf_emu *e);
+
+const struct sf_emu_conf *sf_emu_conf(const struct sf_emu *e);
+
+/* Device index for a declared path, or -1. */
+int sf_emu_find(const struct sf_emu *e, const char *path);
+
+/* One command as the device sees it. */
+struct sf_emu_io {
+    const uint8_t *cdb;
+    size_t cdb_len;
+    enum sf_dir dir;
+    uint8_t *data;
+    uint32_t data_len;        /* dxfer length the initiator offered */
+    /* out */
+    uint8_t status;
+    uint8_t sense[32];
+    uint8_t sense_len;
+    uint32_t resid;
+};
+
+/* Execute one command on device dev.  Returns 0 when a SCSI status was
+ * produced (in io->status), or a negative error when the device is not
+ * reachable (SF_ENODEV). */
+int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io);
+
+enum sf_emu_reset_kind {
+    SF_EMU_RESET_HARD = 0,     /* target/LU reset: UA 29h/00h */
+    SF_EMU_RESET_POWER = 1,    /* power cycle: UA 29h/01h */
+};
+
+/* Reset a device as if the bus, the LU or its power was reset. */
+int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind);
+
+/* Current (running) revision of a subenclosure, for tests and sfemu. */
+int sf_emu_revision(struct sf_emu *e, int dev, uint8_t sub_id, char out[5]);
+
+/* Commands the device has executed since its state was created. */
+uint64_t sf_emu_command_count(struct sf_emu *e, int dev);
+
+#endif

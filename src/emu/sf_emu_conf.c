@@ -1,0 +1,328 @@
+/*
+ * sf_emu_conf.c - parse the emulator config with json-c.  See sf_emu_conf.h.
+ */
+#define _GNU_SOURCE
+#include "sf_emu_conf.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Helpers returning 0, or SF_ECONFIG with a message naming `where`. */
+
+static int get_str(json_object *o, const char *key, char *dst, size_t cap, int required,
+                   const char *where, struct sf_errctx *ec)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v)) {
+        if (required)
+            return sf_err_set(ec, SF_ECONFIG, "%s: missing \"%s\"", where, key);
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string))
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" must be a string", where, key);
+    const char *s = json_object_get_string(v);
+    if (strlen(s) >= cap)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" longer than %zu characters", where, key,
+                          cap - 1);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" must be printable ASCII", where, key);
+    snprintf(dst, cap, "%s", s);
+    return 0;
+}
+
+/* Integer from a JSON number or a "0x.." string. */
+static int get_u64(json_object *o, const char *key, uint64_t *dst, uint64_t max, int required,
+                   const char *where, struct sf_errctx *ec)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v)) {
+        if (required)
+            return sf_err_set(ec, SF_ECONFIG, "%s: missing \"%s\"", where, key);
+        return 0;
+    }
+    uint64_t val;
+    if (json_object_is_type(v, json_type_int)) {
+        int64_t i = json_object_get_int64(v);
+        if (i < 0)
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" must not be negative", where, key);
+        val = (uint64_t)i;
+    } else if (json_object_is_type(v, json_type_boolean)) {
+        val = json_object_get_boolean(v) ? 1 : 0;
+    } else if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        char *end;
+        errno = 0;
+        val = strtoull(s, &end, 0);
+        if (errno || end == s || *end)
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" is not a number: \"%s\"", where,
+                              key, s);
+    } else {
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" must be a number", where, key);
+    }
+    if (val > max)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"%s\" out of range (max %llu)", where, key,
+                          (unsigned long long)max);
+    *dst = val;
+    return 0;
+}
+
+#define GET_NUM(obj, key, field, max, req, where)                                  \
+    do {                                                                           \
+        uint64_t v_ = (field);                                                     \
+        int r_ = get_u64(obj, key, &v_, max, req, where, ec);                      \
+        if (r_)                                                                    \
+            return r_;                                                             \
+        (field) = v_;                                                              \
+    } while (0)
+
+static int parse_quirks(json_object *o, struct sf_emu_quirks *q, const char *where,
+                        struct sf_errctx *ec)
+{
+    GET_NUM(o, "reject_deferred", q->reject_deferred, 2, 0, where);
+    GET_NUM(o, "max_chunk", q->max_chunk, 0xffff, 0, where);
+    GET_NUM(o, "reset_on_status_read", q->reset_on_status_read, 1, 0, where);
+    GET_NUM(o, "abort_status_after_last", q->abort_status_after_last, 1, 0, where);
+    GET_NUM(o, "needs_power_cycle", q->needs_power_cycle, 1, 0, where);
+    GET_NUM(o, "nv_update_polls", q->nv_update_polls, 1000, 0, where);
+    GET_NUM(o, "latency_us", q->latency_us, 10000000, 0, where);
+    GET_NUM(o, "bandwidth_kib_s", q->bandwidth_kib_s, 10000000, 0, where);
+    return 0;
+}
+
+static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_vendor,
+                     const char *where, struct sf_errctx *ec)
+{
+    int rc;
+    if (!json_object_is_type(o, json_type_object))
+        return sf_err_set(ec, SF_ECONFIG, "%s: must be an object", where);
+    GET_NUM(o, "id", s->id, 255, 1, where);
+    snprintf(s->vendor, sizeof(s->vendor), "%s", dev_vendor);
+    if ((rc = get_str(o, "vendor", s->vendor, sizeof(s->vendor), 0, where, ec)))
+        return rc;
+    if ((rc = get_str(o, "product", s->product, sizeof(s->product), 1, where, ec)))
+        return rc;
+    if ((rc = get_str(o, "revision", s->revision, sizeof(s->revision), 1, where, ec)))
+        return rc;
+    GET_NUM(o, "logical_id", s->logical_id, UINT64_MAX, 1, where);
+    s->max_image = 4u * 1024u * 1024u;
+    GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, where);
+
+    json_object *els;
+    if (json_object_object_get_ex(o, "elements", &els)) {
+        if (!json_object_is_type(els, json_type_array))
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"elements\" must be an array", where);
+        size_t n = json_object_array_length(els);
+        if (n > SF_EMU_MAX_TYPES)
+            return sf_err_set(ec, SF_ECONFIG, "%s: more than %d element types", where,
+                              SF_EMU_MAX_TYPES);
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(els, i);
+            char w[256];
+            snprintf(w, sizeof(w), "%s element %zu", where, i);
+            if (!json_object_is_type(e, json_type_object))
+                return sf_err_set(ec, SF_ECONFIG, "%s: must be an object", w);
+            struct sf_emu_type_conf *t = &s->types[i];
+            GET_NUM(e, "type", t->elem_type, 0xff, 1, w);
+            GET_NUM(e, "count", t->count, 0xff, 1, w);
+            if ((rc = get_str(e, "text", t->text, sizeof(t->text), 0, w, ec)))
+                return rc;
+        }
+        s->ntypes = n;
+    }
+    return 0;
+}
+
+static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *where,
+                     struct sf_errctx *ec)
+{
+    int rc;
+    if (!json_object_is_type(o, json_type_object))
+        return sf_err_set(ec, SF_ECONFIG, "%s: must be an object", where);
+    if ((rc = get_str(o, "path", d->path, sizeof(d->path), 1, where, ec)))
+        return rc;
+    if (d->path[0] != '/')
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"path\" must be absolute", where);
+    d->pdt = 0x0d;
+    GET_NUM(o, "pdt", d->pdt, 0x1f, 0, where);
+    d->ses = d->pdt == 0x0d;
+    GET_NUM(o, "ses", d->ses, 1, 0, where);
+    GET_NUM(o, "multipath", d->multip, 1, 0, where);
+    if ((rc = get_str(o, "vendor", d->vendor, sizeof(d->vendor), 1, where, ec)))
+        return rc;
+    if ((rc = get_str(o, "product", d->product, sizeof(d->product), 1, where, ec)))
+        return rc;
+    if ((rc = get_str(o, "revision", d->revision, sizeof(d->revision), 1, where, ec)))
+        return rc;
+    if ((rc = get_str(o, "serial", d->serial, sizeof(d->serial), 0, where, ec)))
+        return rc;
+    GET_NUM(o, "wwn", d->wwn, UINT64_MAX, 1, where);
+    GET_NUM(o, "port_wwn", d->port_wwn, UINT64_MAX, 0, where);
+    if (!d->port_wwn)
+        d->port_wwn = d->wwn + 1;
+
+    json_object *q;
+    if (json_object_object_get_ex(o, "quirks", &q)) {
+        if (!json_object_is_type(q, json_type_object))
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"quirks\" must be an object", where);
+        char w[256];
+        snprintf(w, sizeof(w), "%s quirks", where);
+        if ((rc = parse_quirks(q, &d->quirks, w, ec)))
+            return rc;
+    }
+
+    json_object *subs;
+    if (!json_object_object_get_ex(o, "subenclosures", &subs)) {
+        if (d->ses)
+            return sf_err_set(ec, SF_ECONFIG, "%s: missing \"subenclosures\"", where);
+        return 0;
+    }
+    if (!json_object_is_type(subs, json_type_array))
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"subenclosures\" must be an array", where);
+    size_t n = json_object_array_length(subs);
+    if (n == 0 || n > SF_EMU_MAX_SUB)
+        return sf_err_set(ec, SF_ECONFIG, "%s: needs 1 to %d subenclosures", where,
+                          SF_EMU_MAX_SUB);
+    for (size_t i = 0; i < n; i++) {
+        char w[256];
+        snprintf(w, sizeof(w), "%s subenclosure %zu", where, i);
+        if ((rc = parse_sub(json_object_array_get_idx(subs, i), &d->sub[i], d->vendor, w, ec)))
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (d->sub[j].id == d->sub[i].id)
+                return sf_err_set(ec, SF_ECONFIG, "%s: duplicate subenclosure id %u", w,
+                                  d->sub[i].id);
+    }
+    /* SES-3: the primary subenclosure is listed first and has id 0. */
+    if (d->sub[0].id != 0)
+        return sf_err_set(ec, SF_ECONFIG, "%s: the first (primary) subenclosure must have id 0",
+                          where);
+    d->nsub = n;
+    return 0;
+}
+
+int sf_emu_conf_parse(const char *text, size_t len, const char *base_dir,
+                      struct sf_emu_conf *out, struct sf_errctx *ec)
+{
+    if (!text || !out)
+        return SF_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (len > 1024 * 1024)
+        return sf_err_set(ec, SF_ECONFIG, "config larger than 1 MiB");
+    int rc = 0;
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return SF_ENOMEM;
+    json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    if (!root || jerr != json_tokener_success) {
+        rc = sf_err_set(ec, SF_ECONFIG, "not valid JSON: %s",
+                        jerr == json_tokener_continue ? "unexpected end of file"
+                                                      : json_tokener_error_desc(jerr));
+        goto out;
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        rc = sf_err_set(ec, SF_ECONFIG, "top level must be an object");
+        goto out;
+    }
+    out->hash = fnv1a(text, len);
+
+    char state[PATH_MAX] = "";
+    if ((rc = get_str(root, "state", state, sizeof(state), 1, "config", ec)))
+        goto out;
+    if (state[0] == '/' || !base_dir || !base_dir[0])
+        snprintf(out->state_path, sizeof(out->state_path), "%s", state);
+    else if ((size_t)snprintf(out->state_path, sizeof(out->state_path), "%s/%s", base_dir,
+                              state) >= sizeof(out->state_path)) {
+        rc = sf_err_set(ec, SF_ECONFIG, "config: state path too long");
+        goto out;
+    }
+
+    json_object *devs;
+    if (!json_object_object_get_ex(root, "devices", &devs) ||
+        !json_object_is_type(devs, json_type_array)) {
+        rc = sf_err_set(ec, SF_ECONFIG, "config: \"devices\" must be an array");
+        goto out;
+    }
+    size_t n = json_object_array_length(devs);
+    if (n == 0 || n > SF_EMU_MAX_DEV) {
+        rc = sf_err_set(ec, SF_ECONFIG, "config: needs 1 to %d devices", SF_EMU_MAX_DEV);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char w[32];
+        snprintf(w, sizeof(w), "device %zu", i);
+        if ((rc = parse_dev(json_object_array_get_idx(devs, i), &out->dev[i], w, ec)))
+            goto out;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(out->dev[j].path, out->dev[i].path)) {
+                rc = sf_err_set(ec, SF_ECONFIG, "%s: duplicate path %s", w, out->dev[i].path);
+                goto out;
+            }
+    }
+    out->ndev = n;
+out:
+    json_object_put(root);
+    json_tokener_free(tok);
+    return rc;
+}
+
+int sf_emu_conf_load(const char *path, struct sf_emu_conf *out, struct sf_errctx *ec)
+{
+    if (!path || !out)
+        return SF_EINVAL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sf_err_set(ec, SF_ECONFIG, "emulator config %s: %s", path, strerror(errno));
+    char *buf = malloc(1024 * 1024 + 1);
+    if (!buf) {
+        fclose(f);
+        return SF_ENOMEM;
+    }
+    size_t n = fread(buf, 1, 1024 * 1024 + 1, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        return sf_err_set(ec, SF_ECONFIG, "emulator config %s: read error", path);
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    struct sf_errctx inner = { 0 };
+    int rc = sf_emu_conf_parse(buf, n, dir, out, &inner);
+    free(buf);
+    if (rc)
+        return sf_err_set(ec, rc, "emulator config %s: %s", path, inner.msg);
+    const char *ov = getenv("SAFEFLASH_EMU_STATE");
+    if (ov && *ov)
+        snprintf(out->state_path, sizeof(out->state_path), "%s", ov);
+    return 0;
+}
+
+int sf_emu_conf_find(const struct sf_emu_conf *c, const char *path)
+{
+    if (!c || !path)
+        return -1;
+    for (size_t i = 0; i < c->ndev; i++)
+        if (!strcmp(c->dev[i].path, path))
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,84 @@
+/*
+ * sf_emu_state.h - layout and life cycle of the emulator's state file.
+ *
+ * Invariants:
+ *  1. The file starts with struct sf_emu_state; staging buffers for image
+ *     downloads follow at the offsets recorded per subenclosure.
+ *  2. A file whose magic, version, config hash or size does not match the
+ *     config is re-initialised from the config (a changed config is a new
+ *     device), under the same exclusive lock that guards every command.
+ *  3. Every access to the mapping happens between sf_emu_state_lock() and
+ *     sf_emu_state_unlock(); commands are atomic with respect to each other
+ *     across processes, as on a real device that serialises its task set.
+ */
+#ifndef SF_EMU_STATE_H
+#define SF_EMU_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/sf_emu_conf.h"
+#include "safeflash/sf_err.h"
+
+#define SF_EMU_STATE_MAGIC "SFEMUST2"
+#define SF_EMU_STATE_VERSION 2u
+
+struct sf_emu_sub_state {
+    char revision[5];          /* running firmware revision */
+    char deferred_rev[5];      /* stored, awaiting activation (13h) */
+    uint8_t has_deferred;
+    uint8_t dl_status;         /* download microcode status (0Eh page) */
+    uint8_t dl_addl;
+    uint8_t dl_mode;           /* mode of the download in progress */
+    uint8_t dl_buffer_id;
+    uint8_t pad_;
+    uint32_t expected_offset;
+    uint32_t image_len;        /* of the download in progress */
+    uint32_t received;         /* contiguous bytes received */
+    uint32_t nv_polls_left;    /* status reads still showing 02h/03h */
+    uint32_t chunks;           /* control pages accepted for this download */
+    uint64_t buf_off;          /* staging buffer offset in the file */
+    uint32_t buf_cap;          /* = max_image */
+    uint32_t activations;      /* times new microcode started running */
+};
+
+struct sf_emu_dev_state {
+    uint32_t gen;              /* generation code */
+    uint8_t ua_pending;
+    uint8_t ua_asc;
+    uint8_t ua_ascq;
+    uint8_t not_ready_cmds;    /* commands answered NOT READY after a reset */
+    uint64_t cmd_count;
+    uint32_t resets;
+    uint32_t nsub;
+    struct sf_emu_sub_state sub[SF_EMU_MAX_SUB];
+};
+
+struct sf_emu_state {
+    char magic[8];
+    uint32_t version;
+    uint32_t ndev;
+    uint64_t conf_hash;
+    uint64_t size;
+    struct sf_emu_dev_state dev[SF_EMU_MAX_DEV];
+};
+
+struct sf_emu_state_map {
+    int fd;
+    struct sf_emu_state *st;
+    uint8_t *base;
+    size_t size;
+};
+
+/* Open/create and map the state file for conf; initialise it if needed. */
+int sf_emu_state_open(const struct sf_emu_conf *conf, struct sf_emu_state_map *m,
+                      struct sf_errctx *ec);
+void sf_emu_state_close(struct sf_emu_state_map *m);
+
+int sf_emu_state_lock(struct sf_emu_state_map *m);
+void sf_emu_state_unlock(struct sf_emu_state_map *m);
+
+/* The staging buffer of a subenclosure (index into conf->dev[d].sub[]). */
+uint8_t *sf_emu_state_buf(struct sf_emu_state_map *m, int dev, int sub);
+
+#endif

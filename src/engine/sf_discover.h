@@ -1,0 +1,33 @@
+/*
+ * sf_discover.h - find candidate devices: SCSI generic nodes whose
+ * peripheral device type (from sysfs) is 0Dh, or every one with `all`,
+ * plus the devices the emulator config declares.
+ *
+ * sysfs is only used to enumerate; identity always comes from the device
+ * itself (INQUIRY), so a device behind a transport without sysfs entries
+ * can still be named on the command line.
+ */
+#ifndef SF_DISCOVER_H
+#define SF_DISCOVER_H
+
+#include <stddef.h>
+
+#include "safeflash/sf_err.h"
+
+/* At most this many emulated devices are listed. */
+#define SF_EMU_DECL_MAX 16
+
+struct sf_candidate {
+    char path[256];
+    const char *source;   /* "sysfs" or "emulator" (static strings) */
+    int pdt;              /* from sysfs, -1 if unknown */
+};
+
+/*
+ * Fill *out (caller frees with free()) with candidates, sysfs ones first in
+ * numeric order.  $SAFEFLASH_SYSFS overrides "/sys" (for tests).
+ * A missing /sys/class/scsi_generic is not an error (no sg driver loaded).
+ */
+int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx *ec);
+
+#endif
