@@ -109,3 +109,7 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# `make -s print-LIB_SRCS` prints a variable (used by scripts/fuzz).
+print-%:
+	@echo $($*)

@@ -274,6 +274,12 @@ static void do_receive_diag(struct ctx *c)
         check_condition(c, SF_SK_HARDWARE_ERROR, 0x44, 0x00);
         return;
     }
+    if (c->dc->quirks.corrupt_page == page && n >= 4) {
+        /* Model a broken firmware: the page length overstates the body. */
+        unsigned pl = ((unsigned)buf[2] << 8 | buf[3]) + 40;
+        buf[2] = (uint8_t)(pl >> 8);
+        buf[3] = (uint8_t)pl;
+    }
     data_in(c, buf, (size_t)n);
 }
 

@@ -100,6 +100,14 @@ static int parse_quirks(json_object *o, struct sf_emu_quirks *q, const char *whe
     GET_NUM(o, "nv_update_polls", q->nv_update_polls, 1000, 0, where);
     GET_NUM(o, "latency_us", q->latency_us, 10000000, 0, where);
     GET_NUM(o, "bandwidth_kib_s", q->bandwidth_kib_s, 10000000, 0, where);
+    json_object *cp;
+    if (json_object_object_get_ex(o, "corrupt_page", &cp)) {
+        uint64_t v = 0;
+        int rc = get_u64(o, "corrupt_page", &v, 0xff, 1, where, ec);
+        if (rc)
+            return rc;
+        q->corrupt_page = (int)v;
+    }
     return 0;
 }
 
@@ -171,6 +179,7 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *wher
         return rc;
     GET_NUM(o, "wwn", d->wwn, UINT64_MAX, 1, where);
     GET_NUM(o, "port_wwn", d->port_wwn, UINT64_MAX, 0, where);
+    d->quirks.corrupt_page = -1;
     if (!d->port_wwn)
         d->port_wwn = d->wwn + 1;
 

@@ -38,6 +38,8 @@ struct sf_emu_quirks {
     unsigned nv_update_polls;   /* status reads that show 02h/03h before done */
     unsigned latency_us;        /* per command */
     unsigned bandwidth_kib_s;   /* data-out bandwidth; 0 = unlimited */
+    int corrupt_page;           /* diag page sent with a page length 40
+                                   bytes longer than its body; -1 = none */
 };
 
 struct sf_emu_sub_conf {

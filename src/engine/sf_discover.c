@@ -109,6 +109,12 @@ int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx 
         } else {
             snprintf(c.path, sizeof(c.path), "%s", emu[i - nn]);
             c.source = "emulator";
+            /* A declared path that sysfs already listed is one device. */
+            int dup = 0;
+            for (size_t j = 0; j < cnt; j++)
+                dup |= !strcmp(v[j].path, c.path);
+            if (dup)
+                continue;
         }
         if (cnt == cap) {
             cap *= 2;

@@ -1,0 +1,61 @@
+# common.sh - sourced by every scenario in tests/scenarios.
+#
+# Provides: $BUILD (the build under test), $SF (the CLI), $WORK (a fresh
+# temp dir), emu_setup CONF (copies an emulator config into $WORK and
+# exports SAFEFLASH_EMU), preload CMD... (runs CMD with the emulator
+# preload library, as an unmodified program would be run), and checks that
+# print what they compared and fail the scenario on a mismatch.
+set -u
+BUILD=${BUILD:?BUILD must name the build directory}
+SF="$BUILD/safeflash"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d /tmp/sf-scenario-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+unset SAFEFLASH_EMU SAFEFLASH_EMU_STATE SAFEFLASH_TRANSPORT SAFEFLASH_SYSFS
+FAILED=0
+
+# An ASan-instrumented preload library must come after the ASan runtime
+# in LD_PRELOAD (ses-reference.md); uninstrumented builds need nothing.
+ASAN_RT=""
+if nm -D "$BUILD/libsafeflash-emu.so" 2>/dev/null | grep -q __asan_init; then
+    ASAN_RT="$(gcc -print-file-name=libasan.so)"
+fi
+preload() {
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
+    LD_PRELOAD="${ASAN_RT:+$ASAN_RT }$BUILD/libsafeflash-emu.so" "$@"
+}
+
+emu_setup() {
+    cp "$1" "$WORK/emu.conf"
+    export SAFEFLASH_EMU="$WORK/emu.conf"
+}
+
+step() { echo "-- $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+expect_eq() { # what actual expected
+    if [ "$2" = "$3" ]; then echo "   ok: $1 = $3"; else fail "$1: got '$2', expected '$3'"; fi
+}
+expect_contains() { # what haystack needle
+    case "$2" in
+        *"$3"*) echo "   ok: $1 mentions '$3'" ;;
+        *) fail "$1: '$3' not in: $2" ;;
+    esac
+}
+# expect_exit CODE CMD... : runs CMD, checks its exit code; output in $OUT,
+# stderr in $ERR.
+expect_exit() {
+    want=$1; shift
+    set +e
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    set -e
+    OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+    if [ "$got" = "$want" ]; then echo "   ok: exit $want from: $*"
+    else fail "exit $got (expected $want) from: $*; stderr: $ERR"; fi
+}
+one_line() { # what text : an error must be exactly one line
+    n=$(printf '%s\n' "$2" | grep -c .)
+    if [ "$n" = 1 ]; then echo "   ok: $1 is one line"; else fail "$1 is $n lines: $2"; fi
+}
+finish() { exit $FAILED; }

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Every error an operator can hit is one line on stderr with its own
+# documented exit code; nothing crashes or hangs.
+. "$(dirname "$0")/../lib/common.sh"
+set -e
+# A config with the cases side by side: a disk (not an enclosure), a
+# device claiming PDT 0Dh with no SES pages (like scsi_debug ptype=13), and
+# an enclosure whose firmware sends a configuration page with a bad length.
+cat > "$WORK/emu.conf" <<'CONF'
+{ "state": "emu.state", "devices": [
+  { "path": "/dev/sg-disk", "pdt": 0, "vendor": "ACME", "product": "DISK", "revision": "A001",
+    "wwn": "0x5000000000001000" },
+  { "path": "/dev/sg-nopages", "ses": false, "vendor": "ACME", "product": "FAKEENCL",
+    "revision": "0001", "wwn": "0x5000000000002000" },
+  { "path": "/dev/sg-garbage", "vendor": "ACME", "product": "BROKEN", "revision": "0001",
+    "wwn": "0x5000000000003000", "quirks": { "corrupt_page": 1 },
+    "subenclosures": [ { "id": 0, "product": "P", "revision": "0001", "logical_id": 5 } ] } ] }
+CONF
+export SAFEFLASH_EMU="$WORK/emu.conf"
+
+for via in in-process preload; do
+    run() { if [ $via = preload ]; then preload "$@"; else "$@"; fi; }
+    step "($via) no such device -> 3"
+    expect_exit 3 run "$SF" show /dev/sg-does-not-exist
+    one_line "error" "$ERR"; expect_contains "error" "$ERR" "no such device"
+    step "($via) not an enclosure -> 5"
+    expect_exit 5 run "$SF" show /dev/sg-disk
+    one_line "error" "$ERR"; expect_contains "error" "$ERR" "not an enclosure"
+    step "($via) enclosure without SES pages -> 10"
+    expect_exit 10 run "$SF" show /dev/sg-nopages
+    one_line "error" "$ERR"; expect_contains "error" "$ERR" "answers no SES diagnostic pages"
+    step "($via) garbage configuration page -> 6"
+    expect_exit 6 run "$SF" show /dev/sg-garbage
+    one_line "error" "$ERR"; expect_contains "error" "$ERR" "garbage"
+done
+
+step "permission denied -> 4"
+touch "$WORK/node"; chmod 000 "$WORK/node"; chmod 755 "$WORK"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+    expect_exit 4 setpriv --reuid=65534 --regid=65534 --clear-groups "$SF" show "$WORK/node"
+    one_line "error" "$ERR"; expect_contains "error" "$ERR" "permission denied"
+else
+    expect_exit 4 "$SF" show "$WORK/node"
+fi
+
+step "a regular file is not a SCSI device -> 10"
+chmod 644 "$WORK/node"
+expect_exit 10 "$SF" show "$WORK/node"
+one_line "error" "$ERR"; expect_contains "error" "$ERR" "not a SCSI device"
+
+step "list shows the failures in place and keeps going"
+expect_exit 0 "$SF" list --json
+expect_eq "disk hidden without --all" "$(jq '[.[]|select(.path=="/dev/sg-disk")]|length' <<<"$OUT")" "0"
+expect_eq "garbage listed with its exit code" \
+    "$(jq '.[]|select(.path=="/dev/sg-garbage")|.exit_code' <<<"$OUT")" "6"
+expect_exit 0 "$SF" list --all --json
+expect_eq "--all shows the disk's revision" \
+    "$(jq -r '.[]|select(.path=="/dev/sg-disk")|.revision' <<<"$OUT")" "A001"
+
+step "usage errors -> 2"
+expect_exit 2 "$SF" show
+one_line "missing device" "$ERR"
+expect_exit 2 "$SF" show --bogus /dev/x
+one_line "unknown flag" "$ERR"; expect_contains "unknown flag" "$ERR" "--bogus"
+expect_exit 2 "$SF" frobnicate
+one_line "unknown command" "$ERR"
+expect_exit 2 "$SF"
+expect_exit 2 "$SF" list extra
+
+step "broken emulator config -> 11"
+echo '{ "state": "s", "devices": [ { "path": "/dev/x" ' > "$WORK/bad.conf"
+expect_exit 11 env SAFEFLASH_EMU="$WORK/bad.conf" "$SF" list
+one_line "config error" "$ERR"; expect_contains "config error" "$ERR" "not valid JSON"
+expect_exit 11 env SAFEFLASH_TRANSPORT=warp "$SF" show /dev/x
+one_line "transport error" "$ERR"
+finish
