@@ -13,7 +13,7 @@ BUILD   ?= build
 SAN     ?= 0
 V       ?= 0
 
-PKGS    := json-c
+PKGS    := json-c zlib
 CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -fPIC \
                 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
@@ -32,10 +32,11 @@ LIB_SRCS := \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
 	src/transport/sf_emutr.c \
-	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c \
+	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
+SFEMU_SRCS := src/emu/sfemu_main.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
@@ -45,10 +46,12 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(OBJ)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
+SFEMU_OBJS := $(SFEMU_SRCS:%.c=$(OBJ)/%.o)
 
 LIBA     := $(BUILD)/libsafeflash.a
 CLI      := $(BUILD)/safeflash
 PRELOAD  := $(BUILD)/libsafeflash-emu.so
+SFEMU    := $(BUILD)/sfemu
 UNIT     := $(BUILD)/test-unit
 REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
 
@@ -59,7 +62,7 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench clean deps
-all: $(CLI) $(PRELOAD) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) tests
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
@@ -72,6 +75,9 @@ $(LIBA): $(LIB_OBJS)
 
 $(CLI): $(CLI_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS_ALL)
+
+$(SFEMU): $(SFEMU_OBJS) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(LIBA) $(LDLIBS_ALL)
 
 # The preload library carries its own copy of the library code so it can
 # be loaded into any program (sg3_utils) without safeflash's objects.

@@ -15,9 +15,12 @@
 #define _GNU_SOURCE
 #include "sf_emu.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "emu/sf_emu_image.h"
 #include "emu/sf_emu_state.h"
 #include "proto/sf_cdb.h"
 #include "proto/sf_inquiry.h"
@@ -216,6 +219,268 @@ static int build_config(struct ctx *c, struct sf_ses_config *cfg, struct sf_ses_
     return 0;
 }
 
+
+/* ---- download microcode (SES-3 6.1.16 / 6.1.17) ----
+ *
+ * Per subenclosure:
+ *
+ *   00h idle --offset 0--> 01h in progress --last chunk--> image check
+ *     ^                        |  ^                          |      |
+ *     |         bad field: 80h |  | next chunk at expected    |  bad: 81h
+ *     |                        v  |  offset                  v
+ *     +---- reported once ---- 10h..13h <-- NV update 02h/03h (quirk:
+ *                                            nv_update_polls commands)
+ *
+ * 10h: the new image starts running when this status is reported (or at
+ *      the next other command): revision changes, the device resets
+ *      (UNIT ATTENTION 29h/00h), the generation code changes.
+ * 11h/12h: stored, runs after hard reset / power on (sf_emu_reset).
+ * 13h: stored as deferred; runs on activate (0Fh), hard reset or power on.
+ */
+
+static int sub_index(const struct sf_emu_dev_conf *dc, uint8_t id)
+{
+    for (size_t i = 0; i < dc->nsub; i++)
+        if (dc->sub[i].id == id)
+            return (int)i;
+    return -1;
+}
+
+static void device_reset_ua(struct sf_emu_dev_state *ds, uint8_t ascq)
+{
+    ds->ua_pending = 1;
+    ds->ua_asc = 0x29;
+    ds->ua_ascq = ascq;
+    ds->resets++;
+}
+
+/* New microcode starts running on subenclosure i. */
+static void run_image(struct sf_emu_dev_state *ds, int i, const char *rev)
+{
+    struct sf_emu_sub_state *ss = &ds->sub[i];
+    memcpy(ss->revision, rev, sizeof(ss->revision));
+    ss->revision[4] = '\0';
+    ss->activations++;
+    /* The configuration page now reads differently. */
+    ds->gen++;
+}
+
+static void abort_download(struct sf_emu_sub_state *ss, uint8_t status, uint8_t addl)
+{
+    ss->dl_status = status;
+    ss->dl_addl = addl;
+    ss->received = 0;
+    ss->expected_offset = 0;
+    ss->image_len = 0;
+    ss->chunks = 0;
+}
+
+/* The non-volatile update of subenclosure i has finished. */
+static void nv_done(struct ctx *c, int i)
+{
+    struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    ss->dl_status = ss->completion;
+    ss->dl_addl = 0;
+    ss->expected_offset = 0;
+    switch (ss->completion) {
+    case SF_DL_COMPLETE_DEFERRED:
+        memcpy(ss->deferred_rev, ss->committing_rev, sizeof(ss->deferred_rev));
+        ss->has_deferred = 1;
+        break;
+    case SF_DL_COMPLETE_RESET:
+    case SF_DL_COMPLETE_POWER_ON:
+        memcpy(ss->pending_rev, ss->committing_rev, sizeof(ss->pending_rev));
+        ss->pending_kind = ss->completion;
+        break;
+    default:
+        break;
+    }
+}
+
+/* 10h reported (or overtaken by another command): start the new image. */
+static void activate_now(struct ctx *c, int i)
+{
+    struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    run_image(c->ds, i, ss->committing_rev);
+    ss->dl_status = SF_DL_IDLE;
+    device_reset_ua(c->ds, 0x00);
+}
+
+/* Advance NV updates; called before every command. */
+static void tick(struct ctx *c, int is_status_read)
+{
+    for (size_t i = 0; i < c->dc->nsub; i++) {
+        struct sf_emu_sub_state *ss = &c->ds->sub[i];
+        if (ss->dl_status == SF_DL_UPDATING_NV || ss->dl_status == SF_DL_UPDATING_NV_DEFERRED) {
+            if (ss->nv_polls_left)
+                ss->nv_polls_left--;
+            if (!ss->nv_polls_left)
+                nv_done(c, (int)i);
+        } else if (ss->dl_status == SF_DL_COMPLETE_ACTIVE && !is_status_read) {
+            /* Nobody asked: the device restarts on its own schedule. */
+            activate_now(c, (int)i);
+        }
+    }
+}
+
+static void trace_page(const struct sf_emu_dev_conf *dc, const uint8_t *p, size_t len)
+{
+    if (!dc->trace_path[0])
+        return;
+    FILE *f = fopen(dc->trace_path, "a");
+    if (!f)
+        return;
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, "%02x", p[i]);
+    fputc('\n', f);
+    fclose(f);
+}
+
+static void last_chunk(struct ctx *c, int i)
+{
+    struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    const struct sf_emu_sub_conf *sc = &c->dc->sub[i];
+    const struct sf_emu_quirks *q = &c->dc->quirks;
+    uint8_t *buf = sf_emu_state_buf(&c->e->map, c->dev, i);
+    struct sf_emu_image_info info;
+    int v = buf ? sf_emu_image_check(buf, ss->image_len, sc->image_magic,
+                                     sc->check_product ? sc->product : NULL, &info)
+                : SF_EMU_IMAGE_BAD_LENGTH;
+    if (v != SF_EMU_IMAGE_OK) {
+        /* Additional status carries why, as vendors do in that byte. */
+        abort_download(ss, SF_DL_ERR_IMAGE, (uint8_t)v);
+        return;
+    }
+    ss->downloads++;
+    memcpy(ss->committing_rev, info.revision, sizeof(ss->committing_rev));
+    if (ss->dl_mode == SF_DL_MODE_OFFSETS_SAVE_DEFER) {
+        ss->completion = SF_DL_COMPLETE_DEFERRED;
+        ss->dl_status = SF_DL_UPDATING_NV_DEFERRED;
+    } else {
+        ss->completion = q->needs_power_cycle ? SF_DL_COMPLETE_POWER_ON : SF_DL_COMPLETE_ACTIVE;
+        ss->dl_status = SF_DL_UPDATING_NV;
+    }
+    ss->received = 0;
+    ss->nv_polls_left = q->nv_update_polls;
+    if (!ss->nv_polls_left)
+        nv_done(c, i);
+    if (q->abort_status_after_last && ss->dl_status == SF_DL_COMPLETE_ACTIVE) {
+        /* This enclosure restarts as soon as it has the image: whatever
+         * the host sends next dies in the reset, and the completion
+         * status is gone with it. */
+        activate_now(c, i);
+        c->ds->abort_next = 1;
+    }
+}
+
+static void do_dl_control(struct ctx *c, const uint8_t *p, size_t len)
+{
+    struct sf_ses_dl_ctrl dc;
+    const struct sf_emu_quirks *q = &c->dc->quirks;
+    trace_page(c->dc, p, len);
+    if (sf_ses_dl_ctrl_decode(p, len, &dc) != 0) {
+        illegal(c, 0x26, 0x00, 0, 2);
+        return;
+    }
+    int i = sub_index(c->dc, dc.subenc_id);
+    if (i < 0) {
+        illegal(c, 0x26, 0x00, 0, 1);
+        return;
+    }
+    struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    uint32_t max = c->dc->sub[i].max_image;
+    c->io->status = SF_STATUS_GOOD;
+
+    if (dc.mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && q->reject_deferred == 1) {
+        illegal(c, 0x26, 0x00, 0, 8); /* field pointer: the mode byte */
+        return;
+    }
+    if (q->max_chunk && dc.data_len > q->max_chunk) {
+        illegal(c, 0x26, 0x00, 0, 20); /* field pointer: data length */
+        return;
+    }
+    if (dc.gen != c->ds->gen || dc.buffer_id != 0) {
+        abort_download(ss, SF_DL_ERR_FIELDS, 0);
+        return;
+    }
+    if (dc.mode == 0xff) { /* sg_ses_microcode's abort_mc */
+        abort_download(ss, SF_DL_IDLE, 0);
+        return;
+    }
+    if (dc.mode == SF_DL_MODE_ACTIVATE_DEFERRED) {
+        if (!ss->has_deferred) {
+            ss->dl_status = SF_DL_ERR_NO_DEFERRED;
+            ss->dl_addl = 0;
+            return;
+        }
+        /* Like mode 07h: 10h is reported, then the image starts running
+         * (on the status read, or at once on the next other command). */
+        ss->has_deferred = 0;
+        memcpy(ss->committing_rev, ss->deferred_rev, sizeof(ss->committing_rev));
+        ss->dl_status = SF_DL_COMPLETE_ACTIVE;
+        ss->dl_addl = 0;
+        if (q->abort_status_after_last) {
+            activate_now(c, i);
+            c->ds->abort_next = 1;
+        }
+        return;
+    }
+    if (dc.mode != SF_DL_MODE_OFFSETS_SAVE_ACTIVATE && dc.mode != SF_DL_MODE_OFFSETS_ACTIVATE &&
+        dc.mode != SF_DL_MODE_OFFSETS_SAVE_DEFER) {
+        abort_download(ss, SF_DL_ERR_FIELDS, 0);
+        return;
+    }
+    if (dc.mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && q->reject_deferred == 2) {
+        abort_download(ss, SF_DL_ERR_FIELDS, 0);
+        return;
+    }
+    if ((dc.offset & 3) || dc.image_len == 0 || dc.image_len > max ||
+        (uint64_t)dc.offset + dc.data_len > dc.image_len) {
+        abort_download(ss, SF_DL_ERR_FIELDS, 0);
+        return;
+    }
+    if (dc.offset == 0) {
+        /* A page at offset 0 starts a new download, discarding any other. */
+        abort_download(ss, SF_DL_IN_PROGRESS, 0);
+        ss->image_len = dc.image_len;
+        ss->dl_mode = dc.mode;
+    } else if (ss->dl_status != SF_DL_IN_PROGRESS) {
+        /* Continuation of a download this engine no longer has. */
+        illegal(c, 0x26, 0x00, 0, 12);
+        return;
+    } else if (dc.offset != ss->expected_offset || dc.image_len != ss->image_len ||
+               dc.mode != ss->dl_mode) {
+        abort_download(ss, SF_DL_ERR_FIELDS, 0);
+        return;
+    }
+    uint8_t *buf = sf_emu_state_buf(&c->e->map, c->dev, i);
+    if (!buf) {
+        check_condition(c, SF_SK_HARDWARE_ERROR, 0x44, 0x00);
+        return;
+    }
+    memcpy(buf + dc.offset, dc.data, dc.data_len);
+    ss->received = dc.offset + dc.data_len;
+    ss->expected_offset = ss->received;
+    ss->chunks++;
+    if (ss->received == ss->image_len)
+        last_chunk(c, i);
+}
+
+/* After the status page went out: completion statuses are reported once;
+ * some enclosures reset their download engine when polled mid-download. */
+static void after_status_read(struct ctx *c)
+{
+    for (size_t i = 0; i < c->dc->nsub; i++) {
+        struct sf_emu_sub_state *ss = &c->ds->sub[i];
+        if (ss->dl_status == SF_DL_COMPLETE_ACTIVE)
+            activate_now(c, (int)i);
+        else if (sf_ses_dl_is_complete(ss->dl_status))
+            ss->dl_status = SF_DL_IDLE;
+        else if (ss->dl_status == SF_DL_IN_PROGRESS && c->dc->quirks.reset_on_status_read)
+            abort_download(ss, SF_DL_IDLE, 0);
+    }
+}
+
 static void do_receive_diag(struct ctx *c)
 {
     static uint8_t buf[SF_SES_MAX_PAGE];
@@ -264,6 +529,8 @@ static void do_receive_diag(struct ctx *c)
             st.d[i].expected_offset = ss->expected_offset;
         }
         n = sf_ses_dl_status_encode(&st, buf, sizeof(buf));
+        if (n > 0)
+            after_status_read(c);
         break;
     }
     default:
@@ -319,8 +586,10 @@ static void do_send_diag(struct ctx *c)
         /* Enclosure control: accepted; the model has no indicators to set. */
         c->io->status = SF_STATUS_GOOD;
         return;
+    case SF_SES_PAGE_DL_MICROCODE:
+        do_dl_control(c, p, plen);
+        return;
     default:
-        /* Download microcode control (0Eh) is handled from issue 3 on. */
         illegal(c, 0x26, 0x00, 0, 0);
         return;
     }
@@ -350,6 +619,7 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
         return SF_EINVAL;
     io->status = SF_STATUS_GOOD;
     io->sense_len = 0;
+    io->host_status = 0;
     io->resid = io->dir == SF_DIR_IN ? io->data_len : 0;
     if (sf_emu_state_lock(&e->map))
         return SF_EIO;
@@ -357,7 +627,15 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
                      .dev = dev, .io = io };
     c.ds->cmd_count++;
 
+    if (c.ds->abort_next) {
+        /* The command meets a device in the middle of resetting. */
+        c.ds->abort_next = 0;
+        io->host_status = 0x08; /* DID_RESET */
+        io->resid = io->data_len;
+        goto out;
+    }
     int drc = sf_cdb_decode(io->cdb, io->cdb_len, &c.ci);
+    tick(&c, drc == 0 && c.ci.op == SF_OP_RECEIVE_DIAG && c.ci.page == SF_SES_PAGE_DL_MICROCODE);
     if (drc == SF_ENOTSUP) {
         illegal(&c, 0x20, 0x00, 1, 0);
         goto out;
@@ -400,6 +678,18 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
     }
 out:
     sf_emu_state_unlock(&e->map);
+    /* Model the link and the processor: latency per command, bandwidth
+     * for data-out.  Outside the lock, as a real device overlaps nothing
+     * but also blocks no other initiator's bookkeeping. */
+    const struct sf_emu_quirks *q = &e->conf.dev[dev].quirks;
+    uint64_t us = q->latency_us;
+    if (q->bandwidth_kib_s && io->dir == SF_DIR_OUT)
+        us += (uint64_t)io->data_len * 1000000u / ((uint64_t)q->bandwidth_kib_s * 1024u);
+    if (us) {
+        struct timespec ts = { (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L };
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
     return 0;
 }
 
@@ -410,10 +700,23 @@ int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
     if (sf_emu_state_lock(&e->map))
         return SF_EIO;
     struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
-    ds->ua_pending = 1;
-    ds->ua_asc = 0x29;
-    ds->ua_ascq = kind == SF_EMU_RESET_POWER ? 0x01 : 0x00;
-    ds->resets++;
+    for (size_t i = 0; i < e->conf.dev[dev].nsub; i++) {
+        struct sf_emu_sub_state *ss = &ds->sub[i];
+        if (ss->dl_status == SF_DL_COMPLETE_ACTIVE) {
+            run_image(ds, (int)i, ss->committing_rev);
+        } else if (ss->pending_kind == SF_DL_COMPLETE_RESET ||
+                   (ss->pending_kind == SF_DL_COMPLETE_POWER_ON && kind == SF_EMU_RESET_POWER)) {
+            run_image(ds, (int)i, ss->pending_rev);
+            ss->pending_kind = 0;
+        } else if (ss->has_deferred) {
+            run_image(ds, (int)i, ss->deferred_rev);
+            ss->has_deferred = 0;
+        }
+        /* A download in flight does not survive a reset. */
+        if (ss->dl_status < 0x10 || ss->dl_status == SF_DL_COMPLETE_ACTIVE)
+            abort_download(ss, SF_DL_IDLE, 0);
+    }
+    device_reset_ua(ds, kind == SF_EMU_RESET_POWER ? 0x01 : 0x00);
     sf_emu_state_unlock(&e->map);
     return 0;
 }
@@ -445,4 +748,35 @@ uint64_t sf_emu_command_count(struct sf_emu *e, int dev)
     uint64_t n = e->map.st->dev[dev].cmd_count;
     sf_emu_state_unlock(&e->map);
     return n;
+}
+
+int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size_t max,
+                  size_t *n, uint32_t *gen)
+{
+    if (!e || !out || !n || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return SF_EINVAL;
+    if (sf_emu_state_lock(&e->map))
+        return SF_EIO;
+    const struct sf_emu_dev_conf *dc = &e->conf.dev[dev];
+    const struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
+    size_t k = 0;
+    for (; k < dc->nsub && k < max; k++) {
+        const struct sf_emu_sub_state *ss = &ds->sub[k];
+        memset(&out[k], 0, sizeof(out[k]));
+        out[k].id = dc->sub[k].id;
+        memcpy(out[k].revision, ss->revision, 4);
+        if (ss->has_deferred)
+            memcpy(out[k].deferred, ss->deferred_rev, 4);
+        if (ss->pending_kind)
+            memcpy(out[k].pending, ss->pending_rev, 4);
+        out[k].dl_status = ss->dl_status;
+        out[k].expected_offset = ss->expected_offset;
+        out[k].activations = ss->activations;
+        out[k].downloads = ss->downloads;
+    }
+    if (gen)
+        *gen = ds->gen;
+    sf_emu_state_unlock(&e->map);
+    *n = k;
+    return 0;
 }

@@ -45,6 +45,8 @@ struct sf_emu_io {
     uint8_t sense[32];
     uint8_t sense_len;
     uint32_t resid;
+    uint16_t host_status;     /* nonzero: the command died in transit
+                                 (08h DID_RESET); no SCSI status */
 };
 
 /* Execute one command on device dev.  Returns 0 when a SCSI status was
@@ -59,6 +61,20 @@ enum sf_emu_reset_kind {
 
 /* Reset a device as if the bus, the LU or its power was reset. */
 int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind);
+
+/* What a subenclosure's model holds, for tests and the sfemu tool. */
+struct sf_emu_sub_report {
+    uint8_t id;
+    char revision[5];
+    char deferred[5];          /* "" when none */
+    char pending[5];           /* stored, waiting for reset/power */
+    uint8_t dl_status;
+    uint32_t expected_offset;
+    uint32_t activations;
+    uint32_t downloads;
+};
+int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size_t max,
+                  size_t *n, uint32_t *gen);
 
 /* Current (running) revision of a subenclosure, for tests and sfemu. */
 int sf_emu_revision(struct sf_emu *e, int dev, uint8_t sub_id, char out[5]);

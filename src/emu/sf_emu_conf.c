@@ -128,6 +128,13 @@ static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_
     GET_NUM(o, "logical_id", s->logical_id, UINT64_MAX, 1, where);
     s->max_image = 4u * 1024u * 1024u;
     GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, where);
+    if (s->max_image < 64)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"max_image\" must be at least 64", where);
+    snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
+    if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, where, ec)))
+        return rc;
+    s->check_product = 1;
+    GET_NUM(o, "check_product", s->check_product, 1, 0, where);
 
     json_object *els;
     if (json_object_object_get_ex(o, "elements", &els)) {
@@ -154,8 +161,8 @@ static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_
     return 0;
 }
 
-static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *where,
-                     struct sf_errctx *ec)
+static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base_dir,
+                     const char *where, struct sf_errctx *ec)
 {
     int rc;
     if (!json_object_is_type(o, json_type_object))
@@ -180,6 +187,13 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *wher
     GET_NUM(o, "wwn", d->wwn, UINT64_MAX, 1, where);
     GET_NUM(o, "port_wwn", d->port_wwn, UINT64_MAX, 0, where);
     d->quirks.corrupt_page = -1;
+    char trace[PATH_MAX] = "";
+    if ((rc = get_str(o, "trace", trace, sizeof(trace), 0, where, ec)))
+        return rc;
+    if (trace[0] == '/' || !trace[0] || !base_dir || !base_dir[0])
+        snprintf(d->trace_path, sizeof(d->trace_path), "%s", trace);
+    else
+        snprintf(d->trace_path, sizeof(d->trace_path), "%s/%s", base_dir, trace);
     if (!d->port_wwn)
         d->port_wwn = d->wwn + 1;
 
@@ -274,7 +288,7 @@ int sf_emu_conf_parse(const char *text, size_t len, const char *base_dir,
     for (size_t i = 0; i < n; i++) {
         char w[32];
         snprintf(w, sizeof(w), "device %zu", i);
-        if ((rc = parse_dev(json_object_array_get_idx(devs, i), &out->dev[i], w, ec)))
+        if ((rc = parse_dev(json_object_array_get_idx(devs, i), &out->dev[i], base_dir, w, ec)))
             goto out;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->dev[j].path, out->dev[i].path)) {

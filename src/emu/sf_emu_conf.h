@@ -49,6 +49,8 @@ struct sf_emu_sub_conf {
     char revision[5];
     uint64_t logical_id;
     uint32_t max_image;         /* maximum image size the processor accepts */
+    char image_magic[9];        /* what a valid image starts with */
+    int check_product;          /* image must name this product */
     size_t ntypes;
     struct sf_emu_type_conf types[SF_EMU_MAX_TYPES];
 };
@@ -67,6 +69,7 @@ struct sf_emu_dev_conf {
     size_t nsub;
     struct sf_emu_sub_conf sub[SF_EMU_MAX_SUB];
     struct sf_emu_quirks quirks;
+    char trace_path[PATH_MAX];  /* control pages received are logged here */
 };
 
 struct sf_emu_conf {

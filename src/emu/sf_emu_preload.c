@@ -303,7 +303,7 @@ static int sg_io_v3(int dev, sg_io_hdr_t *h)
     h->status = io.status;
     h->masked_status = (unsigned char)((io.status >> 1) & 0x7f);
     h->msg_status = 0;
-    h->host_status = 0;
+    h->host_status = io.host_status;
     unsigned sb = io.sense_len < h->mx_sb_len ? io.sense_len : h->mx_sb_len;
     if (sb && h->sbp)
         memcpy(h->sbp, io.sense, sb);
@@ -311,7 +311,7 @@ static int sg_io_v3(int dev, sg_io_hdr_t *h)
     h->driver_status = io.sense_len ? 0x08 /* DRIVER_SENSE */ : 0;
     h->resid = (int)io.resid;
     h->duration = elapsed_ms(&t0);
-    h->info = (io.status || h->driver_status) ? SG_INFO_CHECK : 0;
+    h->info = (io.status || h->driver_status || h->host_status) ? SG_INFO_CHECK : 0;
     return 0;
 }
 
@@ -351,7 +351,7 @@ static int sg_io_v4(int dev, struct sg_io_v4 *h)
         return -1;
     }
     h->device_status = io.status;
-    h->transport_status = 0;
+    h->transport_status = io.host_status;
     h->driver_status = io.sense_len ? 0x08 : 0;
     unsigned sb = io.sense_len < h->max_response_len ? io.sense_len : h->max_response_len;
     if (sb && h->response)

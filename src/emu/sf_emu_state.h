@@ -20,8 +20,8 @@
 #include "emu/sf_emu_conf.h"
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_STATE_MAGIC "SFEMUST2"
-#define SF_EMU_STATE_VERSION 2u
+#define SF_EMU_STATE_MAGIC "SFEMUST3"
+#define SF_EMU_STATE_VERSION 3u
 
 struct sf_emu_sub_state {
     char revision[5];          /* running firmware revision */
@@ -40,6 +40,11 @@ struct sf_emu_sub_state {
     uint64_t buf_off;          /* staging buffer offset in the file */
     uint32_t buf_cap;          /* = max_image */
     uint32_t activations;      /* times new microcode started running */
+    char committing_rev[5];    /* revision of the image being committed */
+    uint8_t completion;        /* 10h-13h to report once NV update ends */
+    char pending_rev[5];       /* stored, runs after reset (11h) / power (12h) */
+    uint8_t pending_kind;      /* 0, 11h or 12h */
+    uint32_t downloads;        /* images completely received */
 };
 
 struct sf_emu_dev_state {
@@ -48,6 +53,7 @@ struct sf_emu_dev_state {
     uint8_t ua_asc;
     uint8_t ua_ascq;
     uint8_t not_ready_cmds;    /* commands answered NOT READY after a reset */
+    uint8_t abort_next;        /* next command is aborted by a device reset */
     uint64_t cmd_count;
     uint32_t resets;
     uint32_t nsub;

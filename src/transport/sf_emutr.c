@@ -25,6 +25,13 @@ static int emutr_exec(struct sf_transport *t, struct sf_cmd *cmd)
     int rc = sf_emu_execute(m->emu, m->dev, &io);
     if (rc)
         return rc;
+    if (io.host_status) {
+        /* Died in transit (a device reset): no SCSI status, as SG_IO
+         * reports it with DID_RESET. */
+        cmd->host_status = io.host_status;
+        cmd->resid = (int32_t)cmd->data_len;
+        return SF_EIO;
+    }
     cmd->status = io.status;
     cmd->sense_len = io.sense_len;
     memcpy(cmd->sense, io.sense, io.sense_len);
