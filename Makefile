@@ -33,8 +33,10 @@ LIB_SRCS := \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
 	src/transport/sf_emutr.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
-	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c
-CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c
+	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
+	src/engine/sf_sesdl.c src/engine/sf_install.c
+CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
+	src/cli/sf_cli_install.c src/cli/sf_progress.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)

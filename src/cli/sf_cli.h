@@ -15,6 +15,7 @@
  *   9  partially applied
  *  10  device lacks a required capability (e.g. no SES pages)
  *  11  configuration error (emulator config, environment)
+ *  12  stored, but runs only after a reset or power cycle
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H
@@ -34,6 +35,7 @@ enum sf_exit {
     SF_EXIT_PARTIAL = 9,
     SF_EXIT_NOTSUP = 10,
     SF_EXIT_CONFIG = 11,
+    SF_EXIT_PENDING = 12,
 };
 
 /* Exit code for an sf_err. */
@@ -49,5 +51,7 @@ int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int sf_cmd_list(int argc, char **argv);
 int sf_cmd_show(int argc, char **argv);
+int sf_cmd_install(int argc, char **argv);
+int sf_cmd_activate(int argc, char **argv);
 
 #endif

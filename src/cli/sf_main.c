@@ -62,6 +62,8 @@ static void usage(FILE *f)
           "                             peripheral device type 0Dh, and emulated ones)\n"
           "  show DEVICE [--json]       identity, subenclosures (SES processors),\n"
           "                             revisions and download microcode status\n"
+          "  install IMAGE DEVICE...    put an image on every SES processor, verify it\n"
+          "  activate DEVICE...         run deferred microcode, verify it\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
@@ -70,7 +72,8 @@ static void usage(FILE *f)
           "\n"
           "Exit codes: 0 done, 1 failed, 2 usage, 3 no such device, 4 permission\n"
           "denied, 5 not an enclosure, 6 device answered garbage, 7 device error,\n"
-          "8 refused, 9 partially applied, 10 unsupported by device, 11 config error.\n",
+          "8 refused, 9 partially applied, 10 unsupported by device, 11 config error,\n"
+          "12 stored but needs a reset or power cycle to run.\n",
           f);
 }
 
@@ -81,6 +84,10 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_list(argc, argv);
     if (!strcmp(cmd, "show"))
         return sf_cmd_show(argc, argv);
+    if (!strcmp(cmd, "install"))
+        return sf_cmd_install(argc, argv);
+    if (!strcmp(cmd, "activate"))
+        return sf_cmd_activate(argc, argv);
     if (cmd[0] == '-')
         return sf_cli_usage_error(NULL, "unknown option '%s'", cmd);
     return sf_cli_usage_error(NULL, "unknown command '%s'", cmd);

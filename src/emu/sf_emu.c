@@ -344,7 +344,7 @@ static void last_chunk(struct ctx *c, int i)
     uint8_t *buf = sf_emu_state_buf(&c->e->map, c->dev, i);
     struct sf_emu_image_info info;
     int v = buf ? sf_emu_image_check(buf, ss->image_len, sc->image_magic,
-                                     sc->check_product ? sc->product : NULL, &info)
+                                     sc->image_product[0] ? sc->image_product : NULL, &info)
                 : SF_EMU_IMAGE_BAD_LENGTH;
     if (v != SF_EMU_IMAGE_OK) {
         /* Additional status carries why, as vendors do in that byte. */
@@ -613,6 +613,21 @@ static void do_request_sense(struct ctx *c)
     data_in(c, buf, n > 0 ? (size_t)n : 0);
 }
 
+static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind);
+
+/* A scheduled fault due at this command, removed once taken; 0 if none. */
+static int take_fault(struct sf_emu_dev_state *ds)
+{
+    for (uint32_t i = 0; i < ds->nfaults && i < SF_EMU_MAX_FAULTS; i++) {
+        if (ds->faults[i].at == ds->cmd_count) {
+            int k = ds->faults[i].kind;
+            ds->faults[i] = ds->faults[--ds->nfaults];
+            return k;
+        }
+    }
+    return 0;
+}
+
 int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
 {
     if (!e || !io || !io->cdb || dev < 0 || (size_t)dev >= e->conf.ndev)
@@ -627,6 +642,19 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
                      .dev = dev, .io = io };
     c.ds->cmd_count++;
 
+    int fault = take_fault(c.ds);
+    if (fault == SF_EMU_FAULT_EIO) {
+        io->host_status = 0x07; /* DID_ERROR */
+        io->resid = io->data_len;
+        goto out;
+    }
+    if (fault == SF_EMU_FAULT_BUSY) {
+        io->status = SF_STATUS_BUSY;
+        io->resid = io->data_len;
+        goto out;
+    }
+    if (fault == SF_EMU_FAULT_RESET)
+        reset_locked(e, dev, SF_EMU_RESET_HARD);
     if (c.ds->abort_next) {
         /* The command meets a device in the middle of resetting. */
         c.ds->abort_next = 0;
@@ -677,6 +705,13 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
         break;
     }
 out:
+    if (fault == SF_EMU_FAULT_LOST) {
+        /* It happened on the device; the host never hears of it. */
+        io->status = 0;
+        io->sense_len = 0;
+        io->host_status = 0x07;
+        io->resid = io->data_len;
+    }
     sf_emu_state_unlock(&e->map);
     /* Model the link and the processor: latency per command, bandwidth
      * for data-out.  Outside the lock, as a real device overlaps nothing
@@ -693,12 +728,8 @@ out:
     return 0;
 }
 
-int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
+static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
 {
-    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev)
-        return SF_EINVAL;
-    if (sf_emu_state_lock(&e->map))
-        return SF_EIO;
     struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
     for (size_t i = 0; i < e->conf.dev[dev].nsub; i++) {
         struct sf_emu_sub_state *ss = &ds->sub[i];
@@ -717,6 +748,15 @@ int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
             abort_download(ss, SF_DL_IDLE, 0);
     }
     device_reset_ua(ds, kind == SF_EMU_RESET_POWER ? 0x01 : 0x00);
+}
+
+int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
+{
+    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev)
+        return SF_EINVAL;
+    if (sf_emu_state_lock(&e->map))
+        return SF_EIO;
+    reset_locked(e, dev, kind);
     sf_emu_state_unlock(&e->map);
     return 0;
 }
@@ -779,4 +819,37 @@ int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size
     sf_emu_state_unlock(&e->map);
     *n = k;
     return 0;
+}
+
+int sf_emu_fault_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    if (!strcmp(name, "eio"))
+        return SF_EMU_FAULT_EIO;
+    if (!strcmp(name, "lost"))
+        return SF_EMU_FAULT_LOST;
+    if (!strcmp(name, "reset"))
+        return SF_EMU_FAULT_RESET;
+    if (!strcmp(name, "busy"))
+        return SF_EMU_FAULT_BUSY;
+    return -1;
+}
+
+int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds, enum sf_emu_fault kind)
+{
+    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev || in_cmds == 0)
+        return SF_EINVAL;
+    if (sf_emu_state_lock(&e->map))
+        return SF_EIO;
+    struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
+    int rc = SF_ERANGE;
+    if (ds->nfaults < SF_EMU_MAX_FAULTS) {
+        ds->faults[ds->nfaults].at = ds->cmd_count + in_cmds;
+        ds->faults[ds->nfaults].kind = (uint8_t)kind;
+        ds->nfaults++;
+        rc = 0;
+    }
+    sf_emu_state_unlock(&e->map);
+    return rc;
 }

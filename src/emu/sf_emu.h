@@ -76,6 +76,16 @@ struct sf_emu_sub_report {
 int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size_t max,
                   size_t *n, uint32_t *gen);
 
+/* One-shot faults, for tests of recovery: the k-th command from now. */
+enum sf_emu_fault {
+    SF_EMU_FAULT_EIO = 1,       /* not executed; transport error (DID_ERROR) */
+    SF_EMU_FAULT_LOST = 2,      /* executed, but the response is lost */
+    SF_EMU_FAULT_RESET = 3,     /* the device resets first (downloads lost) */
+    SF_EMU_FAULT_BUSY = 4,      /* answered BUSY, not executed */
+};
+int sf_emu_fault_parse(const char *name);
+int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds, enum sf_emu_fault kind);
+
 /* Current (running) revision of a subenclosure, for tests and sfemu. */
 int sf_emu_revision(struct sf_emu *e, int dev, uint8_t sub_id, char out[5]);
 

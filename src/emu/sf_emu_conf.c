@@ -133,8 +133,9 @@ static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_
     snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
     if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, where, ec)))
         return rc;
-    s->check_product = 1;
-    GET_NUM(o, "check_product", s->check_product, 1, 0, where);
+    snprintf(s->image_product, sizeof(s->image_product), "%s", s->product);
+    if ((rc = get_str(o, "image_product", s->image_product, sizeof(s->image_product), 0, where, ec)))
+        return rc;
 
     json_object *els;
     if (json_object_object_get_ex(o, "elements", &els)) {

@@ -50,7 +50,8 @@ struct sf_emu_sub_conf {
     uint64_t logical_id;
     uint32_t max_image;         /* maximum image size the processor accepts */
     char image_magic[9];        /* what a valid image starts with */
-    int check_product;          /* image must name this product */
+    char image_product[17];     /* images must name this product ("" = any);
+                                   default: the subenclosure's product */
     size_t ntypes;
     struct sf_emu_type_conf types[SF_EMU_MAX_TYPES];
 };

@@ -20,8 +20,9 @@
 #include "emu/sf_emu_conf.h"
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_STATE_MAGIC "SFEMUST3"
-#define SF_EMU_STATE_VERSION 3u
+#define SF_EMU_STATE_MAGIC "SFEMUST4"
+#define SF_EMU_STATE_VERSION 4u
+#define SF_EMU_MAX_FAULTS 16
 
 struct sf_emu_sub_state {
     char revision[5];          /* running firmware revision */
@@ -56,6 +57,11 @@ struct sf_emu_dev_state {
     uint8_t abort_next;        /* next command is aborted by a device reset */
     uint64_t cmd_count;
     uint32_t resets;
+    uint32_t nfaults;
+    struct {
+        uint64_t at;           /* cmd_count value that triggers it */
+        uint8_t kind;          /* enum sf_emu_fault */
+    } faults[SF_EMU_MAX_FAULTS];
     uint32_t nsub;
     struct sf_emu_sub_state sub[SF_EMU_MAX_SUB];
 };

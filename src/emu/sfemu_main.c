@@ -7,6 +7,9 @@
  *   sfemu reset DEVICE [--power]     hard reset, or power cycle
  *   sfemu state DEVICE               JSON: revisions, deferred/pending
  *                                    images, download status, counters
+ *   sfemu fault DEVICE K KIND [K KIND...]
+ *                                    the K-th command from now fails:
+ *                                    eio, lost, reset or busy
  *
  * DEVICE is a path declared in $SAFEFLASH_EMU.
  */
@@ -24,7 +27,8 @@ static int usage(void)
     fputs("usage: sfemu mkimage --product P --revision R [--size N] [--magic M] [--seed S]\n"
           "                     [--corrupt] -o FILE\n"
           "       sfemu reset DEVICE [--power]\n"
-          "       sfemu state DEVICE\n",
+          "       sfemu state DEVICE\n"
+          "       sfemu fault DEVICE K eio|lost|reset|busy [K KIND...]\n",
           stderr);
     return 2;
 }
@@ -112,6 +116,20 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "reset")) {
         int power = argc > 3 && !strcmp(argv[3], "--power");
         rc = sf_emu_reset(e, dev, power ? SF_EMU_RESET_POWER : SF_EMU_RESET_HARD) ? 1 : 0;
+    } else if (!strcmp(argv[1], "fault")) {
+        if (argc < 5 || (argc - 3) % 2)
+            rc = usage();
+        for (int i = 3; rc == 0 && i + 1 < argc; i += 2) {
+            int kind = sf_emu_fault_parse(argv[i + 1]);
+            unsigned long k = strtoul(argv[i], NULL, 0);
+            if (kind < 0 || k == 0) {
+                fprintf(stderr, "sfemu: bad fault '%s %s'\n", argv[i], argv[i + 1]);
+                rc = 2;
+            } else if (sf_emu_add_fault(e, dev, k, (enum sf_emu_fault)kind)) {
+                fprintf(stderr, "sfemu: too many faults scheduled\n");
+                rc = 1;
+            }
+        }
     } else if (!strcmp(argv[1], "state")) {
         struct sf_emu_sub_report r[SF_EMU_MAX_SUB];
         size_t n = 0;

@@ -1,0 +1,360 @@
+/*
+ * sf_install.c - plan and run installs/activations.  See sf_install.h.
+ */
+#include "sf_install.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sf_devopen.h"
+
+struct sf_install_dev {
+    struct sf_transport *tr;
+    struct sf_scsi s;
+    struct sf_encl *e;
+    struct sf_sesdl_dev learned;
+};
+
+void sf_install_opts_default(struct sf_install_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    sf_sesdl_opts_default(&o->dl);
+    o->sub_id = -1;
+    o->ready_timeout_ms = 10 * 60 * 1000;
+}
+
+const char *sf_outcome_str(enum sf_outcome o)
+{
+    switch (o) {
+    case SF_OUT_PLANNED: return "planned";
+    case SF_OUT_UPDATED: return "updated";
+    case SF_OUT_STORED: return "stored";
+    case SF_OUT_PENDING_RESET: return "pending-reset";
+    case SF_OUT_DRY_RUN: return "dry-run";
+    case SF_OUT_FAILED: return "failed";
+    case SF_OUT_NOT_ATTEMPTED: return "not-attempted";
+    case SF_OUT_NOTHING: return "nothing-to-activate";
+    }
+    return "unknown";
+}
+
+static void dev_free(struct sf_install_dev *d)
+{
+    if (!d)
+        return;
+    sf_encl_free(d->e);
+    sf_transport_close(d->tr);
+    free(d);
+}
+
+void sf_plan_free(struct sf_plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->ndev; i++)
+        dev_free(p->devs[i]);
+    free(p->devs);
+    free(p->t);
+    free(p);
+}
+
+uint64_t sf_plan_commands(const struct sf_plan *p)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; p && i < p->ndev; i++)
+        n += p->devs[i]->s.ncmds;
+    return n;
+}
+
+static void copy_trim(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+    sf_rtrim(dst);
+}
+
+int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
+                    const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec)
+{
+    if (!paths || !npaths || !o || !out)
+        return SF_EINVAL;
+    *out = NULL;
+    int rc = 0;
+    struct sf_plan *p = calloc(1, sizeof(*p));
+    if (!p)
+        return SF_ENOMEM;
+    p->image_len = image_len;
+    p->devs = calloc(npaths, sizeof(*p->devs));
+    if (!p->devs) {
+        rc = SF_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(paths[i], paths[j])) {
+                rc = sf_err_set(ec, SF_EINVAL, "%s is named twice", paths[i]);
+                goto fail;
+            }
+        struct sf_install_dev *d = calloc(1, sizeof(*d));
+        if (!d) {
+            rc = SF_ENOMEM;
+            goto fail;
+        }
+        p->devs[p->ndev++] = d;
+        rc = sf_devopen(paths[i], &d->tr, ec);
+        if (rc)
+            goto fail;
+        sf_scsi_init(&d->s, d->tr);
+        rc = sf_encl_probe(&d->s, &d->e, ec);
+        if (rc)
+            goto fail;
+        if (!d->e->have_dl) {
+            rc = sf_err_set(ec, SF_ENOTSUP,
+                            "%s: this enclosure does not offer the Download Microcode pages (0Eh)",
+                            paths[i]);
+            goto fail;
+        }
+        const struct sf_ses_config *cfg = d->e->cfg;
+        int matched = 0;
+        for (size_t k = 0; k < cfg->nsub; k++) {
+            const struct sf_ses_subenc *sub = &cfg->sub[k];
+            if (o->sub_id >= 0 && sub->id != o->sub_id)
+                continue;
+            matched = 1;
+            const struct sf_ses_dl_desc *dd = sf_ses_dl_status_find(&d->e->dl, sub->id);
+            if (!dd) {
+                rc = sf_err_set(ec, SF_ENOTSUP,
+                                "%s: subenclosure %u has no download microcode status descriptor",
+                                paths[i], sub->id);
+                goto fail;
+            }
+            if (image_len && image_len > dd->max_size) {
+                rc = sf_err_set(ec, SF_ERANGE,
+                                "%s: image is %u bytes; subenclosure %u accepts at most %u: nothing "
+                                "was written", paths[i], image_len, sub->id, dd->max_size);
+                goto fail;
+            }
+            if (image_len && (dd->status == SF_DL_IN_PROGRESS) &&
+                o->dl.in_progress == SF_INPROG_REFUSE) {
+                rc = sf_err_set(ec, SF_EBUSY,
+                                "%s: subenclosure %u already has a download in progress (expected "
+                                "offset %u): run again with --resume or --restart",
+                                paths[i], sub->id, dd->expected_offset);
+                goto fail;
+            }
+            struct sf_target *nt = realloc(p->t, (p->n + 1) * sizeof(*p->t));
+            if (!nt) {
+                rc = SF_ENOMEM;
+                goto fail;
+            }
+            p->t = nt;
+            struct sf_target *t = &p->t[p->n++];
+            memset(t, 0, sizeof(*t));
+            t->dev = d;
+            snprintf(t->path, sizeof(t->path), "%s", paths[i]);
+            t->sub_id = sub->id;
+            copy_trim(t->vendor, sizeof(t->vendor), sub->vendor);
+            copy_trim(t->product, sizeof(t->product), sub->product);
+            copy_trim(t->rev_before, sizeof(t->rev_before), sub->revision);
+            t->max_size = dd->max_size;
+        }
+        if (!matched) {
+            rc = sf_err_set(ec, SF_ENODEV, "%s: no subenclosure %d (the enclosure has %zu)",
+                            paths[i], o->sub_id, cfg->nsub);
+            goto fail;
+        }
+    }
+    *out = p;
+    return 0;
+fail:
+    sf_plan_free(p);
+    return rc;
+}
+
+/* ---- running ---- */
+
+struct relay {
+    sf_iev_cb cb;
+    void *arg;
+    const struct sf_target *t;
+};
+
+static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
+{
+    struct relay *r = arg;
+    if (!r->cb)
+        return;
+    struct sf_iev e = { .t = r->t, .text = ev->text, .bytes = ev->bytes, .total = ev->total };
+    e.kind = ev->kind == SF_DLEV_PHASE ? SF_IEV_PHASE
+             : ev->kind == SF_DLEV_PROGRESS ? SF_IEV_PROGRESS : SF_IEV_NOTICE;
+    r->cb(&e, r->arg);
+}
+
+static void phase(struct relay *r, const char *name)
+{
+    if (r->cb) {
+        struct sf_iev e = { .kind = SF_IEV_PHASE, .t = r->t, .text = name };
+        r->cb(&e, r->arg);
+    }
+}
+
+static void result(struct relay *r)
+{
+    if (r->cb) {
+        struct sf_iev e = { .kind = SF_IEV_RESULT, .t = r->t };
+        r->cb(&e, r->arg);
+    }
+}
+
+static void fail_target(struct sf_target *t, int err, const char *msg)
+{
+    t->outcome = SF_OUT_FAILED;
+    t->err = err ? err : SF_EIO;
+    snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : sf_err_str(t->err));
+}
+
+/* Re-read the configuration page for the target's current revision. */
+static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct sf_errctx *ec)
+{
+    uint8_t *buf = malloc(SF_SES_MAX_PAGE);
+    if (!buf)
+        return SF_ENOMEM;
+    size_t got = 0;
+    int rc = sf_scsi_receive_diag(&d->s, SF_SES_PAGE_CONFIG, buf, SF_SES_MAX_PAGE, &got, ec);
+    struct sf_ses_config *c = NULL;
+    if (!rc) {
+        rc = sf_ses_config_decode(buf, got, &c);
+        if (rc)
+            rc = sf_err_set(ec, SF_EMALFORMED, "%s: device answered garbage: the Configuration "
+                            "page (01h) read to verify is malformed", t->path);
+    }
+    free(buf);
+    if (rc)
+        return rc;
+    const struct sf_ses_subenc *s = sf_ses_config_find(c, t->sub_id);
+    if (!s) {
+        sf_ses_config_free(c);
+        return sf_err_set(ec, SF_EMALFORMED, "%s: subenclosure %u is missing from the "
+                          "configuration page after the update", t->path, t->sub_id);
+    }
+    copy_trim(t->rev_after, sizeof(t->rev_after), s->revision);
+    sf_ses_config_free(c);
+    return 0;
+}
+
+/* After an image should be running: wait for the enclosure, then check the
+ * revision moved to what we expect. */
+static int verify_running(struct sf_install_dev *d, struct sf_target *t,
+                          const struct sf_install_opts *o, struct relay *r)
+{
+    struct sf_errctx ec = { 0 };
+    phase(r, "restarting");
+    int rc = sf_sesdl_wait_ready(&d->s, o->ready_timeout_ms, &ec);
+    if (!rc) {
+        phase(r, "verifying");
+        rc = reread_revision(d, t, &ec);
+    }
+    if (rc) {
+        fail_target(t, rc, ec.msg);
+        return rc;
+    }
+    if (o->expect_rev[0] ? strcmp(t->rev_after, o->expect_rev) != 0
+                         : strcmp(t->rev_after, t->rev_before) == 0) {
+        char m[320];
+        if (o->expect_rev[0])
+            snprintf(m, sizeof(m), "%s: subenclosure %u runs revision %s after the update, "
+                     "expected %s", t->path, t->sub_id, t->rev_after, o->expect_rev);
+        else
+            snprintf(m, sizeof(m), "%s: subenclosure %u did not change: it still runs revision %s "
+                     "(if the image carries that same revision, pass --expect-revision %s)",
+                     t->path, t->sub_id, t->rev_after, t->rev_after);
+        fail_target(t, SF_ECHECK, m);
+        return SF_ECHECK;
+    }
+    t->outcome = SF_OUT_UPDATED;
+    return 0;
+}
+
+static void skip_rest(struct sf_plan *p, size_t from, sf_iev_cb cb, void *arg)
+{
+    for (size_t j = from; j < p->n; j++) {
+        p->t[j].outcome = SF_OUT_NOT_ATTEMPTED;
+        snprintf(p->t[j].msg, sizeof(p->t[j].msg), "not attempted after an earlier failure");
+        struct relay r = { cb, arg, &p->t[j] };
+        result(&r);
+    }
+}
+
+int sf_install_run(struct sf_plan *p, const uint8_t *img, uint32_t len,
+                   const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
+{
+    int first_err = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        struct sf_target *t = &p->t[i];
+        struct sf_install_dev *d = t->dev;
+        struct relay r = { cb, arg, t };
+        struct sf_errctx ec = { 0 };
+        int rc = sf_sesdl_download(&d->s, t->sub_id, img, len, &o->dl, &d->learned, relay_dl, &r,
+                                   &t->dl, &ec);
+        if (rc) {
+            fail_target(t, rc, ec.msg);
+        } else if (o->dl.dry_run) {
+            t->outcome = SF_OUT_DRY_RUN;
+        } else if (t->dl.final_status == SF_DL_COMPLETE_DEFERRED) {
+            t->outcome = SF_OUT_STORED;
+            snprintf(t->msg, sizeof(t->msg), "stored; runs after 'safeflash activate %s "
+                     "--subenclosure %u', a hard reset or a power cycle", t->path, t->sub_id);
+        } else if (t->dl.final_status == SF_DL_COMPLETE_RESET ||
+                   t->dl.final_status == SF_DL_COMPLETE_POWER_ON) {
+            t->outcome = SF_OUT_PENDING_RESET;
+            snprintf(t->msg, sizeof(t->msg), "stored; runs after %s (status %02Xh)",
+                     t->dl.final_status == SF_DL_COMPLETE_RESET ? "a hard reset or power cycle"
+                                                                : "a power cycle",
+                     t->dl.final_status);
+        } else {
+            /* 10h, or completion lost to the reset: only the revision on the
+             * configuration page can prove the new image runs. */
+            rc = verify_running(d, t, o, &r);
+        }
+        result(&r);
+        if (t->outcome == SF_OUT_FAILED) {
+            first_err = t->err;
+            skip_rest(p, i + 1, cb, arg);
+            break;
+        }
+    }
+    return first_err;
+}
+
+int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
+{
+    int first_err = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        struct sf_target *t = &p->t[i];
+        struct sf_install_dev *d = t->dev;
+        struct relay r = { cb, arg, t };
+        struct sf_errctx ec = { 0 };
+        uint8_t st = 0;
+        int rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
+        if (rc == SF_ENOTSUP) {
+            /* 85h: nothing stored.  Not this processor's failure - a reset
+             * may already have started the image - and no reason to leave
+             * the others unactivated. */
+            t->outcome = SF_OUT_NOTHING;
+            snprintf(t->msg, sizeof(t->msg), "no deferred microcode stored (status 85h); it runs "
+                     "revision %s", t->rev_before);
+        } else if (rc)
+            fail_target(t, rc, ec.msg);
+        else if (o->dl.dry_run)
+            t->outcome = SF_OUT_DRY_RUN;
+        else
+            rc = verify_running(d, t, o, &r);
+        result(&r);
+        if (t->outcome == SF_OUT_FAILED) {
+            first_err = t->err;
+            skip_rest(p, i + 1, cb, arg);
+            break;
+        }
+    }
+    return first_err;
+}

@@ -1,0 +1,105 @@
+/*
+ * sf_install.h - install an image on (or activate deferred microcode of)
+ * every targeted SES processor of one or more enclosures.
+ *
+ * Two steps, so a front end can show the plan and ask before anything is
+ * written:
+ *   sf_install_plan()  opens every device, identifies it, picks targets,
+ *                      and refuses (before any write) what cannot work:
+ *                      an image over a processor's maximum size, an
+ *                      enclosure without download microcode, an unknown
+ *                      subenclosure, a download already in progress
+ *                      without --resume/--restart.
+ *   sf_install_run()   one processor at a time, finishing each before the
+ *                      next: download, wait for the restart, verify the
+ *                      revision on the configuration page.  The first
+ *                      failure stops the run; later targets are reported
+ *                      as not attempted.
+ */
+#ifndef SF_INSTALL_H
+#define SF_INSTALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/sf_encl.h"
+#include "engine/sf_sesdl.h"
+
+struct sf_install_opts {
+    struct sf_sesdl_opts dl;
+    int sub_id;                  /* -1: every subenclosure */
+    char expect_rev[5];          /* "" unless --expect-revision */
+    unsigned ready_timeout_ms;   /* waiting for an enclosure to come back */
+};
+
+void sf_install_opts_default(struct sf_install_opts *o);
+
+enum sf_outcome {
+    SF_OUT_PLANNED = 0,
+    SF_OUT_UPDATED,              /* running the new image, verified */
+    SF_OUT_STORED,               /* deferred: stored, runs after activate */
+    SF_OUT_PENDING_RESET,        /* 11h/12h: runs after reset/power cycle */
+    SF_OUT_DRY_RUN,
+    SF_OUT_FAILED,
+    SF_OUT_NOT_ATTEMPTED,
+    SF_OUT_NOTHING,              /* activate: no deferred microcode (85h) */
+};
+
+const char *sf_outcome_str(enum sf_outcome o);
+
+struct sf_install_dev;           /* an open device of the plan */
+
+struct sf_target {
+    struct sf_install_dev *dev;
+    char path[256];
+    uint8_t sub_id;
+    char vendor[9], product[17];
+    char rev_before[5];
+    char rev_after[5];
+    uint32_t max_size;
+    enum sf_outcome outcome;
+    int err;                     /* sf_err when failed */
+    char msg[320];
+    struct sf_sesdl_result dl;
+};
+
+struct sf_plan {
+    size_t ndev;
+    struct sf_install_dev **devs;
+    size_t n;
+    struct sf_target *t;
+    uint32_t image_len;          /* 0 for activate */
+};
+
+/* Events for front ends. */
+enum sf_iev_kind { SF_IEV_PHASE, SF_IEV_PROGRESS, SF_IEV_NOTICE, SF_IEV_RESULT };
+
+struct sf_iev {
+    enum sf_iev_kind kind;
+    const struct sf_target *t;
+    const char *text;            /* phase name or notice */
+    uint64_t bytes, total;
+};
+
+typedef void (*sf_iev_cb)(const struct sf_iev *ev, void *arg);
+
+/*
+ * Open and identify paths, choose targets.  image_len 0 plans an
+ * activation.  On failure nothing has been written; ec says why.
+ */
+int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
+                    const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec);
+
+/* Run the plan: install img on every target. */
+int sf_install_run(struct sf_plan *p, const uint8_t *img, uint32_t len,
+                   const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
+
+/* Run the plan: activate deferred microcode on every target. */
+int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
+
+/* SCSI commands the plan's devices have executed (for benchmarks). */
+uint64_t sf_plan_commands(const struct sf_plan *p);
+
+void sf_plan_free(struct sf_plan *p);
+
+#endif

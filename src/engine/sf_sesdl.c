@@ -1,0 +1,548 @@
+/*
+ * sf_sesdl.c - SES download microcode for one processor.  See sf_sesdl.h.
+ *
+ * The loop keeps one invariant: `off` is the offset the enclosure expects
+ * next, as far as we know.  Whenever something happens that could make
+ * that untrue - a command that failed in transit, a UNIT ATTENTION (a reset
+ * behind our back), a page the enclosure refused - we stop believing it and
+ * ask the enclosure (one status read), then:
+ *
+ *   status 01h (in progress)     -> continue at its expected offset
+ *   02h/03h/10h-13h after the    -> the last page did land: go to polling
+ *     last page was sent
+ *   00h, 80h, 82h (discarded)    -> restart at offset 0
+ *   anything else, or no answer  -> stop with that reason
+ *
+ * Every recovery counts against max_recoveries, so nothing loops.
+ */
+#include "sf_sesdl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SF_MIN_CHUNK 1024u
+/* poll_completion(): the enclosure still expects data (positive: internal). */
+#define SF_EAGAIN_DL 1
+
+void sf_sesdl_opts_default(struct sf_sesdl_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->mode = SF_MODE_AUTO;
+    o->in_progress = SF_INPROG_REFUSE;
+    o->poll_ms = 1000;
+    o->complete_timeout_ms = 20 * 60 * 1000; /* vendors wait up to 20 min */
+    o->max_recoveries = 8;
+}
+
+static void emit(sf_sesdl_cb cb, void *arg, enum sf_sesdl_ev k, uint8_t id, const char *text,
+                 uint64_t bytes, uint64_t total)
+{
+    if (!cb)
+        return;
+    struct sf_sesdl_event ev = { k, id, text, bytes, total };
+    cb(&ev, arg);
+}
+
+static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    emit(cb, arg, SF_DLEV_NOTICE, id, buf, 0, 0);
+}
+
+int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec)
+{
+    uint8_t *buf = malloc(SF_SES_MAX_PAGE);
+    if (!buf)
+        return SF_ENOMEM;
+    size_t got = 0;
+    int rc = sf_scsi_receive_diag(s, SF_SES_PAGE_DL_MICROCODE, buf, SF_SES_MAX_PAGE, &got, ec);
+    if (!rc) {
+        rc = sf_ses_dl_status_decode(buf, got, st);
+        if (rc)
+            rc = sf_err_set(ec, SF_EMALFORMED,
+                            "%s: device answered garbage: the Download Microcode Status page is %s",
+                            s->tr->path, rc == SF_ETRUNC ? "truncated" : "malformed");
+    }
+    free(buf);
+    return rc;
+}
+
+/* Status of one subenclosure; SF_ENOTSUP if the page has no descriptor. */
+static int sub_status(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st,
+                      struct sf_ses_dl_desc *d, struct sf_errctx *ec)
+{
+    int rc = sf_sesdl_read_status(s, st, ec);
+    if (rc)
+        return rc;
+    const struct sf_ses_dl_desc *p = sf_ses_dl_status_find(st, id);
+    if (!p)
+        return sf_err_set(ec, SF_ENOTSUP,
+                          "%s: subenclosure %u has no download microcode status descriptor",
+                          s->tr->path, id);
+    *d = *p;
+    return 0;
+}
+
+/* A status read that outlasts a device restarting or a path dropping:
+ * up to `tries` attempts, `gap_ms` apart. */
+static int sub_status_patient(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st,
+                              struct sf_ses_dl_desc *d, unsigned tries, unsigned gap_ms,
+                              struct sf_errctx *ec)
+{
+    int rc = 0;
+    for (unsigned i = 0; i < tries; i++) {
+        rc = sub_status(s, id, st, d, ec);
+        if (rc == 0 || rc == SF_EMALFORMED || rc == SF_ENOTSUP)
+            return rc;
+        s->sleep_ms(gap_ms);
+    }
+    return rc;
+}
+
+static int send_page(struct sf_scsi *s, uint8_t id, uint32_t gen, uint8_t mode, uint32_t off,
+                     const uint8_t *img, uint32_t len, uint32_t n, uint8_t *page,
+                     struct sf_errctx *ec)
+{
+    struct sf_ses_dl_ctrl c = { .subenc_id = id, .gen = gen, .mode = mode, .buffer_id = 0,
+                                .offset = off, .image_len = len, .data_len = n,
+                                .data = n ? img + off : NULL };
+    int plen = sf_ses_dl_ctrl_encode(&c, page, SF_SES_DL_HDR_LEN + SF_SES_DL_MAX_CHUNK + 4);
+    if (plen < 0)
+        return sf_err_set(ec, plen, "cannot encode a download microcode page (offset %u, %u bytes)",
+                          off, n);
+    return sf_scsi_send_diag(s, page, (size_t)plen, ec);
+}
+
+/* Field pointer of an ILLEGAL REQUEST against the parameter list, or -1. */
+static int param_field(const struct sf_scsi *s)
+{
+    const struct sf_sense *sn = &s->last_sense;
+    if (!s->last_have_sense || !sn->sksv || (sn->sks[0] & 0x40))
+        return -1;
+    return (sn->sks[1] << 8) | sn->sks[2];
+}
+
+static const char *mode_name(uint8_t m)
+{
+    return m == SF_DL_MODE_OFFSETS_SAVE_DEFER ? "deferred (0Eh)" : "immediate (07h)";
+}
+
+/* Poll after the last page until completion or error. */
+static int poll_completion(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts *o,
+                           sf_sesdl_cb cb, void *arg, struct sf_ses_dl_desc *d, int *lost,
+                           struct sf_errctx *ec)
+{
+    struct sf_ses_dl_status st;
+    unsigned waited = 0, failures = 0;
+    uint64_t ua_before = s->ua_count;
+    int announced = 0;
+    *lost = 0;
+    for (;;) {
+        struct sf_errctx pec = { 0 };
+        int rc = sub_status(s, id, &st, d, &pec);
+        if (rc == SF_EMALFORMED || rc == SF_ENOTSUP) {
+            if (ec)
+                *ec = pec;
+            return rc;
+        }
+        if (rc) {
+            /* Enclosures that restart right after the last page abort
+             * this read; keep asking until the timeout. */
+            if (!failures++)
+                notice(cb, arg, id, "status read after the download failed (%s); the enclosure "
+                       "may be restarting, retrying", pec.msg);
+        } else if (sf_ses_dl_is_complete(d->status) || sf_ses_dl_is_error(d->status)) {
+            return 0;
+        } else if (d->status == SF_DL_IDLE) {
+            /* Idle with nothing reported: either the completion status was
+             * reported to someone else or a reset swallowed it.  Only the
+             * revision can tell now. */
+            *lost = 1;
+            if (s->ua_count == ua_before && !failures)
+                notice(cb, arg, id, "enclosure reports no download and no completion status; "
+                       "will verify by revision");
+            else
+                notice(cb, arg, id, "completion status lost to an enclosure reset; will verify "
+                       "by revision");
+            return 0;
+        } else if (d->status == SF_DL_IN_PROGRESS) {
+            return SF_EAGAIN_DL;
+        } else if (!announced) {
+            emit(cb, arg, SF_DLEV_PHASE, id, "committing", 0, 0);
+            announced = 1;
+        }
+        if (waited >= o->complete_timeout_ms)
+            return sf_err_set(ec, SF_ETIMEDOUT,
+                              "%s: subenclosure %u: no completion status after %u s (last: %02Xh %s)",
+                              s->tr->path, id, waited / 1000, d->status,
+                              sf_ses_dl_status_str(d->status));
+        s->sleep_ms(o->poll_ms);
+        waited += o->poll_ms ? o->poll_ms : 1;
+    }
+}
+
+/* Largest page data to send: device-learnt, user cap, 16-bit limit; a
+ * multiple of 4 so every offset stays aligned. */
+static uint32_t initial_chunk(const struct sf_sesdl_opts *o, const struct sf_sesdl_dev *l)
+{
+    uint32_t c = SF_SES_DL_MAX_CHUNK;
+    if (l->chunk && l->chunk < c)
+        c = l->chunk;
+    if (o->chunk_max && o->chunk_max < c)
+        c = o->chunk_max;
+    c &= ~3u;
+    return c ? c : 4;
+}
+
+static uint32_t halve(uint32_t chunk)
+{
+    uint32_t c = ((chunk / 2) + 3) & ~3u;
+    return c < SF_MIN_CHUNK ? SF_MIN_CHUNK : c;
+}
+
+int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_t len,
+                      const struct sf_sesdl_opts *o, struct sf_sesdl_dev *learned,
+                      sf_sesdl_cb cb, void *arg, struct sf_sesdl_result *res,
+                      struct sf_errctx *ec)
+{
+    if (!s || !img || !len || !o || !learned || !res)
+        return SF_EINVAL;
+    memset(res, 0, sizeof(*res));
+    const char *path = s->tr->path;
+    struct sf_ses_dl_status st;
+    struct sf_ses_dl_desc d;
+    int rc = sub_status(s, id, &st, &d, ec);
+    if (rc)
+        return rc;
+    if (len > d.max_size)
+        return sf_err_set(ec, SF_ERANGE,
+                          "%s: subenclosure %u accepts images up to %u bytes; this one is %u",
+                          path, id, d.max_size, len);
+
+    uint32_t gen = st.gen;
+    int want_deferred = o->mode == SF_MODE_DEFERRED ||
+                        (o->mode == SF_MODE_AUTO && !learned->no_deferred);
+    uint8_t mode = want_deferred ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+    if (o->mode == SF_MODE_AUTO && learned->no_deferred)
+        res->fell_back = 1;
+    uint32_t chunk = initial_chunk(o, learned);
+    uint32_t off = 0;
+
+    if (d.status == SF_DL_IN_PROGRESS || d.status == SF_DL_UPDATING_NV ||
+        d.status == SF_DL_UPDATING_NV_DEFERRED) {
+        if (d.status != SF_DL_IN_PROGRESS)
+            return sf_err_set(ec, SF_EBUSY,
+                              "%s: subenclosure %u is still writing a previous image (%02Xh %s); "
+                              "wait for it to finish",
+                              path, id, d.status, sf_ses_dl_status_str(d.status));
+        if (o->in_progress == SF_INPROG_REFUSE)
+            return sf_err_set(ec, SF_EBUSY,
+                              "%s: subenclosure %u already has a download in progress (expected "
+                              "offset %u): choose --resume or --restart",
+                              path, id, d.expected_offset);
+        if (o->in_progress == SF_INPROG_RESUME && d.expected_offset != 0xffffffffu &&
+            d.expected_offset < len && !(d.expected_offset & 3)) {
+            off = d.expected_offset;
+            notice(cb, arg, id, "resuming the download in progress at offset %u", off);
+        } else {
+            notice(cb, arg, id, "discarding the download in progress; starting over");
+        }
+    }
+
+    if (o->dry_run) {
+        uint32_t pages = (len - off + chunk - 1) / chunk;
+        notice(cb, arg, id, "dry run: would send %u bytes from offset %u in %u page(s) of up to "
+               "%u bytes, mode %s", len - off, off, pages, chunk, mode_name(mode));
+        res->mode_used = mode;
+        res->chunk_used = chunk;
+        return 0;
+    }
+
+    uint8_t *page = malloc(SF_SES_DL_HDR_LEN + SF_SES_DL_MAX_CHUNK + 4);
+    if (!page)
+        return SF_ENOMEM;
+    emit(cb, arg, SF_DLEV_PHASE, id, "downloading", off, len);
+    int tried07 = 0;       /* auto, ambiguous first-page rejection: 07h tried */
+    int first_checked = 0; /* auto: the 80h-after-first-page check is done */
+    int read_mid = 0;      /* we read status while a download was in progress */
+    unsigned recoveries = 0;
+    struct sf_errctx pec;
+
+    for (;;) {
+        while (off < len) {
+            uint32_t n = len - off < chunk ? len - off : chunk;
+            uint64_t ua0 = s->ua_count;
+            int refused = 0;
+            sf_errctx_clear(&pec);
+            rc = send_page(s, id, gen, mode, off, img, len, n, page, &pec);
+            res->pages_sent++;
+            if (rc == 0 && s->ua_count == ua0) {
+                off += n;
+                emit(cb, arg, SF_DLEV_PROGRESS, id, NULL, off, len);
+                if (o->mode == SF_MODE_AUTO && mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
+                    !first_checked && !learned->status_read_resets && off < len) {
+                    /* Some enclosures take the first 0Eh page and then mark
+                     * the download 80h: ask once, before sending the rest. */
+                    first_checked = 1;
+                    read_mid = 1;
+                    rc = sub_status(s, id, &st, &d, &pec);
+                    if (rc == 0 && d.status == SF_DL_ERR_FIELDS) {
+                        notice(cb, arg, id, "enclosure rejected deferred mode (status 80h on the "
+                               "first page); restarting subenclosure %u in immediate mode (07h)", id);
+                        mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+                        learned->no_deferred = 1;
+                        res->fell_back = 1;
+                        off = 0;
+                        gen = st.gen;
+                        continue;
+                    }
+                    if (rc == 0 && d.status == SF_DL_IN_PROGRESS &&
+                        (d.expected_offset == off || d.expected_offset == 0xffffffffu))
+                        continue;
+                    /* Anything else: find out properly. */
+                } else {
+                    continue;
+                }
+            } else if (rc == SF_ECHECK && sf_scsi_last_illegal_request(s)) {
+                int field = param_field(s);
+                if (off == 0 && o->mode == SF_MODE_AUTO && mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
+                    (field == 8 || (field < 0 && !tried07))) {
+                    notice(cb, arg, id, "enclosure rejected deferred mode (0Eh): %s; restarting "
+                           "subenclosure %u in immediate mode (07h)", pec.msg, id);
+                    mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+                    res->fell_back = 1;
+                    if (field == 8)
+                        learned->no_deferred = 1;
+                    else
+                        tried07 = 1;
+                    continue;
+                }
+                if (off == 0) {
+                    if (n <= SF_MIN_CHUNK) {
+                        rc = sf_err_set(ec, SF_ECHECK,
+                                        "%s: subenclosure %u refused the first download microcode "
+                                        "page even at %u bytes: %s", path, id, n, pec.msg);
+                        goto out;
+                    }
+                    chunk = halve(n);
+                    learned->chunk = chunk;
+                    if (tried07) {
+                        /* 07h was refused at this size too: the size, not
+                         * the mode, may be the problem.  Try 0Eh again. */
+                        mode = SF_DL_MODE_OFFSETS_SAVE_DEFER;
+                        res->fell_back = 0;
+                        tried07 = 0;
+                    }
+                    notice(cb, arg, id, "enclosure refused a %u-byte page; using %u-byte pages",
+                           n, chunk);
+                    continue;
+                }
+                /* Refused mid-download: too big a page, or the engine lost
+                 * the download?  The status page says which. */
+                refused = 1;
+            } else if (rc == 0) {
+                notice(cb, arg, id, "the enclosure reset during the download (unit attention); "
+                       "checking what it kept");
+            } else {
+                notice(cb, arg, id, "page at offset %u failed: %s; checking what the enclosure kept",
+                       off, pec.msg);
+            }
+
+            /* ---- recovery: ask the enclosure what it has ---- */
+            if (++recoveries > o->max_recoveries) {
+                rc = sf_err_set(ec, rc ? rc : SF_EIO,
+                                "%s: subenclosure %u: gave up after %u recoveries at offset %u of "
+                                "%u; last problem: %s", path, id, o->max_recoveries, off, len,
+                                pec.msg[0] ? pec.msg : "the enclosure was reset");
+                goto out;
+            }
+            struct sf_errctx sec = { 0 };
+            int src = sub_status_patient(s, id, &st, &d, 30, 1000, &sec);
+            if (src) {
+                rc = sf_err_set(ec, src,
+                                "%s: subenclosure %u: download interrupted at offset %u of %u and "
+                                "the enclosure does not answer: %s", path, id, off, len, sec.msg);
+                goto out;
+            }
+            gen = st.gen;
+            if (d.status == SF_DL_IN_PROGRESS) {
+                uint32_t eo = d.expected_offset == 0xffffffffu ? off : d.expected_offset;
+                if (eo > len || (eo & 3)) {
+                    rc = sf_err_set(ec, SF_EMALFORMED,
+                                    "%s: subenclosure %u reports an impossible expected offset %u",
+                                    path, id, eo);
+                    goto out;
+                }
+                if (refused && eo == off) {
+                    if (chunk <= SF_MIN_CHUNK) {
+                        rc = sf_err_set(ec, SF_ECHECK,
+                                        "%s: subenclosure %u refused the page at offset %u even at "
+                                        "%u bytes: %s", path, id, off, chunk, pec.msg);
+                        goto out;
+                    }
+                    /* Still waiting for this very page: it was too big. */
+                    chunk = halve(chunk);
+                    learned->chunk = chunk;
+                    notice(cb, arg, id, "enclosure refused a page mid-download; using %u-byte pages",
+                           chunk);
+                } else {
+                    if (eo != off)
+                        notice(cb, arg, id, "resuming at the enclosure's expected offset %u", eo);
+                    res->resumes++;
+                }
+                off = eo;
+                continue;
+            }
+            if (d.status == SF_DL_UPDATING_NV || d.status == SF_DL_UPDATING_NV_DEFERRED ||
+                sf_ses_dl_is_complete(d.status)) {
+                if (off + n >= len) {
+                    off = len; /* the last page landed before the trouble */
+                    break;
+                }
+            }
+            if (read_mid && d.status == SF_DL_IDLE && !learned->status_read_resets) {
+                /* Gone right after we read status mid-download: this
+                 * enclosure resets its engine on status reads. */
+                learned->status_read_resets = 1;
+                notice(cb, arg, id, "the enclosure dropped the download after a status read; "
+                       "no more status reads until the last page");
+            }
+            if (d.status == SF_DL_IDLE || d.status == SF_DL_ERR_FIELDS ||
+                d.status == SF_DL_ERR_TIMEOUT || sf_ses_dl_is_complete(d.status) ||
+                d.status == SF_DL_UPDATING_NV || d.status == SF_DL_UPDATING_NV_DEFERRED) {
+                notice(cb, arg, id, "the enclosure discarded the partial image (%02Xh %s); "
+                       "restarting at offset 0", d.status, sf_ses_dl_status_str(d.status));
+                res->restarts++;
+                off = 0;
+                continue;
+            }
+            rc = sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: download stopped at offset %u: "
+                            "status %02Xh %s (additional status %02Xh)", path, id, off, d.status,
+                            sf_ses_dl_status_str(d.status), d.addl_status);
+            goto out;
+        }
+
+        int lost = 0;
+        sf_errctx_clear(&pec);
+        rc = poll_completion(s, id, o, cb, arg, &d, &lost, &pec);
+        if (rc == SF_EAGAIN_DL) {
+            /* It still wants data: treat like any interruption. */
+            if (++recoveries > o->max_recoveries) {
+                rc = sf_err_set(ec, SF_EIO, "%s: subenclosure %u: enclosure keeps asking for more "
+                                "data after the last page (expected offset %u of %u)",
+                                path, id, d.expected_offset, len);
+                goto out;
+            }
+            off = d.expected_offset == 0xffffffffu ? 0 : d.expected_offset;
+            if (off > len || (off & 3))
+                off = 0;
+            notice(cb, arg, id, "enclosure still expects data at offset %u; resuming", off);
+            res->resumes++;
+            continue;
+        }
+        if (rc) {
+            if (ec)
+                *ec = pec;
+            goto out;
+        }
+        if (sf_ses_dl_is_error(d.status)) {
+            if (d.status == SF_DL_ERR_FIELDS && o->mode == SF_MODE_AUTO &&
+                mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && !res->fell_back) {
+                notice(cb, arg, id, "enclosure rejected deferred mode (status 80h); restarting "
+                       "subenclosure %u in immediate mode (07h)", id);
+                mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+                learned->no_deferred = 1;
+                res->fell_back = 1;
+                off = 0;
+                continue;
+            }
+            res->final_status = d.status;
+            res->addl_status = d.addl_status;
+            rc = sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s (additional "
+                            "status %02Xh)", path, id, d.status, sf_ses_dl_status_str(d.status),
+                            d.addl_status);
+            goto out;
+        }
+        res->final_status = lost ? 0 : d.status;
+        res->addl_status = d.addl_status;
+        rc = 0;
+        break;
+    }
+out:
+    res->mode_used = mode;
+    res->chunk_used = chunk;
+    free(page);
+    return rc;
+}
+
+int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts *o,
+                      sf_sesdl_cb cb, void *arg, uint8_t *final_status, struct sf_errctx *ec)
+{
+    struct sf_ses_dl_status st;
+    struct sf_ses_dl_desc d;
+    int rc = sub_status(s, id, &st, &d, ec);
+    if (rc)
+        return rc;
+    if (o->dry_run) {
+        notice(cb, arg, id, "dry run: would send Activate Deferred Microcode (0Fh)");
+        return 0;
+    }
+    uint8_t page[SF_SES_DL_HDR_LEN];
+    struct sf_ses_dl_ctrl c = { .subenc_id = id, .gen = st.gen,
+                                .mode = SF_DL_MODE_ACTIVATE_DEFERRED };
+    int plen = sf_ses_dl_ctrl_encode(&c, page, sizeof(page));
+    if (plen < 0)
+        return plen;
+    emit(cb, arg, SF_DLEV_PHASE, id, "activating", 0, 0);
+    struct sf_errctx pec = { 0 };
+    rc = sf_scsi_send_diag(s, page, (size_t)plen, &pec);
+    if (rc && !(rc == SF_EIO || rc == SF_ETIMEDOUT || rc == SF_ENODEV)) {
+        if (ec)
+            *ec = pec;
+        return rc;
+    }
+    if (rc)
+        notice(cb, arg, id, "activate command did not complete (%s); the enclosure may be "
+               "restarting, checking", pec.msg);
+    int lost = 0;
+    rc = poll_completion(s, id, o, cb, arg, &d, &lost, ec);
+    if (rc == SF_EAGAIN_DL)
+        return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u reports a download in progress "
+                          "instead of activating", s->tr->path, id);
+    if (rc)
+        return rc;
+    if (final_status)
+        *final_status = lost ? 0 : d.status;
+    if (d.status == SF_DL_ERR_NO_DEFERRED)
+        return sf_err_set(ec, SF_ENOTSUP, "%s: subenclosure %u has no deferred microcode to "
+                          "activate (status 85h)", s->tr->path, id);
+    if (sf_ses_dl_is_error(d.status))
+        return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: activate failed: status %02Xh %s",
+                          s->tr->path, id, d.status, sf_ses_dl_status_str(d.status));
+    return 0;
+}
+
+int sf_sesdl_wait_ready(struct sf_scsi *s, unsigned timeout_ms, struct sf_errctx *ec)
+{
+    unsigned waited = 0;
+    struct sf_errctx last = { 0 };
+    for (;;) {
+        sf_errctx_clear(&last);
+        int rc = sf_scsi_tur(s, &last);
+        if (rc == 0)
+            return 0;
+        if (waited >= timeout_ms)
+            return sf_err_set(ec, SF_ETIMEDOUT, "%s: not ready %u s after the reset: %s",
+                              s->tr->path, waited / 1000, last.msg);
+        s->sleep_ms(500);
+        waited += 500;
+    }
+}

@@ -1,0 +1,113 @@
+/*
+ * sf_sesdl.h - put one image on one SES processor (subenclosure) through
+ * Download Microcode Control/Status pages, and activate deferred microcode.
+ *
+ * This is the step an install repeats per processor.  It uses the codecs
+ * for every byte and the command layer for every command, and reports what
+ * it does through an event callback so the caller can show progress, keep
+ * a journal, or stay quiet.
+ *
+ * Commands per download, when nothing goes wrong:
+ *   1 status read (generation code, max size, anything in progress)
+ *   ceil(len / chunk) SEND DIAGNOSTIC
+ *   1 status read after the first page, only in auto mode, to catch a
+ *     deferred-mode rejection reported as 80h before sending everything
+ *   1+ status reads after the last page (until 10h-13h or an error)
+ * Anything unexpected costs a status read, which decides between resuming
+ * at the enclosure's expected offset, restarting, or stopping.
+ */
+#ifndef SF_SESDL_H
+#define SF_SESDL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/sf_ses.h"
+#include "safeflash/sf_err.h"
+#include "transport/sf_scsi.h"
+
+enum sf_dl_mode_choice { SF_MODE_AUTO = 0, SF_MODE_DEFERRED = 1, SF_MODE_IMMEDIATE = 2 };
+
+/* What to do about a download the enclosure already has in progress. */
+enum sf_in_progress { SF_INPROG_REFUSE = 0, SF_INPROG_RESUME = 1, SF_INPROG_RESTART = 2 };
+
+struct sf_sesdl_opts {
+    enum sf_dl_mode_choice mode;
+    uint32_t chunk_max;          /* user cap, 0 = largest the device takes */
+    int dry_run;                 /* no SEND DIAGNOSTIC */
+    enum sf_in_progress in_progress;
+    unsigned poll_ms;            /* between status polls after the last page */
+    unsigned complete_timeout_ms;/* waiting for 10h-13h */
+    unsigned max_recoveries;     /* resumes/restarts per processor */
+};
+
+void sf_sesdl_opts_default(struct sf_sesdl_opts *o);
+
+/* What was learnt about a device, kept across its processors. */
+struct sf_sesdl_dev {
+    uint32_t chunk;              /* largest page data the device accepted */
+    int status_read_resets;      /* reading status mid-download loses it */
+    int no_deferred;             /* rejected mode 0Eh before */
+};
+
+/* Events: what the caller sees of a download as it goes. */
+enum sf_sesdl_ev {
+    SF_DLEV_PHASE,               /* text: "downloading", "committing", ... */
+    SF_DLEV_PROGRESS,            /* bytes of total sent */
+    SF_DLEV_NOTICE,              /* one line worth telling the operator */
+};
+
+struct sf_sesdl_event {
+    enum sf_sesdl_ev kind;
+    uint8_t sub_id;
+    const char *text;
+    uint64_t bytes, total;
+};
+
+typedef void (*sf_sesdl_cb)(const struct sf_sesdl_event *ev, void *arg);
+
+struct sf_sesdl_result {
+    uint8_t mode_used;           /* 07h or 0Eh */
+    int fell_back;               /* auto: 0Eh rejected, redone in 07h */
+    uint8_t final_status;        /* 10h-13h, or 0 when the completion status
+                                    was lost to a reset (verify by revision) */
+    uint8_t addl_status;
+    uint32_t chunk_used;
+    unsigned resumes, restarts;
+    uint64_t pages_sent;
+};
+
+/*
+ * Download img to subenclosure sub_id.  Returns 0 when the enclosure
+ * reported completion (res->final_status 10h-13h) or lost its completion
+ * status to a reset (final_status 0); otherwise a negative sf_err with
+ * ec->msg saying exactly what happened:
+ *   SF_ERANGE    image larger than the subenclosure's maximum (nothing sent)
+ *   SF_EBUSY     a download is already in progress and opts say refuse
+ *   SF_ECHECK    the enclosure rejected the pages, or reported 80h-FFh
+ *   SF_ETIMEDOUT no completion status in time
+ *   transport errors once recoveries are used up
+ */
+int sf_sesdl_download(struct sf_scsi *s, uint8_t sub_id, const uint8_t *img, uint32_t len,
+                      const struct sf_sesdl_opts *o, struct sf_sesdl_dev *learned,
+                      sf_sesdl_cb cb, void *arg, struct sf_sesdl_result *res,
+                      struct sf_errctx *ec);
+
+/*
+ * Send Activate Deferred Microcode (0Fh) to sub_id and wait for the
+ * enclosure's answer on the status page.  Returns 0 when it reported 10h
+ * or the status was lost to the reset it causes; SF_ENOTSUP for 85h (no
+ * deferred microcode stored); other errors as above.
+ */
+int sf_sesdl_activate(struct sf_scsi *s, uint8_t sub_id, const struct sf_sesdl_opts *o,
+                      sf_sesdl_cb cb, void *arg, uint8_t *final_status, struct sf_errctx *ec);
+
+/* Read the Download Microcode Status page. */
+int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec);
+
+/* Wait until the device answers TEST UNIT READY (after a reset), for at
+ * most timeout_ms.  Unit attentions and becoming-ready are absorbed;
+ * transport errors while the device restarts are waited out. */
+int sf_sesdl_wait_ready(struct sf_scsi *s, unsigned timeout_ms, struct sf_errctx *ec);
+
+#endif
