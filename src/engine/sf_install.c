@@ -252,7 +252,15 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
     int rc = sf_sesdl_wait_ready(&d->s, o->ready_timeout_ms, &ec);
     if (!rc) {
         phase(r, "verifying");
-        rc = reread_revision(d, t, &ec);
+        /* The update may well have worked: a transport hiccup on this
+         * read must not turn it into a reported failure. */
+        for (int tries = 0; tries < 10; tries++) {
+            sf_errctx_clear(&ec);
+            rc = reread_revision(d, t, &ec);
+            if (rc != SF_EIO && rc != SF_ETIMEDOUT && rc != SF_ENODEV && rc != SF_EBUSY)
+                break;
+            d->s.sleep_ms(200);
+        }
     }
     if (rc) {
         fail_target(t, rc, ec.msg);

@@ -219,7 +219,8 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
     const char *path = s->tr->path;
     struct sf_ses_dl_status st;
     struct sf_ses_dl_desc d;
-    int rc = sub_status(s, id, &st, &d, ec);
+    /* Nothing written yet: a transient failure here just waits. */
+    int rc = sub_status_patient(s, id, &st, &d, 5, 200, ec);
     if (rc)
         return rc;
     if (len > d.max_size)
@@ -488,7 +489,7 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
 {
     struct sf_ses_dl_status st;
     struct sf_ses_dl_desc d;
-    int rc = sub_status(s, id, &st, &d, ec);
+    int rc = sub_status_patient(s, id, &st, &d, 5, 200, ec);
     if (rc)
         return rc;
     if (o->dry_run) {

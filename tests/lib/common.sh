@@ -55,7 +55,27 @@ expect_exit() {
     else fail "exit $got (expected $want) from: $*; stderr: $ERR"; fi
 }
 one_line() { # what text : an error must be exactly one line
-    n=$(printf '%s\n' "$2" | grep -c .)
+    n=$(printf '%s\n' "$2" | grep -c . || true)
     if [ "$n" = 1 ]; then echo "   ok: $1 is one line"; else fail "$1 is $n lines: $2"; fi
 }
 finish() { exit $FAILED; }
+
+# ---- helpers for install scenarios ----
+SFEMU="$BUILD/sfemu"
+DEV=/dev/sg-emu-jbod0
+# mkimg FILE REV [SIZE] [PRODUCT] : an emulator firmware image
+mkimg() {
+    "$SFEMU" mkimage --product "${4:-JBOD-2U24}" --revision "$2" --size "${3:-300000}" -o "$1"
+}
+# A copy of jbod.conf with quirks spliced into the device and a control
+# page trace in $WORK/trace.log.
+emu_quirks() {
+    sed -e "s|\"serial\": \"SFEMU24J0001\",|\"serial\": \"SFEMU24J0001\", \"trace\": \"trace.log\", \"quirks\": { $1 },|" \
+        "$ROOT/examples/emu/jbod.conf" > "$WORK/emu.conf"
+    export SAFEFLASH_EMU="$WORK/emu.conf"
+    rm -f "$WORK/trace.log" "$WORK/jbod.state"
+}
+emu_state() { "$SFEMU" state "$DEV"; }
+sub_rev() { emu_state | jq -r ".subenclosures[] | select(.id==$1) | .revision"; }
+sfp() { preload "$SF" "$@"; }
+FAST="--poll-interval 5 --timeout 60"
