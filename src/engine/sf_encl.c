@@ -120,6 +120,12 @@ int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errct
 
 int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec)
 {
+    return sf_encl_probe_ex(s, 1, out, ec);
+}
+
+int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
+                     struct sf_errctx *ec)
+{
     if (!s || !out)
         return SF_EINVAL;
     *out = NULL;
@@ -135,7 +141,8 @@ int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec)
     if (rc)
         goto out;
 
-    read_vpd(s, e, buf, 1024);
+    if (want_vpd)
+        read_vpd(s, e, buf, 1024);
 
     size_t got = 0;
     struct sf_errctx pec = { 0 };

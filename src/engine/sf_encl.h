@@ -49,6 +49,11 @@ int sf_encl_inquiry(struct sf_scsi *s, struct sf_inquiry *inq, struct sf_errctx 
  */
 int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec);
 
+/* As sf_encl_probe, skipping the VPD pages (serial, identifier) when
+ * want_vpd is 0: an install needs only INQUIRY and the SES pages. */
+int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
+                     struct sf_errctx *ec);
+
 /* Re-read only the download microcode status page into e->dl. */
 int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errctx *ec);
 

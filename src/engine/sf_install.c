@@ -105,7 +105,7 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
         if (rc)
             goto fail;
         sf_scsi_init(&d->s, d->tr);
-        rc = sf_encl_probe(&d->s, &d->e, ec);
+        rc = sf_encl_probe_ex(&d->s, 0, &d->e, ec);
         if (rc)
             goto fail;
         if (!d->e->have_dl) {
@@ -242,25 +242,29 @@ static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct
     return 0;
 }
 
-/* After an image should be running: wait for the enclosure, then check the
- * revision moved to what we expect. */
+/* After an image should be running: wait for the enclosure to answer
+ * again, then check the revision moved to what we expect.  The
+ * configuration page read doubles as the readiness probe: the command
+ * layer absorbs the reset's UNIT ATTENTION and waits out "becoming ready";
+ * here we wait out a device that does not answer at all while it restarts. */
 static int verify_running(struct sf_install_dev *d, struct sf_target *t,
                           const struct sf_install_opts *o, struct relay *r)
 {
     struct sf_errctx ec = { 0 };
-    phase(r, "restarting");
-    int rc = sf_sesdl_wait_ready(&d->s, o->ready_timeout_ms, &ec);
-    if (!rc) {
-        phase(r, "verifying");
-        /* The update may well have worked: a transport hiccup on this
-         * read must not turn it into a reported failure. */
-        for (int tries = 0; tries < 10; tries++) {
-            sf_errctx_clear(&ec);
-            rc = reread_revision(d, t, &ec);
-            if (rc != SF_EIO && rc != SF_ETIMEDOUT && rc != SF_ENODEV && rc != SF_EBUSY)
-                break;
-            d->s.sleep_ms(200);
-        }
+    phase(r, "verifying");
+    unsigned waited = 0;
+    int rc;
+    for (;;) {
+        sf_errctx_clear(&ec);
+        rc = reread_revision(d, t, &ec);
+        if (rc != SF_EIO && rc != SF_ETIMEDOUT && rc != SF_ENODEV && rc != SF_EBUSY)
+            break;
+        if (waited >= o->ready_timeout_ms)
+            break;
+        if (waited == 0)
+            phase(r, "restarting");
+        d->s.sleep_ms(200);
+        waited += 200;
     }
     if (rc) {
         fail_target(t, rc, ec.msg);

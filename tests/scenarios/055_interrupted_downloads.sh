@@ -14,6 +14,8 @@ expect_exit 0 sfp install --mode immediate --yes $FAST "$WORK/fw.img" $DEV
 N=$(( $(emu_state | jq .commands) - before ))
 echo "   a clean install takes $N commands"
 
+# Identification before any write: INQUIRY, pages 00h, 01h, 0Eh.
+IDENT=4
 resumed=0; restarted=0; runs=0
 for kind in eio lost reset busy; do
     for k in $(seq 1 "$N"); do
@@ -25,7 +27,7 @@ for kind in eio lost reset busy; do
         set -e
         runs=$((runs + 1))
         revs="$(sub_rev 0),$(sub_rev 1)"
-        if [ "$rc" != 0 ] && [ "$k" -le 7 ]; then
+        if [ "$rc" != 0 ] && [ "$k" -le "$IDENT" ]; then
             # Faults during identification stop the install before any
             # write: refused or failed cleanly, nothing half-done.
             if [ "$revs" != "0100,0207" ]; then fail "$kind@$k: stopped before writing but revisions are $revs"; fi
@@ -47,8 +49,8 @@ echo "   $runs interrupted installs; $resumed resumes at the expected offset, $r
 
 step "resume means resume: a response lost after page 3 does not resend pages 1-3"
 emu_quirks ""
-# identification 7, status read 1, pages 9..13: lose page 11's answer
-"$SFEMU" fault $DEV 11 lost
+# identification 4, status read 1, pages 6..10: lose page 8's answer
+"$SFEMU" fault $DEV $((IDENT + 4)) lost
 expect_exit 0 sfp install --mode immediate --subenclosure 0 --yes $FAST "$WORK/fw.img" $DEV
 expect_contains "notice" "$ERR" "resuming at the enclosure's expected offset 196524"
 offs=$(while read -r p; do echo $((16#${p:24:8})); done < "$WORK/trace.log" | paste -sd, -)

@@ -1,0 +1,191 @@
+/* test_sesdl.c - the SES download procedure against an enclosure model
+ * that is not the project's emulator and follows other (legal) habits:
+ *   - ILLEGAL REQUEST without sense-key specific data (no field pointer),
+ *     so "mode refused" and "page too big" look the same;
+ *   - refuses mode 0Eh; takes at most 8 KiB of data per page;
+ *   - reports FFFFFFFFh ("any offset") as the expected offset;
+ *   - subenclosure ids 0 and 3, generation code 0;
+ *   - completion 11h for subenclosure 3 (runs after a hard reset). */
+#include <stdlib.h>
+
+#include "engine/sf_sesdl.h"
+#include "proto/sf_cdb.h"
+#include "proto/sf_sense.h"
+#include "sf_test.h"
+
+struct foreign {
+    struct sf_transport base;
+    uint8_t status[2];
+    uint32_t got[2], len[2];
+    unsigned fail_at;          /* command number that fails in transit */
+    unsigned ncmd, rejected;
+    uint8_t mode_seen;
+};
+
+static int fidx(uint8_t id)
+{
+    return id == 0 ? 0 : id == 3 ? 1 : -1;
+}
+
+static void illegal(struct sf_cmd *c)
+{
+    struct sf_sense s = { .key = SF_SK_ILLEGAL_REQUEST, .asc = 0x26 };
+    c->status = SF_STATUS_CHECK_CONDITION;
+    c->sense_len = (uint8_t)sf_sense_encode(&s, 1, c->sense, sizeof(c->sense));
+}
+
+static int f_exec(struct sf_transport *t, struct sf_cmd *c)
+{
+    struct foreign *f = (struct foreign *)t;
+    f->ncmd++;
+    if (f->ncmd == f->fail_at)
+        return SF_EIO;
+    struct sf_cdb_info ci;
+    sf_cdb_decode(c->cdb, c->cdb_len, &ci);
+    if (ci.op == SF_OP_RECEIVE_DIAG && ci.page == 0x0e) {
+        struct sf_ses_dl_status st = { .gen = 0, .n = 2 };
+        for (int i = 0; i < 2; i++) {
+            st.d[i].subenc_id = i ? 3 : 0;
+            st.d[i].status = f->status[i];
+            st.d[i].max_size = 1 << 20;
+            st.d[i].expected_offset = f->status[i] == 1 ? 0xffffffffu : 0;
+            if (sf_ses_dl_is_complete(f->status[i]))
+                f->status[i] = 0; /* reported once */
+        }
+        uint8_t buf[64];
+        int n = sf_ses_dl_status_encode(&st, buf, sizeof(buf));
+        memcpy(c->data, buf, (size_t)n);
+        c->resid = (int32_t)(c->data_len - (uint32_t)n);
+        return 0;
+    }
+    if (ci.op == SF_OP_SEND_DIAG) {
+        struct sf_ses_dl_ctrl p;
+        if (sf_ses_dl_ctrl_decode(c->data, c->data_len, &p)) {
+            illegal(c);
+            return 0;
+        }
+        int i = fidx(p.subenc_id);
+        if (i < 0 || p.mode == 0x0e || p.data_len > 8192) {
+            f->rejected++;
+            illegal(c);
+            return 0;
+        }
+        f->mode_seen = p.mode;
+        if (p.offset == 0) {
+            f->got[i] = 0;
+            f->len[i] = p.image_len;
+        }
+        if (p.offset != f->got[i]) {
+            f->status[i] = 0x80;
+            return 0;
+        }
+        f->got[i] += p.data_len;
+        f->status[i] = f->got[i] == f->len[i] ? (i ? 0x11 : 0x10) : 1;
+        return 0;
+    }
+    illegal(c);
+    return 0;
+}
+
+static void f_close(struct sf_transport *t)
+{
+    (void)t;
+}
+
+static const struct sf_transport_ops f_ops = { "foreign", f_exec, f_close };
+
+static void no_sleep(unsigned ms)
+{
+    (void)ms;
+}
+
+static uint8_t *image(uint32_t n)
+{
+    uint8_t *p = malloc(n);
+    for (uint32_t i = 0; p && i < n; i++)
+        p[i] = (uint8_t)(i * 7);
+    return p;
+}
+
+SF_TEST(sesdl_foreign_auto_falls_back_and_finds_page_size_without_field_pointers)
+{
+    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct sf_scsi s;
+    sf_scsi_init(&s, &f.base);
+    s.sleep_ms = no_sleep;
+    struct sf_sesdl_opts o;
+    sf_sesdl_opts_default(&o);
+    o.poll_ms = 0;
+    struct sf_sesdl_dev learned = { 0 };
+    struct sf_sesdl_result r;
+    struct sf_errctx ec = { 0 };
+    uint32_t len = 40000;
+    uint8_t *img = image(len);
+    CHECK_EQ(sf_sesdl_download(&s, 0, img, len, &o, &learned, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(r.final_status, 0x10);
+    CHECK_EQ(r.mode_used, 0x07);
+    CHECK_EQ(r.fell_back, 1);
+    CHECK_EQ(r.chunk_used, 5000);
+    CHECK_EQ(f.mode_seen, 0x07);
+    /* The first page is the whole image: 0Eh/07h tried at 40000, 20000 and
+     * 10000 bytes, then 0Eh at 5000: 7 refusals; 07h at 5000 is taken. */
+    CHECK_EQ(f.rejected, 7);
+    CHECK_EQ(learned.chunk, 5000);
+
+    /* The second processor starts from what was learnt: no refusals except
+     * the one 0Eh attempt auto makes (the field pointer never said "mode"). */
+    unsigned before = f.rejected;
+    CHECK_EQ(sf_sesdl_download(&s, 3, img, len, &o, &learned, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(r.final_status, 0x11);
+    CHECK(f.rejected - before <= 1);
+    free(img);
+}
+
+SF_TEST(sesdl_foreign_any_offset_resume)
+{
+    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct sf_scsi s;
+    sf_scsi_init(&s, &f.base);
+    s.sleep_ms = no_sleep;
+    struct sf_sesdl_opts o;
+    sf_sesdl_opts_default(&o);
+    o.mode = SF_MODE_IMMEDIATE;
+    o.chunk_max = 8192;
+    o.poll_ms = 0;
+    struct sf_sesdl_dev learned = { 0 };
+    struct sf_sesdl_result r;
+    struct sf_errctx ec = { 0 };
+    uint32_t len = 30000;
+    uint8_t *img = image(len);
+    f.fail_at = 3; /* status read, page 1, then page 2 fails in transit */
+    CHECK_EQ(sf_sesdl_download(&s, 0, img, len, &o, &learned, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(r.final_status, 0x10);
+    CHECK_EQ(r.resumes, 1);
+    CHECK_EQ(r.restarts, 0);
+    CHECK_EQ(f.got[0], len);
+    free(img);
+}
+
+SF_TEST(sesdl_refuses_oversize_and_in_progress_without_writing)
+{
+    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct sf_scsi s;
+    sf_scsi_init(&s, &f.base);
+    s.sleep_ms = no_sleep;
+    struct sf_sesdl_opts o;
+    sf_sesdl_opts_default(&o);
+    struct sf_sesdl_dev learned = { 0 };
+    struct sf_sesdl_result r;
+    struct sf_errctx ec = { 0 };
+    uint8_t *img = image(16);
+    CHECK_EQ(sf_sesdl_download(&s, 0, img, (1 << 20) + 4, &o, &learned, NULL, NULL, &r, &ec),
+             SF_ERANGE);
+    CHECK(strstr(ec.msg, "accepts images up to 1048576") != NULL);
+    f.status[0] = 1;
+    unsigned n = f.ncmd;
+    CHECK_EQ(sf_sesdl_download(&s, 0, img, 16, &o, &learned, NULL, NULL, &r, &ec), SF_EBUSY);
+    CHECK(strstr(ec.msg, "--resume or --restart") != NULL);
+    CHECK_EQ(f.ncmd - n, 1); /* only the status read */
+    CHECK_EQ(r.pages_sent, 0);
+    free(img);
+}
