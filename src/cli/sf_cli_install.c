@@ -170,6 +170,26 @@ static int confirm(const char *question)
     return yes;
 }
 
+/* [r]esume / [s]tart over / anything else: quit.  Returns the choice. */
+static int ask_in_progress(void)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return 0;
+    fprintf(tty, "Resume it at the enclosure's expected offset, start over, or quit? [r/s/Q] ");
+    fflush(tty);
+    char line[32] = "";
+    int c = 0;
+    if (fgets(line, sizeof(line), tty)) {
+        if (line[0] == 'r' || line[0] == 'R')
+            c = SF_INPROG_RESUME;
+        else if (line[0] == 's' || line[0] == 'S')
+            c = SF_INPROG_RESTART;
+    }
+    fclose(tty);
+    return c;
+}
+
 static const char *mode_words(enum sf_dl_mode_choice m)
 {
     switch (m) {
@@ -373,6 +393,17 @@ static int run_cmd(int argc, char **argv, int activate)
     struct sf_plan *plan = NULL;
     int rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), len, &o,
                              &plan, &ec);
+    if (rc == SF_EBUSY && !activate && !yes && !json && isatty(STDIN_FILENO)) {
+        /* A download is already in progress: offer the choice. */
+        fprintf(stderr, "safeflash: %s\n", ec.msg);
+        int choice = ask_in_progress();
+        if (choice) {
+            o.dl.in_progress = (enum sf_in_progress)choice;
+            sf_errctx_clear(&ec);
+            rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), len,
+                                 &o, &plan, &ec);
+        }
+    }
     if (rc) {
         free(img);
         int code = sf_cli_exit_for(rc);

@@ -100,14 +100,17 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
         close_line(p);
         p->cur = t;
         p->t0 = now();
+        p->b0 = 0;
         p->quarter = -1;
         p->phase[0] = '\0';
     }
     switch (ev->kind) {
     case SF_IEV_PHASE:
         snprintf(p->phase, sizeof(p->phase), "%s", ev->text);
-        if (!strcmp(ev->text, "downloading"))
+        if (!strcmp(ev->text, "downloading")) {
             p->t0 = now();
+            p->b0 = ev->bytes; /* a resumed download starts part-way */
+        }
         if (p->mode == SF_RENDER_PLAIN) {
             fprintf(p->err, "%s subenclosure %u: %s\n", t->path, t->sub_id, ev->text);
         } else {
@@ -118,7 +121,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
         break;
     case SF_IEV_PROGRESS: {
         double el = now() - p->t0;
-        double rate = el > 0 ? (double)ev->bytes / el : 0;
+        double rate = el > 0 && ev->bytes >= p->b0 ? (double)(ev->bytes - p->b0) / el : 0;
         char a[32], b[32], r[32];
         human((double)ev->bytes, a, sizeof(a));
         human((double)ev->total, b, sizeof(b));

@@ -22,6 +22,7 @@ struct sf_progress {
     FILE *err;                 /* progress lines (tty/plain) */
     const struct sf_target *cur;
     double t0;                 /* start of the current download */
+    uint64_t b0;               /* bytes already there when it started */
     int quarter;               /* plain: last quarter logged */
     int line_open;             /* tty: a progress line needs clearing */
     char phase[32];
