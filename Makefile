@@ -13,7 +13,7 @@ BUILD   ?= build
 SAN     ?= 0
 V       ?= 0
 
-PKGS    := json-c zlib
+PKGS    := json-c zlib libarchive libcrypto sqlite3
 CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -fPIC \
                 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
@@ -34,9 +34,11 @@ LIB_SRCS := \
 	src/transport/sf_emutr.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
-	src/engine/sf_sesdl.c src/engine/sf_install.c
+	src/engine/sf_sesdl.c src/engine/sf_install.c \
+	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
+	src/state/sf_history.c src/state/sf_lock.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
-	src/cli/sf_cli_install.c src/cli/sf_progress.c
+	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)

@@ -30,6 +30,11 @@ enum sf_err {
     SF_ECONFIG = -14,    /* configuration file (emulator) is invalid */
     SF_ESTATE = -15,     /* persistent state file unusable */
     SF_ERANGE = -16,     /* value out of range for the field */
+    SF_ESIG = -17,       /* package signature missing, bad or untrusted */
+    SF_EINTEGRITY = -18, /* package contents do not match their hashes */
+    SF_EMISMATCH = -19,  /* package is not for this device */
+    SF_EVERSION = -20,   /* version ordering forbids the update */
+    SF_ELOCKED = -21,    /* another safeflash is working on the device */
 };
 
 /* Words for an error code; never NULL. */

@@ -16,6 +16,10 @@
  *  10  device lacks a required capability (e.g. no SES pages)
  *  11  configuration error (emulator config, environment)
  *  12  stored, but runs only after a reset or power cycle
+ *  13  package signature missing, bad or not by a trusted key
+ *  14  package damaged or altered (image hash, container, manifest)
+ *  15  package (or --vendor/--product) does not match a target
+ *  16  version refused (downgrade, or current below min-version)
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H
@@ -36,7 +40,22 @@ enum sf_exit {
     SF_EXIT_NOTSUP = 10,
     SF_EXIT_CONFIG = 11,
     SF_EXIT_PENDING = 12,
+    SF_EXIT_SIGNATURE = 13,
+    SF_EXIT_INTEGRITY = 14,
+    SF_EXIT_MISMATCH = 15,
+    SF_EXIT_VERSION = 16,
 };
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit code for package-related errors (falls back to sf_cli_exit_for). */
+int sf_cli_pkg_exit(int err);
+/* --keys, $SAFEFLASH_KEYS, /etc/safeflash/keys. */
+const char *sf_cli_keys_dir(const char *override);
+/* Read a whole file (at most max bytes); one-line message on failure. */
+int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
+                     size_t cap);
 
 /* Exit code for an sf_err. */
 int sf_cli_exit_for(int err);
@@ -53,5 +72,9 @@ int sf_cmd_list(int argc, char **argv);
 int sf_cmd_show(int argc, char **argv);
 int sf_cmd_install(int argc, char **argv);
 int sf_cmd_activate(int argc, char **argv);
+int sf_cmd_resume(int argc, char **argv);
+int sf_cmd_package(int argc, char **argv);
+int sf_cmd_key(int argc, char **argv);
+int sf_cmd_history(int argc, char **argv);
 
 #endif

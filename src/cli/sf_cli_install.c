@@ -5,27 +5,45 @@
  * plan, ask unless --yes, run, and exit with a code that says whether
  * everything, something or nothing was applied.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "engine/sf_install.h"
+#include "pkg/sf_pkg.h"
 #include "sf_cli.h"
+#include "sf_fmt.h"
 #include "sf_progress.h"
+#include "state/sf_history.h"
+#include "state/sf_lock.h"
 
 #define SF_MAX_IMAGE_FILE (256u * 1024u * 1024u)
 
 static void install_usage(FILE *f)
 {
-    fputs("Usage: safeflash install IMAGE DEVICE... [options]\n"
+    fputs("Usage: safeflash install PACKAGE|IMAGE DEVICE... [options]\n"
           "\n"
-          "Put a firmware image on every SES processor (subenclosure) of each\n"
-          "enclosure, one processor at a time, and prove it took.\n"
+          "Put firmware on every SES processor (subenclosure) of each enclosure, one\n"
+          "processor at a time, and prove it took.  A package (safeflash package\n"
+          "create) is checked before anything is written: trusted signature, image\n"
+          "hashes, vendor/product of every target, version order.  A raw image is\n"
+          "accepted with a warning: nothing protects it.\n"
           "\n"
+          "  --allow-unsigned     accept an unsigned or untrusted package\n"
+          "  --allow-downgrade    accept a package older than what runs\n"
+          "  --vendor PAT --product PAT   raw image: refuse targets not matching\n"
+          "  --keys DIR           trusted public keys (default $SAFEFLASH_KEYS or\n"
+          "                       /etc/safeflash/keys)\n"
+          "  --state-dir DIR      history, journal, staged images (default\n"
+          "                       $SAFEFLASH_STATE_DIR or /var/lib/safeflash)\n"
           "  --mode auto|deferred|immediate\n"
           "                       deferred = 0Eh: stored, runs after 'safeflash activate'\n"
           "                       (no I/O disruption); immediate = 07h: runs at once;\n"
@@ -43,8 +61,9 @@ static void install_usage(FILE *f)
           "  --json               one JSON event per line\n"
           "  -h, --help           this text\n"
           "\n"
-          "Exit codes: 0 done, 1 failed, 8 refused (nothing written), 9 partially\n"
-          "applied, 12 stored but needs a reset or power cycle to run; see README.\n",
+          "Exit codes: 0 done (or nothing to do), 1 failed, 8 refused, 9 partially\n"
+          "applied, 12 needs a reset or power cycle, 13 signature, 14 package\n"
+          "damaged or altered, 15 package not for this device, 16 version refused.\n",
           f);
 }
 
@@ -247,23 +266,23 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
     fflush(pr->out);
 }
 
+
 static int exit_for(const struct sf_plan *p, int *applied_out)
 {
-    int failed = 0, applied = 0, pending = 0, dry = 0, nothing = 0;
+    int failed = 0, applied = 0, pending = 0, nothing = 0, other = 0;
     for (size_t i = 0; i < p->n; i++) {
         switch (p->t[i].outcome) {
         case SF_OUT_UPDATED:
         case SF_OUT_STORED: applied++; break;
         case SF_OUT_PENDING_RESET: applied++; pending++; break;
-        case SF_OUT_DRY_RUN: dry++; break;
         case SF_OUT_FAILED:
         case SF_OUT_NOT_ATTEMPTED: failed++; break;
         case SF_OUT_NOTHING: nothing++; break;
-        default: break;
+        default: other++; break; /* dry run, skipped */
         }
     }
     *applied_out = applied;
-    if (nothing && !applied && !failed && !dry)
+    if (nothing && !applied && !failed && !other)
         return SF_EXIT_FAILED; /* nothing anywhere to activate */
     if (failed)
         return applied ? SF_EXIT_PARTIAL : SF_EXIT_FAILED;
@@ -272,7 +291,146 @@ static int exit_for(const struct sf_plan *p, int *applied_out)
     return SF_EXIT_OK;
 }
 
-static int run_cmd(int argc, char **argv, int activate)
+enum cmd_kind { CMD_INSTALL, CMD_ACTIVATE, CMD_RESUME };
+
+struct ctx {
+    enum cmd_kind kind;
+    struct sf_progress pr;
+    int json;
+    struct sf_history *hist;
+    char run[33];
+    char package_sha[65];
+    const char *mode_name;
+};
+
+static int refuse(struct ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(struct ctx *c, int code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (c->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "event", json_object_new_string("error"));
+        json_object_object_add(j, "message", json_object_new_string(msg));
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        sf_progress_json(&c->pr, j);
+        json_object_put(j);
+    }
+    fprintf(stderr, "safeflash: %s\n", msg);
+    return code;
+}
+
+static void warn(struct ctx *c, const char *msg)
+{
+    if (c->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "event", json_object_new_string("warning"));
+        json_object_object_add(j, "message", json_object_new_string(msg));
+        sf_progress_json(&c->pr, j);
+        json_object_put(j);
+    } else {
+        fprintf(stderr, "safeflash: warning: %s\n", msg);
+    }
+}
+
+/* ---- journal: the engine's steps, recorded in the history database ---- */
+
+static void j_begin(void *arg, struct sf_target *t)
+{
+    struct ctx *c = arg;
+    const struct sf_encl *e = sf_target_encl(t);
+    struct sf_attempt a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.run, sizeof(a.run), "%s", c->run);
+    snprintf(a.action, sizeof(a.action), "%s", c->kind == CMD_ACTIVATE ? "activate" : "install");
+    snprintf(a.path, sizeof(a.path), "%s", t->path);
+    if (e)
+        sf_fmt_id64(sf_encl_logical_id(e), a.logical_id);
+    snprintf(a.vendor, sizeof(a.vendor), "%s", t->vendor);
+    snprintf(a.product, sizeof(a.product), "%s", t->product);
+    a.sub = t->sub_id;
+    snprintf(a.from_rev, sizeof(a.from_rev), "%s", t->rev_before);
+    snprintf(a.expected_rev, sizeof(a.expected_rev), "%s", t->expect_rev);
+    snprintf(a.package_sha, sizeof(a.package_sha), "%s", c->package_sha);
+    snprintf(a.image_sha, sizeof(a.image_sha), "%s", t->img_sha);
+    if (t->img_sha[0])
+        snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", sf_state_dir(NULL), t->img_sha);
+    snprintf(a.mode, sizeof(a.mode), "%s", c->mode_name);
+    a.resumed_from = t->resume_of;
+    struct sf_errctx ec = { 0 };
+    int64_t id = sf_history_begin(c->hist, &a, &ec);
+    t->journal_id = id > 0 ? id : 0;
+    if (id <= 0)
+        warn(c, ec.msg[0] ? ec.msg : "cannot record this attempt in the history");
+    if (t->resume_of > 0) {
+        /* The interrupted attempt ends here; this one carries on. */
+        char why[64];
+        snprintf(why, sizeof(why), "continued by #%lld", (long long)t->journal_id);
+        sf_history_finish(c->hist, t->resume_of, "interrupted", NULL, why);
+    }
+}
+
+static void j_phase(void *arg, struct sf_target *t, const char *phase)
+{
+    struct ctx *c = arg;
+    sf_history_phase(c->hist, t->journal_id, phase, NULL);
+}
+
+static void j_finish(void *arg, struct sf_target *t)
+{
+    struct ctx *c = arg;
+    sf_history_finish(c->hist, t->journal_id, sf_outcome_str(t->outcome),
+                      t->rev_after[0] ? t->rev_after : NULL,
+                      t->outcome == SF_OUT_FAILED ? t->msg : NULL);
+}
+
+/* Stage an image in STATE/staging/SHA.img: written to a temporary file,
+ * fsync'd, renamed, directory fsync'd.  Resume reads it from there. */
+static int stage(const char *state, const char *sha, const uint8_t *img, size_t len,
+                 struct sf_errctx *ec)
+{
+    char dir[4096], path[4200], tmp[4300];
+    snprintf(dir, sizeof(dir), "%s/staging", state);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s.img", dir, sha);
+    if (access(path, R_OK) == 0)
+        return 0; /* content-addressed: already there */
+    snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, img + off, len - off);
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return sf_err_set(ec, SF_ESTATE, "%s: write failed", tmp);
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return sf_err_set(ec, SF_ESTATE, "%s: cannot stage the image", path);
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+static int pattern_ok(const char *pat, const char *val)
+{
+    return !pat || fnmatch(pat, val, 0) == 0;
+}
+
+static int run_cmd(int argc, char **argv, enum cmd_kind kind)
 {
     static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
@@ -286,21 +444,34 @@ static int run_cmd(int argc, char **argv, int activate)
         { "dry-run", no_argument, NULL, 'n' },
         { "yes", no_argument, NULL, 'y' },
         { "json", no_argument, NULL, 'j' },
+        { "allow-unsigned", no_argument, NULL, 'U' },
+        { "allow-downgrade", no_argument, NULL, 'D' },
+        { "vendor", required_argument, NULL, 'V' },
+        { "product", required_argument, NULL, 'P' },
+        { "keys", required_argument, NULL, 'K' },
+        { "state-dir", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *cmd = activate ? "activate" : "install";
+    const char *cmd = kind == CMD_ACTIVATE ? "activate" : kind == CMD_RESUME ? "resume" : "install";
     struct sf_install_opts o;
     sf_install_opts_default(&o);
-    int json = 0, yes = 0, c;
+    int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0;
+    const char *want_vendor = NULL, *want_product = NULL, *keys = NULL, *state_opt = NULL;
     unsigned long v;
+    struct ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.kind = kind;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+hy", opts, NULL)) != -1) {
-        if (activate && (c == 'm' || c == 'c' || c == 'R' || c == 'S'))
+        int install_only = c == 'm' || c == 'c' || c == 'R' || c == 'S' || c == 'U' || c == 'D' ||
+                           c == 'V' || c == 'P' || c == 'K';
+        if (kind != CMD_INSTALL && install_only)
             return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         switch (c) {
         case 'm':
+            mode_given = 1;
             if (!strcmp(optarg, "auto"))
                 o.dl.mode = SF_MODE_AUTO;
             else if (!strcmp(optarg, "deferred"))
@@ -351,10 +522,22 @@ static int run_cmd(int argc, char **argv, int activate)
             break;
         case 'n': o.dl.dry_run = 1; break;
         case 'y': yes = 1; break;
-        case 'j': json = 1; break;
+        case 'j': cx.json = 1; break;
+        case 'U': allow_unsigned = 1; break;
+        case 'D': allow_downgrade = 1; break;
+        case 'V': want_vendor = optarg; break;
+        case 'P': want_product = optarg; break;
+        case 'K': keys = optarg; break;
+        case 'T': state_opt = optarg; break;
         case 'h':
-            if (activate)
+            if (kind == CMD_ACTIVATE)
                 activate_usage(stdout);
+            else if (kind == CMD_RESUME)
+                puts("Usage: safeflash resume DEVICE... [--yes] [--json] [--state-dir DIR]\n\n"
+                     "Finish what an interrupted install or activate left unfinished: the\n"
+                     "journal says which processors and which staged image; the enclosure's\n"
+                     "status says where: resume the download at its expected offset, keep a\n"
+                     "stored image, or verify.  Nothing is downloaded or activated twice.");
             else
                 install_usage(stdout);
             return SF_EXIT_OK;
@@ -364,116 +547,367 @@ static int run_cmd(int argc, char **argv, int activate)
     }
     int first = optind;
     const char *image = NULL;
-    if (!activate) {
+    if (kind == CMD_INSTALL) {
         if (first >= argc)
-            return sf_cli_usage_error(cmd, "missing IMAGE and DEVICE");
+            return sf_cli_usage_error(cmd, "missing PACKAGE|IMAGE and DEVICE");
         image = argv[first++];
     }
     if (first >= argc)
         return sf_cli_usage_error(cmd, "missing DEVICE");
     for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
-            return sf_cli_usage_error(cmd, "options go before IMAGE and DEVICE: '%s'", argv[i]);
+            return sf_cli_usage_error(cmd, "options go before the device names: '%s'", argv[i]);
+    sf_progress_init(&cx.pr, cx.json ? SF_RENDER_JSON
+                                     : isatty(STDERR_FILENO) ? SF_RENDER_TTY : SF_RENDER_PLAIN);
+    if (state_opt)
+        setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
+    const char *state = sf_state_dir(NULL);
 
-    uint8_t *img = NULL;
-    uint32_t len = 0;
-    if (!activate) {
-        char msg[300];
-        int rc = read_image(image, &img, &len, msg, sizeof(msg));
-        if (rc) {
-            fprintf(stderr, "safeflash: %s\n", msg);
-            return rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES : SF_EXIT_REFUSED;
+    /* ---- what to install ---- */
+    struct sf_pkg *pkg = NULL;
+    uint8_t *raw = NULL;
+    uint32_t raw_len = 0;
+    char raw_sha[65] = "";
+    struct sf_errctx ec = { 0 };
+    int code = SF_EXIT_OK;
+    struct sf_plan *plan = NULL;
+    int locks[64];
+    size_t nlocks = 0;
+    if (kind == CMD_INSTALL) {
+        int isp = sf_pkg_is_package(image);
+        if (isp < 0)
+            return refuse(&cx, SF_EXIT_NODEV, "%s: %s", image, strerror(-isp));
+        if (isp) {
+            int rc = sf_pkg_read(image, &pkg, &ec);
+            if (rc)
+                return refuse(&cx, sf_cli_pkg_exit(rc), "%s", ec.msg);
+            sf_hex(pkg->file_sha256, 32, cx.package_sha);
+            struct sf_errctx sec = { 0 };
+            rc = sf_pkg_check_signature(pkg, sf_cli_keys_dir(keys), &sec);
+            if (rc && !allow_unsigned) {
+                sf_pkg_free(pkg);
+                return refuse(&cx, SF_EXIT_SIGNATURE, "%s: %s: refusing it (--allow-unsigned "
+                              "overrides)", image, sec.msg);
+            }
+            if (rc) {
+                char w[400];
+                snprintf(w, sizeof(w), "%s: %s; installing anyway (--allow-unsigned)", image, sec.msg);
+                warn(&cx, w);
+            }
+            if (!mode_given && pkg->man.mode[0])
+                o.dl.mode = !strcmp(pkg->man.mode, "deferred") ? SF_MODE_DEFERRED
+                            : !strcmp(pkg->man.mode, "immediate") ? SF_MODE_IMMEDIATE : SF_MODE_AUTO;
+            if (want_vendor || want_product)
+                warn(&cx, "--vendor/--product apply to raw images; the package's own patterns are used");
+        } else {
+            char msg[300];
+            int rc = read_image(image, &raw, &raw_len, msg, sizeof(msg));
+            if (rc)
+                return refuse(&cx, rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES
+                                                                                  : SF_EXIT_REFUSED,
+                              "%s", msg);
+            uint8_t d[32];
+            sf_sha256(raw, raw_len, d);
+            sf_hex(d, 32, raw_sha);
+            warn(&cx, "raw image: nothing checks that it is meant for these processors or that it "
+                      "is intact; prefer a signed package");
         }
     }
+    cx.mode_name = o.dl.mode == SF_MODE_DEFERRED ? "deferred"
+                   : o.dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto";
+    if (kind == CMD_ACTIVATE)
+        cx.mode_name = "activate";
 
-    struct sf_progress pr;
-    sf_progress_init(&pr, json ? SF_RENDER_JSON
-                               : isatty(STDERR_FILENO) ? SF_RENDER_TTY : SF_RENDER_PLAIN);
-    struct sf_errctx ec = { 0 };
-    struct sf_plan *plan = NULL;
-    int rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), len, &o,
+    /* ---- identify devices (nothing written) ---- */
+    uint32_t plan_len = kind == CMD_ACTIVATE ? 0 : raw ? raw_len : 1;
+    if (kind == CMD_RESUME)
+        o.dl.in_progress = SF_INPROG_RESUME;
+    int rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), plan_len, &o,
                              &plan, &ec);
-    if (rc == SF_EBUSY && !activate && !yes && !json && isatty(STDIN_FILENO)) {
-        /* A download is already in progress: offer the choice. */
+    if (rc == SF_EBUSY && kind == CMD_INSTALL && !yes && !cx.json && isatty(STDIN_FILENO)) {
         fprintf(stderr, "safeflash: %s\n", ec.msg);
         int choice = ask_in_progress();
         if (choice) {
             o.dl.in_progress = (enum sf_in_progress)choice;
             sf_errctx_clear(&ec);
-            rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), len,
+            rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), plan_len,
                                  &o, &plan, &ec);
         }
     }
     if (rc) {
-        free(img);
-        int code = sf_cli_exit_for(rc);
-        /* A target we will not write to, for a reason found before any
-         * write, is a refusal. */
+        int ecode = sf_cli_exit_for(rc);
         if (rc == SF_ERANGE || rc == SF_EBUSY)
-            code = SF_EXIT_REFUSED;
-        if (json) {
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "event", json_object_new_string("error"));
-            json_object_object_add(j, "message", json_object_new_string(ec.msg[0] ? ec.msg : sf_err_str(rc)));
-            json_object_object_add(j, "exit_code", json_object_new_int(code));
-            sf_progress_json(&pr, j);
-            json_object_put(j);
-        }
-        fprintf(stderr, "safeflash: %s\n", ec.msg[0] ? ec.msg : sf_err_str(rc));
-        return code;
+            ecode = SF_EXIT_REFUSED;
+        code = refuse(&cx, ecode, "%s", ec.msg[0] ? ec.msg : sf_err_str(rc));
+        goto out;
     }
-    show_plan(&pr, plan, image, &o, activate);
+
+    /* ---- one safeflash per enclosure ---- */
+    if (!o.dl.dry_run) {
+        rc = sf_history_open(state, &cx.hist, &ec);
+        if (rc) {
+            code = refuse(&cx, sf_cli_exit_for(rc), "%s", ec.msg);
+            goto out;
+        }
+        for (size_t i = 0; i < plan->ndev && nlocks < 64; i++) {
+            char id[17];
+            const struct sf_encl *e = NULL;
+            for (size_t k = 0; k < plan->n; k++)
+                if (plan->t[k].dev == plan->devs[i])
+                    e = sf_target_encl(&plan->t[k]);
+            if (!e)
+                continue;
+            sf_fmt_id64(sf_encl_logical_id(e), id);
+            int fd = sf_lock_acquire(state, id, &ec);
+            if (fd < 0) {
+                code = refuse(&cx, SF_EXIT_REFUSED, "%s", ec.msg);
+                goto out;
+            }
+            locks[nlocks++] = fd;
+        }
+        sf_history_new_run(cx.run);
+    }
+
+    /* ---- images, targets, journal, versions: all before any write ---- */
+    for (size_t i = 0; i < plan->n; i++) {
+        struct sf_target *t = &plan->t[i];
+        if (kind == CMD_INSTALL) {
+            if (pkg) {
+                const struct sf_man_image *mi = sf_manifest_image_for(&pkg->man, t->vendor, t->product);
+                if (!mi) {
+                    code = refuse(&cx, SF_EXIT_MISMATCH, "%s: the package is for vendor %s product "
+                                  "%s; subenclosure %u is %s %s: nothing was written (choose targets "
+                                  "with --subenclosure)", t->path, pkg->man.vendor, pkg->man.product,
+                                  t->sub_id, t->vendor, t->product);
+                    goto out;
+                }
+                const struct sf_pkg_image *pi = sf_pkg_image(pkg, mi->name);
+                t->img = pi->data;
+                t->img_len = (uint32_t)pi->len;
+                sf_hex(mi->sha256, 32, t->img_sha);
+                snprintf(t->expect_rev, sizeof(t->expect_rev), "%s",
+                         o.expect_rev[0] ? o.expect_rev : pkg->man.revision);
+            } else {
+                if (!pattern_ok(want_vendor, t->vendor) || !pattern_ok(want_product, t->product)) {
+                    code = refuse(&cx, SF_EXIT_MISMATCH, "%s: subenclosure %u is %s %s, not %s %s: "
+                                  "nothing was written", t->path, t->sub_id, t->vendor, t->product,
+                                  want_vendor ? want_vendor : "*", want_product ? want_product : "*");
+                    goto out;
+                }
+                t->img = raw;
+                t->img_len = raw_len;
+                snprintf(t->img_sha, sizeof(t->img_sha), "%s", raw_sha);
+                snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", o.expect_rev);
+            }
+            if (t->img_len > t->max_size) {
+                code = refuse(&cx, SF_EXIT_REFUSED, "%s: image is %u bytes; subenclosure %u accepts "
+                              "at most %u: nothing was written", t->path, t->img_len, t->sub_id,
+                              t->max_size);
+                goto out;
+            }
+        }
+        /* The journal: an unfinished attempt on this processor? */
+        if (cx.hist) {
+            char id[17];
+            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            struct sf_unfinished u[8];
+            size_t nu = 0;
+            sf_history_unfinished(cx.hist, id, u, 8, &nu);
+            for (size_t k = 0; k < nu; k++) {
+                if (u[k].sub != t->sub_id)
+                    continue;
+                int same = kind == CMD_RESUME || !strcmp(u[k].image_sha, t->img_sha) ||
+                           (kind == CMD_ACTIVATE && !strcmp(u[k].action, "activate"));
+                if (same) {
+                    snprintf(t->resume_phase, sizeof(t->resume_phase), "%s", u[k].phase);
+                    t->resume_of = u[k].id;
+                } else if (o.dl.in_progress == SF_INPROG_RESTART) {
+                    sf_history_finish(cx.hist, u[k].id, "abandoned", NULL, "superseded with --restart");
+                } else {
+                    code = refuse(&cx, SF_EXIT_REFUSED, "%s: subenclosure %u has an unfinished %s of "
+                                  "another image (attempt #%lld, phase %s): finish it with "
+                                  "'safeflash resume %s', or pass --restart to abandon it",
+                                  t->path, t->sub_id, u[k].action, (long long)u[k].id, u[k].phase,
+                                  t->path);
+                    goto out;
+                }
+                break;
+            }
+        }
+        if (kind == CMD_RESUME) {
+            /* Only processors the journal names, with its staged image. */
+            if (!t->resume_of) {
+                t->outcome = SF_OUT_SKIPPED;
+                snprintf(t->msg, sizeof(t->msg), "nothing unfinished");
+                continue;
+            }
+            struct sf_unfinished u[8];
+            size_t nu = 0;
+            char id[17];
+            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            sf_history_unfinished(cx.hist, id, u, 8, &nu);
+            for (size_t k = 0; k < nu; k++) {
+                if (u[k].id != t->resume_of)
+                    continue;
+                if (!strcmp(u[k].action, "activate")) {
+                    t->outcome = SF_OUT_SKIPPED;
+                    snprintf(t->msg, sizeof(t->msg), "an activate was interrupted: run 'safeflash "
+                             "activate %s --subenclosure %u'", t->path, t->sub_id);
+                    break;
+                }
+                uint8_t *b = NULL;
+                size_t bl = 0;
+                char msg[300];
+                if (sf_cli_read_file(u[k].staged, &b, &bl, 256u << 20, msg, sizeof(msg))) {
+                    code = refuse(&cx, SF_EXIT_FAILED, "cannot resume subenclosure %u: the staged "
+                                  "image is gone: %s", t->sub_id, msg);
+                    goto out;
+                }
+                uint8_t d[32];
+                char hex[65];
+                sf_sha256(b, bl, d);
+                sf_hex(d, 32, hex);
+                if (strcmp(hex, u[k].image_sha)) {
+                    free(b);
+                    code = refuse(&cx, SF_EXIT_INTEGRITY, "cannot resume subenclosure %u: the staged "
+                                  "image %s no longer matches its SHA-256", t->sub_id, u[k].staged);
+                    goto out;
+                }
+                t->img = b; /* freed at exit via the staged list below */
+                t->img_len = (uint32_t)bl;
+                snprintf(t->img_sha, sizeof(t->img_sha), "%s", hex);
+                snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", u[k].expected_rev);
+                snprintf(cx.package_sha, sizeof(cx.package_sha), "%s", u[k].package_sha);
+                if (!strcmp(u[k].mode, "deferred"))
+                    o.dl.mode = SF_MODE_DEFERRED;
+                else if (!strcmp(u[k].mode, "immediate"))
+                    o.dl.mode = SF_MODE_IMMEDIATE;
+                cx.mode_name = o.dl.mode == SF_MODE_DEFERRED ? "deferred"
+                               : o.dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto";
+                break;
+            }
+            continue;
+        }
+        /* Version order, for packages and fresh attempts. */
+        if (pkg && !t->resume_of) {
+            const struct sf_manifest *m = &pkg->man;
+            int cmp = sf_version_cmp(t->rev_before, m->revision);
+            if (cmp == 0) {
+                t->outcome = SF_OUT_SKIPPED;
+                snprintf(t->msg, sizeof(t->msg), "already runs %s: skipped", m->revision);
+            } else if (cmp > 0 && !allow_downgrade) {
+                code = refuse(&cx, SF_EXIT_VERSION, "%s: subenclosure %u runs %s, newer than the "
+                              "package's %s: refusing a downgrade (--allow-downgrade overrides)",
+                              t->path, t->sub_id, t->rev_before, m->revision);
+                goto out;
+            } else if (m->min_version[0] && sf_version_cmp(t->rev_before, m->min_version) < 0) {
+                code = refuse(&cx, SF_EXIT_VERSION, "%s: subenclosure %u runs %s, below this "
+                              "package's minimum %s: install %s first, then this package (%s -> %s "
+                              "-> %s)", t->path, t->sub_id, t->rev_before, m->min_version,
+                              m->min_version, t->rev_before, m->min_version, m->version);
+                goto out;
+            }
+        }
+    }
+    size_t todo = 0;
+    for (size_t i = 0; i < plan->n; i++)
+        if (plan->t[i].outcome != SF_OUT_SKIPPED)
+            todo++;
+
+    show_plan(&cx.pr, plan, image, &o, kind == CMD_ACTIVATE);
+    if (pkg && !cx.json)
+        fprintf(cx.pr.out, "  package: %s %s version %s%s%s\n", pkg->man.vendor, pkg->man.product,
+                pkg->man.version, pkg->trusted ? ", signed by trusted key " : ", NOT signed by a "
+                "trusted key", pkg->trusted ? pkg->signer : "");
+    for (size_t i = 0; i < plan->n && !cx.json; i++)
+        if (plan->t[i].resume_of)
+            fprintf(cx.pr.out, "  subenclosure %u: continues interrupted attempt #%lld (phase %s)\n",
+                    plan->t[i].sub_id, (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
+    if (todo == 0) {
+        for (size_t i = 0; i < plan->n; i++) {
+            struct sf_iev ev = { .kind = SF_IEV_RESULT, .t = &plan->t[i] };
+            sf_progress_event(&ev, &cx.pr);
+        }
+        code = SF_EXIT_OK;
+        goto summary;
+    }
     if (!yes && !o.dl.dry_run) {
         char q[128];
-        snprintf(q, sizeof(q), "%s %zu SES processor(s)?", activate ? "Activate deferred microcode on"
-                                                                   : "Write this image to", plan->n);
-        if (!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) {
-            fprintf(stderr, "safeflash: not confirmed: nothing was written (pass --yes to %s "
-                    "without a prompt)\n", cmd);
-            sf_plan_free(plan);
-            free(img);
-            return SF_EXIT_REFUSED;
-        }
-        if (!confirm(q)) {
-            fprintf(stderr, "safeflash: not confirmed: nothing was written\n");
-            sf_plan_free(plan);
-            free(img);
-            return SF_EXIT_REFUSED;
+        snprintf(q, sizeof(q), "%s %zu SES processor(s)?", kind == CMD_ACTIVATE ? "Activate deferred "
+                 "microcode on" : kind == CMD_RESUME ? "Resume on" : "Write this image to", todo);
+        if ((!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) || !confirm(q)) {
+            code = refuse(&cx, SF_EXIT_REFUSED, "not confirmed: nothing was written%s",
+                          isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
+            goto out;
         }
     }
-    if (activate)
-        sf_activate_run(plan, &o, sf_progress_event, &pr);
+    /* Stage every image locally before the first write (field report 002). */
+    if (!o.dl.dry_run && kind == CMD_INSTALL) {
+        for (size_t i = 0; i < plan->n; i++) {
+            struct sf_target *t = &plan->t[i];
+            if (t->outcome == SF_OUT_SKIPPED)
+                continue;
+            rc = stage(state, t->img_sha, t->img, t->img_len, &ec);
+            if (rc) {
+                code = refuse(&cx, SF_EXIT_CONFIG, "%s", ec.msg);
+                goto out;
+            }
+        }
+    }
+    struct sf_journal jr = { &cx, j_begin, j_phase, j_finish };
+    if (cx.hist)
+        o.journal = &jr;
+    if (kind == CMD_ACTIVATE)
+        sf_activate_run(plan, &o, sf_progress_event, &cx.pr);
     else
-        sf_install_run(plan, img, len, &o, sf_progress_event, &pr);
-
+        sf_install_run(plan, &o, sf_progress_event, &cx.pr);
     int applied = 0;
-    int code = exit_for(plan, &applied);
-    if (json) {
+    code = exit_for(plan, &applied);
+summary:
+    if (cx.json) {
+        int applied2 = 0;
+        exit_for(plan, &applied2);
         json_object *j = json_object_new_object();
         json_object_object_add(j, "event", json_object_new_string("summary"));
         json_object_object_add(j, "targets", json_object_new_int((int)plan->n));
-        json_object_object_add(j, "applied", json_object_new_int(applied));
+        json_object_object_add(j, "applied", json_object_new_int(applied2));
         json_object_object_add(j, "commands", json_object_new_int64((int64_t)sf_plan_commands(plan)));
         json_object_object_add(j, "exit_code", json_object_new_int(code));
-        sf_progress_json(&pr, j);
+        sf_progress_json(&cx.pr, j);
         json_object_put(j);
     } else if (code != SF_EXIT_OK) {
+        int applied2 = 0;
+        exit_for(plan, &applied2);
         const char *what = code == SF_EXIT_PARTIAL ? "partially applied"
                            : code == SF_EXIT_PENDING ? "stored; needs a reset or power cycle to run"
                                                      : "failed";
-        fprintf(stderr, "safeflash: %s: %d of %zu processor(s) done\n", what, applied, plan->n);
+        fprintf(stderr, "safeflash: %s: %d of %zu processor(s) done\n", what, applied2, plan->n);
     }
+out:
+    if (kind == CMD_RESUME && plan)
+        for (size_t i = 0; i < plan->n; i++)
+            if (plan->t[i].resume_of && plan->t[i].img)
+                free((void *)plan->t[i].img);
+    for (size_t i = 0; i < nlocks; i++)
+        sf_lock_release(locks[i]);
+    sf_history_close(cx.hist);
     sf_plan_free(plan);
-    free(img);
+    sf_pkg_free(pkg);
+    free(raw);
     return code;
 }
 
 int sf_cmd_install(int argc, char **argv)
 {
-    return run_cmd(argc, argv, 0);
+    return run_cmd(argc, argv, CMD_INSTALL);
 }
 
 int sf_cmd_activate(int argc, char **argv)
 {
-    return run_cmd(argc, argv, 1);
+    return run_cmd(argc, argv, CMD_ACTIVATE);
+}
+
+int sf_cmd_resume(int argc, char **argv)
+{
+    return run_cmd(argc, argv, CMD_RESUME);
 }

@@ -64,16 +64,25 @@ static void usage(FILE *f)
           "                             revisions and download microcode status\n"
           "  install IMAGE DEVICE...    put an image on every SES processor, verify it\n"
           "  activate DEVICE...         run deferred microcode, verify it\n"
+          "  resume DEVICE...           finish an install that was interrupted\n"
+          "  history [DEVICE] [--json]  every update attempt, phase by phase\n"
+          "  package create|inspect|verify  signed firmware packages\n"
+          "  key generate PREFIX        an Ed25519 signing key pair\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
           "  SAFEFLASH_EMU        emulator config declaring emulated devices\n"
           "  SAFEFLASH_TRANSPORT  auto (default), sgio or emu\n"
+          "  SAFEFLASH_KEYS       trusted public keys (default /etc/safeflash/keys)\n"
+          "  SAFEFLASH_STATE_DIR  history, journal, staged images, locks\n"
+          "                       (default /var/lib/safeflash)\n"
           "\n"
           "Exit codes: 0 done, 1 failed, 2 usage, 3 no such device, 4 permission\n"
           "denied, 5 not an enclosure, 6 device answered garbage, 7 device error,\n"
           "8 refused, 9 partially applied, 10 unsupported by device, 11 config error,\n"
-          "12 stored but needs a reset or power cycle to run.\n",
+          "12 stored but needs a reset or power cycle to run, 13 package signature,\n"
+          "14 package damaged or altered, 15 package not for this device, 16 version\n"
+          "refused.\n",
           f);
 }
 
@@ -88,6 +97,14 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_install(argc, argv);
     if (!strcmp(cmd, "activate"))
         return sf_cmd_activate(argc, argv);
+    if (!strcmp(cmd, "resume"))
+        return sf_cmd_resume(argc, argv);
+    if (!strcmp(cmd, "package"))
+        return sf_cmd_package(argc, argv);
+    if (!strcmp(cmd, "key"))
+        return sf_cmd_key(argc, argv);
+    if (!strcmp(cmd, "history"))
+        return sf_cmd_history(argc, argv);
     if (cmd[0] == '-')
         return sf_cli_usage_error(NULL, "unknown option '%s'", cmd);
     return sf_cli_usage_error(NULL, "unknown command '%s'", cmd);

@@ -35,6 +35,7 @@ const char *sf_outcome_str(enum sf_outcome o)
     case SF_OUT_FAILED: return "failed";
     case SF_OUT_NOT_ATTEMPTED: return "not-attempted";
     case SF_OUT_NOTHING: return "nothing-to-activate";
+    case SF_OUT_SKIPPED: return "skipped";
     }
     return "unknown";
 }
@@ -57,6 +58,11 @@ void sf_plan_free(struct sf_plan *p)
     free(p->devs);
     free(p->t);
     free(p);
+}
+
+const struct sf_encl *sf_target_encl(const struct sf_target *t)
+{
+    return t && t->dev ? t->dev->e : NULL;
 }
 
 uint64_t sf_plan_commands(const struct sf_plan *p)
@@ -177,11 +183,21 @@ struct relay {
     sf_iev_cb cb;
     void *arg;
     const struct sf_target *t;
+    const struct sf_install_opts *o; /* for the journal */
+    struct sf_target *tw;
 };
+
+static void jphase(const struct sf_install_opts *o, struct sf_target *t, const char *name)
+{
+    if (o->journal && o->journal->phase && t->journal_id > 0)
+        o->journal->phase(o->journal->arg, t, name);
+}
 
 static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 {
     struct relay *r = arg;
+    if (ev->kind == SF_DLEV_PHASE && r->o)
+        jphase(r->o, r->tw, ev->text);
     if (!r->cb)
         return;
     struct sf_iev e = { .t = r->t, .text = ev->text, .bytes = ev->bytes, .total = ev->total };
@@ -192,6 +208,8 @@ static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 
 static void phase(struct relay *r, const char *name)
 {
+    if (r->o)
+        jphase(r->o, r->tw, name);
     if (r->cb) {
         struct sf_iev e = { .kind = SF_IEV_PHASE, .t = r->t, .text = name };
         r->cb(&e, r->arg);
@@ -200,6 +218,8 @@ static void phase(struct relay *r, const char *name)
 
 static void result(struct relay *r)
 {
+    if (r->o && r->o->journal && r->o->journal->finish && r->tw->journal_id > 0)
+        r->o->journal->finish(r->o->journal->arg, r->tw);
     if (r->cb) {
         struct sf_iev e = { .kind = SF_IEV_RESULT, .t = r->t };
         r->cb(&e, r->arg);
@@ -270,12 +290,12 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
         fail_target(t, rc, ec.msg);
         return rc;
     }
-    if (o->expect_rev[0] ? strcmp(t->rev_after, o->expect_rev) != 0
-                         : strcmp(t->rev_after, t->rev_before) == 0) {
+    const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+    if (want[0] ? strcmp(t->rev_after, want) != 0 : strcmp(t->rev_after, t->rev_before) == 0) {
         char m[320];
-        if (o->expect_rev[0])
+        if (want[0])
             snprintf(m, sizeof(m), "%s: subenclosure %u runs revision %s after the update, "
-                     "expected %s", t->path, t->sub_id, t->rev_after, o->expect_rev);
+                     "expected %s", t->path, t->sub_id, t->rev_after, want);
         else
             snprintf(m, sizeof(m), "%s: subenclosure %u did not change: it still runs revision %s "
                      "(if the image carries that same revision, pass --expect-revision %s)",
@@ -292,32 +312,70 @@ static void skip_rest(struct sf_plan *p, size_t from, sf_iev_cb cb, void *arg)
     for (size_t j = from; j < p->n; j++) {
         p->t[j].outcome = SF_OUT_NOT_ATTEMPTED;
         snprintf(p->t[j].msg, sizeof(p->t[j].msg), "not attempted after an earlier failure");
-        struct relay r = { cb, arg, &p->t[j] };
+        struct relay r = { cb, arg, &p->t[j], NULL, &p->t[j] };
         result(&r);
     }
 }
 
-int sf_install_run(struct sf_plan *p, const uint8_t *img, uint32_t len,
-                   const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
+static void begin(const struct sf_install_opts *o, struct sf_target *t)
+{
+    if (o->journal && o->journal->begin && !o->dl.dry_run)
+        o->journal->begin(o->journal->arg, t);
+}
+
+int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
 {
     int first_err = 0;
     for (size_t i = 0; i < p->n; i++) {
         struct sf_target *t = &p->t[i];
         struct sf_install_dev *d = t->dev;
-        struct relay r = { cb, arg, t };
+        struct relay r = { cb, arg, t, o, t };
         struct sf_errctx ec = { 0 };
-        int rc = sf_sesdl_download(&d->s, t->sub_id, img, len, &o->dl, &d->learned, relay_dl, &r,
-                                   &t->dl, &ec);
+        if (t->outcome == SF_OUT_SKIPPED) {
+            struct relay q = { cb, arg, t, NULL, t };
+            result(&q);
+            continue;
+        }
+        const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+        begin(o, t);
+        if (t->resume_phase[0] && want[0] && !strcmp(t->rev_before, want)) {
+            /* The interrupted run got this far: the processor already runs
+             * the new revision.  Nothing to send again. */
+            snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
+            t->outcome = SF_OUT_UPDATED;
+            snprintf(t->msg, sizeof(t->msg), "completed by the interrupted run: runs %s", want);
+            result(&r);
+            continue;
+        }
+        if (t->resume_phase[0] && !strcmp(t->resume_phase, "stored")) {
+            /* Stored as deferred microcode by the interrupted run. */
+            t->outcome = SF_OUT_STORED;
+            snprintf(t->msg, sizeof(t->msg), "stored by the interrupted run; runs after 'safeflash "
+                     "activate %s --subenclosure %u', a hard reset or a power cycle",
+                     t->path, t->sub_id);
+            result(&r);
+            continue;
+        }
+        struct sf_sesdl_opts dl = o->dl;
+        if (t->resume_phase[0]) {
+            dl.adopt = 1;
+            if (dl.in_progress == SF_INPROG_REFUSE)
+                dl.in_progress = SF_INPROG_RESUME;
+        }
+        int rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
+                                   relay_dl, &r, &t->dl, &ec);
         if (rc) {
             fail_target(t, rc, ec.msg);
         } else if (o->dl.dry_run) {
             t->outcome = SF_OUT_DRY_RUN;
         } else if (t->dl.final_status == SF_DL_COMPLETE_DEFERRED) {
+            jphase(o, t, "stored");
             t->outcome = SF_OUT_STORED;
             snprintf(t->msg, sizeof(t->msg), "stored; runs after 'safeflash activate %s "
                      "--subenclosure %u', a hard reset or a power cycle", t->path, t->sub_id);
         } else if (t->dl.final_status == SF_DL_COMPLETE_RESET ||
                    t->dl.final_status == SF_DL_COMPLETE_POWER_ON) {
+            jphase(o, t, "stored");
             t->outcome = SF_OUT_PENDING_RESET;
             snprintf(t->msg, sizeof(t->msg), "stored; runs after %s (status %02Xh)",
                      t->dl.final_status == SF_DL_COMPLETE_RESET ? "a hard reset or power cycle"
@@ -344,9 +402,11 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
     for (size_t i = 0; i < p->n; i++) {
         struct sf_target *t = &p->t[i];
         struct sf_install_dev *d = t->dev;
-        struct relay r = { cb, arg, t };
+        struct relay r = { cb, arg, t, o, t };
         struct sf_errctx ec = { 0 };
         uint8_t st = 0;
+        begin(o, t);
+        jphase(o, t, "activating");
         int rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
         if (rc == SF_ENOTSUP) {
             /* 85h: nothing stored.  Not this processor's failure - a reset

@@ -25,8 +25,20 @@
 #include "engine/sf_encl.h"
 #include "engine/sf_sesdl.h"
 
+struct sf_target;
+
+/* Where the engine records what it is about to do (sf_history in the CLI).
+ * Each call happens before the step it names. */
+struct sf_journal {
+    void *arg;
+    void (*begin)(void *arg, struct sf_target *t);
+    void (*phase)(void *arg, struct sf_target *t, const char *phase);
+    void (*finish)(void *arg, struct sf_target *t);
+};
+
 struct sf_install_opts {
     struct sf_sesdl_opts dl;
+    const struct sf_journal *journal;  /* NULL: nothing recorded */
     int sub_id;                  /* -1: every subenclosure */
     char expect_rev[5];          /* "" unless --expect-revision */
     unsigned ready_timeout_ms;   /* waiting for an enclosure to come back */
@@ -43,6 +55,7 @@ enum sf_outcome {
     SF_OUT_FAILED,
     SF_OUT_NOT_ATTEMPTED,
     SF_OUT_NOTHING,              /* activate: no deferred microcode (85h) */
+    SF_OUT_SKIPPED,              /* already runs the package's version */
 };
 
 const char *sf_outcome_str(enum sf_outcome o);
@@ -61,6 +74,15 @@ struct sf_target {
     int err;                     /* sf_err when failed */
     char msg[320];
     struct sf_sesdl_result dl;
+    /* what to put there (install) */
+    const uint8_t *img;          /* borrowed */
+    uint32_t img_len;
+    char img_sha[65];
+    char expect_rev[5];          /* "" = must change */
+    /* continuing an interrupted run */
+    char resume_phase[32];       /* journal's last phase, "" if fresh */
+    int64_t resume_of;           /* journal attempt continued */
+    int64_t journal_id;          /* this attempt's row */
 };
 
 struct sf_plan {
@@ -90,15 +112,18 @@ typedef void (*sf_iev_cb)(const struct sf_iev *ev, void *arg);
 int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
                     const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec);
 
-/* Run the plan: install img on every target. */
-int sf_install_run(struct sf_plan *p, const uint8_t *img, uint32_t len,
-                   const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
+/* Run the plan: install each target's image (t->img) on it.  Targets
+ * marked SF_OUT_SKIPPED beforehand are reported and left alone. */
+int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
 
 /* Run the plan: activate deferred microcode on every target. */
 int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
 
 /* SCSI commands the plan's devices have executed (for benchmarks). */
 uint64_t sf_plan_commands(const struct sf_plan *p);
+
+/* The identified enclosure behind a target (for logical id, vendor...). */
+const struct sf_encl *sf_target_encl(const struct sf_target *t);
 
 void sf_plan_free(struct sf_plan *p);
 

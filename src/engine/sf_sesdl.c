@@ -228,6 +228,34 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
                           "%s: subenclosure %u accepts images up to %u bytes; this one is %u",
                           path, id, d.max_size, len);
 
+    if (o->adopt && !o->dry_run &&
+        (sf_ses_dl_is_complete(d.status) || d.status == SF_DL_UPDATING_NV ||
+         d.status == SF_DL_UPDATING_NV_DEFERRED)) {
+        /* The interrupted run's image already landed: never send it twice. */
+        notice(cb, arg, id, "the interrupted run's download already completed (%02Xh %s)",
+               d.status, sf_ses_dl_status_str(d.status));
+        res->mode_used = d.status == SF_DL_COMPLETE_DEFERRED || d.status == SF_DL_UPDATING_NV_DEFERRED
+                             ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+        if (sf_ses_dl_is_complete(d.status)) {
+            res->final_status = d.status;
+            return 0;
+        }
+        int lost = 0;
+        rc = poll_completion(s, id, o, cb, arg, &d, &lost, ec);
+        if (rc == 0 && sf_ses_dl_is_error(d.status))
+            return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s", path, id,
+                              d.status, sf_ses_dl_status_str(d.status));
+        if (rc == 0) {
+            res->final_status = lost ? 0 : d.status;
+            return 0;
+        }
+        if (rc != SF_EAGAIN_DL)
+            return rc;
+        rc = sub_status(s, id, &st, &d, ec);
+        if (rc)
+            return rc;
+    }
+
     uint32_t gen = st.gen;
     int want_deferred = o->mode == SF_MODE_DEFERRED ||
                         (o->mode == SF_MODE_AUTO && !learned->no_deferred);

@@ -39,6 +39,9 @@ struct sf_sesdl_opts {
     unsigned poll_ms;            /* between status polls after the last page */
     unsigned complete_timeout_ms;/* waiting for 10h-13h */
     unsigned max_recoveries;     /* resumes/restarts per processor */
+    int adopt;                   /* continuing a journaled run: a completion
+                                    (10h-13h) or NV update (02h/03h) found at
+                                    the start is this image's, not news */
 };
 
 void sf_sesdl_opts_default(struct sf_sesdl_opts *o);

@@ -27,6 +27,11 @@ const char *sf_err_str(int err)
     case SF_ECONFIG: return "invalid configuration";
     case SF_ESTATE: return "state file unusable";
     case SF_ERANGE: return "value out of range";
+    case SF_ESIG: return "package signature missing, bad or untrusted";
+    case SF_EINTEGRITY: return "package contents do not match their hashes";
+    case SF_EMISMATCH: return "package is not for this device";
+    case SF_EVERSION: return "version ordering forbids the update";
+    case SF_ELOCKED: return "device is locked by another safeflash";
     }
     return "unknown error";
 }

@@ -11,7 +11,9 @@ SF="$BUILD/safeflash"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/sf-scenario-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-unset SAFEFLASH_EMU SAFEFLASH_EMU_STATE SAFEFLASH_TRANSPORT SAFEFLASH_SYSFS
+unset SAFEFLASH_EMU SAFEFLASH_EMU_STATE SAFEFLASH_TRANSPORT SAFEFLASH_SYSFS SAFEFLASH_KEYS
+# History, journal, staged images and locks of this scenario only.
+export SAFEFLASH_STATE_DIR="$WORK/state"
 FAILED=0
 
 # An ASan-instrumented preload library must come after the ASan runtime
@@ -54,8 +56,8 @@ expect_exit() {
     if [ "$got" = "$want" ]; then echo "   ok: exit $want from: $*"
     else fail "exit $got (expected $want) from: $*; stderr: $ERR"; fi
 }
-one_line() { # what text : an error must be exactly one line
-    n=$(printf '%s\n' "$2" | grep -c . || true)
+one_line() { # what text : an error must be exactly one line (warnings aside)
+    n=$(printf '%s\n' "$2" | grep -v '^safeflash: warning:' | grep -c . || true)
     if [ "$n" = 1 ]; then echo "   ok: $1 is one line"; else fail "$1 is $n lines: $2"; fi
 }
 finish() { exit $FAILED; }

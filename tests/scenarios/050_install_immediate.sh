@@ -23,7 +23,8 @@ step "--json: one event per line, results and summary"
 mkimg "$WORK/fw2.img" 0301 200000
 expect_exit 0 sfp install --mode immediate --yes --json $FAST "$WORK/fw2.img" $DEV
 expect_eq "every line is JSON" "$(jq -c . <<<"$OUT" >/dev/null && echo yes)" "yes"
-expect_eq "first event" "$(head -n1 <<<"$OUT" | jq -r .event)" "plan"
+expect_eq "a raw image is warned about" "$(head -n1 <<<"$OUT" | jq -r .event)" "warning"
+expect_eq "then the plan" "$(jq -r 'select(.event!="warning")|.event' <<<"$OUT" | head -n1)" "plan"
 expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.outcome' <<<"$OUT" | paste -sd, -)" "updated,updated"
 expect_eq "summary exit code" "$(tail -n1 <<<"$OUT" | jq .exit_code)" "0"
 expect_eq "revision_after" "$(jq -r 'select(.event=="result")|.revision_after' <<<"$OUT" | paste -sd, -)" "0301,0301"

@@ -1,0 +1,400 @@
+/*
+ * sf_cli_pkg.c - `safeflash package create|inspect|verify`,
+ * `safeflash key generate`, `safeflash history`.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/sf_pkg.h"
+#include "sf_cli.h"
+#include "sf_fmt.h"
+#include "state/sf_history.h"
+
+const char *sf_cli_keys_dir(const char *override)
+{
+    if (override && *override)
+        return override;
+    const char *e = getenv("SAFEFLASH_KEYS");
+    return e && *e ? e : "/etc/safeflash/keys";
+}
+
+int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
+                     size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, cap, "%s: %m", path);
+        return SF_ENODEV;
+    }
+    size_t c = 1 << 16, n = 0;
+    uint8_t *b = malloc(c);
+    for (;;) {
+        if (!b)
+            break;
+        size_t r = fread(b + n, 1, c - n, f);
+        n += r;
+        if (r == 0)
+            break;
+        if (n == c) {
+            if (c >= max) {
+                free(b);
+                fclose(f);
+                snprintf(msg, cap, "%s: larger than %zu MiB", path, max >> 20);
+                return SF_ERANGE;
+            }
+            uint8_t *nb = realloc(b, c * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            c *= 2;
+        }
+    }
+    fclose(f);
+    if (!b)
+        return SF_ENOMEM;
+    if (n == 0) {
+        free(b);
+        snprintf(msg, cap, "%s: empty file", path);
+        return SF_EINVAL;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static void pkg_usage(FILE *f)
+{
+    fputs("Usage: safeflash package create --image F --vendor V --product P --version X\n"
+          "                                [--revision R] [--min-version Y] [--mode M]\n"
+          "                                [--notes TEXT] [--target VENDOR:PRODUCT:FILE]...\n"
+          "                                [--sign KEY] -o OUT\n"
+          "       safeflash package inspect FILE [--json] [--keys DIR]\n"
+          "       safeflash package verify FILE [--keys DIR]\n"
+          "\n"
+          "A package is one file: a signed manifest and its images (docs/package.md).\n"
+          "--vendor/--product are fnmatch patterns matched against each subenclosure's\n"
+          "vendor and product; --target gives another image for subenclosures that\n"
+          "match VENDOR:PRODUCT.  Trusted keys: --keys, $SAFEFLASH_KEYS, or\n"
+          "/etc/safeflash/keys (*.pub).\n",
+          f);
+}
+
+static int pkg_create(int argc, char **argv)
+{
+    static const struct option o[] = {
+        { "image", required_argument, NULL, 'i' },   { "vendor", required_argument, NULL, 'V' },
+        { "product", required_argument, NULL, 'P' }, { "version", required_argument, NULL, 'v' },
+        { "revision", required_argument, NULL, 'r' }, { "min-version", required_argument, NULL, 'm' },
+        { "mode", required_argument, NULL, 'M' },    { "notes", required_argument, NULL, 'n' },
+        { "target", required_argument, NULL, 't' },  { "sign", required_argument, NULL, 's' },
+        { "output", required_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct sf_manifest *m = calloc(1, sizeof(*m));
+    const char *image = NULL, *key = NULL, *out = NULL;
+    const char *tfile[SF_MAN_MAX_TARGETS];
+    int c, rc = SF_EXIT_USAGE;
+    if (!m)
+        return SF_EXIT_FAILED;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+o:h", o, NULL)) != -1) {
+        switch (c) {
+        case 'i': image = optarg; break;
+        case 'V': snprintf(m->vendor, sizeof(m->vendor), "%s", optarg); break;
+        case 'P': snprintf(m->product, sizeof(m->product), "%s", optarg); break;
+        case 'v': snprintf(m->version, sizeof(m->version), "%s", optarg); break;
+        case 'r': snprintf(m->revision, sizeof(m->revision), "%s", optarg); break;
+        case 'm': snprintf(m->min_version, sizeof(m->min_version), "%s", optarg); break;
+        case 'M': snprintf(m->mode, sizeof(m->mode), "%s", optarg); break;
+        case 'n': snprintf(m->notes, sizeof(m->notes), "%s", optarg); break;
+        case 's': key = optarg; break;
+        case 'o': out = optarg; break;
+        case 't': {
+            char *a = strdup(optarg), *p1 = a ? strchr(a, ':') : NULL, *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+            if (!p2 || m->ntargets >= SF_MAN_MAX_TARGETS) {
+                free(a);
+                free(m);
+                return sf_cli_usage_error("package create", "--target takes VENDOR:PRODUCT:FILE");
+            }
+            *p1 = *p2 = '\0';
+            struct sf_man_target *t = &m->targets[m->ntargets];
+            snprintf(t->vendor, sizeof(t->vendor), "%s", a);
+            snprintf(t->product, sizeof(t->product), "%s", p1 + 1);
+            tfile[m->ntargets] = argv[optind - 1] + (p2 + 1 - a);
+            snprintf(t->image, sizeof(t->image), "%s", base_name(p2 + 1));
+            m->ntargets++;
+            free(a);
+            break;
+        }
+        case 'h': pkg_usage(stdout); free(m); return SF_EXIT_OK;
+        default:
+            free(m);
+            return sf_cli_usage_error("package create", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!image || !m->vendor[0] || !m->product[0] || !m->version[0] || !out) {
+        free(m);
+        return sf_cli_usage_error("package create", "needs --image, --vendor, --product, --version and -o");
+    }
+    if (optind < argc) {
+        free(m);
+        return sf_cli_usage_error("package create", "unexpected argument '%s'", argv[optind]);
+    }
+    const char *names[SF_MAN_MAX_IMAGES];
+    const uint8_t *data[SF_MAN_MAX_IMAGES];
+    size_t lens[SF_MAN_MAX_IMAGES], n = 0;
+    uint8_t *bufs[SF_MAN_MAX_IMAGES] = { 0 };
+    char msg[300];
+    const char *files[1 + SF_MAN_MAX_TARGETS];
+    files[0] = image;
+    for (size_t i = 0; i < m->ntargets; i++)
+        files[i + 1] = tfile[i];
+    snprintf(m->image, sizeof(m->image), "%s", base_name(image));
+    for (size_t i = 0; i < 1 + m->ntargets; i++) {
+        const char *nm = base_name(files[i]);
+        int dup = 0;
+        for (size_t j = 0; j < n; j++)
+            dup |= !strcmp(names[j], nm);
+        if (dup)
+            continue;
+        if (n >= SF_MAN_MAX_IMAGES) {
+            fprintf(stderr, "safeflash: more than %d images\n", SF_MAN_MAX_IMAGES);
+            goto out;
+        }
+        int r = sf_cli_read_file(files[i], &bufs[n], &lens[n], 256u << 20, msg, sizeof(msg));
+        if (r) {
+            fprintf(stderr, "safeflash: %s\n", msg);
+            rc = r == SF_ENODEV ? SF_EXIT_NODEV : SF_EXIT_FAILED;
+            goto out;
+        }
+        names[n] = nm;
+        data[n] = bufs[n];
+        n++;
+    }
+    struct sf_errctx ec = { 0 };
+    char signer[17] = "";
+    int r = sf_pkg_write(out, m, names, data, lens, n, key, signer, &ec);
+    if (r) {
+        rc = sf_cli_fail(r == SF_EINVAL ? SF_EINVAL : r, &ec);
+        goto out;
+    }
+    printf("wrote %s: %s %s version %s, %zu image(s), %s%s\n", out, m->vendor, m->product,
+           m->version, n, key ? "signed by key " : "unsigned", key ? signer : "");
+    rc = SF_EXIT_OK;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(bufs[i]);
+    free(m);
+    return rc;
+}
+
+/* Exit codes for package problems: documented in README. */
+int sf_cli_pkg_exit(int err)
+{
+    switch (err) {
+    case SF_ESIG: return SF_EXIT_SIGNATURE;
+    case SF_EINTEGRITY:
+    case SF_EMALFORMED: return SF_EXIT_INTEGRITY;
+    case SF_EMISMATCH: return SF_EXIT_MISMATCH;
+    case SF_EVERSION: return SF_EXIT_VERSION;
+    default: return sf_cli_exit_for(err);
+    }
+}
+
+static int pkg_inspect_verify(int argc, char **argv, int verify)
+{
+    static const struct option o[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "keys", required_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *cmd = verify ? "package verify" : "package inspect";
+    int json = 0, c;
+    const char *keys = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'j': if (verify) return sf_cli_usage_error(cmd, "unknown option '--json'"); json = 1; break;
+        case 'k': keys = optarg; break;
+        case 'h': pkg_usage(stdout); return SF_EXIT_OK;
+        default: return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return sf_cli_usage_error(cmd, "needs exactly one FILE");
+    struct sf_errctx ec = { 0 };
+    struct sf_pkg *p = NULL;
+    int rc = sf_pkg_read(argv[optind], &p, &ec);
+    if (rc) {
+        fprintf(stderr, "safeflash: %s\n", ec.msg);
+        return sf_cli_pkg_exit(rc);
+    }
+    struct sf_errctx sec = { 0 };
+    int src = sf_pkg_check_signature(p, sf_cli_keys_dir(keys), &sec);
+    if (verify) {
+        if (src) {
+            fprintf(stderr, "safeflash: %s: %s\n", argv[optind], sec.msg);
+            sf_pkg_free(p);
+            return sf_cli_pkg_exit(src);
+        }
+        printf("%s: OK: %zu image(s) match their SHA-256; manifest signed by trusted key %s\n",
+               argv[optind], p->man.nimages, p->signer);
+        sf_pkg_free(p);
+        return SF_EXIT_OK;
+    }
+    char hex[65];
+    const struct sf_manifest *m = &p->man;
+    if (json) {
+        json_object *j = json_object_new_object();
+        sf_hex(p->file_sha256, 32, hex);
+        json_object_object_add(j, "package_sha256", json_object_new_string(hex));
+        json_object_object_add(j, "format", json_object_new_int(m->format));
+        json_object_object_add(j, "vendor", json_object_new_string(m->vendor));
+        json_object_object_add(j, "product", json_object_new_string(m->product));
+        json_object_object_add(j, "version", json_object_new_string(m->version));
+        json_object_object_add(j, "revision", json_object_new_string(m->revision));
+        if (m->min_version[0])
+            json_object_object_add(j, "min_version", json_object_new_string(m->min_version));
+        if (m->mode[0])
+            json_object_object_add(j, "mode", json_object_new_string(m->mode));
+        json_object_object_add(j, "release_notes", json_object_new_string(m->notes));
+        json_object_object_add(j, "signed", json_object_new_boolean(p->has_sig));
+        json_object_object_add(j, "trusted", json_object_new_boolean(p->trusted));
+        if (p->trusted)
+            json_object_object_add(j, "signer", json_object_new_string(p->signer));
+        else
+            json_object_object_add(j, "signature_problem", json_object_new_string(sec.msg));
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < m->nimages; i++) {
+            json_object *e = json_object_new_object();
+            sf_hex(m->images[i].sha256, 32, hex);
+            json_object_object_add(e, "name", json_object_new_string(m->images[i].name));
+            json_object_object_add(e, "size", json_object_new_int64((int64_t)m->images[i].size));
+            json_object_object_add(e, "sha256", json_object_new_string(hex));
+            json_object_object_add(e, "default", json_object_new_boolean(!strcmp(m->image, m->images[i].name)));
+            json_object_array_add(a, e);
+        }
+        json_object_object_add(j, "images", a);
+        json_object *t = json_object_new_array();
+        for (size_t i = 0; i < m->ntargets; i++) {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "vendor", json_object_new_string(m->targets[i].vendor));
+            json_object_object_add(e, "product", json_object_new_string(m->targets[i].product));
+            json_object_object_add(e, "image", json_object_new_string(m->targets[i].image));
+            json_object_array_add(t, e);
+        }
+        json_object_object_add(j, "targets", t);
+        sf_fmt_json_print(stdout, j);
+        json_object_put(j);
+    } else {
+        sf_hex(p->file_sha256, 32, hex);
+        printf("%s\n  package sha256: %s\n", argv[optind], hex);
+        printf("  for:            vendor %s, product %s\n", m->vendor, m->product);
+        printf("  version:        %s (processors report revision %s)\n", m->version, m->revision);
+        if (m->min_version[0])
+            printf("  min version:    %s\n", m->min_version);
+        if (m->mode[0])
+            printf("  mode:           %s\n", m->mode);
+        printf("  signature:      %s%s\n", p->trusted ? "trusted key " : "NOT TRUSTED: ",
+               p->trusted ? p->signer : sec.msg);
+        for (size_t i = 0; i < m->nimages; i++) {
+            sf_hex(m->images[i].sha256, 32, hex);
+            printf("  image:          %s, %llu bytes, sha256 %s%s\n", m->images[i].name,
+                   (unsigned long long)m->images[i].size, hex,
+                   !strcmp(m->image, m->images[i].name) ? " (default)" : "");
+        }
+        for (size_t i = 0; i < m->ntargets; i++)
+            printf("  target:         vendor %s product %s gets %s\n", m->targets[i].vendor,
+                   m->targets[i].product, m->targets[i].image);
+        if (m->notes[0])
+            printf("  release notes:\n    %s\n", m->notes);
+    }
+    sf_pkg_free(p);
+    return SF_EXIT_OK;
+}
+
+int sf_cmd_package(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        pkg_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SF_EXIT_USAGE : SF_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "create"))
+        return pkg_create(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "inspect"))
+        return pkg_inspect_verify(argc - 1, argv + 1, 0);
+    if (!strcmp(argv[1], "verify"))
+        return pkg_inspect_verify(argc - 1, argv + 1, 1);
+    return sf_cli_usage_error("package", "unknown subcommand '%s'", argv[1]);
+}
+
+int sf_cmd_key(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        puts("Usage: safeflash key generate PREFIX\n\nWrites PREFIX.key (Ed25519 private key, mode "
+             "0600) and PREFIX.pub.\nCopy PREFIX.pub into the trusted key directory of the hosts "
+             "that install.");
+        return SF_EXIT_OK;
+    }
+    if (argc != 3 || strcmp(argv[1], "generate"))
+        return sf_cli_usage_error("key", "usage: safeflash key generate PREFIX");
+    struct sf_errctx ec = { 0 };
+    char id[17] = "";
+    int rc = sf_key_generate(argv[2], id, &ec);
+    if (rc)
+        return sf_cli_fail(rc == SF_EINVAL ? SF_EINVAL : rc, &ec);
+    printf("wrote %s.key and %s.pub (key id %s)\n", argv[2], argv[2], id);
+    return SF_EXIT_OK;
+}
+
+int sf_cmd_history(int argc, char **argv)
+{
+    static const struct option o[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "state-dir", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    const char *sd = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 's': sd = optarg; break;
+        case 'h':
+            puts("Usage: safeflash history [DEVICE|LOGICAL-ID] [--json] [--state-dir DIR]\n\n"
+                 "Every attempt per processor: identity, from and to revisions, package and\n"
+                 "image hashes, mode, phases with timestamps, result and error.");
+            return SF_EXIT_OK;
+        default: return sf_cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 < argc)
+        return sf_cli_usage_error("history", "at most one DEVICE");
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    rc = sf_history_print(h, optind < argc ? argv[optind] : NULL, json, &ec);
+    sf_history_close(h);
+    return rc ? sf_cli_fail(rc, &ec) : SF_EXIT_OK;
+}

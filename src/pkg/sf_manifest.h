@@ -1,0 +1,88 @@
+/*
+ * sf_manifest.h - the package manifest: what a firmware package is for and
+ * what it holds.  JSON through json-c; pure (text in, struct out).
+ *
+ *   {
+ *     "format": 1,
+ *     "vendor": "SFEMU", "product": "JBOD-2U24*",     fnmatch(3) patterns
+ *                                                     for the subenclosures
+ *     "version": "0300",                              firmware version
+ *     "revision": "0300",                             what processors report
+ *                                                     afterwards (default:
+ *                                                     version, if <= 4 chars)
+ *     "min_version": "0100",                          optional
+ *     "mode": "auto" | "deferred" | "immediate",      preferred, optional
+ *     "release_notes": "...",                         optional
+ *     "image": "fw.bin",                              default image
+ *     "images": [ { "name": "fw.bin", "size": N, "sha256": "hex" } ],
+ *     "targets": [ { "vendor": "...", "product": "...", "image": "x.bin" } ]
+ *   }
+ *
+ * "targets" names a different image for subenclosures whose vendor and
+ * product match; the first match wins, then the top-level patterns with
+ * the default image.  A subenclosure matching neither is not a target the
+ * package may touch.
+ */
+#ifndef SF_MANIFEST_H
+#define SF_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safeflash/sf_err.h"
+
+#define SF_MAN_FORMAT 1
+#define SF_MAN_MAX_IMAGES 8
+#define SF_MAN_MAX_TARGETS 16
+#define SF_MAN_NAME 64
+
+struct sf_man_image {
+    char name[SF_MAN_NAME];
+    uint64_t size;
+    uint8_t sha256[32];
+};
+
+struct sf_man_target {
+    char vendor[32];
+    char product[64];
+    char image[SF_MAN_NAME];
+};
+
+struct sf_manifest {
+    int format;
+    char vendor[32];
+    char product[64];
+    char version[32];
+    char revision[5];
+    char min_version[32];
+    char mode[16];              /* "" = not stated */
+    char notes[4096];
+    char image[SF_MAN_NAME];
+    size_t nimages;
+    struct sf_man_image images[SF_MAN_MAX_IMAGES];
+    size_t ntargets;
+    struct sf_man_target targets[SF_MAN_MAX_TARGETS];
+};
+
+/* Parse and validate.  SF_EMALFORMED with ec->msg naming the field. */
+int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *out,
+                      struct sf_errctx *ec);
+
+/* Serialise (pretty JSON); *out is malloc'd, NUL terminated. */
+int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len);
+
+/* The image a subenclosure with this vendor/product gets, or NULL when the
+ * package does not apply to it.  vendor/product are compared trimmed. */
+const struct sf_man_image *sf_manifest_image_for(const struct sf_manifest *m,
+                                                 const char *vendor, const char *product);
+
+const struct sf_man_image *sf_manifest_find_image(const struct sf_manifest *m, const char *name);
+
+/* A file name safe inside the package: [A-Za-z0-9._-], no leading dot. */
+int sf_manifest_name_ok(const char *name);
+
+/* Compare versions the way people read them ("0100" < "0300", "1.7" <
+ * "1.10"): negative, zero or positive. */
+int sf_version_cmp(const char *a, const char *b);
+
+#endif

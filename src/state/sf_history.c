@@ -1,0 +1,361 @@
+/*
+ * sf_history.c - SQLite history and journal.  See sf_history.h.
+ */
+#define _GNU_SOURCE
+#include "sf_history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sf_history {
+    sqlite3 *db;
+};
+
+static const char *SCHEMA =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS attempts("
+    " id INTEGER PRIMARY KEY,"
+    " run TEXT NOT NULL, action TEXT NOT NULL,"
+    " started TEXT NOT NULL, finished TEXT,"
+    " device_path TEXT, logical_id TEXT, vendor TEXT, product TEXT, subenclosure INTEGER,"
+    " from_rev TEXT, to_rev TEXT, expected_rev TEXT,"
+    " package_sha256 TEXT, image_sha256 TEXT, staged_image TEXT, mode TEXT,"
+    " phase TEXT, result TEXT, error TEXT, resumed_from INTEGER);"
+    "CREATE TABLE IF NOT EXISTS phases("
+    " attempt INTEGER NOT NULL REFERENCES attempts(id), phase TEXT NOT NULL,"
+    " at TEXT NOT NULL, detail TEXT);"
+    "CREATE INDEX IF NOT EXISTS attempts_open ON attempts(logical_id, finished);";
+
+const char *sf_state_dir(const char *override)
+{
+    if (override && *override)
+        return override;
+    const char *e = getenv("SAFEFLASH_STATE_DIR");
+    return e && *e ? e : "/var/lib/safeflash";
+}
+
+static void now_iso(char out[32])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+}
+
+void sf_history_new_run(char run[33])
+{
+    uint8_t b[16];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        for (int i = 0; i < 16; i++)
+            b[i] = (uint8_t)((ts.tv_nsec >> (i % 8)) ^ getpid() ^ i);
+    }
+    if (fd >= 0)
+        close(fd);
+    static const char h[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        run[2 * i] = h[b[i] >> 4];
+        run[2 * i + 1] = h[b[i] & 15];
+    }
+    run[32] = '\0';
+}
+
+static int mkdir_p(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof(p), "%s", dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *s = '/';
+        }
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
+{
+    *out = NULL;
+    if (mkdir_p(state_dir) != 0)
+        return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
+                          "state directory %s: %s (set SAFEFLASH_STATE_DIR or --state-dir)",
+                          state_dir, strerror(errno));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/history.db", state_dir);
+    struct sf_history *h = calloc(1, sizeof(*h));
+    if (!h)
+        return SF_ENOMEM;
+    if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        int rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path,
+                            h->db ? sqlite3_errmsg(h->db) : "cannot open");
+        sqlite3_close(h->db);
+        free(h);
+        return rc;
+    }
+    sqlite3_busy_timeout(h->db, 10000);
+    char *err = NULL;
+    if (sqlite3_exec(h->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
+        int rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path, err ? err : "schema");
+        sqlite3_free(err);
+        sqlite3_close(h->db);
+        free(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+void sf_history_close(struct sf_history *h)
+{
+    if (!h)
+        return;
+    sqlite3_close(h->db);
+    free(h);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struct sf_errctx *ec)
+{
+    static const char *sql =
+        "INSERT INTO attempts(run, action, started, device_path, logical_id, vendor, product,"
+        " subenclosure, from_rev, expected_rev, package_sha256, image_sha256, staged_image, mode,"
+        " phase, resumed_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'planned',?)";
+    sqlite3_stmt *st = NULL;
+    char ts[32];
+    now_iso(ts);
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    bind_text(st, 1, a->run);
+    bind_text(st, 2, a->action);
+    bind_text(st, 3, ts);
+    bind_text(st, 4, a->path);
+    bind_text(st, 5, a->logical_id);
+    bind_text(st, 6, a->vendor);
+    bind_text(st, 7, a->product);
+    sqlite3_bind_int(st, 8, a->sub);
+    bind_text(st, 9, a->from_rev);
+    bind_text(st, 10, a->expected_rev);
+    bind_text(st, 11, a->package_sha);
+    bind_text(st, 12, a->image_sha);
+    bind_text(st, 13, a->staged);
+    bind_text(st, 14, a->mode);
+    if (a->resumed_from)
+        sqlite3_bind_int64(st, 15, a->resumed_from);
+    else
+        sqlite3_bind_null(st, 15);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    return sqlite3_last_insert_rowid(h->db);
+}
+
+static int exec_bound(struct sf_history *h, const char *sql, const char *a, const char *b,
+                      const char *c, int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, a);
+    bind_text(st, 2, b);
+    bind_text(st, 3, c);
+    sqlite3_bind_int64(st, 4, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : SF_ESTATE;
+}
+
+int sf_history_phase(struct sf_history *h, int64_t id, const char *phase, const char *detail)
+{
+    if (!h || id <= 0)
+        return SF_EINVAL;
+    char ts[32];
+    now_iso(ts);
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    int rc = exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)", phase,
+                        ts, detail, id);
+    if (!rc) {
+        sqlite3_stmt *st = NULL;
+        rc = SF_ESTATE;
+        if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET phase=? WHERE id=?", -1, &st, NULL) ==
+            SQLITE_OK) {
+            bind_text(st, 1, phase);
+            sqlite3_bind_int64(st, 2, id);
+            if (sqlite3_step(st) == SQLITE_DONE)
+                rc = 0;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(h->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int sf_history_finish(struct sf_history *h, int64_t id, const char *result, const char *to_rev,
+                      const char *error)
+{
+    if (!h || id <= 0)
+        return SF_EINVAL;
+    char ts[32];
+    now_iso(ts);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET finished=?, result=?, to_rev=?, error=?,"
+                           " phase=? WHERE id=?", -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, ts);
+    bind_text(st, 2, result);
+    bind_text(st, 3, to_rev);
+    bind_text(st, 4, error);
+    bind_text(st, 5, "finished");
+    sqlite3_bind_int64(st, 6, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        char d[64];
+        snprintf(d, sizeof(d), "%s", result ? result : "");
+        exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)", "finished",
+                   ts, d, id);
+    }
+    return rc == SQLITE_DONE ? 0 : SF_ESTATE;
+}
+
+static void col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
+                          size_t max, size_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT id, subenclosure, action, phase, image_sha256, package_sha256,"
+                           " staged_image, mode, expected_rev, device_path FROM attempts"
+                           " WHERE logical_id=? AND finished IS NULL ORDER BY id DESC",
+                           -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, logical_id);
+    while (sqlite3_step(st) == SQLITE_ROW && *n < max) {
+        struct sf_unfinished *u = &out[(*n)++];
+        memset(u, 0, sizeof(*u));
+        u->id = sqlite3_column_int64(st, 0);
+        u->sub = sqlite3_column_int(st, 1);
+        col(st, 2, u->action, sizeof(u->action));
+        col(st, 3, u->phase, sizeof(u->phase));
+        col(st, 4, u->image_sha, sizeof(u->image_sha));
+        col(st, 5, u->package_sha, sizeof(u->package_sha));
+        col(st, 6, u->staged, sizeof(u->staged));
+        col(st, 7, u->mode, sizeof(u->mode));
+        col(st, 8, u->expected_rev, sizeof(u->expected_rev));
+        col(st, 9, u->path, sizeof(u->path));
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql =
+        "SELECT id, run, action, started, finished, device_path, logical_id, vendor, product,"
+        " subenclosure, from_rev, to_rev, expected_rev, package_sha256, image_sha256, mode, result,"
+        " error, resumed_from, phase FROM attempts WHERE ?1 IS NULL OR device_path=?1 OR logical_id=?1"
+        " ORDER BY id";
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    bind_text(st, 1, device);
+    json_object *arr = json ? json_object_new_array() : NULL;
+    sqlite3_stmt *ph = NULL;
+    sqlite3_prepare_v2(h->db, "SELECT phase, at, detail FROM phases WHERE attempt=? ORDER BY rowid",
+                       -1, &ph, NULL);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        char f[20][4100];
+        for (int i = 0; i < 20; i++)
+            col(st, i, f[i], sizeof(f[i]));
+        const char *result = f[16][0] ? f[16] : "unfinished";
+        if (json) {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_int64(sqlite3_column_int64(st, 0)));
+            static const char *keys[] = { NULL, "run", "action", "started", "finished", "path",
+                                          "logical_identifier", "vendor", "product", NULL,
+                                          "from_revision", "to_revision", "expected_revision",
+                                          "package_sha256", "image_sha256", "mode", NULL, "error",
+                                          NULL, "phase" };
+            for (int i = 1; i < 20; i++)
+                if (keys[i] && f[i][0])
+                    json_object_object_add(o, keys[i], json_object_new_string(f[i]));
+            json_object_object_add(o, "subenclosure", json_object_new_int(sqlite3_column_int(st, 9)));
+            json_object_object_add(o, "result", json_object_new_string(result));
+            if (sqlite3_column_type(st, 18) != SQLITE_NULL)
+                json_object_object_add(o, "resumed_from", json_object_new_int64(sqlite3_column_int64(st, 18)));
+            json_object *pa = json_object_new_array();
+            if (ph) {
+                sqlite3_reset(ph);
+                sqlite3_bind_int64(ph, 1, sqlite3_column_int64(st, 0));
+                while (sqlite3_step(ph) == SQLITE_ROW) {
+                    json_object *p = json_object_new_object();
+                    char a[64], b[40], c[256];
+                    col(ph, 0, a, sizeof(a));
+                    col(ph, 1, b, sizeof(b));
+                    col(ph, 2, c, sizeof(c));
+                    json_object_object_add(p, "phase", json_object_new_string(a));
+                    json_object_object_add(p, "at", json_object_new_string(b));
+                    if (c[0])
+                        json_object_object_add(p, "detail", json_object_new_string(c));
+                    json_object_array_add(pa, p);
+                }
+            }
+            json_object_object_add(o, "phases", pa);
+            json_object_array_add(arr, o);
+        } else {
+            printf("#%s %s  %s %s subenclosure %s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5], f[9],
+                   f[10][0] ? f[10] : "?", f[11][0] ? f[11] : (f[12][0] ? f[12] : "?"), result,
+                   f[17][0] ? ": " : "", f[17]);
+            printf("     %s %s, logical id %s, mode %s, image %.16s%s%s%s\n", f[7], f[8], f[6],
+                   f[15][0] ? f[15] : "-", f[14], f[13][0] ? ", package " : ", raw image",
+                   f[13][0] ? f[13] : "", "");
+            if (f[18][0])
+                printf("     continues #%s\n", f[18]);
+            if (!f[16][0])
+                printf("     unfinished: last phase begun was \"%s\"\n", f[19]);
+        }
+    }
+    sqlite3_finalize(ph);
+    sqlite3_finalize(st);
+    if (json) {
+        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                              JSON_C_TO_STRING_SPACED |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(arr);
+    } else if (!rows) {
+        printf("No update attempts recorded%s%s.\n", device ? " for " : "", device ? device : "");
+    }
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * sf_history.h - the update history and the crash-safe journal, one SQLite
+ * database ($SAFEFLASH_STATE_DIR or /var/lib/safeflash, file history.db).
+ *
+ * Invariants:
+ *  1. Every attempt to change one processor is one row in `attempts`,
+ *     created before the first write to that processor.
+ *  2. Each phase is recorded (attempts.phase, and a row in `phases`) before
+ *     the phase starts, in one transaction: after a crash the row says what
+ *     was being done.
+ *  3. An attempt with finished IS NULL is unfinished: that is the journal.
+ *     A later run that takes it over closes it as "interrupted" and points
+ *     back to it (resumed_from), so history shows both.
+ *  4. Writes use synchronous=FULL in WAL mode: a phase that was recorded
+ *     survives the host losing power.
+ */
+#ifndef SF_HISTORY_H
+#define SF_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safeflash/sf_err.h"
+
+struct sf_history;
+
+struct sf_attempt {
+    char run[33];              /* one invocation of safeflash */
+    char action[16];           /* "install" | "activate" */
+    char path[256];
+    char logical_id[17];
+    char vendor[9];
+    char product[17];
+    int sub;
+    char from_rev[5];
+    char expected_rev[5];      /* "" when unknown */
+    char package_sha[65];      /* "" for a raw image */
+    char image_sha[65];
+    char staged[4096];         /* local copy of the image */
+    char mode[16];
+    int64_t resumed_from;      /* 0 = fresh */
+};
+
+struct sf_unfinished {
+    int64_t id;
+    int sub;
+    char action[16];
+    char phase[32];
+    char image_sha[65];
+    char package_sha[65];
+    char staged[4096];
+    char mode[16];
+    char expected_rev[5];
+    char path[256];
+};
+
+/* The state directory: $SAFEFLASH_STATE_DIR, else /var/lib/safeflash. */
+const char *sf_state_dir(const char *override);
+
+int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec);
+void sf_history_close(struct sf_history *h);
+
+/* A fresh random run id. */
+void sf_history_new_run(char run[33]);
+
+int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struct sf_errctx *ec);
+int sf_history_phase(struct sf_history *h, int64_t id, const char *phase, const char *detail);
+int sf_history_finish(struct sf_history *h, int64_t id, const char *result, const char *to_rev,
+                      const char *error);
+
+/* Unfinished attempts for an enclosure (logical id), newest first. */
+int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
+                          size_t max, size_t *n);
+
+/* Print history (all, or attempts whose path or logical id is `device`) as
+ * text or as a JSON array. */
+int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec);
+
+#endif

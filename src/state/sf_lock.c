@@ -1,0 +1,49 @@
+/*
+ * sf_lock.c - per-enclosure lock.  See sf_lock.h.
+ */
+#define _GNU_SOURCE
+#include "sf_lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof(dir), "%s/locks", state_dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s.lock", dir, key);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+        if (n > 0)
+            pid[n] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        char who[48] = "";
+        if (pid[0])
+            snprintf(who, sizeof(who), " (pid %s)", pid);
+        return sf_err_set(ec, SF_ELOCKED, "another safeflash%s is updating enclosure %s; wait "
+                          "for it to finish", who, key);
+    }
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) < 0)
+        (void)0;
+    return fd;
+}
+
+void sf_lock_release(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}

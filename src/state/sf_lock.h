@@ -1,0 +1,19 @@
+/*
+ * sf_lock.h - one safeflash at a time per enclosure.
+ *
+ * An exclusive, non-blocking flock() on STATE_DIR/locks/<logical id>.lock.
+ * Keyed by the enclosure logical identifier, not the path, because two
+ * paths can reach one enclosure.  The kernel drops the lock when the holder
+ * dies, so a killed safeflash never leaves a stale lock.
+ */
+#ifndef SF_LOCK_H
+#define SF_LOCK_H
+
+#include "safeflash/sf_err.h"
+
+/* Returns an fd holding the lock (>= 0), or SF_ELOCKED naming the holder's
+ * pid, or another error. */
+int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec);
+void sf_lock_release(int fd);
+
+#endif
