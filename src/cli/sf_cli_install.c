@@ -624,16 +624,6 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         o.dl.in_progress = SF_INPROG_RESUME;
     int rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), plan_len, &o,
                              &plan, &ec);
-    if (rc == SF_EBUSY && kind == CMD_INSTALL && !yes && !cx.json && isatty(STDIN_FILENO)) {
-        fprintf(stderr, "safeflash: %s\n", ec.msg);
-        int choice = ask_in_progress();
-        if (choice) {
-            o.dl.in_progress = (enum sf_in_progress)choice;
-            sf_errctx_clear(&ec);
-            rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), plan_len,
-                                 &o, &plan, &ec);
-        }
-    }
     if (rc) {
         int ecode = sf_cli_exit_for(rc);
         if (rc == SF_ERANGE || rc == SF_EBUSY)
@@ -787,6 +777,39 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 break;
             }
             continue;
+        }
+        if (kind == CMD_INSTALL && !t->resume_of && cx.hist) {
+            /* Stored already (deferred) by a finished attempt, and nothing
+             * ran since: never download it twice. */
+            char id[17];
+            struct sf_last_attempt la;
+            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            if (sf_history_last(cx.hist, id, t->sub_id, &la) == 0 && !strcmp(la.result, "stored") &&
+                !strcmp(la.image_sha, t->img_sha) && !strcmp(la.from_rev, t->rev_before) &&
+                o.dl.in_progress != SF_INPROG_RESTART) {
+                t->outcome = SF_OUT_SKIPPED;
+                snprintf(t->msg, sizeof(t->msg), "already stored by attempt #%lld: run 'safeflash "
+                         "activate %s --subenclosure %u' (or --restart to send it again)",
+                         (long long)la.id, t->path, t->sub_id);
+                continue;
+            }
+        }
+        if (kind == CMD_INSTALL && !t->resume_of && t->dl_status_at_plan == SF_DL_IN_PROGRESS &&
+            o.dl.in_progress == SF_INPROG_REFUSE) {
+            /* Somebody else's download, half done: do not guess. */
+            int choice = 0;
+            if (!yes && !cx.json && isatty(STDIN_FILENO)) {
+                fprintf(stderr, "safeflash: %s: subenclosure %u already has a download in progress "
+                        "(expected offset %u), not started by safeflash\n", t->path, t->sub_id,
+                        t->expected_offset_at_plan);
+                choice = ask_in_progress();
+            }
+            if (!choice) {
+                code = refuse(&cx, SF_EXIT_REFUSED, "%s: subenclosure %u: a download is in "
+                              "progress: run again with --resume or --restart", t->path, t->sub_id);
+                goto out;
+            }
+            o.dl.in_progress = (enum sf_in_progress)choice;
         }
         /* Version order, for packages and fresh attempts. */
         if (pkg && !t->resume_of) {

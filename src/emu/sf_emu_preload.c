@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <linux/bsg.h>
 #include <scsi/sg.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,11 @@
 __attribute__((visibility("default"))) int sf_emu_preload_active = 1;
 
 static struct sf_emu *g_emu;
+/* SAFEFLASH_EMU_KILL_AT=k: the process dies (SIGKILL) as it issues its k-th
+ * SG_IO, before the device sees it - the crash-safety tests' way of killing
+ * safeflash at an exact point. */
+static long g_kill_at = -1;
+static long g_sgio_count;
 static int g_tried;
 static __thread int g_inside;          /* re-entrancy guard during load */
 static unsigned short g_fd_dev[MAX_FD]; /* device index + 1, 0 = not ours */
@@ -64,6 +70,9 @@ static void load(void)
     if (g_tried)
         return;
     g_tried = 1;
+    const char *k = getenv("SAFEFLASH_EMU_KILL_AT");
+    if (k && *k)
+        g_kill_at = strtol(k, NULL, 10);
     const char *conf = getenv("SAFEFLASH_EMU");
     if (!conf || !*conf)
         return;
@@ -379,6 +388,8 @@ int ioctl(int fd, unsigned long req, ...)
     int dev = g_fd_dev[fd] - 1;
     switch (req) {
     case SG_IO: {
+        if (++g_sgio_count == g_kill_at)
+            raise(SIGKILL);
         if (!arg) {
             errno = EFAULT;
             return -1;

@@ -140,14 +140,6 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
                                 "was written", paths[i], image_len, sub->id, dd->max_size);
                 goto fail;
             }
-            if (image_len && (dd->status == SF_DL_IN_PROGRESS) &&
-                o->dl.in_progress == SF_INPROG_REFUSE) {
-                rc = sf_err_set(ec, SF_EBUSY,
-                                "%s: subenclosure %u already has a download in progress (expected "
-                                "offset %u): run again with --resume or --restart",
-                                paths[i], sub->id, dd->expected_offset);
-                goto fail;
-            }
             struct sf_target *nt = realloc(p->t, (p->n + 1) * sizeof(*p->t));
             if (!nt) {
                 rc = SF_ENOMEM;
@@ -163,6 +155,8 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
             copy_trim(t->product, sizeof(t->product), sub->product);
             copy_trim(t->rev_before, sizeof(t->rev_before), sub->revision);
             t->max_size = dd->max_size;
+            t->dl_status_at_plan = dd->status;
+            t->expected_offset_at_plan = dd->expected_offset;
         }
         if (!matched) {
             rc = sf_err_set(ec, SF_ENODEV, "%s: no subenclosure %d (the enclosure has %zu)",
@@ -362,8 +356,27 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
             if (dl.in_progress == SF_INPROG_REFUSE)
                 dl.in_progress = SF_INPROG_RESUME;
         }
-        int rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
+        int rc;
+        if (t->resume_phase[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
+            /* Completion statuses are reported once, and identifying the
+             * enclosure for this plan read it: the interrupted run's image
+             * has landed.  Carry on from there, sending nothing. */
+            memset(&t->dl, 0, sizeof(t->dl));
+            t->dl.final_status = t->dl_status_at_plan;
+            t->dl.mode_used = t->dl_status_at_plan == SF_DL_COMPLETE_DEFERRED
+                                  ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+            if (r.cb) {
+                char m[160];
+                snprintf(m, sizeof(m), "the interrupted run's download already completed (%02Xh %s)",
+                         t->dl_status_at_plan, sf_ses_dl_status_str(t->dl_status_at_plan));
+                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = m };
+                r.cb(&e, r.arg);
+            }
+            rc = 0;
+        } else {
+            rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
                                    relay_dl, &r, &t->dl, &ec);
+        }
         if (rc) {
             fail_target(t, rc, ec.msg);
         } else if (o->dl.dry_run) {

@@ -8,8 +8,8 @@
  *                      and refuses (before any write) what cannot work:
  *                      an image over a processor's maximum size, an
  *                      enclosure without download microcode, an unknown
- *                      subenclosure, a download already in progress
- *                      without --resume/--restart.
+ *                      subenclosure.  (A download already in progress is
+ *                      the caller's to judge: the journal may own it.)
  *   sf_install_run()   one processor at a time, finishing each before the
  *                      next: download, wait for the restart, verify the
  *                      revision on the configuration page.  The first
@@ -70,6 +70,8 @@ struct sf_target {
     char rev_before[5];
     char rev_after[5];
     uint32_t max_size;
+    uint8_t dl_status_at_plan;   /* download microcode status when planned */
+    uint32_t expected_offset_at_plan;
     enum sf_outcome outcome;
     int err;                     /* sf_err when failed */
     char msg[320];

@@ -72,6 +72,17 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
 int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
                           size_t max, size_t *n);
 
+/* The newest finished install attempt on (logical id, sub): its id,
+ * result, image hash and the revision it started from.  SF_ENODEV if none. */
+struct sf_last_attempt {
+    int64_t id;
+    char result[32];
+    char image_sha[65];
+    char from_rev[5];
+};
+int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
+                    struct sf_last_attempt *out);
+
 /* Print history (all, or attempts whose path or logical id is `device`) as
  * text or as a JSON array. */
 int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec);

@@ -75,9 +75,17 @@ emu_quirks() {
     sed -e "s|\"serial\": \"SFEMU24J0001\",|\"serial\": \"SFEMU24J0001\", \"trace\": \"trace.log\", \"quirks\": { $1 },|" \
         "$ROOT/examples/emu/jbod.conf" > "$WORK/emu.conf"
     export SAFEFLASH_EMU="$WORK/emu.conf"
-    rm -f "$WORK/trace.log" "$WORK/jbod.state"
+    # A new emulated device: its history starts empty too.
+    rm -rf "$WORK/trace.log" "$WORK/jbod.state" "$SAFEFLASH_STATE_DIR"
 }
 emu_state() { "$SFEMU" state "$DEV"; }
 sub_rev() { emu_state | jq -r ".subenclosures[] | select(.id==$1) | .revision"; }
 sfp() { preload "$SF" "$@"; }
 FAST="--poll-interval 5 --timeout 60"
+
+# ---- helpers for package scenarios ----
+writes() { [ -f "$WORK/trace.log" ] && wc -l < "$WORK/trace.log" || echo 0; }
+# repack DIR OUT: a tar of a package's unpacked files, in package order
+repack() {
+    (cd "$1" && tar -cf "$2" manifest.json $( [ -f manifest.sig ] && echo manifest.sig ) images/*)
+}
