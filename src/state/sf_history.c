@@ -362,9 +362,11 @@ int sf_history_print(struct sf_history *h, const char *device, int json, struct 
             printf("#%s %s  %s %s subenclosure %s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5], f[9],
                    f[10][0] ? f[10] : "?", f[11][0] ? f[11] : (f[12][0] ? f[12] : "?"), result,
                    f[17][0] ? ": " : "", f[17]);
-            printf("     %s %s, logical id %s, mode %s, image %.16s%s%s%s\n", f[7], f[8], f[6],
-                   f[15][0] ? f[15] : "-", f[14], f[13][0] ? ", package " : ", raw image",
-                   f[13][0] ? f[13] : "", "");
+            printf("     %s %s, logical id %s, mode %s", f[7], f[8], f[6], f[15][0] ? f[15] : "-");
+            if (f[14][0])
+                printf(", image %.16s, %s%s", f[14], f[13][0] ? "package " : "raw image",
+                       f[13][0] ? f[13] : "");
+            printf("\n");
             if (f[18][0])
                 printf("     continues #%s\n", f[18]);
             if (!f[16][0])

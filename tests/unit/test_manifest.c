@@ -1,0 +1,74 @@
+/* test_manifest.c - manifest parsing, target matching, version order. */
+#include <stdlib.h>
+#include "pkg/sf_manifest.h"
+#include "sf_test.h"
+
+static const char *M =
+    "{ \"format\": 1, \"vendor\": \"DELL*\", \"product\": \"MD14[0-9]0\", \"version\": \"1.10\",\n"
+    "  \"min_version\": \"1.05\", \"image\": \"emm.bin\",\n"
+    "  \"images\": [ { \"name\": \"emm.bin\", \"size\": 10, \"sha256\":"
+    " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" },\n"
+    "    { \"name\": \"exp.bin\", \"size\": 20, \"sha256\":"
+    " \"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\" } ],\n"
+    "  \"targets\": [ { \"vendor\": \"DELL\", \"product\": \"MD1420 EXP\", \"image\": \"exp.bin\" } ] }";
+
+SF_TEST(manifest_matches_other_vendors_subenclosures)
+{
+    struct sf_manifest m;
+    struct sf_errctx ec = { 0 };
+    CHECK_EQ(sf_manifest_parse(M, strlen(M), &m, &ec), 0);
+    CHECK_STR(m.revision, "1.10");
+    /* Trailing spaces as the configuration page pads them. */
+    const struct sf_man_image *a = sf_manifest_image_for(&m, "DELL    ", "MD1420          ");
+    const struct sf_man_image *b = sf_manifest_image_for(&m, "DELL    ", "MD1420 EXP      ");
+    CHECK(a && !strcmp(a->name, "emm.bin"));
+    CHECK(b && !strcmp(b->name, "exp.bin"));
+    CHECK(sf_manifest_image_for(&m, "HPE     ", "MD1420") == NULL);
+    CHECK(sf_manifest_image_for(&m, "DELL", "MD1220X") == NULL);
+}
+
+SF_TEST(manifest_rejects_what_it_cannot_trust)
+{
+    struct sf_manifest m;
+    struct sf_errctx ec = { 0 };
+    const char *bad[] = {
+        "{ \"format\": 2 }",
+        "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"1\", \"image\": \"x\","
+        " \"images\": [ { \"name\": \"../x\", \"size\": 1, \"sha256\": \"00\" } ] }",
+        "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"1\", \"image\": \"y\","
+        " \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
+        " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }",
+        "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"12345\", \"image\": \"x\","
+        " \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
+        " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }",
+        "{ \"format\": 1 } trailing",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sf_errctx_clear(&ec);
+        CHECK_EQ(sf_manifest_parse(bad[i], strlen(bad[i]), &m, &ec), SF_EMALFORMED);
+        CHECK(ec.msg[0] != '\0');
+    }
+}
+
+SF_TEST(manifest_round_trip)
+{
+    struct sf_manifest m, o;
+    struct sf_errctx ec = { 0 };
+    CHECK_EQ(sf_manifest_parse(M, strlen(M), &m, &ec), 0);
+    char *t = NULL;
+    size_t l = 0;
+    CHECK_EQ(sf_manifest_encode(&m, &t, &l), 0);
+    CHECK_EQ(sf_manifest_parse(t, l, &o, &ec), 0);
+    CHECK_STR(o.min_version, "1.05");
+    CHECK_EQ(o.ntargets, 1);
+    CHECK(!memcmp(o.images[1].sha256, m.images[1].sha256, 32));
+    free(t);
+}
+
+SF_TEST(version_order_reads_like_people_do)
+{
+    CHECK(sf_version_cmp("0100", "0300") < 0);
+    CHECK(sf_version_cmp("1.7", "1.10") < 0);
+    CHECK(sf_version_cmp("0300", "0300") == 0);
+    CHECK(sf_version_cmp("2.10", "2.9") > 0);
+}
