@@ -100,7 +100,7 @@ static void read_vpd(struct sf_scsi *s, struct sf_encl *e, uint8_t *buf, size_t 
     }
 }
 
-int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errctx *ec)
+int sf_encl_read_dl_page(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec)
 {
     uint8_t *buf = malloc(SF_SES_MAX_PAGE);
     if (!buf)
@@ -108,13 +108,19 @@ int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errct
     size_t got = 0;
     int rc = sf_scsi_receive_diag(s, SF_SES_PAGE_DL_MICROCODE, buf, SF_SES_MAX_PAGE, &got, ec);
     if (!rc) {
-        rc = sf_ses_dl_status_decode(buf, got, &e->dl);
+        rc = sf_ses_dl_status_decode(buf, got, st);
         if (rc)
             rc = garbage(ec, rc, s->tr->path, "the Download Microcode Status page (0Eh)");
-        else
-            e->have_dl = 1;
     }
     free(buf);
+    return rc;
+}
+
+int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errctx *ec)
+{
+    int rc = sf_encl_read_dl_page(s, &e->dl, ec);
+    if (!rc)
+        e->have_dl = 1;
     return rc;
 }
 

@@ -54,6 +54,10 @@ int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec)
 int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
                      struct sf_errctx *ec);
 
+/* Read and decode the Download Microcode Status page (0Eh); a page that
+ * does not decode is SF_EMALFORMED/SF_ETRUNC, "device answered garbage". */
+int sf_encl_read_dl_page(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec);
+
 /* Re-read only the download microcode status page into e->dl. */
 int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errctx *ec);
 

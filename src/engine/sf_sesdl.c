@@ -17,6 +17,8 @@
  */
 #include "sf_sesdl.h"
 
+#include "engine/sf_encl.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,20 +61,7 @@ static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
 
 int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec)
 {
-    uint8_t *buf = malloc(SF_SES_MAX_PAGE);
-    if (!buf)
-        return SF_ENOMEM;
-    size_t got = 0;
-    int rc = sf_scsi_receive_diag(s, SF_SES_PAGE_DL_MICROCODE, buf, SF_SES_MAX_PAGE, &got, ec);
-    if (!rc) {
-        rc = sf_ses_dl_status_decode(buf, got, st);
-        if (rc)
-            rc = sf_err_set(ec, SF_EMALFORMED,
-                            "%s: device answered garbage: the Download Microcode Status page is %s",
-                            s->tr->path, rc == SF_ETRUNC ? "truncated" : "malformed");
-    }
-    free(buf);
-    return rc;
+    return sf_encl_read_dl_page(s, st, ec);
 }
 
 /* Status of one subenclosure; SF_ENOTSUP if the page has no descriptor. */
