@@ -5,6 +5,7 @@
 #   make check      install deps, build under ASan+UBSan, run the whole suite
 #   make fuzz       libFuzzer on every decoder (FUZZ_SECONDS each, default 60)
 #   make bench      performance comparisons (see README)
+#   make faults     the full fault sweep; make faults-random SEED=n RUNS=m
 #
 # BUILD selects the output directory, SAN=1 the sanitizer build.
 
@@ -65,7 +66,7 @@ else
 Q :=
 endif
 
-.PHONY: all tests demo check fuzz bench clean deps
+.PHONY: all tests demo check fuzz bench faults faults-random clean deps
 all: $(CLI) $(PRELOAD) $(SFEMU) tests
 tests: $(UNIT) $(REPLAYS)
 
@@ -110,6 +111,18 @@ check: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(Q)scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# The full fault sweep (every mode x fault kind x command), then random
+# multi-fault runs; `make check` runs a quick subset (tests/scenarios/070).
+faults: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/faults $(BUILD) full
+
+SEED ?= 1
+RUNS ?= 200
+faults-random: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/faults $(BUILD) random $(SEED) $(RUNS)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

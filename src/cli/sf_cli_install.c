@@ -724,6 +724,18 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 break;
             }
         }
+        if (kind == CMD_ACTIVATE && cx.hist) {
+            /* What history says was stored here: activation must find it. */
+            char id[17];
+            struct sf_last_attempt la;
+            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            if (sf_history_stored(cx.hist, id, t->sub_id, &la) == 0) {
+                t->stored_by = la.id;
+                snprintf(t->stored_from, sizeof(t->stored_from), "%s", la.from_rev);
+                if (!o.expect_rev[0])
+                    snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", la.expected_rev);
+            }
+        }
         if (kind == CMD_RESUME) {
             /* Only processors the journal names, with its staged image. */
             if (!t->resume_of) {

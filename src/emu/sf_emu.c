@@ -282,6 +282,13 @@ static void nv_done(struct ctx *c, int i)
     ss->dl_status = ss->completion;
     ss->dl_addl = 0;
     ss->expected_offset = 0;
+    if (c->ds->lie_next) {
+        /* The fault: report the completion status, keep nothing.  A 10h
+         * restarts on the old image; 11h-13h store nothing. */
+        c->ds->lie_next = 0;
+        ss->lying = ss->completion == SF_DL_COMPLETE_ACTIVE;
+        return;
+    }
     switch (ss->completion) {
     case SF_DL_COMPLETE_DEFERRED:
         memcpy(ss->deferred_rev, ss->committing_rev, sizeof(ss->deferred_rev));
@@ -301,6 +308,13 @@ static void nv_done(struct ctx *c, int i)
 static void activate_now(struct ctx *c, int i)
 {
     struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    if (ss->lying) {
+        /* It said 10h; it restarts on the old image. */
+        ss->lying = 0;
+        ss->dl_status = SF_DL_IDLE;
+        device_reset_ua(c->ds, 0x00);
+        return;
+    }
     run_image(c->ds, i, ss->committing_rev);
     ss->dl_status = SF_DL_IDLE;
     device_reset_ua(c->ds, 0x00);
@@ -615,17 +629,24 @@ static void do_request_sense(struct ctx *c)
 
 static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind);
 
-/* A scheduled fault due at this command, removed once taken; 0 if none. */
-static int take_fault(struct sf_emu_dev_state *ds)
+static void power_loss_locked(struct sf_emu *e, int dev);
+
+/* A scheduled fault due at this command, removed once taken; kind 0 if none. */
+static struct sf_emu_fault_spec take_fault(struct sf_emu_dev_state *ds)
 {
+    struct sf_emu_fault_spec f = { 0 };
     for (uint32_t i = 0; i < ds->nfaults && i < SF_EMU_MAX_FAULTS; i++) {
         if (ds->faults[i].at == ds->cmd_count) {
-            int k = ds->faults[i].kind;
+            f.kind = (enum sf_emu_fault)ds->faults[i].kind;
+            f.key = ds->faults[i].key;
+            f.asc = ds->faults[i].asc;
+            f.ascq = ds->faults[i].ascq;
+            f.duration = ds->faults[i].duration;
             ds->faults[i] = ds->faults[--ds->nfaults];
-            return k;
+            break;
         }
     }
-    return 0;
+    return f;
 }
 
 int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
@@ -642,19 +663,52 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
                      .dev = dev, .io = io };
     c.ds->cmd_count++;
 
-    int fault = take_fault(c.ds);
-    if (fault == SF_EMU_FAULT_EIO) {
+    struct sf_emu_fault_spec f = take_fault(c.ds);
+    int fault = f.kind;
+    if (c.ds->drop_left) {
+        /* The device is not there: nothing reaches it. */
+        c.ds->drop_left--;
+        sf_emu_state_unlock(&e->map);
+        return SF_ENODEV;
+    }
+    switch (fault) {
+    case SF_EMU_FAULT_EIO:
         io->host_status = 0x07; /* DID_ERROR */
         io->resid = io->data_len;
         goto out;
-    }
-    if (fault == SF_EMU_FAULT_BUSY) {
+    case SF_EMU_FAULT_BUSY:
         io->status = SF_STATUS_BUSY;
         io->resid = io->data_len;
         goto out;
-    }
-    if (fault == SF_EMU_FAULT_RESET)
+    case SF_EMU_FAULT_CHECK:
+        check_condition(&c, f.key ? f.key : SF_SK_ABORTED_COMMAND, f.key ? f.asc : 0x47,
+                        f.key ? f.ascq : 0x00);
+        goto out;
+    case SF_EMU_FAULT_RESET:
         reset_locked(e, dev, SF_EMU_RESET_HARD);
+        break;
+    case SF_EMU_FAULT_BUSRESET:
+        reset_locked(e, dev, SF_EMU_RESET_HARD);
+        c.ds->ua_ascq = 0x02; /* SCSI bus reset occurred */
+        break;
+    case SF_EMU_FAULT_PATHDROP:
+        c.ds->drop_left = f.duration ? f.duration - 1u : 1u;
+        sf_emu_state_unlock(&e->map);
+        return SF_ENODEV;
+    case SF_EMU_FAULT_POWER:
+    case SF_EMU_FAULT_POWERNV:
+        /* The command dies with the power; the device is gone while it
+         * boots, then answers with POWER ON OCCURRED. */
+        power_loss_locked(e, dev);
+        c.ds->drop_left = f.duration ? f.duration - 1u : 1u;
+        sf_emu_state_unlock(&e->map);
+        return SF_ENODEV;
+    case SF_EMU_FAULT_LIE:
+        c.ds->lie_next = 1;
+        break;
+    default:
+        break;
+    }
     if (c.ds->abort_next) {
         /* The command meets a device in the middle of resetting. */
         c.ds->abort_next = 0;
@@ -705,11 +759,11 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
         break;
     }
 out:
-    if (fault == SF_EMU_FAULT_LOST) {
+    if (fault == SF_EMU_FAULT_LOST || fault == SF_EMU_FAULT_TIMEOUT) {
         /* It happened on the device; the host never hears of it. */
         io->status = 0;
         io->sense_len = 0;
-        io->host_status = 0x07;
+        io->host_status = fault == SF_EMU_FAULT_TIMEOUT ? 0x03 /* DID_TIME_OUT */ : 0x07;
         io->resid = io->data_len;
     }
     sf_emu_state_unlock(&e->map);
@@ -733,7 +787,9 @@ static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
     struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
     for (size_t i = 0; i < e->conf.dev[dev].nsub; i++) {
         struct sf_emu_sub_state *ss = &ds->sub[i];
-        if (ss->dl_status == SF_DL_COMPLETE_ACTIVE) {
+        if (ss->dl_status == SF_DL_COMPLETE_ACTIVE && ss->lying) {
+            ss->lying = 0;
+        } else if (ss->dl_status == SF_DL_COMPLETE_ACTIVE) {
             run_image(ds, (int)i, ss->committing_rev);
         } else if (ss->pending_kind == SF_DL_COMPLETE_RESET ||
                    (ss->pending_kind == SF_DL_COMPLETE_POWER_ON && kind == SF_EMU_RESET_POWER)) {
@@ -748,6 +804,37 @@ static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
             abort_download(ss, SF_DL_IDLE, 0);
     }
     device_reset_ua(ds, kind == SF_EMU_RESET_POWER ? 0x01 : 0x00);
+}
+
+/* Power lost: a processor in the middle of writing its non-volatile
+ * storage (02h/03h) does what the config says real ones do; every other
+ * processor simply goes through a power cycle. */
+static void power_loss_locked(struct sf_emu *e, int dev)
+{
+    const struct sf_emu_dev_conf *dc = &e->conf.dev[dev];
+    struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
+    uint8_t after[SF_EMU_MAX_SUB] = { 0 };
+    for (size_t i = 0; i < dc->nsub; i++) {
+        struct sf_emu_sub_state *ss = &ds->sub[i];
+        if (ss->dl_status != SF_DL_UPDATING_NV && ss->dl_status != SF_DL_UPDATING_NV_DEFERRED)
+            continue;
+        switch (dc->quirks.power_loss_nv) {
+        case 0: after[i] = 0xff; break; /* old image, nothing to report */
+        case 1: after[i] = SF_DL_ERR_INTERNAL_NEED_IMAGE; break;
+        case 3:
+            memcpy(ss->revision, dc->quirks.recovery_revision, 5);
+            ss->revision[4] = '\0';
+            after[i] = SF_DL_ERR_INTERNAL_NEED_IMAGE;
+            break;
+        default: after[i] = SF_DL_ERR_INTERNAL_SAFE; break;
+        }
+        abort_download(ss, SF_DL_IDLE, 0);
+        ss->completion = 0;
+    }
+    reset_locked(e, dev, SF_EMU_RESET_POWER);
+    for (size_t i = 0; i < dc->nsub; i++)
+        if (after[i] && after[i] != 0xff)
+            ds->sub[i].dl_status = after[i];
 }
 
 int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
@@ -813,6 +900,11 @@ int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size
         out[k].expected_offset = ss->expected_offset;
         out[k].activations = ss->activations;
         out[k].downloads = ss->downloads;
+        /* Every revision the model can run came from an image that passed
+         * its check, the config, or the recovery image: a processor is
+         * bricked only if its revision is none of those (never, by design;
+         * the fault sweep checks it anyway). */
+        out[k].valid = ss->revision[0] != '\0';
     }
     if (gen)
         *gen = ds->gen;
@@ -821,24 +913,61 @@ int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size
     return 0;
 }
 
-int sf_emu_fault_parse(const char *name)
+static const char *const fault_names[] = {
+    NULL, "eio", "lost", "reset", "busy", "check", "busreset", "pathdrop", "power", "powernv",
+    "lie", "timeout",
+};
+
+const char *sf_emu_fault_name(enum sf_emu_fault k)
 {
-    if (!name)
-        return -1;
-    if (!strcmp(name, "eio"))
-        return SF_EMU_FAULT_EIO;
-    if (!strcmp(name, "lost"))
-        return SF_EMU_FAULT_LOST;
-    if (!strcmp(name, "reset"))
-        return SF_EMU_FAULT_RESET;
-    if (!strcmp(name, "busy"))
-        return SF_EMU_FAULT_BUSY;
-    return -1;
+    return (unsigned)k < sizeof(fault_names) / sizeof(fault_names[0]) && fault_names[k]
+               ? fault_names[k] : "?";
 }
 
-int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds, enum sf_emu_fault kind)
+int sf_emu_fault_parse(const char *text, struct sf_emu_fault_spec *out)
 {
-    if (!e || dev < 0 || (size_t)dev >= e->conf.ndev || in_cmds == 0)
+    if (!text || !out)
+        return SF_EINVAL;
+    memset(out, 0, sizeof(*out));
+    char name[32];
+    const char *eq = strchr(text, '=');
+    size_t n = eq ? (size_t)(eq - text) : strlen(text);
+    if (n == 0 || n >= sizeof(name))
+        return SF_EINVAL;
+    memcpy(name, text, n);
+    name[n] = '\0';
+    for (unsigned k = 1; k < sizeof(fault_names) / sizeof(fault_names[0]); k++) {
+        if (strcmp(name, fault_names[k]))
+            continue;
+        out->kind = (enum sf_emu_fault)k;
+        if (!eq)
+            return 0;
+        if (k == SF_EMU_FAULT_CHECK) {
+            unsigned a, b, c;
+            if (sscanf(eq + 1, "%x/%x/%x", &a, &b, &c) != 3 || a > 15 || b > 255 || c > 255)
+                return SF_EINVAL;
+            out->key = (uint8_t)a;
+            out->asc = (uint8_t)b;
+            out->ascq = (uint8_t)c;
+            return 0;
+        }
+        if (k == SF_EMU_FAULT_PATHDROP || k == SF_EMU_FAULT_POWER || k == SF_EMU_FAULT_POWERNV) {
+            char *end;
+            unsigned long d = strtoul(eq + 1, &end, 10);
+            if (*end || d == 0 || d > 1000)
+                return SF_EINVAL;
+            out->duration = (uint16_t)d;
+            return 0;
+        }
+        return SF_EINVAL;
+    }
+    return SF_EINVAL;
+}
+
+int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds,
+                     const struct sf_emu_fault_spec *f)
+{
+    if (!e || !f || dev < 0 || (size_t)dev >= e->conf.ndev || in_cmds == 0)
         return SF_EINVAL;
     if (sf_emu_state_lock(&e->map))
         return SF_EIO;
@@ -846,7 +975,11 @@ int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds, enum sf_emu_fa
     int rc = SF_ERANGE;
     if (ds->nfaults < SF_EMU_MAX_FAULTS) {
         ds->faults[ds->nfaults].at = ds->cmd_count + in_cmds;
-        ds->faults[ds->nfaults].kind = (uint8_t)kind;
+        ds->faults[ds->nfaults].kind = (uint8_t)f->kind;
+        ds->faults[ds->nfaults].key = f->key;
+        ds->faults[ds->nfaults].asc = f->asc;
+        ds->faults[ds->nfaults].ascq = f->ascq;
+        ds->faults[ds->nfaults].duration = f->duration;
         ds->nfaults++;
         rc = 0;
     }

@@ -72,19 +72,40 @@ struct sf_emu_sub_report {
     uint32_t expected_offset;
     uint32_t activations;
     uint32_t downloads;
+    int valid;                 /* runs an image that passed its check */
 };
 int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size_t max,
                   size_t *n, uint32_t *gen);
 
-/* One-shot faults, for tests of recovery: the k-th command from now. */
+/* One-shot faults, for tests of recovery: the k-th command from now.
+ * This is the fault injector of the test harness: it sits where commands
+ * enter the device model, so it applies to the in-process transport and,
+ * through the preload library, to any program (sg3_utils included). */
 enum sf_emu_fault {
     SF_EMU_FAULT_EIO = 1,       /* not executed; transport error (DID_ERROR) */
-    SF_EMU_FAULT_LOST = 2,      /* executed, but the response is lost */
+    SF_EMU_FAULT_LOST = 2,      /* executed, but the response is lost (DID_ERROR) */
     SF_EMU_FAULT_RESET = 3,     /* the device resets first (downloads lost) */
     SF_EMU_FAULT_BUSY = 4,      /* answered BUSY, not executed */
+    SF_EMU_FAULT_CHECK = 5,     /* CHECK CONDITION with given sense, not executed */
+    SF_EMU_FAULT_BUSRESET = 6,  /* SCSI bus reset: like reset, UA 29h/02h */
+    SF_EMU_FAULT_PATHDROP = 7,  /* the device is gone for `duration` commands */
+    SF_EMU_FAULT_POWER = 8,     /* power lost now: power cycle, gone a while */
+    SF_EMU_FAULT_POWERNV = 9,   /* power lost; hits any non-volatile update */
+    SF_EMU_FAULT_LIE = 10,      /* next completion status is reported, not done */
+    SF_EMU_FAULT_TIMEOUT = 11,  /* executed, then the host times out */
 };
-int sf_emu_fault_parse(const char *name);
-int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds, enum sf_emu_fault kind);
+
+struct sf_emu_fault_spec {
+    enum sf_emu_fault kind;
+    uint8_t key, asc, ascq;     /* CHECK: default ABORTED COMMAND 47h/00h */
+    uint16_t duration;          /* PATHDROP/POWER: default 2 */
+};
+
+/* Parse "eio", "check=5/24/00", "pathdrop=3", ...; 0 or SF_EINVAL. */
+int sf_emu_fault_parse(const char *text, struct sf_emu_fault_spec *out);
+const char *sf_emu_fault_name(enum sf_emu_fault k);
+int sf_emu_add_fault(struct sf_emu *e, int dev, uint64_t in_cmds,
+                     const struct sf_emu_fault_spec *f);
 
 /* Current (running) revision of a subenclosure, for tests and sfemu. */
 int sf_emu_revision(struct sf_emu *e, int dev, uint8_t sub_id, char out[5]);

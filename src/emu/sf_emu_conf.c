@@ -100,6 +100,22 @@ static int parse_quirks(json_object *o, struct sf_emu_quirks *q, const char *whe
     GET_NUM(o, "nv_update_polls", q->nv_update_polls, 1000, 0, where);
     GET_NUM(o, "latency_us", q->latency_us, 10000000, 0, where);
     GET_NUM(o, "bandwidth_kib_s", q->bandwidth_kib_s, 10000000, 0, where);
+    json_object *pl;
+    if (json_object_object_get_ex(o, "power_loss_nv", &pl)) {
+        const char *v = json_object_is_type(pl, json_type_string) ? json_object_get_string(pl) : "";
+        static const char *names[] = { "old", "83h", "84h", "recovery" };
+        q->power_loss_nv = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, names[i]))
+                q->power_loss_nv = i;
+        if (q->power_loss_nv < 0)
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"power_loss_nv\" must be old, 83h, 84h or recovery",
+                              where);
+    }
+    int rc0 = get_str(o, "recovery_revision", q->recovery_revision, sizeof(q->recovery_revision), 0,
+                      where, ec);
+    if (rc0)
+        return rc0;
     json_object *cp;
     if (json_object_object_get_ex(o, "corrupt_page", &cp)) {
         uint64_t v = 0;
@@ -188,6 +204,8 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base
     GET_NUM(o, "wwn", d->wwn, UINT64_MAX, 1, where);
     GET_NUM(o, "port_wwn", d->port_wwn, UINT64_MAX, 0, where);
     d->quirks.corrupt_page = -1;
+    d->quirks.power_loss_nv = 2; /* 84h: the common, safe answer */
+    snprintf(d->quirks.recovery_revision, sizeof(d->quirks.recovery_revision), "0000");
     char trace[PATH_MAX] = "";
     if ((rc = get_str(o, "trace", trace, sizeof(trace), 0, where, ec)))
         return rc;

@@ -38,6 +38,11 @@ struct sf_emu_quirks {
     unsigned nv_update_polls;   /* status reads that show 02h/03h before done */
     unsigned latency_us;        /* per command */
     unsigned bandwidth_kib_s;   /* data-out bandwidth; 0 = unlimited */
+    int power_loss_nv;          /* a processor losing power mid non-volatile
+                                   update: 0 keeps the old image (00h),
+                                   1 reports 83h, 2 reports 84h, 3 boots a
+                                   recovery image (recovery_revision, 83h) */
+    char recovery_revision[5];
     int corrupt_page;           /* diag page sent with a page length 40
                                    bytes longer than its body; -1 = none */
 };

@@ -20,8 +20,8 @@
 #include "emu/sf_emu_conf.h"
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_STATE_MAGIC "SFEMUST4"
-#define SF_EMU_STATE_VERSION 4u
+#define SF_EMU_STATE_MAGIC "SFEMUST5"
+#define SF_EMU_STATE_VERSION 5u
 #define SF_EMU_MAX_FAULTS 16
 
 struct sf_emu_sub_state {
@@ -46,6 +46,7 @@ struct sf_emu_sub_state {
     char pending_rev[5];       /* stored, runs after reset (11h) / power (12h) */
     uint8_t pending_kind;      /* 0, 11h or 12h */
     uint32_t downloads;        /* images completely received */
+    uint8_t lying;             /* this completion is a lie: nothing runs */
 };
 
 struct sf_emu_dev_state {
@@ -61,7 +62,11 @@ struct sf_emu_dev_state {
     struct {
         uint64_t at;           /* cmd_count value that triggers it */
         uint8_t kind;          /* enum sf_emu_fault */
+        uint8_t key, asc, ascq;/* CHECK CONDITION sense */
+        uint16_t duration;     /* commands a path drop / power loss lasts */
     } faults[SF_EMU_MAX_FAULTS];
+    uint32_t drop_left;        /* commands still answered "no device" */
+    uint8_t lie_next;          /* next completion is reported, not done */
     uint32_t nsub;
     struct sf_emu_sub_state sub[SF_EMU_MAX_SUB];
 };

@@ -8,8 +8,8 @@
  *   sfemu state DEVICE               JSON: revisions, deferred/pending
  *                                    images, download status, counters
  *   sfemu fault DEVICE K KIND [K KIND...]
- *                                    the K-th command from now fails:
- *                                    eio, lost, reset or busy
+ *                                    the K-th command from now fails
+ *                                    (kinds: see usage and docs/emulator.md)
  *
  * DEVICE is a path declared in $SAFEFLASH_EMU.
  */
@@ -28,7 +28,9 @@ static int usage(void)
           "                     [--corrupt] -o FILE\n"
           "       sfemu reset DEVICE [--power]\n"
           "       sfemu state DEVICE\n"
-          "       sfemu fault DEVICE K eio|lost|reset|busy [K KIND...]\n",
+          "       sfemu fault DEVICE K KIND [K KIND...]\n"
+          "         KIND: eio lost timeout busy check[=K/ASC/ASCQ] reset busreset\n"
+          "               pathdrop[=N] power[=N] powernv[=N] lie\n",
           stderr);
     return 2;
 }
@@ -120,12 +122,12 @@ int main(int argc, char **argv)
         if (argc < 5 || (argc - 3) % 2)
             rc = usage();
         for (int i = 3; rc == 0 && i + 1 < argc; i += 2) {
-            int kind = sf_emu_fault_parse(argv[i + 1]);
+            struct sf_emu_fault_spec f;
             unsigned long k = strtoul(argv[i], NULL, 0);
-            if (kind < 0 || k == 0) {
+            if (sf_emu_fault_parse(argv[i + 1], &f) || k == 0) {
                 fprintf(stderr, "sfemu: bad fault '%s %s'\n", argv[i], argv[i + 1]);
                 rc = 2;
-            } else if (sf_emu_add_fault(e, dev, k, (enum sf_emu_fault)kind)) {
+            } else if (sf_emu_add_fault(e, dev, k, &f)) {
                 fprintf(stderr, "sfemu: too many faults scheduled\n");
                 rc = 1;
             }
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
                 json_object_object_add(s, "expected_offset", json_object_new_int64(r[i].expected_offset));
                 json_object_object_add(s, "activations", json_object_new_int64(r[i].activations));
                 json_object_object_add(s, "downloads", json_object_new_int64(r[i].downloads));
+                json_object_object_add(s, "valid", json_object_new_boolean(r[i].valid));
                 json_object_array_add(a, s);
             }
             json_object_object_add(o, "subenclosures", a);

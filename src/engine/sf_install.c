@@ -277,8 +277,9 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
             break;
         if (waited == 0)
             phase(r, "restarting");
-        d->s.sleep_ms(200);
-        waited += 200;
+        unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
+        d->s.sleep_ms(gap);
+        waited += gap;
     }
     if (rc) {
         fail_target(t, rc, ec.msg);
@@ -421,7 +422,25 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
         begin(o, t);
         jphase(o, t, "activating");
         int rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
-        if (rc == SF_ENOTSUP) {
+        const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+        int ran = t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
+                                           : strcmp(t->rev_before, t->stored_from) != 0);
+        if (rc == SF_ENOTSUP && ran) {
+            /* Nothing deferred any more because it already runs: a reset
+             * or power cycle started the image we stored. */
+            snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
+            t->outcome = SF_OUT_UPDATED;
+            snprintf(t->msg, sizeof(t->msg), "the image stored by attempt #%lld already runs (%s): a "
+                     "reset or power cycle started it", (long long)t->stored_by, t->rev_before);
+        } else if (rc == SF_ENOTSUP && t->stored_by) {
+            /* We stored an image here and the enclosure has none, yet the
+             * processor does not run it: lost, or never really stored. */
+            char m[320];
+            snprintf(m, sizeof(m), "%s: subenclosure %u reports no deferred microcode (85h) although "
+                     "attempt #%lld stored one, and it runs %s: the image was lost; install it again",
+                     t->path, t->sub_id, (long long)t->stored_by, t->rev_before);
+            fail_target(t, SF_ECHECK, m);
+        } else if (rc == SF_ENOTSUP) {
             /* 85h: nothing stored.  Not this processor's failure - a reset
              * may already have started the image - and no reason to leave
              * the others unactivated. */

@@ -85,6 +85,9 @@ struct sf_target {
     char resume_phase[32];       /* journal's last phase, "" if fresh */
     int64_t resume_of;           /* journal attempt continued */
     int64_t journal_id;          /* this attempt's row */
+    int64_t stored_by;           /* activate: attempt that stored the deferred
+                                    image we expect to find (0: unknown) */
+    char stored_from[5];         /* the revision running when it was stored */
 };
 
 struct sf_plan {

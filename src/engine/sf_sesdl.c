@@ -80,6 +80,14 @@ static int sub_status(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st
     return 0;
 }
 
+/* Pause between attempts to reach a device that is restarting or whose
+ * path dropped: the poll interval, at most a second. */
+static unsigned gap_ms(const struct sf_sesdl_opts *o)
+{
+    unsigned g = o->poll_ms;
+    return g == 0 ? 1 : g > 1000 ? 1000 : g;
+}
+
 /* A status read that outlasts a device restarting or a path dropping:
  * up to `tries` attempts, `gap_ms` apart. */
 static int sub_status_patient(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st,
@@ -209,7 +217,7 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
     struct sf_ses_dl_status st;
     struct sf_ses_dl_desc d;
     /* Nothing written yet: a transient failure here just waits. */
-    int rc = sub_status_patient(s, id, &st, &d, 5, 200, ec);
+    int rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
     if (rc)
         return rc;
     if (len > d.max_size)
@@ -383,7 +391,7 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
                 goto out;
             }
             struct sf_errctx sec = { 0 };
-            int src = sub_status_patient(s, id, &st, &d, 30, 1000, &sec);
+            int src = sub_status_patient(s, id, &st, &d, 30, gap_ms(o), &sec);
             if (src) {
                 rc = sf_err_set(ec, src,
                                 "%s: subenclosure %u: download interrupted at offset %u of %u and "
@@ -506,7 +514,7 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
 {
     struct sf_ses_dl_status st;
     struct sf_ses_dl_desc d;
-    int rc = sub_status_patient(s, id, &st, &d, 5, 200, ec);
+    int rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
     if (rc)
         return rc;
     if (o->dry_run) {
@@ -546,21 +554,4 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
         return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: activate failed: status %02Xh %s",
                           s->tr->path, id, d.status, sf_ses_dl_status_str(d.status));
     return 0;
-}
-
-int sf_sesdl_wait_ready(struct sf_scsi *s, unsigned timeout_ms, struct sf_errctx *ec)
-{
-    unsigned waited = 0;
-    struct sf_errctx last = { 0 };
-    for (;;) {
-        sf_errctx_clear(&last);
-        int rc = sf_scsi_tur(s, &last);
-        if (rc == 0)
-            return 0;
-        if (waited >= timeout_ms)
-            return sf_err_set(ec, SF_ETIMEDOUT, "%s: not ready %u s after the reset: %s",
-                              s->tr->path, waited / 1000, last.msg);
-        s->sleep_ms(500);
-        waited += 500;
-    }
 }

@@ -108,9 +108,4 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t sub_id, const struct sf_sesdl_o
 /* Read the Download Microcode Status page. */
 int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec);
 
-/* Wait until the device answers TEST UNIT READY (after a reset), for at
- * most timeout_ms.  Unit attentions and becoming-ready are absorbed;
- * transport errors while the device restarts are waited out. */
-int sf_sesdl_wait_ready(struct sf_scsi *s, unsigned timeout_ms, struct sf_errctx *ec);
-
 #endif

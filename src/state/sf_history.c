@@ -283,8 +283,8 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
 {
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(h->db, "SELECT id, result, image_sha256, from_rev FROM attempts"
-                           " WHERE logical_id=? AND subenclosure=? AND action='install'"
+    if (sqlite3_prepare_v2(h->db, "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                           " WHERE logical_id=? AND subenclosure=?"
                            " AND finished IS NOT NULL ORDER BY id DESC LIMIT 1", -1, &st, NULL) !=
         SQLITE_OK)
         return SF_ESTATE;
@@ -296,6 +296,34 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
         col(st, 1, out->result, sizeof(out->result));
         col(st, 2, out->image_sha, sizeof(out->image_sha));
         col(st, 3, out->from_rev, sizeof(out->from_rev));
+        col(st, 4, out->expected_rev, sizeof(out->expected_rev));
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
+                      struct sf_last_attempt *out)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                           " WHERE logical_id=?1 AND subenclosure=?2 AND result='stored'"
+                           " AND id > COALESCE((SELECT max(id) FROM attempts WHERE logical_id=?1"
+                           "   AND subenclosure=?2 AND result IN ('updated','nothing-to-activate')), 0)"
+                           " ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, logical_id);
+    sqlite3_bind_int(st, 2, sub);
+    int rc = SF_ENODEV;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        col(st, 1, out->result, sizeof(out->result));
+        col(st, 2, out->image_sha, sizeof(out->image_sha));
+        col(st, 3, out->from_rev, sizeof(out->from_rev));
+        col(st, 4, out->expected_rev, sizeof(out->expected_rev));
         rc = 0;
     }
     sqlite3_finalize(st);

@@ -72,16 +72,26 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
 int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
                           size_t max, size_t *n);
 
-/* The newest finished install attempt on (logical id, sub): its id,
- * result, image hash and the revision it started from.  SF_ENODEV if none. */
+/* The newest finished attempt (install or activate) on (logical id, sub):
+ * its id, result, image hash and the revision it started from.  An
+ * activate that found nothing stored (85h) is newer than the install that
+ * claimed to store it, so callers never trust a stale "stored".
+ * SF_ENODEV if none. */
 struct sf_last_attempt {
     int64_t id;
     char result[32];
     char image_sha[65];
     char from_rev[5];
+    char expected_rev[5];
 };
 int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out);
+
+/* The newest install attempt on (logical id, sub) that stored a deferred
+ * image not yet used up: no later attempt on that processor ended
+ * "updated" or "nothing-to-activate".  SF_ENODEV if none. */
+int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
+                      struct sf_last_attempt *out);
 
 /* Print history (all, or attempts whose path or logical id is `device`) as
  * text or as a JSON array. */

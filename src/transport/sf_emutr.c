@@ -30,7 +30,7 @@ static int emutr_exec(struct sf_transport *t, struct sf_cmd *cmd)
          * reports it with DID_RESET. */
         cmd->host_status = io.host_status;
         cmd->resid = (int32_t)cmd->data_len;
-        return SF_EIO;
+        return io.host_status == 0x03 ? SF_ETIMEDOUT : io.host_status == 0x01 ? SF_ENODEV : SF_EIO;
     }
     cmd->status = io.status;
     cmd->sense_len = io.sense_len;

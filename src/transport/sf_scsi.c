@@ -100,6 +100,13 @@ int sf_scsi_exec(struct sf_scsi *s, struct sf_cmd *cmd, const char *what, struct
                 s->nretries++;
                 continue;
             }
+        } else if (sn.key == SF_SK_ABORTED_COMMAND && busys < s->pol.max_busy_retries) {
+            /* The device aborted it (transport CRC, internal target
+             * failure, ...): not executed, so sending it again is safe. */
+            busys++;
+            s->nretries++;
+            s->sleep_ms(s->pol.busy_backoff_ms);
+            continue;
         } else if (becoming_ready(&sn) && waited < s->pol.max_not_ready_ms) {
             s->nretries++;
             s->sleep_ms(s->pol.not_ready_poll_ms);

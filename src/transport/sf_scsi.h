@@ -9,7 +9,7 @@
  *   - UNIT ATTENTION (a reset, power on, mode change happened: the command
  *     itself was not executed).  Recorded in ua_count/last_ua so an engine
  *     can tell that a reset happened behind its back.
- *   - BUSY and TASK SET FULL status.
+ *   - BUSY and TASK SET FULL status; ABORTED COMMAND (not executed).
  *   - NOT READY, "in process of becoming ready" (04h/01h) and "operation in
  *     progress" (04h/07h).
  * Everything else - ILLEGAL REQUEST, HARDWARE ERROR, timeouts, transport
