@@ -154,9 +154,10 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
         close_line(p);
         switch (t->outcome) {
         case SF_OUT_UPDATED:
-            fprintf(p->out, "%s subenclosure %u: updated %s -> %s%s\n", t->path, t->sub_id,
+            fprintf(p->out, "%s subenclosure %u: updated %s -> %s%s%s%s%s\n", t->path, t->sub_id,
                     t->rev_before, t->rev_after,
-                    t->dl.fell_back ? " (immediate mode after deferred was rejected)" : "");
+                    t->dl.fell_back ? " (immediate mode after deferred was rejected)" : "",
+                    t->msg[0] ? " (" : "", t->msg, t->msg[0] ? ")" : "");
             break;
         case SF_OUT_STORED:
         case SF_OUT_PENDING_RESET:

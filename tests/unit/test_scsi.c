@@ -135,3 +135,20 @@ SF_TEST(scsi_data_in_residual)
     CHECK_EQ(got, 8);
     sf_transport_close(mock_base(m));
 }
+
+SF_TEST(scsi_aborted_command_is_retried_with_a_bound)
+{
+    struct mock_transport *m = mock_new("/dev/mock");
+    struct sf_scsi s = setup(m);
+    mock_push(m, (struct mock_answer){ .status = 2, .key = 0x0b, .asc = 0x47 });
+    mock_push(m, GOOD);
+    struct sf_errctx ec = { 0 };
+    CHECK_EQ(sf_scsi_tur(&s, &ec), 0);
+    CHECK_EQ(mock_count(m), 2);
+    mock_set(m, 0x00, 0, 0, (struct mock_answer){ .status = 2, .key = 0x0b, .asc = 0x47 });
+    unsigned before = mock_count(m);
+    CHECK_EQ(sf_scsi_tur(&s, &ec), SF_ECHECK);
+    CHECK_EQ(mock_count(m) - before, s.pol.max_busy_retries + 1);
+    CHECK(strstr(ec.msg, "Aborted Command") != NULL);
+    sf_transport_close(mock_base(m));
+}
