@@ -44,7 +44,16 @@ int sf_encl_inquiry(struct sf_scsi *s, struct sf_inquiry *inq, struct sf_errctx 
 {
     uint8_t buf[96];
     size_t got = 0;
-    int rc = sf_scsi_inquiry(s, 0, 0, buf, sizeof(buf), &got, ec);
+    int rc;
+    /* The first command to a device that was just opened: a path that is
+     * flapping or an enclosure still booting answers a moment later.
+     * Nothing has been written yet, so waiting costs nothing but time. */
+    for (int tries = 0;; tries++) {
+        rc = sf_scsi_inquiry(s, 0, 0, buf, sizeof(buf), &got, ec);
+        if (!(rc == SF_ENODEV || rc == SF_EIO || rc == SF_ETIMEDOUT) || tries == 4)
+            break;
+        s->sleep_ms(250);
+    }
     if (rc)
         return rc;
     rc = sf_inquiry_decode(buf, got, inq);
