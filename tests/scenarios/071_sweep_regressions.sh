@@ -36,4 +36,9 @@ emu_quirks ""
 "$SFEMU" fault $DEV 11 check=b/47/00
 expect_exit 0 sfp install --mode immediate --subenclosure 0 --yes $FAST "$WORK/fw.sfpkg" $DEV
 expect_contains "result" "$OUT" "subenclosure 0: updated 0100 -> 0300"
+step "4. the path drops during the very first INQUIRY: identification waits for it"
+emu_quirks ""
+"$SFEMU" fault $DEV 1 pathdrop=3
+expect_exit 0 sfp install --mode immediate --yes $FAST "$WORK/fw.sfpkg" $DEV
+expect_eq "running" "$(sub_rev 0),$(sub_rev 1)" "0300,0300"
 finish
