@@ -648,6 +648,15 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             if (!e)
                 continue;
             sf_fmt_id64(sf_encl_logical_id(e), id);
+            /* Two paths (modules) of one enclosure share one lock. */
+            int have = 0;
+            for (size_t j = 0; j < i && !have; j++)
+                for (size_t k = 0; k < plan->n; k++)
+                    if (plan->t[k].dev == plan->devs[j] &&
+                        sf_encl_logical_id(sf_target_encl(&plan->t[k])) == sf_encl_logical_id(e))
+                        have = 1;
+            if (have)
+                continue;
             int fd = sf_lock_acquire(state, id, &ec);
             if (fd < 0) {
                 code = refuse(&cx, SF_EXIT_REFUSED, "%s", ec.msg);

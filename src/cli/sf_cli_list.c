@@ -36,6 +36,9 @@ struct row {
     struct sf_inquiry inq;
     uint64_t logical_id;
     size_t nsub;
+    uint8_t esp_id, esp_count;  /* which ES process of the enclosure this is */
+    char module_rev[5];         /* what this module's own processor runs */
+    int group;                  /* paths reporting the same logical id */
     int err;
     int hidden;     /* declared emulated device that is not an enclosure */
     char msg[256];
@@ -59,6 +62,12 @@ static void probe(const struct sf_candidate *c, int all, struct row *r)
             r->inq = e->inq;
             r->logical_id = sf_encl_logical_id(e);
             r->nsub = e->cfg ? e->cfg->nsub : 0;
+            if (e->cfg && e->cfg->nsub) {
+                r->esp_id = e->cfg->sub[0].rel_esp_id;
+                r->esp_count = e->cfg->sub[0].num_esp;
+                snprintf(r->module_rev, sizeof(r->module_rev), "%s", e->cfg->sub[0].revision);
+                sf_rtrim(r->module_rev);
+            }
             sf_encl_free(e);
         } else if (rc == SF_ENOTENCL && all) {
             /* sf_encl_probe stops at INQUIRY; read it again for the row. */
@@ -122,6 +131,41 @@ int sf_cmd_list(int argc, char **argv)
             shown++;
     }
 
+    /* Modules of one enclosure: every path reporting its logical id. */
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].enclosure)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (rows[j].enclosure && rows[j].logical_id == rows[i].logical_id)
+                rows[i].group++;
+    }
+    char warns[8][320];
+    size_t nw = 0;
+    for (size_t i = 0; i < n && nw < 8; i++) {
+        if (!rows[i].enclosure || rows[i].group < 2)
+            continue;
+        int first = 1, mixed = 0;
+        for (size_t j = 0; j < i; j++)
+            if (rows[j].enclosure && rows[j].logical_id == rows[i].logical_id)
+                first = 0;
+        if (!first)
+            continue;
+        char id[17], list[256] = "";
+        for (size_t j = i; j < n; j++) {
+            if (!rows[j].enclosure || rows[j].logical_id != rows[i].logical_id)
+                continue;
+            mixed |= strcmp(rows[j].module_rev, rows[i].module_rev) != 0;
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof(list) - l, "%s%s on %s", l ? ", " : "", rows[j].module_rev,
+                     rows[j].path);
+        }
+        if (mixed) {
+            sf_fmt_id64(rows[i].logical_id, id);
+            snprintf(warns[nw++], sizeof(warns[0]), "enclosure %s: its modules run different "
+                     "revisions (%s)", id, list);
+        }
+    }
+
     if (json) {
         json_object *arr = json_object_new_array();
         for (size_t i = 0; i < n; i++) {
@@ -148,17 +192,23 @@ int sf_cmd_list(int argc, char **argv)
                     sf_fmt_id64(r->logical_id, id);
                     json_object_object_add(o, "logical_identifier", json_object_new_string(id));
                     json_object_object_add(o, "subenclosures", json_object_new_int((int)r->nsub));
+                    json_object_object_add(o, "module_revision", json_object_new_string(r->module_rev));
+                    json_object_object_add(o, "es_process", json_object_new_int(r->esp_id));
+                    json_object_object_add(o, "es_processes", json_object_new_int(r->esp_count));
+                    json_object_object_add(o, "paths_to_enclosure", json_object_new_int(r->group));
                 }
             }
             json_object_array_add(arr, o);
         }
         sf_fmt_json_print(stdout, arr);
         json_object_put(arr);
+        for (size_t i = 0; i < nw; i++)
+            fprintf(stderr, "safeflash: warning: %s\n", warns[i]);
     } else if (shown == 0) {
         printf(all ? "No SCSI devices found.\n" : "No enclosures found.\n");
     } else {
-        printf("%-24s %-8s %-16s %-4s  %-16s  %s\n", "DEVICE", "VENDOR", "PRODUCT", "REV",
-               "LOGICAL ID", "SUBENCL");
+        printf("%-24s %-8s %-16s %-4s  %-16s  %-7s  %s\n", "DEVICE", "VENDOR", "PRODUCT", "REV",
+               "LOGICAL ID", "SUBENCL", "MODULE");
         for (size_t i = 0; i < n; i++) {
             struct row *r = &rows[i];
             if (r->hidden)
@@ -176,10 +226,13 @@ int sf_cmd_list(int argc, char **argv)
             printf("%-24s %-8s %-16s %-4s  %-16s  ", r->path, sf_rtrim(v), sf_rtrim(p),
                    sf_rtrim(rv), id);
             if (r->enclosure)
-                printf("%zu\n", r->nsub);
+                printf("%-7zu  %u of %u%s\n", r->nsub, r->esp_id, r->esp_count,
+                       r->group > 1 ? "" : (r->esp_count > 1 ? " (other paths not found)" : ""));
             else
                 printf("-  (%s)\n", "not an enclosure");
         }
+        for (size_t i = 0; i < nw; i++)
+            printf("warning: %s\n", warns[i]);
     }
     free(rows);
     free(cands);

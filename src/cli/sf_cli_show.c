@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/sf_devopen.h"
+#include "engine/sf_discover.h"
 #include "engine/sf_encl.h"
 #include "sf_cli.h"
 #include "sf_fmt.h"
@@ -60,13 +61,49 @@ int sf_cmd_show(int argc, char **argv)
         sf_transport_close(tr);
         return sf_cli_fail(rc, &ec);
     }
+    /* Other modules (paths) of the same enclosure, and whether they agree. */
+    struct sf_module *mods = NULL;
+    size_t nm = 0;
+    sf_discover_modules(sf_encl_logical_id(e), &mods, &nm, NULL);
+    int self = 0, mixed = 0;
+    for (size_t i = 0; i < nm; i++) {
+        self |= !strcmp(mods[i].path, path);
+        mixed |= strcmp(mods[i].revision, mods[0].revision) != 0;
+    }
+    if (mixed && e->nwarn < SF_ENCL_MAX_WARN) {
+        char list[120] = "";
+        for (size_t i = 0; i < nm; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof(list) - l, "%s%s on %s", l ? ", " : "", mods[i].revision,
+                     mods[i].path);
+        }
+        snprintf(e->warn[e->nwarn++], sizeof(e->warn[0]),
+                 "the enclosure's modules run different revisions (%s)", list);
+    }
     if (json) {
         json_object *o = sf_fmt_encl_json(e, tr->ops->name);
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < nm; i++) {
+            json_object *x = json_object_new_object();
+            json_object_object_add(x, "path", json_object_new_string(mods[i].path));
+            json_object_object_add(x, "es_process", json_object_new_int(mods[i].esp_id));
+            json_object_object_add(x, "revision", json_object_new_string(mods[i].revision));
+            json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "modules", a);
         sf_fmt_json_print(stdout, o);
         json_object_put(o);
     } else {
         sf_fmt_encl_text(stdout, e, tr->ops->name);
+        if (nm > 1 || (nm == 1 && !self)) {
+            printf("  modules (paths to this enclosure):\n");
+            for (size_t i = 0; i < nm; i++)
+                printf("    %-22s ES process %u of %u, rev %s%s\n", mods[i].path, mods[i].esp_id,
+                       mods[i].esp_count, mods[i].revision,
+                       !strcmp(mods[i].path, path) ? " (this path)" : "");
+        }
     }
+    free(mods);
     sf_encl_free(e);
     sf_transport_close(tr);
     return SF_EXIT_OK;

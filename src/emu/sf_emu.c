@@ -140,6 +140,10 @@ static void do_inquiry(struct ctx *c)
         memcpy(q.vendor, dc->vendor, sizeof(q.vendor));
         memcpy(q.product, dc->product, sizeof(q.product));
         memcpy(q.revision, dc->revision, sizeof(q.revision));
+        /* An enclosure's INQUIRY revision is the firmware its own SES
+         * processor (the primary subenclosure) runs. */
+        if (dc->nsub)
+            memcpy(q.revision, c->ds->sub[0].revision, sizeof(q.revision));
         n = sf_inquiry_encode(&q, buf, sizeof(buf));
     } else if (c->ci.page == SF_VPD_SUPPORTED) {
         struct sf_vpd_supported v = { .pdt = dc->pdt, .n = 3,
@@ -194,9 +198,10 @@ static int build_config(struct ctx *c, struct sf_ses_config *cfg, struct sf_ses_
         const struct sf_emu_sub_conf *sc = &dc->sub[i];
         struct sf_ses_subenc *s = &subs[i];
         memset(s, 0, sizeof(*s));
-        /* One SES process per subenclosure, each its own processor. */
-        s->rel_esp_id = 1;
-        s->num_esp = 1;
+        /* The ES process this device is, of how many the enclosure has:
+         * a dual-IOM shelf is two devices, ES process 1 and 2 of 2. */
+        s->rel_esp_id = dc->esp_id;
+        s->num_esp = dc->esp_count;
         s->id = sc->id;
         s->num_type_hdrs = (uint8_t)sc->ntypes;
         s->logical_id = sc->logical_id;

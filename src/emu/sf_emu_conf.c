@@ -193,6 +193,12 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base
     d->ses = d->pdt == 0x0d;
     GET_NUM(o, "ses", d->ses, 1, 0, where);
     GET_NUM(o, "multipath", d->multip, 1, 0, where);
+    d->esp_id = 1;
+    d->esp_count = 1;
+    GET_NUM(o, "es_process_id", d->esp_id, 7, 0, where);
+    GET_NUM(o, "es_processes", d->esp_count, 7, 0, where);
+    if (d->esp_id == 0 || d->esp_id > d->esp_count)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"es_process_id\" must be 1 to \"es_processes\"", where);
     if ((rc = get_str(o, "vendor", d->vendor, sizeof(d->vendor), 1, where, ec)))
         return rc;
     if ((rc = get_str(o, "product", d->product, sizeof(d->product), 1, where, ec)))

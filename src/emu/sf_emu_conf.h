@@ -66,6 +66,8 @@ struct sf_emu_dev_conf {
     uint8_t pdt;                /* 0Dh for an enclosure */
     int ses;                    /* answers SES diagnostic pages */
     int multip;
+    uint8_t esp_id;             /* relative ES process id of this device (1..7) */
+    uint8_t esp_count;          /* ES processes of the enclosure (1..7) */
     char vendor[9];
     char product[17];
     char revision[5];

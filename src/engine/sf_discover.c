@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/sf_devopen.h"
+#include "engine/sf_encl.h"
 
 struct sgname {
     long num;
@@ -137,4 +138,43 @@ fail:
     free(names);
     free(v);
     return rc;
+}
+
+int sf_discover_modules(uint64_t logical_id, struct sf_module **out, size_t *n,
+                        struct sf_errctx *ec)
+{
+    *out = NULL;
+    *n = 0;
+    struct sf_candidate *c = NULL;
+    size_t nc = 0;
+    int rc = sf_discover(0, &c, &nc, ec);
+    if (rc)
+        return rc;
+    struct sf_module *m = calloc(nc ? nc : 1, sizeof(*m));
+    if (!m) {
+        free(c);
+        return SF_ENOMEM;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        struct sf_transport *tr = NULL;
+        if (sf_devopen(c[i].path, &tr, NULL))
+            continue;
+        struct sf_scsi s;
+        sf_scsi_init(&s, tr);
+        struct sf_encl *e = NULL;
+        if (sf_encl_probe_ex(&s, 0, &e, NULL) == 0 && e->cfg && e->cfg->nsub &&
+            sf_encl_logical_id(e) == logical_id) {
+            struct sf_module *x = &m[(*n)++];
+            snprintf(x->path, sizeof(x->path), "%s", c[i].path);
+            x->esp_id = e->cfg->sub[0].rel_esp_id;
+            x->esp_count = e->cfg->sub[0].num_esp;
+            snprintf(x->revision, sizeof(x->revision), "%s", e->cfg->sub[0].revision);
+            sf_rtrim(x->revision);
+        }
+        sf_encl_free(e);
+        sf_transport_close(tr);
+    }
+    free(c);
+    *out = m;
+    return 0;
 }

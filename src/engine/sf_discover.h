@@ -30,4 +30,19 @@ struct sf_candidate {
  */
 int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx *ec);
 
+/* A module (path) of an enclosure: one SES device, one ES process. */
+struct sf_module {
+    char path[256];
+    uint8_t esp_id, esp_count;
+    char revision[5];           /* its own processor's (primary subenclosure) */
+};
+
+/*
+ * Every discoverable path whose enclosure logical identifier is logical_id
+ * (identified by INQUIRY and the Configuration page), in discovery order.
+ * Paths that cannot be read are skipped.  *out is the caller's (free()).
+ */
+int sf_discover_modules(uint64_t logical_id, struct sf_module **out, size_t *n,
+                        struct sf_errctx *ec);
+
 #endif
