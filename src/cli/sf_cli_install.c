@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/sf_install.h"
@@ -57,6 +58,8 @@ static void install_usage(FILE *f)
           "  --timeout SECONDS    wait this long for completion (default 1200)\n"
           "  --poll-interval MS   between status reads after the last page (default 1000)\n"
           "  --dry-run            everything except the writes\n"
+          "  --jobs N             update up to N enclosures at once (the modules of\n"
+          "                       one enclosure are still done one after another)\n"
           "  --yes                do not ask for confirmation\n"
           "  --json               one JSON event per line\n"
           "  -h, --help           this text\n"
@@ -430,6 +433,93 @@ static int pattern_ok(const char *pat, const char *val)
     return !pat || fnmatch(pat, val, 0) == 0;
 }
 
+/* Run this command once per enclosure of the plan (its paths only), at most
+ * `jobs` children at a time; combine their exit codes. */
+static int fan_out(int argc, char **argv, int first, const struct sf_plan *plan, int jobs, int json)
+{
+    size_t ng = 0;
+    uint64_t ids[256];
+    if (!plan)
+        ng = (size_t)(argc - first) < 256 ? (size_t)(argc - first) : 256;
+    for (size_t i = 0; plan && i < plan->n && ng < 256; i++) {
+        uint64_t id = sf_encl_logical_id(sf_target_encl(&plan->t[i]));
+        size_t k = 0;
+        while (k < ng && ids[k] != id)
+            k++;
+        if (k == ng)
+            ids[ng++] = id;
+    }
+    if (!plan)
+        for (size_t i = 0; i < ng; i++)
+            ids[i] = i;
+    int ok = 0, failed = 0, worst = 0, running = 0;
+    size_t next = 0;
+    while (next < ng || running) {
+        while (running < jobs && next < ng) {
+            uint64_t id = ids[next++];
+            char **cargv = calloc((size_t)argc + 4, sizeof(char *));
+            if (!cargv)
+                return SF_EXIT_FAILED;
+            int n = 0;
+            cargv[n++] = "safeflash";
+            cargv[n++] = argv[0];     /* the subcommand */
+            cargv[n++] = "--yes";     /* the parent asked already */
+            for (int i = 1; i < first; i++) {
+                if (!strncmp(argv[i], "--jobs", 6)) {
+                    if (!strcmp(argv[i], "--jobs"))
+                        i++; /* and its value */
+                    continue;
+                }
+                cargv[n++] = argv[i];
+            }
+            /* the paths of this enclosure, in the order given (or, with no
+             * plan, path number `id`) */
+            if (!plan)
+                cargv[n++] = argv[first + (int)id];
+            for (size_t t = 0; plan && t < plan->n; t++) {
+                if (sf_encl_logical_id(sf_target_encl(&plan->t[t])) != id)
+                    continue;
+                int dup = 0;
+                for (size_t u = 0; u < t; u++)
+                    dup |= !strcmp(plan->t[u].path, plan->t[t].path);
+                if (!dup)
+                    cargv[n++] = (char *)plan->t[t].path;
+            }
+            cargv[n] = NULL;
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                setenv("SAFEFLASH_CHILD", "1", 1);
+                execv("/proc/self/exe", cargv);
+                _exit(127);
+            }
+            free(cargv);
+            if (pid < 0) {
+                failed++;
+                continue;
+            }
+            running++;
+        }
+        int st = 0;
+        if (wait(&st) < 0)
+            break;
+        running--;
+        int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        if (rc == 0)
+            ok++;
+        else {
+            failed++;
+            if (rc > worst)
+                worst = rc;
+        }
+    }
+    if (!json)
+        fprintf(stderr, "safeflash: %zu enclosure(s): %d done, %d not\n", ng, ok, failed);
+    if (!failed)
+        return SF_EXIT_OK;
+    return ok ? SF_EXIT_PARTIAL : (worst ? worst : SF_EXIT_FAILED);
+}
+
 static int run_cmd(int argc, char **argv, enum cmd_kind kind)
 {
     static const struct option opts[] = {
@@ -443,6 +533,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         { "poll-interval", required_argument, NULL, 'p' },
         { "dry-run", no_argument, NULL, 'n' },
         { "yes", no_argument, NULL, 'y' },
+        { "jobs", required_argument, NULL, 'J' },
         { "json", no_argument, NULL, 'j' },
         { "allow-unsigned", no_argument, NULL, 'U' },
         { "allow-downgrade", no_argument, NULL, 'D' },
@@ -456,7 +547,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     const char *cmd = kind == CMD_ACTIVATE ? "activate" : kind == CMD_RESUME ? "resume" : "install";
     struct sf_install_opts o;
     sf_install_opts_default(&o);
-    int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0;
+    int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0, jobs = 1;
     const char *want_vendor = NULL, *want_product = NULL, *keys = NULL, *state_opt = NULL;
     unsigned long v;
     struct ctx cx;
@@ -522,6 +613,11 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             break;
         case 'n': o.dl.dry_run = 1; break;
         case 'y': yes = 1; break;
+        case 'J':
+            if (kind == CMD_RESUME || parse_uint(optarg, 64, &v) || v == 0)
+                return sf_cli_usage_error(cmd, "--jobs takes 1 to 64, not '%s'", optarg);
+            jobs = (int)v;
+            break;
         case 'j': cx.json = 1; break;
         case 'U': allow_unsigned = 1; break;
         case 'D': allow_downgrade = 1; break;
@@ -557,8 +653,11 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
             return sf_cli_usage_error(cmd, "options go before the device names: '%s'", argv[i]);
+    /* Children of a --jobs run share the terminal: plain lines only. */
+    int shared_tty = getenv("SAFEFLASH_CHILD") != NULL;
     sf_progress_init(&cx.pr, cx.json ? SF_RENDER_JSON
-                                     : isatty(STDERR_FILENO) ? SF_RENDER_TTY : SF_RENDER_PLAIN);
+                                     : isatty(STDERR_FILENO) && !shared_tty ? SF_RENDER_TTY
+                                                                            : SF_RENDER_PLAIN);
     if (state_opt)
         setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
     const char *state = sf_state_dir(NULL);
@@ -618,6 +717,14 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     if (kind == CMD_ACTIVATE)
         cx.mode_name = "activate";
 
+    if (jobs > 1 && yes && !o.dl.dry_run && argc - first > 1) {
+        /* Nothing to show or ask: every child identifies and checks its own
+         * device, and children sharing an enclosure take turns on its lock. */
+        sf_pkg_free(pkg);
+        free(raw);
+        return fan_out(argc, argv, first, NULL, jobs, cx.json);
+    }
+
     /* ---- identify devices (nothing written) ---- */
     uint32_t plan_len = kind == CMD_ACTIVATE ? 0 : raw ? raw_len : 1;
     if (kind == CMD_RESUME)
@@ -657,7 +764,9 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                         have = 1;
             if (have)
                 continue;
-            int fd = sf_lock_acquire(state, id, &ec);
+            /* Children of a --jobs run wait their turn on an enclosure. */
+            int fd = getenv("SAFEFLASH_CHILD") ? sf_lock_acquire_wait(state, id, o.ready_timeout_ms, &ec)
+                                               : sf_lock_acquire(state, id, &ec);
             if (fd < 0) {
                 code = refuse(&cx, SF_EXIT_REFUSED, "%s", ec.msg);
                 goto out;
@@ -884,6 +993,19 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                           isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
             goto out;
         }
+    }
+    if (jobs > 1 && !o.dl.dry_run) {
+        /* Several enclosures at once: one child per enclosure, at most
+         * `jobs` at a time.  Each child runs this same command for its
+         * enclosure's paths only, so the modules of one enclosure are still
+         * done one after another, under that enclosure's lock. */
+        for (size_t i = 0; i < nlocks; i++)
+            sf_lock_release(locks[i]);
+        nlocks = 0;
+        sf_history_close(cx.hist);
+        cx.hist = NULL;
+        code = fan_out(argc, argv, first, plan, jobs, cx.json);
+        goto out;
     }
     /* Stage every image locally before the first write (field report 002). */
     if (!o.dl.dry_run && kind == CMD_INSTALL) {

@@ -16,7 +16,7 @@
 
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_MAX_DEV 16
+#define SF_EMU_MAX_DEV 64
 #define SF_EMU_MAX_SUB 16
 #define SF_EMU_MAX_TYPES 16
 #define SF_EMU_MAX_IMAGE (64u * 1024u * 1024u)

@@ -15,7 +15,7 @@
 #include "safeflash/sf_err.h"
 
 /* At most this many emulated devices are listed. */
-#define SF_EMU_DECL_MAX 16
+#define SF_EMU_DECL_MAX 64
 
 struct sf_candidate {
     char path[256];

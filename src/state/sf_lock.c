@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec)
@@ -40,6 +41,18 @@ int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec
     if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) < 0)
         (void)0;
     return fd;
+}
+
+int sf_lock_acquire_wait(const char *state_dir, const char *key, unsigned timeout_ms,
+                         struct sf_errctx *ec)
+{
+    struct timespec gap = { 0, 20 * 1000 * 1000 };
+    for (unsigned waited = 0;; waited += 20) {
+        int fd = sf_lock_acquire(state_dir, key, ec);
+        if (fd != SF_ELOCKED || waited >= timeout_ms)
+            return fd;
+        nanosleep(&gap, NULL);
+    }
 }
 
 void sf_lock_release(int fd)

@@ -14,6 +14,10 @@
 /* Returns an fd holding the lock (>= 0), or SF_ELOCKED naming the holder's
  * pid, or another error. */
 int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec);
+/* As sf_lock_acquire, but wait up to timeout_ms for the holder to finish
+ * (the children of one --jobs run take turns on one enclosure this way). */
+int sf_lock_acquire_wait(const char *state_dir, const char *key, unsigned timeout_ms,
+                         struct sf_errctx *ec);
 void sf_lock_release(int fd);
 
 #endif
