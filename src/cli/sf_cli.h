@@ -76,5 +76,6 @@ int sf_cmd_resume(int argc, char **argv);
 int sf_cmd_package(int argc, char **argv);
 int sf_cmd_key(int argc, char **argv);
 int sf_cmd_history(int argc, char **argv);
+int sf_cmd_partner_sync(int argc, char **argv);
 
 #endif

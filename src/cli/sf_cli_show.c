@@ -108,3 +108,62 @@ int sf_cmd_show(int argc, char **argv)
     sf_transport_close(tr);
     return SF_EXIT_OK;
 }
+
+/* `safeflash partner-sync DEVICE [on|off]`: the partner firmware sync
+ * control of a dual-module shelf.  There is no standard page for it; this
+ * speaks the vendor-specific page 80h of the SFEMU shelf (byte 4 bit 0),
+ * and only to a device that lists page 80h and reports vendor SFEMU - other
+ * vendors' controls would be added here, by vendor. */
+int sf_cmd_partner_sync(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        puts("Usage: safeflash partner-sync DEVICE [on|off]\n\n"
+             "Show or set a dual-module shelf's partner firmware sync (the modules\n"
+             "pushing their firmware to each other).  Turn it off to update each\n"
+             "module directly when a sync loop is reported; turn it back on after.");
+        return SF_EXIT_OK;
+    }
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "on") && strcmp(argv[2], "off")))
+        return sf_cli_usage_error("partner-sync", "usage: safeflash partner-sync DEVICE [on|off]");
+    const char *path = argv[1];
+    struct sf_errctx ec = { 0 };
+    struct sf_transport *tr = NULL;
+    int rc = sf_devopen(path, &tr, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    struct sf_scsi s;
+    sf_scsi_init(&s, tr);
+    struct sf_encl *e = NULL;
+    rc = sf_encl_probe_ex(&s, 0, &e, &ec);
+    if (rc) {
+        sf_transport_close(tr);
+        return sf_cli_fail(rc, &ec);
+    }
+    char vendor[16];
+    snprintf(vendor, sizeof(vendor), "%s", e->inq.vendor);
+    sf_rtrim(vendor);
+    if (strcmp(vendor, "SFEMU") || !sf_ses_supported_has(&e->diag_pages, 0x80)) {
+        sf_encl_free(e);
+        sf_transport_close(tr);
+        fprintf(stderr, "safeflash: %s: no partner firmware sync control that safeflash knows "
+                "for vendor %s (use the enclosure vendor's tool)\n", path, vendor);
+        return SF_EXIT_NOTSUP;
+    }
+    uint8_t page[8] = { 0x80, 0, 0, 4 };
+    if (argc == 3) {
+        page[4] = !strcmp(argv[2], "on") ? 1 : 0;
+        rc = sf_scsi_send_diag(&s, page, sizeof(page), &ec);
+    }
+    size_t got = 0;
+    uint8_t buf[16] = { 0 };
+    if (!rc)
+        rc = sf_scsi_receive_diag(&s, 0x80, buf, sizeof(buf), &got, &ec);
+    sf_encl_free(e);
+    sf_transport_close(tr);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    if (got < 5 || buf[0] != 0x80)
+        return sf_cli_fail(SF_EMALFORMED, NULL);
+    printf("%s: partner firmware sync %s\n", path, (buf[4] & 1) ? "on" : "off");
+    return SF_EXIT_OK;
+}

@@ -68,6 +68,7 @@ static void usage(FILE *f)
           "  history [DEVICE] [--json]  every update attempt, phase by phase\n"
           "  package create|inspect|verify  signed firmware packages\n"
           "  key generate PREFIX        an Ed25519 signing key pair\n"
+          "  partner-sync DEVICE [on|off]  a dual-module shelf's partner firmware sync\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
@@ -105,6 +106,8 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_key(argc, argv);
     if (!strcmp(cmd, "history"))
         return sf_cmd_history(argc, argv);
+    if (!strcmp(cmd, "partner-sync"))
+        return sf_cmd_partner_sync(argc, argv);
     if (cmd[0] == '-')
         return sf_cli_usage_error(NULL, "unknown option '%s'", cmd);
     return sf_cli_usage_error(NULL, "unknown command '%s'", cmd);

@@ -520,9 +520,23 @@ static void do_receive_diag(struct ctx *c)
     switch (page) {
     case SF_SES_PAGE_SUPPORTED: {
         struct sf_ses_supported s = { .n = 4, .pages = { 0x00, 0x01, 0x02, 0x0e } };
+        if (c->dc->partner >= 0)
+            s.pages[s.n++] = SF_EMU_PAGE_PARTNER_SYNC;
         n = sf_ses_supported_encode(&s, buf, sizeof(buf));
         break;
     }
+    case SF_EMU_PAGE_PARTNER_SYNC:
+        if (c->dc->partner < 0) {
+            illegal(c, 0x24, 0x00, 1, 2);
+            return;
+        }
+        /* Vendor specific (SFEMU): byte 4 bit 0 = partner firmware sync on. */
+        memset(buf, 0, 8);
+        buf[0] = SF_EMU_PAGE_PARTNER_SYNC;
+        buf[3] = 4;
+        buf[4] = c->ds->sync_on ? 1 : 0;
+        n = 8;
+        break;
     case SF_SES_PAGE_CONFIG:
     case SF_SES_PAGE_ENCL_STATUS: {
         struct sf_ses_config cfg;
@@ -608,6 +622,28 @@ static void do_send_diag(struct ctx *c)
     case SF_SES_PAGE_DL_MICROCODE:
         do_dl_control(c, p, plen);
         return;
+    case SF_EMU_PAGE_PARTNER_SYNC:
+        if (c->dc->partner < 0 || plen < 8) {
+            illegal(c, 0x26, 0x00, 0, 0);
+            return;
+        }
+        {
+            /* One setting for the pair, as the shelf's firmware keeps it;
+             * turning it off also stops a push in flight. */
+            uint8_t on = p[4] & 1;
+            struct sf_emu_dev_state *ps = &c->e->map.st->dev[c->dc->partner];
+            c->ds->sync_on = ps->sync_on = on;
+            if (!on) {
+                struct sf_emu_dev_state *both[2] = { c->ds, ps };
+                for (int k = 0; k < 2; k++)
+                    if (both[k]->push_left || both[k]->flip_left) {
+                        both[k]->push_left = both[k]->flip_left = 0;
+                        both[k]->sub[0].dl_status = SF_DL_IDLE;
+                    }
+            }
+        }
+        c->io->status = SF_STATUS_GOOD;
+        return;
     default:
         illegal(c, 0x26, 0x00, 0, 0);
         return;
@@ -630,6 +666,56 @@ static void do_request_sense(struct ctx *c)
     uint8_t buf[32];
     int n = sf_sense_encode(&s, c->ci.desc, buf, sizeof(buf));
     data_in(c, buf, n > 0 ? (size_t)n : 0);
+}
+
+/* ---- partner firmware sync (dual-module shelves) ----
+ * A module whose primary processor runs newer firmware than its partner's
+ * pushes it across: the partner shows a download in progress (01h) for
+ * partner_push_cmds commands, then runs the pushed revision and restarts.
+ * Faults (field report 001): "fail" - the push never lands (84h) and is
+ * retried forever; "flipback" - the partner takes it, then reverts to its
+ * old revision, and the push starts again. */
+static void partner_tick(struct sf_emu *e)
+{
+    struct sf_emu_state *st = e->map.st;
+    for (size_t d = 0; d < e->conf.ndev; d++) {
+        const struct sf_emu_dev_conf *dc = &e->conf.dev[d];
+        struct sf_emu_dev_state *ds = &st->dev[d];
+        if (dc->partner < 0)
+            continue;
+        const struct sf_emu_dev_conf *pc = &e->conf.dev[dc->partner];
+        struct sf_emu_dev_state *ps = &st->dev[dc->partner];
+        /* a push landing on this device */
+        if (ds->push_left && --ds->push_left == 0) {
+            if (pc->partner_loop == 1) {
+                ds->sub[0].dl_status = SF_DL_ERR_INTERNAL_SAFE; /* failed; retried below */
+            } else {
+                memcpy(ds->flip_rev, ds->sub[0].revision, 5);
+                run_image(ds, 0, ds->push_rev);
+                ds->sub[0].dl_status = SF_DL_IDLE;
+                device_reset_ua(ds, 0x00);
+                if (pc->partner_loop == 2)
+                    ds->flip_left = pc->partner_push_cmds;
+            }
+        }
+        if (ds->flip_left && --ds->flip_left == 0) {
+            memcpy(ds->sub[0].revision, ds->flip_rev, 5);
+            ds->gen++;
+        }
+        /* this device pushing to its partner: only newer firmware, only
+         * when sync is on and nothing is in flight on the partner */
+        if (!ds->sync_on || !ps->sync_on || ps->push_left || ps->flip_left || !pc->nsub)
+            continue;
+        if (strverscmp(ds->sub[0].revision, ps->sub[0].revision) <= 0)
+            continue;
+        if (ps->sub[0].dl_status != SF_DL_IDLE && ps->sub[0].dl_status != SF_DL_ERR_INTERNAL_SAFE)
+            continue;
+        ps->push_left = dc->partner_push_cmds ? dc->partner_push_cmds : 1;
+        memcpy(ps->push_rev, ds->sub[0].revision, 5);
+        ps->sub[0].dl_status = SF_DL_IN_PROGRESS;
+        ps->sub[0].expected_offset = 0xffffffffu;
+        ps->pushes++;
+    }
 }
 
 static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind);
@@ -668,6 +754,7 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
                      .dev = dev, .io = io };
     c.ds->cmd_count++;
 
+    partner_tick(e);
     struct sf_emu_fault_spec f = take_fault(c.ds);
     int fault = f.kind;
     if (c.ds->drop_left) {

@@ -24,6 +24,10 @@
 
 struct sf_emu;
 
+/* Vendor-specific diagnostic page of the emulated dual-module shelf:
+ * partner firmware sync control (byte 4 bit 0). */
+#define SF_EMU_PAGE_PARTNER_SYNC 0x80
+
 /* Load the config and map (creating or re-initialising) its state file. */
 int sf_emu_open(const char *conf_path, struct sf_emu **out, struct sf_errctx *ec);
 void sf_emu_close(struct sf_emu *e);

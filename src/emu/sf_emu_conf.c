@@ -222,6 +222,19 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base
     if (!d->port_wwn)
         d->port_wwn = d->wwn + 1;
 
+    if ((rc = get_str(o, "partner", d->partner_path, sizeof(d->partner_path), 0, where, ec)))
+        return rc;
+    GET_NUM(o, "partner_sync", d->partner_sync, 1, 0, where);
+    d->partner_push_cmds = 6;
+    GET_NUM(o, "partner_push_cmds", d->partner_push_cmds, 1000, 0, where);
+    {
+        char loop[16] = "";
+        if ((rc = get_str(o, "partner_loop", loop, sizeof(loop), 0, where, ec)))
+            return rc;
+        d->partner_loop = !strcmp(loop, "fail") ? 1 : !strcmp(loop, "flipback") ? 2 : 0;
+        if (loop[0] && !d->partner_loop && strcmp(loop, "none"))
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"partner_loop\" must be none, fail or flipback", where);
+    }
     json_object *q;
     if (json_object_object_get_ex(o, "quirks", &q)) {
         if (!json_object_is_type(q, json_type_object))
@@ -322,6 +335,18 @@ int sf_emu_conf_parse(const char *text, size_t len, const char *base_dir,
             }
     }
     out->ndev = n;
+    for (size_t i = 0; i < n; i++) {
+        struct sf_emu_dev_conf *d = &out->dev[i];
+        d->partner = -1;
+        if (!d->partner_path[0])
+            continue;
+        d->partner = sf_emu_conf_find(out, d->partner_path);
+        if (d->partner < 0 || d->partner == (int)i || !d->nsub) {
+            rc = sf_err_set(ec, SF_ECONFIG, "device %zu: \"partner\" must name another declared "
+                            "enclosure device", i);
+            goto out;
+        }
+    }
 out:
     json_object_put(root);
     json_tokener_free(tok);

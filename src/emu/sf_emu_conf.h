@@ -78,6 +78,12 @@ struct sf_emu_dev_conf {
     struct sf_emu_sub_conf sub[SF_EMU_MAX_SUB];
     struct sf_emu_quirks quirks;
     char trace_path[PATH_MAX];  /* control pages received are logged here */
+    char partner_path[256];     /* the other module of a dual-module shelf */
+    int partner;                /* its device index, -1 = none */
+    int partner_sync;           /* modules push newer firmware to each other */
+    int partner_loop;           /* fault: 0 none, 1 push fails and retries
+                                   forever, 2 partner flips back after taking it */
+    unsigned partner_push_cmds; /* how long a push takes, in commands */
 };
 
 struct sf_emu_conf {

@@ -39,6 +39,7 @@ static void init_state(const struct sf_emu_conf *c, struct sf_emu_state *st, siz
          * starting at 1 makes a stale 0 in a control page detectable. */
         ds->gen = 1;
         ds->nsub = (uint32_t)c->dev[d].nsub;
+        ds->sync_on = (uint8_t)c->dev[d].partner_sync;
         for (size_t s = 0; s < c->dev[d].nsub; s++) {
             struct sf_emu_sub_state *ss = &ds->sub[s];
             memcpy(ss->revision, c->dev[d].sub[s].revision, sizeof(ss->revision));

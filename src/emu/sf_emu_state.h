@@ -20,8 +20,8 @@
 #include "emu/sf_emu_conf.h"
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_STATE_MAGIC "SFEMUST5"
-#define SF_EMU_STATE_VERSION 5u
+#define SF_EMU_STATE_MAGIC "SFEMUST6"
+#define SF_EMU_STATE_VERSION 6u
 #define SF_EMU_MAX_FAULTS 16
 
 struct sf_emu_sub_state {
@@ -67,6 +67,13 @@ struct sf_emu_dev_state {
     } faults[SF_EMU_MAX_FAULTS];
     uint32_t drop_left;        /* commands still answered "no device" */
     uint8_t lie_next;          /* next completion is reported, not done */
+    uint8_t sync_on;           /* partner firmware sync enabled */
+    uint32_t push_left;        /* a push from the partner to this device:
+                                  commands until it lands (0 = none) */
+    char push_rev[5];
+    uint32_t flip_left;        /* flipback fault: commands until it reverts */
+    char flip_rev[5];
+    uint32_t pushes;           /* pushes started towards this device */
     uint32_t nsub;
     struct sf_emu_sub_state sub[SF_EMU_MAX_SUB];
 };

@@ -181,6 +181,11 @@ struct relay {
     struct sf_target *tw;
 };
 
+static void d_sleep(struct sf_install_dev *d, unsigned ms)
+{
+    d->s.sleep_ms(ms);
+}
+
 static void jphase(const struct sf_install_opts *o, struct sf_target *t, const char *name)
 {
     if (o->journal && o->journal->phase && t->journal_id > 0)
@@ -312,6 +317,89 @@ static void skip_rest(struct sf_plan *p, size_t from, sf_iev_cb cb, void *arg)
     }
 }
 
+/*
+ * Field report 001: after one module of a dual-module shelf is updated, it
+ * may push its firmware to the partner - and that push may never stick.
+ * Watch the enclosure's other modules in this plan for a while:
+ *   converged  the partner runs the new revision and is idle three polls
+ *   quiet      no push within three polls: nothing to watch
+ *   loop       the partner's revision comes back to one it had left
+ *              (old -> new -> old), or a push starts three times
+ * Returns 0, or SF_ECHECK with the evidence and the way out in `why`.
+ */
+static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_opts *o,
+                          struct relay *r, char *why, size_t cap)
+{
+    struct sf_target *t = &p->t[ti];
+    uint64_t lid = sf_encl_logical_id(t->dev->e);
+    unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
+    for (size_t k = 0; k < p->n; k++) {
+        struct sf_target *u = &p->t[k];
+        if (u->dev == t->dev || sf_encl_logical_id(u->dev->e) != lid)
+            continue;
+        char seen[8][5];
+        size_t nseen = 0;
+        unsigned starts = 0, idle_new = 0, polls = 0;
+        uint8_t last_status = 0xff;
+        phase(r, "watching partner");
+        for (polls = 0; polls < 60; polls++) {
+            struct sf_errctx ec = { 0 };
+            struct sf_ses_dl_status st;
+            char rev[5] = "";
+            struct sf_target probe = *u;
+            if (reread_revision(u->dev, &probe, &ec) == 0)
+                snprintf(rev, sizeof(rev), "%s", probe.rev_after);
+            uint8_t status = 0xff;
+            if (sf_encl_read_dl_page(&u->dev->s, &st, &ec) == 0) {
+                const struct sf_ses_dl_desc *dd = sf_ses_dl_status_find(&st, u->sub_id);
+                if (dd)
+                    status = dd->status;
+            }
+            if (status == SF_DL_IN_PROGRESS && last_status != SF_DL_IN_PROGRESS)
+                starts++;
+            last_status = status;
+            if (rev[0] && (nseen == 0 || strcmp(seen[nseen - 1], rev))) {
+                for (size_t i = 0; i + 1 < nseen; i++)
+                    if (!strcmp(seen[i], rev)) {
+                        /* back to a revision it had left: a cycle */
+                        char path[64] = "";
+                        for (size_t j = 0; j < nseen; j++) {
+                            size_t l = strlen(path);
+                            snprintf(path + l, sizeof(path) - l, "%s -> ", seen[j]);
+                        }
+                        snprintf(why, cap, "partner firmware sync loop: %s subenclosure %u went "
+                                 "%s%s after %s was updated (partner downloads started %u times in "
+                                 "%u polls); the updated module keeps re-flashing it.  Way out: "
+                                 "'safeflash partner-sync %s off', install on each module directly, "
+                                 "then turn it back on", u->path, u->sub_id, path, rev, t->path,
+                                 starts, polls + 1, t->path);
+                        return SF_ECHECK;
+                    }
+                if (nseen < 8)
+                    snprintf(seen[nseen++], 5, "%s", rev);
+            }
+            if (starts >= 3) {
+                snprintf(why, cap, "partner firmware sync loop: a download to %s subenclosure %u "
+                         "started %u times in %u polls and it still runs %s; the push never sticks.  "
+                         "Way out: 'safeflash partner-sync %s off', install on each module "
+                         "directly, then turn it back on", u->path, u->sub_id, starts, polls + 1,
+                         rev, t->path);
+                return SF_ECHECK;
+            }
+            if (rev[0] && !strcmp(rev, t->rev_after) && status == SF_DL_IDLE) {
+                if (++idle_new >= 3)
+                    break; /* converged */
+            } else {
+                idle_new = 0;
+            }
+            if (polls >= 2 && starts == 0 && nseen <= 1)
+                break; /* quiet: no partner sync going on */
+            d_sleep(u->dev, gap);
+        }
+    }
+    return 0;
+}
+
 static void begin(const struct sf_install_opts *o, struct sf_target *t)
 {
     if (o->journal && o->journal->begin && !o->dl.dry_run)
@@ -332,6 +420,21 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
             continue;
         }
         const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+        if (i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run) {
+            /* A module of an enclosure updated earlier in this run may have
+             * pushed the image to this one already (partner sync). */
+            struct sf_errctx pec = { 0 };
+            struct sf_target now = *t;
+            if (reread_revision(d, &now, &pec) == 0 && !strcmp(now.rev_after, want) &&
+                strcmp(t->rev_before, want)) {
+                snprintf(t->rev_after, sizeof(t->rev_after), "%s", want);
+                t->outcome = SF_OUT_UPDATED;
+                snprintf(t->msg, sizeof(t->msg), "already runs %s: its partner module pushed it",
+                         want);
+                result(&r);
+                continue;
+            }
+        }
         begin(o, t);
         if (t->resume_phase[0] && want[0] && !strcmp(t->rev_before, want)) {
             /* The interrupted run got this far: the processor already runs
@@ -404,6 +507,31 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
         if (t->outcome == SF_OUT_FAILED) {
             first_err = t->err;
             skip_rest(p, i + 1, cb, arg);
+            break;
+        }
+        char why[480];
+        if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run &&
+            watch_partners(p, i, o, &r, why, sizeof(why)) != 0) {
+            /* Stop: the pair would never settle; tell the operator why. */
+            size_t j = i + 1;
+            while (j < p->n && sf_encl_logical_id(p->t[j].dev->e) != sf_encl_logical_id(d->e))
+                j++;
+            if (j < p->n) {
+                struct relay rj = { cb, arg, &p->t[j], NULL, &p->t[j] };
+                fail_target(&p->t[j], SF_ECHECK, why);
+                result(&rj);
+                for (size_t k = i + 1; k < j; k++) {
+                    struct relay rk = { cb, arg, &p->t[k], NULL, &p->t[k] };
+                    p->t[k].outcome = SF_OUT_NOT_ATTEMPTED;
+                    snprintf(p->t[k].msg, sizeof(p->t[k].msg), "not attempted after an earlier failure");
+                    result(&rk);
+                }
+                skip_rest(p, j + 1, cb, arg);
+            } else if (r.cb) {
+                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = why };
+                r.cb(&e, r.arg);
+            }
+            first_err = SF_ECHECK;
             break;
         }
     }

@@ -74,7 +74,7 @@ struct sf_target {
     uint32_t expected_offset_at_plan;
     enum sf_outcome outcome;
     int err;                     /* sf_err when failed */
-    char msg[320];
+    char msg[512];
     struct sf_sesdl_result dl;
     /* what to put there (install) */
     const uint8_t *img;          /* borrowed */
