@@ -77,5 +77,7 @@ int sf_cmd_package(int argc, char **argv);
 int sf_cmd_key(int argc, char **argv);
 int sf_cmd_history(int argc, char **argv);
 int sf_cmd_partner_sync(int argc, char **argv);
+int sf_cmd_status(int argc, char **argv);
+int sf_cmd_cancel(int argc, char **argv);
 
 #endif

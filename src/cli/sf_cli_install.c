@@ -648,6 +648,47 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             return sf_cli_usage_error(cmd, "missing PACKAGE|IMAGE and DEVICE");
         image = argv[first++];
     }
+    if (first >= argc && kind == CMD_RESUME) {
+        /* No device: continue the paused run with the command it ran. */
+        if (state_opt)
+            setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
+        struct sf_errctx rec = { 0 };
+        struct sf_history *h = NULL;
+        int rrc = sf_history_open(sf_state_dir(NULL), &h, &rec);
+        if (rrc)
+            return sf_cli_fail(rrc, &rec);
+        struct sf_run r;
+        rrc = sf_history_run_latest(h, NULL, &r);
+        if (rrc || (strcmp(r.state, "paused-on-error") && strcmp(r.state, "running"))) {
+            sf_history_close(h);
+            if (rrc)
+                fprintf(stderr, "safeflash: no run recorded: nothing to resume\n");
+            else
+                fprintf(stderr, "safeflash: the last run (%s) is %s: nothing to resume\n", r.id, r.state);
+            return rrc ? SF_EXIT_FAILED : SF_EXIT_OK;
+        }
+        char *cargv[256];
+        int n = 0;
+        cargv[n++] = "safeflash";
+        char *save = NULL;
+        for (char *tok = strtok_r(r.argv, "\t", &save); tok && n < 250; tok = strtok_r(NULL, "\t", &save)) {
+            cargv[n++] = tok;
+            if (n == 2)
+                cargv[n++] = "--yes";
+        }
+        cargv[n] = NULL;
+        char why[80];
+        snprintf(why, sizeof(why), "resumed with 'safeflash resume'");
+        sf_history_run_end(h, r.id, "resumed", why);
+        sf_history_close(h);
+        fprintf(stderr, "safeflash: resuming run %s:", r.id);
+        for (int i = 1; i < n; i++)
+            fprintf(stderr, " %s", cargv[i]);
+        fprintf(stderr, "\n");
+        fflush(NULL);
+        execv("/proc/self/exe", cargv);
+        return sf_cli_fail(SF_EIO, NULL);
+    }
     if (first >= argc)
         return sf_cli_usage_error(cmd, "missing DEVICE");
     for (int i = first; i < argc; i++)
@@ -1021,14 +1062,37 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         }
     }
     struct sf_journal jr = { &cx, j_begin, j_phase, j_finish };
-    if (cx.hist)
+    if (cx.hist) {
         o.journal = &jr;
+        /* The run itself, so `status` can show it and a paused run can be
+         * resumed with the same command. */
+        char joined[4096] = "";
+        for (int i = 0; i < argc; i++) {
+            size_t l = strlen(joined);
+            snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", argv[i]);
+        }
+        sf_history_run_begin(cx.hist, cx.run, cmd, joined, (int)todo);
+    }
     if (kind == CMD_ACTIVATE)
         sf_activate_run(plan, &o, sf_progress_event, &cx.pr);
     else
         sf_install_run(plan, &o, sf_progress_event, &cx.pr);
     int applied = 0;
     code = exit_for(plan, &applied);
+    if (cx.hist) {
+        const char *reason = NULL;
+        for (size_t i = 0; i < plan->n && !reason; i++)
+            if (plan->t[i].outcome == SF_OUT_FAILED)
+                reason = plan->t[i].msg;
+        sf_history_run_end(cx.hist, cx.run,
+                           code == SF_EXIT_OK || code == SF_EXIT_PENDING ? "completed"
+                                                                         : "paused-on-error",
+                           reason);
+        if (code != SF_EXIT_OK && code != SF_EXIT_PENDING && !cx.json)
+            fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
+                    "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "
+                    "stops\n");
+    }
 summary:
     if (cx.json) {
         int applied2 = 0;
@@ -1076,4 +1140,85 @@ int sf_cmd_activate(int argc, char **argv)
 int sf_cmd_resume(int argc, char **argv)
 {
     return run_cmd(argc, argv, CMD_RESUME);
+}
+
+int sf_cmd_status(int argc, char **argv)
+{
+    static const struct option o[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "run", required_argument, NULL, 'r' },
+        { "state-dir", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    const char *run = NULL, *sd = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'r': run = optarg; break;
+        case 's': sd = optarg; break;
+        case 'h':
+            puts("Usage: safeflash status [--run ID] [--json] [--state-dir DIR]\n\n"
+                 "The progress of the last update run (or run ID): its state (running,\n"
+                 "completed, paused-on-error with the reason, resumed, cancelled) and, per\n"
+                 "module and phase, status, estimated duration (from earlier runs) and\n"
+                 "elapsed duration.");
+            return SF_EXIT_OK;
+        default: return sf_cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return sf_cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    struct sf_run r;
+    rc = sf_history_run_latest(h, run, &r);
+    if (rc) {
+        sf_history_close(h);
+        fprintf(stderr, "safeflash: %s\n", run ? "no such run" : "no update run recorded yet");
+        return run ? SF_EXIT_NODEV : SF_EXIT_OK;
+    }
+    sf_history_print_run(h, &r, json);
+    sf_history_close(h);
+    return SF_EXIT_OK;
+}
+
+int sf_cmd_cancel(int argc, char **argv)
+{
+    const char *sd = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            puts("Usage: safeflash cancel [--state-dir DIR]\n\nStop a paused run cleanly: "
+                 "its unfinished attempts are closed as cancelled,\nand 'resume' will not "
+                 "continue it.  Devices are not touched.");
+            return SF_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
+            sd = argv[++i];
+        else
+            return sf_cli_usage_error("cancel", "unexpected argument '%s'", argv[i]);
+    }
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    struct sf_run r;
+    rc = sf_history_run_latest(h, NULL, &r);
+    if (rc || (strcmp(r.state, "paused-on-error") && strcmp(r.state, "running"))) {
+        fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n", rc ? "" : " (the last run is ",
+                rc ? "" : r.state, rc ? "" : ")");
+        sf_history_close(h);
+        return SF_EXIT_OK;
+    }
+    sf_history_cancel_run(h, r.id);
+    sf_history_close(h);
+    printf("run %s cancelled\n", r.id);
+    return SF_EXIT_OK;
 }

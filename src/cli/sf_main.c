@@ -64,7 +64,10 @@ static void usage(FILE *f)
           "                             revisions and download microcode status\n"
           "  install IMAGE DEVICE...    put an image on every SES processor, verify it\n"
           "  activate DEVICE...         run deferred microcode, verify it\n"
-          "  resume DEVICE...           finish an install that was interrupted\n"
+          "  resume [DEVICE...]         finish an interrupted install; with no device,\n"
+          "                             continue the run that paused on an error\n"
+          "  status [--json]            progress of the last run, per module and phase\n"
+          "  cancel                     stop a paused run cleanly\n"
           "  history [DEVICE] [--json]  every update attempt, phase by phase\n"
           "  package create|inspect|verify  signed firmware packages\n"
           "  key generate PREFIX        an Ed25519 signing key pair\n"
@@ -108,6 +111,10 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_history(argc, argv);
     if (!strcmp(cmd, "partner-sync"))
         return sf_cmd_partner_sync(argc, argv);
+    if (!strcmp(cmd, "status"))
+        return sf_cmd_status(argc, argv);
+    if (!strcmp(cmd, "cancel"))
+        return sf_cmd_cancel(argc, argv);
     if (cmd[0] == '-')
         return sf_cli_usage_error(NULL, "unknown option '%s'", cmd);
     return sf_cli_usage_error(NULL, "unknown command '%s'", cmd);

@@ -341,7 +341,9 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
         size_t nseen = 0;
         unsigned starts = 0, idle_new = 0, polls = 0;
         uint8_t last_status = 0xff;
-        phase(r, "watching partner");
+        /* Shown, not journaled: t's attempt is finished; this is the run's. */
+        struct relay shown = { r->cb, r->arg, r->t, NULL, r->tw };
+        phase(&shown, "watching partner");
         for (polls = 0; polls < 60; polls++) {
             struct sf_errctx ec = { 0 };
             struct sf_ses_dl_status st;

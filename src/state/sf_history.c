@@ -34,7 +34,10 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS phases("
     " attempt INTEGER NOT NULL REFERENCES attempts(id), phase TEXT NOT NULL,"
     " at TEXT NOT NULL, detail TEXT);"
-    "CREATE INDEX IF NOT EXISTS attempts_open ON attempts(logical_id, finished);";
+    "CREATE INDEX IF NOT EXISTS attempts_open ON attempts(logical_id, finished);"
+    "CREATE TABLE IF NOT EXISTS runs("
+    " id TEXT PRIMARY KEY, action TEXT, started TEXT NOT NULL, finished TEXT,"
+    " state TEXT NOT NULL, reason TEXT, argv TEXT, targets INTEGER);";
 
 const char *sf_state_dir(const char *override)
 {
@@ -412,4 +415,232 @@ int sf_history_print(struct sf_history *h, const char *device, int json, struct 
         printf("No update attempts recorded%s%s.\n", device ? " for " : "", device ? device : "");
     }
     return 0;
+}
+
+int sf_history_run_begin(struct sf_history *h, const char *run, const char *action,
+                         const char *argv_joined, int targets)
+{
+    char ts[32];
+    now_iso(ts);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs(id, action, started, state, argv,"
+                           " targets) VALUES(?,?,?,'running',?,?)", -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, run);
+    bind_text(st, 2, action);
+    bind_text(st, 3, ts);
+    bind_text(st, 4, argv_joined);
+    sqlite3_bind_int(st, 5, targets);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : SF_ESTATE;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sf_history_run_end(struct sf_history *h, const char *run, const char *state, const char *reason)
+{
+    char ts[32];
+    now_iso(ts);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, "UPDATE runs SET finished=?, state=?, reason=? WHERE id=?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, ts);
+    bind_text(st, 2, state);
+    bind_text(st, 3, reason);
+    bind_text(st, 4, run);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : SF_ESTATE;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(h->db, "SELECT id, action, started, finished, state, reason, argv, targets"
+                           " FROM runs WHERE ?1 IS NULL OR id=?1 ORDER BY started DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, run);
+    int rc = SF_ENODEV;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        col(st, 0, out->id, sizeof(out->id));
+        col(st, 1, out->action, sizeof(out->action));
+        col(st, 2, out->started, sizeof(out->started));
+        col(st, 3, out->finished, sizeof(out->finished));
+        col(st, 4, out->state, sizeof(out->state));
+        col(st, 5, out->reason, sizeof(out->reason));
+        col(st, 6, out->argv, sizeof(out->argv));
+        out->targets = sqlite3_column_int(st, 7);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static double iso_secs(const char *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    int ms = 0;
+    if (sscanf(t, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &ms) < 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm) + ms / 1000.0;
+}
+
+static void hms(double secs, char *out, size_t cap)
+{
+    if (secs < 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    long s = (long)(secs + 0.5);
+    snprintf(out, cap, "%02ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+}
+
+/* Average duration of a phase over finished attempts outside `run`. */
+static double phase_estimate(struct sf_history *h, const char *run, const char *phase)
+{
+    sqlite3_stmt *st = NULL;
+    double sum = 0;
+    int n = 0;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT p.at, (SELECT q.at FROM phases q WHERE q.attempt=p.attempt AND"
+                           " q.rowid>p.rowid ORDER BY q.rowid LIMIT 1) FROM phases p JOIN attempts a"
+                           " ON a.id=p.attempt WHERE p.phase=? AND a.run IS NOT ? AND a.finished IS"
+                           " NOT NULL", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_text(st, 1, phase);
+    bind_text(st, 2, run);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char a[40], b[40];
+        col(st, 0, a, sizeof(a));
+        col(st, 1, b, sizeof(b));
+        if (!b[0])
+            continue;
+        sum += iso_secs(b) - iso_secs(a);
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n ? sum / n : -1;
+}
+
+int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
+{
+    sqlite3_stmt *st = NULL, *ph = NULL;
+    if (sqlite3_prepare_v2(h->db, "SELECT id, device_path, subenclosure, result, error, to_rev,"
+                           " from_rev FROM attempts WHERE run=? ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db, "SELECT phase, at FROM phases WHERE attempt=? ORDER BY rowid", -1,
+                           &ph, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return SF_ESTATE;
+    }
+    bind_text(st, 1, r->id);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    double now = (double)tv.tv_sec;
+    json_object *ja = json ? json_object_new_array() : NULL;
+    if (!json) {
+        char el[16];
+        hms((r->finished[0] ? iso_secs(r->finished) : now) - iso_secs(r->started), el, sizeof(el));
+        printf("Run %s: %s, %s (started %s, elapsed %s)\n", r->id, r->action, r->state, r->started, el);
+        if (r->reason[0])
+            printf("  Reason: %s\n", r->reason);
+        printf("\n%-34s %-18s %-16s %-10s %-10s\n", "Module", "Phase", "Status", "Estimated",
+               "Elapsed");
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char path[256], result[32], error[512], to[8], from[8], mod[300];
+        int64_t id = sqlite3_column_int64(st, 0);
+        col(st, 1, path, sizeof(path));
+        col(st, 3, result, sizeof(result));
+        col(st, 4, error, sizeof(error));
+        col(st, 5, to, sizeof(to));
+        col(st, 6, from, sizeof(from));
+        snprintf(mod, sizeof(mod), "%s subenclosure %d", path, sqlite3_column_int(st, 2));
+        sqlite3_reset(ph);
+        sqlite3_bind_int64(ph, 1, id);
+        char names[16][32], ats[16][40];
+        int n = 0;
+        while (sqlite3_step(ph) == SQLITE_ROW && n < 16) {
+            col(ph, 0, names[n], sizeof(names[n]));
+            col(ph, 1, ats[n], sizeof(ats[n]));
+            n++;
+        }
+        json_object *jm = NULL, *jp = NULL;
+        if (json) {
+            jm = json_object_new_object();
+            json_object_object_add(jm, "module", json_object_new_string(mod));
+            json_object_object_add(jm, "result", json_object_new_string(result[0] ? result : "unfinished"));
+            if (error[0])
+                json_object_object_add(jm, "error", json_object_new_string(error));
+            jp = json_object_new_array();
+        }
+        for (int i = 0; i < n; i++) {
+            if (!strcmp(names[i], "finished"))
+                continue;
+            int last = i + 1 >= n || !strcmp(names[i + 1], "finished");
+            double end = i + 1 < n ? iso_secs(ats[i + 1]) : now;
+            const char *status = !last ? "completed"
+                                 : result[0] ? (strcmp(result, "failed") ? result : "paused-on-error")
+                                             : (strcmp(r->state, "running") ? "interrupted" : "in progress");
+            double est = phase_estimate(h, r->id, names[i]);
+            char e1[16], e2[16];
+            hms(est, e1, sizeof(e1));
+            hms(end - iso_secs(ats[i]), e2, sizeof(e2));
+            if (json) {
+                json_object *x = json_object_new_object();
+                json_object_object_add(x, "phase", json_object_new_string(names[i]));
+                json_object_object_add(x, "status", json_object_new_string(status));
+                json_object_object_add(x, "estimated_seconds", json_object_new_double(est < 0 ? -1 : est));
+                json_object_object_add(x, "elapsed_seconds", json_object_new_double(end - iso_secs(ats[i])));
+                json_object_array_add(jp, x);
+            } else {
+                printf("%-34s %-18s %-16s %-10s %-10s\n", i == 0 ? mod : "", names[i], status, e1, e2);
+            }
+        }
+        if (json) {
+            json_object_object_add(jm, "phases", jp);
+            json_object_array_add(ja, jm);
+        } else if (error[0]) {
+            printf("%-34s %s\n", "", error);
+        }
+    }
+    sqlite3_finalize(ph);
+    sqlite3_finalize(st);
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "run", json_object_new_string(r->id));
+        json_object_object_add(o, "action", json_object_new_string(r->action));
+        json_object_object_add(o, "state", json_object_new_string(r->state));
+        json_object_object_add(o, "started", json_object_new_string(r->started));
+        if (r->finished[0])
+            json_object_object_add(o, "finished", json_object_new_string(r->finished));
+        if (r->reason[0])
+            json_object_object_add(o, "reason", json_object_new_string(r->reason));
+        json_object_object_add(o, "modules", ja);
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                            JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+    return 0;
+}
+
+int sf_history_cancel_run(struct sf_history *h, const char *run)
+{
+    sqlite3_stmt *st = NULL;
+    char ts[32];
+    now_iso(ts);
+    if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET finished=?1, result='cancelled', phase="
+                           "'finished' WHERE run=?2 AND finished IS NULL", -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, ts);
+    bind_text(st, 2, run);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    return sf_history_run_end(h, run, "cancelled", "cancelled by the operator");
 }

@@ -93,6 +93,28 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
 int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
                       struct sf_last_attempt *out);
 
+/* Runs: one invocation that changes devices.  state: running, completed,
+ * paused-on-error (reason says why), resumed, cancelled. */
+struct sf_run {
+    char id[33];
+    char action[16];
+    char started[40], finished[40];
+    char state[24];
+    char reason[512];
+    char argv[4096];            /* the command, to resume it */
+    int targets;
+};
+int sf_history_run_begin(struct sf_history *h, const char *run, const char *action,
+                         const char *argv_joined, int targets);
+int sf_history_run_end(struct sf_history *h, const char *run, const char *state, const char *reason);
+/* The run `run`, or the newest when NULL.  SF_ENODEV if none. */
+int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out);
+/* The progress table of a run: per module and phase, status, estimated
+ * (average of earlier runs) and elapsed duration. */
+int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json);
+/* Close a run's unfinished attempts as cancelled, and the run. */
+int sf_history_cancel_run(struct sf_history *h, const char *run);
+
 /* Print history (all, or attempts whose path or logical id is `device`) as
  * text or as a JSON array. */
 int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec);

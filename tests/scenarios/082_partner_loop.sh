@@ -19,6 +19,34 @@ expect_contains "loop reported" "$OUT" "partner firmware sync loop: $B subenclos
 expect_contains "way out" "$OUT" "'safeflash partner-sync $A off'"
 expect_eq "safeflash never wrote to B" "$("$SFEMU" state $B | jq '.subenclosures[0].downloads')" "0"
 
+step "status shows the run paused on error, with the reason, per module and phase"
+expect_exit 0 "$SF" status
+expect_contains "state" "$OUT" "install, paused-on-error"
+expect_contains "reason" "$OUT" "Reason: partner firmware sync loop"
+expect_contains "module rows" "$OUT" "$A subenclosure 0  downloading"
+expect_exit 0 "$SF" status --json
+expect_eq "json state" "$(jq -r .state <<<"$OUT")" "paused-on-error"
+expect_eq "json phases of A" "$(jq -r '.modules[0].phases|map(.phase)|join(",")' <<<"$OUT")" "downloading,verifying"
+
+step "cancel stops the paused run cleanly; resume then has nothing to do"
+expect_exit 0 "$SF" cancel
+expect_contains "cancelled" "$OUT" "cancelled"
+expect_exit 0 "$SF" status --json
+expect_eq "state" "$(jq -r .state <<<"$OUT")" "cancelled"
+expect_exit 0 sfp resume
+expect_contains "nothing to resume" "$ERR" "is cancelled: nothing to resume"
+
+step "paused again; after the cause is fixed, resume (no device) finishes the job"
+expect_exit 9 sfp install $GO "$WORK/fw.bin" $A $B
+expect_exit 0 sfp partner-sync $A off
+expect_exit 0 sfp resume
+expect_contains "resuming" "$ERR" "resuming run"
+expect_exit 0 "$SF" status --json
+expect_eq "completed" "$(jq -r .state <<<"$OUT")" "completed"
+expect_exit 0 sfp partner-sync $A on
+cp "$ROOT/examples/emu/partner-loop.conf" "$WORK/emu.conf"; rm -f "$WORK/partner-loop.state"; rm -rf "$SAFEFLASH_STATE_DIR"
+expect_exit 9 sfp install $GO "$WORK/fw.bin" $A $B
+
 step "the way out: sync off, update B directly, sync on; the pair settles"
 expect_exit 0 sfp partner-sync $A off
 expect_contains "off" "$OUT" "partner firmware sync off"
