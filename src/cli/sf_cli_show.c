@@ -7,6 +7,8 @@
 
 #include "engine/sf_devopen.h"
 #include "engine/sf_discover.h"
+#include "state/sf_history.h"
+#include <unistd.h>
 #include "engine/sf_encl.h"
 #include "sf_cli.h"
 #include "sf_fmt.h"
@@ -60,6 +62,26 @@ int sf_cmd_show(int argc, char **argv)
     if (rc) {
         sf_transport_close(tr);
         return sf_cli_fail(rc, &ec);
+    }
+    /* The journal: an interrupted install on this enclosure?  Only read an
+     * existing history; `show` never creates state. */
+    char db[4200];
+    snprintf(db, sizeof(db), "%s/history.db", sf_state_dir(NULL));
+    if (access(db, R_OK) == 0) {
+        struct sf_history *h = NULL;
+        if (sf_history_open(sf_state_dir(NULL), &h, NULL) == 0) {
+            char id[17];
+            struct sf_unfinished u[8];
+            size_t nu = 0;
+            sf_fmt_id64(sf_encl_logical_id(e), id);
+            sf_history_unfinished(h, id, u, 8, &nu);
+            for (size_t i = 0; i < nu && e->nwarn < SF_ENCL_MAX_WARN; i++)
+                snprintf(e->warn[e->nwarn++], sizeof(e->warn[0]),
+                         "an interrupted %s of subenclosure %d is recorded (attempt #%lld, phase %s): "
+                         "run 'safeflash resume %s'", u[i].action, u[i].sub, (long long)u[i].id,
+                         u[i].phase, u[i].path);
+            sf_history_close(h);
+        }
     }
     /* Other modules (paths) of the same enclosure, and whether they agree. */
     struct sf_module *mods = NULL;

@@ -64,6 +64,16 @@ for mode in immediate deferred; do
         || fail "$mode: kills $killed, continuations $interrupted"
 done
 
+step "show tells the operator about an interrupted install"
+fresh
+SAFEFLASH_EMU_KILL_AT=8 sfp install --yes $FAST "$WORK/immediate.sfpkg" $DEV >/dev/null 2>&1 || true
+expect_exit 0 sfp show $DEV
+expect_contains "warning" "$OUT" "an interrupted install of subenclosure 0 is recorded"
+expect_contains "hint" "$OUT" "run 'safeflash resume $DEV'"
+expect_exit 0 sfp resume --yes $FAST $DEV
+expect_exit 0 sfp show $DEV
+if grep -q "interrupted install" <<<"$OUT"; then fail "still reported after resume"; else echo "   ok: gone after resume"; fi
+
 step "deferred, killed after storing: activate afterwards runs each image once"
 fresh
 SAFEFLASH_EMU_KILL_AT=22 sfp install --yes $FAST "$WORK/deferred.sfpkg" $DEV >/dev/null 2>&1 || true
