@@ -92,59 +92,11 @@ static void activate_usage(FILE *f)
 /* Read a whole image file.  One-line errors for every way it can fail. */
 static int read_image(const char *path, uint8_t **out, uint32_t *len, char *msg, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(msg, cap, "%s: %s", path, strerror(errno));
-        return errno == EACCES ? SF_EACCES : SF_ENODEV;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-        fclose(f);
-        snprintf(msg, cap, "%s: not a regular file", path);
-        return SF_EINVAL;
-    }
-    size_t capb = 1 << 20, n = 0;
-    uint8_t *buf = malloc(capb);
-    while (buf) {
-        size_t r = fread(buf + n, 1, capb - n, f);
-        n += r;
-        if (r == 0)
-            break;
-        if (n == capb) {
-            if (capb >= SF_MAX_IMAGE_FILE) {
-                free(buf);
-                fclose(f);
-                snprintf(msg, cap, "%s: larger than %u MiB, not a firmware image", path,
-                         SF_MAX_IMAGE_FILE >> 20);
-                return SF_ERANGE;
-            }
-            uint8_t *nb = realloc(buf, capb * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            capb *= 2;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf)
-        return SF_ENOMEM;
-    if (rerr) {
-        free(buf);
-        snprintf(msg, cap, "%s: read error", path);
-        return SF_EIO;
-    }
-    if (n == 0) {
-        free(buf);
-        snprintf(msg, cap, "%s: empty file, not a firmware image", path);
-        return SF_EINVAL;
-    }
-    *out = buf;
-    *len = (uint32_t)n;
-    return 0;
+    size_t n = 0;
+    int rc = sf_cli_read_file(path, out, &n, SF_MAX_IMAGE_FILE, msg, cap);
+    if (!rc)
+        *len = (uint32_t)n;
+    return rc;
 }
 
 static int parse_sub(const char *a, int *out)
@@ -433,6 +385,25 @@ static int pattern_ok(const char *pat, const char *val)
     return !pat || fnmatch(pat, val, 0) == 0;
 }
 
+/* Open the history and find the newest run.  Returns 0 when it is paused
+ * (or was left running), SF_ENODEV when no run is recorded, 1 when the newest
+ * run is in another state (r says which); other errors via ec.  *h is open
+ * whenever the return is 0 or 1. */
+static int open_paused_run(const char *state_dir, struct sf_history **h, struct sf_run *r,
+                           struct sf_errctx *ec)
+{
+    int rc = sf_history_open(state_dir, h, ec);
+    if (rc)
+        return rc;
+    rc = sf_history_run_latest(*h, NULL, r);
+    if (rc) {
+        sf_history_close(*h);
+        *h = NULL;
+        return rc;
+    }
+    return strcmp(r->state, "paused-on-error") && strcmp(r->state, "running") ? 1 : 0;
+}
+
 /* Run this command once per enclosure of the plan (its paths only), at most
  * `jobs` children at a time; combine their exit codes. */
 static int fan_out(int argc, char **argv, int first, const struct sf_plan *plan, int jobs, int json)
@@ -654,19 +625,19 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
         struct sf_errctx rec = { 0 };
         struct sf_history *h = NULL;
-        int rrc = sf_history_open(sf_state_dir(NULL), &h, &rec);
+        struct sf_run r;
+        int rrc = open_paused_run(sf_state_dir(NULL), &h, &r, &rec);
+        if (rrc == SF_ENODEV) {
+            fprintf(stderr, "safeflash: no run recorded: nothing to resume\n");
+            return SF_EXIT_FAILED;
+        }
+        if (rrc == 1) {
+            fprintf(stderr, "safeflash: the last run (%s) is %s: nothing to resume\n", r.id, r.state);
+            sf_history_close(h);
+            return SF_EXIT_OK;
+        }
         if (rrc)
             return sf_cli_fail(rrc, &rec);
-        struct sf_run r;
-        rrc = sf_history_run_latest(h, NULL, &r);
-        if (rrc || (strcmp(r.state, "paused-on-error") && strcmp(r.state, "running"))) {
-            sf_history_close(h);
-            if (rrc)
-                fprintf(stderr, "safeflash: no run recorded: nothing to resume\n");
-            else
-                fprintf(stderr, "safeflash: the last run (%s) is %s: nothing to resume\n", r.id, r.state);
-            return rrc ? SF_EXIT_FAILED : SF_EXIT_OK;
-        }
         char *cargv[256];
         int n = 0;
         cargv[n++] = "safeflash";
@@ -1206,17 +1177,16 @@ int sf_cmd_cancel(int argc, char **argv)
     }
     struct sf_errctx ec = { 0 };
     struct sf_history *h = NULL;
-    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
     struct sf_run r;
-    rc = sf_history_run_latest(h, NULL, &r);
-    if (rc || (strcmp(r.state, "paused-on-error") && strcmp(r.state, "running"))) {
-        fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n", rc ? "" : " (the last run is ",
-                rc ? "" : r.state, rc ? "" : ")");
+    int rc = open_paused_run(sf_state_dir(sd), &h, &r, &ec);
+    if (rc == SF_ENODEV || rc == 1) {
+        fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n", rc == 1 ? " (the last run is " : "",
+                rc == 1 ? r.state : "", rc == 1 ? ")" : "");
         sf_history_close(h);
         return SF_EXIT_OK;
     }
+    if (rc)
+        return sf_cli_fail(rc, &ec);
     sf_history_cancel_run(h, r.id);
     sf_history_close(h);
     printf("run %s cancelled\n", r.id);

@@ -3,11 +3,13 @@
  * `safeflash key generate`, `safeflash history`.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pkg/sf_pkg.h"
 #include "sf_cli.h"
@@ -27,8 +29,15 @@ int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, c
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(msg, cap, "%s: %m", path);
-        return SF_ENODEV;
+        int e = errno;
+        snprintf(msg, cap, "%s: %s", path, strerror(e));
+        return e == EACCES ? SF_EACCES : SF_ENODEV;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        fclose(f);
+        snprintf(msg, cap, "%s: not a regular file", path);
+        return SF_EINVAL;
     }
     size_t c = 1 << 16, n = 0;
     uint8_t *b = malloc(c);
@@ -56,9 +65,15 @@ int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, c
             c *= 2;
         }
     }
+    int rerr = ferror(f);
     fclose(f);
     if (!b)
         return SF_ENOMEM;
+    if (rerr) {
+        free(b);
+        snprintf(msg, cap, "%s: read error", path);
+        return SF_EIO;
+    }
     if (n == 0) {
         free(b);
         snprintf(msg, cap, "%s: empty file", path);

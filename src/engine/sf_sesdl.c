@@ -59,16 +59,11 @@ static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
     emit(cb, arg, SF_DLEV_NOTICE, id, buf, 0, 0);
 }
 
-int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec)
-{
-    return sf_encl_read_dl_page(s, st, ec);
-}
-
 /* Status of one subenclosure; SF_ENOTSUP if the page has no descriptor. */
 static int sub_status(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st,
                       struct sf_ses_dl_desc *d, struct sf_errctx *ec)
 {
-    int rc = sf_sesdl_read_status(s, st, ec);
+    int rc = sf_encl_read_dl_page(s, st, ec);
     if (rc)
         return rc;
     const struct sf_ses_dl_desc *p = sf_ses_dl_status_find(st, id);

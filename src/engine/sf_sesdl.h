@@ -105,7 +105,5 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t sub_id, const uint8_t *img, uin
 int sf_sesdl_activate(struct sf_scsi *s, uint8_t sub_id, const struct sf_sesdl_opts *o,
                       sf_sesdl_cb cb, void *arg, uint8_t *final_status, struct sf_errctx *ec);
 
-/* Read the Download Microcode Status page. */
-int sf_sesdl_read_status(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec);
 
 #endif

@@ -281,15 +281,14 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
     return 0;
 }
 
-int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
-                    struct sf_last_attempt *out)
+/* Run an attempts query binding (logical id, sub) and fill *out from its
+ * first row (id, result, image_sha256, from_rev, expected_rev). */
+static int query_attempt(struct sf_history *h, const char *sql, const char *logical_id, int sub,
+                         struct sf_last_attempt *out)
 {
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(h->db, "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
-                           " WHERE logical_id=? AND subenclosure=?"
-                           " AND finished IS NOT NULL ORDER BY id DESC LIMIT 1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     bind_text(st, 1, logical_id);
     sqlite3_bind_int(st, 2, sub);
@@ -306,31 +305,26 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
     return rc;
 }
 
+int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
+                    struct sf_last_attempt *out)
+{
+    return query_attempt(h,
+                         "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                         " WHERE logical_id=?1 AND subenclosure=?2 AND finished IS NOT NULL"
+                         " ORDER BY id DESC LIMIT 1",
+                         logical_id, sub, out);
+}
+
 int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
                       struct sf_last_attempt *out)
 {
-    sqlite3_stmt *st = NULL;
-    memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
-                           " WHERE logical_id=?1 AND subenclosure=?2 AND result='stored'"
-                           " AND id > COALESCE((SELECT max(id) FROM attempts WHERE logical_id=?1"
-                           "   AND subenclosure=?2 AND result IN ('updated','nothing-to-activate')), 0)"
-                           " ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return SF_ESTATE;
-    bind_text(st, 1, logical_id);
-    sqlite3_bind_int(st, 2, sub);
-    int rc = SF_ENODEV;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(st, 0);
-        col(st, 1, out->result, sizeof(out->result));
-        col(st, 2, out->image_sha, sizeof(out->image_sha));
-        col(st, 3, out->from_rev, sizeof(out->from_rev));
-        col(st, 4, out->expected_rev, sizeof(out->expected_rev));
-        rc = 0;
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return query_attempt(h,
+                         "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                         " WHERE logical_id=?1 AND subenclosure=?2 AND result='stored'"
+                         " AND id > COALESCE((SELECT max(id) FROM attempts WHERE logical_id=?1"
+                         "   AND subenclosure=?2 AND result IN ('updated','nothing-to-activate')), 0)"
+                         " ORDER BY id DESC LIMIT 1",
+                         logical_id, sub, out);
 }
 
 int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec)
