@@ -182,7 +182,6 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
         json_object_object_add(j, "action", json_object_new_string(activate ? "activate" : "install"));
         if (!activate) {
             json_object_object_add(j, "image", json_object_new_string(image));
-            json_object_object_add(j, "image_size", json_object_new_int64(p->image_len));
             json_object_object_add(j, "mode", json_object_new_string(
                 o->dl.mode == SF_MODE_DEFERRED ? "deferred" :
                 o->dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto"));
@@ -197,8 +196,11 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
             json_object_object_add(x, "vendor", json_object_new_string(t->vendor));
             json_object_object_add(x, "product", json_object_new_string(t->product));
             json_object_object_add(x, "current_revision", json_object_new_string(t->rev_before));
-            if (o->expect_rev[0])
-                json_object_object_add(x, "new_revision", json_object_new_string(o->expect_rev));
+            const char *to = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+            if (to[0])
+                json_object_object_add(x, "new_revision", json_object_new_string(to));
+            if (t->img_len)
+                json_object_object_add(x, "image_size", json_object_new_int64(t->img_len));
             json_object_object_add(x, "max_image_size", json_object_new_int64(t->max_size));
             json_object_array_add(a, x);
         }
@@ -210,13 +212,19 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
     if (activate)
         fprintf(pr->out, "Plan: activate deferred microcode%s\n", o->dl.dry_run ? " (dry run)" : "");
     else
-        fprintf(pr->out, "Plan: install %s (%u bytes), mode %s%s\n", image, p->image_len,
-                mode_words(o->dl.mode), o->dl.dry_run ? " (dry run)" : "");
+        fprintf(pr->out, "Plan: install %s, mode %s%s\n", image, mode_words(o->dl.mode),
+                o->dl.dry_run ? " (dry run)" : "");
     for (size_t i = 0; i < p->n; i++) {
         const struct sf_target *t = &p->t[i];
-        fprintf(pr->out, "  %-20s subenclosure %-3u %s %-16s %s -> %s\n", t->path, t->sub_id,
+        const char *to = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+        fprintf(pr->out, "  %-20s subenclosure %-3u %s %-16s %s -> %s", t->path, t->sub_id,
                 t->vendor, t->product, t->rev_before,
-                o->expect_rev[0] ? o->expect_rev : (activate ? "(deferred image)" : "(from image)"));
+                to[0] ? to : (activate ? "(deferred image)" : "(from image)"));
+        if (t->img_len)
+            fprintf(pr->out, "  (%u bytes)", t->img_len);
+        if (t->outcome == SF_OUT_SKIPPED)
+            fprintf(pr->out, "  skipped: %s", t->msg);
+        fputc('\n', pr->out);
     }
     fflush(pr->out);
 }
@@ -988,6 +996,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         if (plan->t[i].resume_of)
             fprintf(cx.pr.out, "  subenclosure %u: continues interrupted attempt #%lld (phase %s)\n",
                     plan->t[i].sub_id, (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
+    fflush(cx.pr.out);
     if (todo == 0) {
         for (size_t i = 0; i < plan->n; i++) {
             struct sf_iev ev = { .kind = SF_IEV_RESULT, .t = &plan->t[i] };
