@@ -57,6 +57,7 @@ LIBA     := $(BUILD)/libsafeflash.a
 CLI      := $(BUILD)/safeflash
 PRELOAD  := $(BUILD)/libsafeflash-emu.so
 SFEMU    := $(BUILD)/sfemu
+SGLOG    := $(BUILD)/libsafeflash-sglog.so
 UNIT     := $(BUILD)/test-unit
 REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
 
@@ -67,7 +68,7 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench faults faults-random clean deps
-all: $(CLI) $(PRELOAD) $(SFEMU) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) $(SGLOG) tests
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
@@ -88,6 +89,12 @@ $(SFEMU): $(SFEMU_OBJS) $(LIBA)
 # be loaded into any program (sg3_utils) without safeflash's objects.
 $(PRELOAD): $(PRELOAD_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) -shared $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The SG_IO logging shim goes into programs that are not built with the
+# sanitizers (sg_write_buffer, sg_ses_microcode): never instrumented.
+$(SGLOG): src/tools/sf_sglog.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl -lcrypto
 
 $(UNIT): $(UNIT_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <stdarg.h>
-#include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "engine/sf_install.h"
@@ -60,6 +60,9 @@ static void install_usage(FILE *f)
           "  --dry-run            everything except the writes\n"
           "  --jobs N             update up to N enclosures at once (the modules of\n"
           "                       one enclosure are still done one after another)\n"
+          "  --parallel           also update the modules (paths) of one enclosure at\n"
+          "                       the same time: faster, but the enclosure loses its\n"
+          "                       redundancy meanwhile (default: one module at a time)\n"
           "  --yes                do not ask for confirmation\n"
           "  --json               one JSON event per line\n"
           "  -h, --help           this text\n"
@@ -264,6 +267,8 @@ struct ctx {
     char run[33];
     char package_sha[65];
     const char *mode_name;
+    char err[256];             /* the last refusal, for a worker's reason */
+    struct sf_history_group *group; /* --jobs: attempt starts committed together */
 };
 
 static int refuse(struct ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -274,6 +279,7 @@ static int refuse(struct ctx *c, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    snprintf(c->err, sizeof(c->err), "%s", msg);
     if (c->json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "event", json_object_new_string("error"));
@@ -324,7 +330,8 @@ static void j_begin(void *arg, struct sf_target *t)
     snprintf(a.mode, sizeof(a.mode), "%s", c->mode_name);
     a.resumed_from = t->resume_of;
     struct sf_errctx ec = { 0 };
-    int64_t id = sf_history_begin(c->hist, &a, &ec);
+    int64_t id = c->group ? sf_history_group_begin(c->group, &a, &ec)
+                          : sf_history_begin(c->hist, &a, &ec);
     t->journal_id = id > 0 ? id : 0;
     if (id <= 0)
         warn(c, ec.msg[0] ? ec.msg : "cannot record this attempt in the history");
@@ -362,10 +369,14 @@ static int stage(const char *state, const char *sha, const uint8_t *img, size_t 
     snprintf(path, sizeof(path), "%s/%s.img", dir, sha);
     if (access(path, R_OK) == 0)
         return 0; /* content-addressed: already there */
-    snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A temporary name of its own: --jobs workers may stage one image at
+     * the same moment; the rename makes whichever lands last the copy. */
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return sf_err_set(ec, SF_ESTATE, "%s: %s", tmp, strerror(errno));
+    if (fchmod(fd, 0644) != 0)
+        (void)0; /* readable by its owner either way */
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, img + off, len - off);
@@ -412,90 +423,190 @@ static int open_paused_run(const char *state_dir, struct sf_history **h, struct 
     return strcmp(r->state, "paused-on-error") && strcmp(r->state, "running") ? 1 : 0;
 }
 
-/* Run this command once per enclosure of the plan (its paths only), at most
- * `jobs` children at a time; combine their exit codes. */
-static int fan_out(int argc, char **argv, int first, const struct sf_plan *plan, int jobs, int json)
+/* One invocation of install/activate/resume, parsed.  What the main thread
+ * loaded (package, raw image) is shared read-only with --jobs workers. */
+struct inv {
+    enum cmd_kind kind;
+    const char *cmd;
+    struct sf_install_opts o;
+    int yes, allow_downgrade, jobs, json;
+    int parallel;              /* --parallel: modules of one enclosure at once */
+    const char *want_vendor, *want_product, *image;
+    int argc;                  /* the command line, recorded with the run */
+    char **argv;
+    const char **devs;         /* the devices this invocation updates */
+    size_t ndev;
+    const struct sf_pkg *pkg;
+    const uint8_t *raw;
+    uint32_t raw_len;
+    char raw_sha[65];
+    char package_sha[65];
+    /* A --jobs worker: plain output, waits its turn on an enclosure lock,
+     * records its attempts under the run `run` that the main thread keeps,
+     * and leaves why it failed in `reason`. */
+    int worker;
+    char run[33];
+    char reason[256];
+    char resume_run[33];       /* continuing this paused run (see resume) */
+    struct sf_history_group *group;
+};
+
+static int execute(struct inv *in);
+
+struct pool {
+    pthread_mutex_t mu;
+    const struct inv *in;
+    struct inv *w;             /* one per enclosure */
+    size_t n, next;
+    int *codes;
+};
+
+static void *worker_main(void *arg)
 {
+    struct pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t k = p->next < p->n ? p->next++ : p->n;
+        pthread_mutex_unlock(&p->mu);
+        if (k >= p->n)
+            return NULL;
+        p->codes[k] = execute(&p->w[k]);
+    }
+}
+
+/* Update several enclosures at once: one worker thread per enclosure, at
+ * most `jobs` at a time, each running this command for that enclosure's
+ * paths only, so the modules of one enclosure are still done one after
+ * another under its lock.  All of them record into one run, which `status`
+ * shows and `resume` continues.
+ *
+ * Threads rather than processes: a process per enclosure (exec, or even a
+ * fork) cost more CPU than the update itself on a fast link, and on two
+ * cores that CPU was the bottleneck (the many-enclosure benchmark). */
+static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targets)
+{
+    /* Groups: one per enclosure (its paths), or with --parallel one per
+     * path.  ids[] holds the enclosure's logical id, or the path's index. */
     size_t ng = 0;
     uint64_t ids[256];
     if (!plan)
-        ng = (size_t)(argc - first) < 256 ? (size_t)(argc - first) : 256;
+        ng = in->ndev < 256 ? in->ndev : 256;
     for (size_t i = 0; plan && i < plan->n && ng < 256; i++) {
         uint64_t id = sf_encl_logical_id(sf_target_encl(&plan->t[i]));
+        if (in->parallel) {
+            size_t first = 0;
+            while (strcmp(plan->t[first].path, plan->t[i].path))
+                first++;
+            id = first;
+        }
         size_t k = 0;
         while (k < ng && ids[k] != id)
             k++;
         if (k == ng)
             ids[ng++] = id;
     }
-    if (!plan)
-        for (size_t i = 0; i < ng; i++)
-            ids[i] = i;
-    int ok = 0, failed = 0, worst = 0, running = 0;
-    size_t next = 0;
-    while (next < ng || running) {
-        while (running < jobs && next < ng) {
-            uint64_t id = ids[next++];
-            char **cargv = calloc((size_t)argc + 4, sizeof(char *));
-            if (!cargv)
-                return SF_EXIT_FAILED;
-            int n = 0;
-            cargv[n++] = "safeflash";
-            cargv[n++] = argv[0];     /* the subcommand */
-            cargv[n++] = "--yes";     /* the parent asked already */
-            for (int i = 1; i < first; i++) {
-                if (!strncmp(argv[i], "--jobs", 6)) {
-                    if (!strcmp(argv[i], "--jobs"))
-                        i++; /* and its value */
-                    continue;
-                }
-                cargv[n++] = argv[i];
-            }
-            /* the paths of this enclosure, in the order given (or, with no
-             * plan, path number `id`) */
-            if (!plan)
-                cargv[n++] = argv[first + (int)id];
-            for (size_t t = 0; plan && t < plan->n; t++) {
-                if (sf_encl_logical_id(sf_target_encl(&plan->t[t])) != id)
-                    continue;
-                int dup = 0;
-                for (size_t u = 0; u < t; u++)
-                    dup |= !strcmp(plan->t[u].path, plan->t[t].path);
-                if (!dup)
-                    cargv[n++] = (char *)plan->t[t].path;
-            }
-            cargv[n] = NULL;
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid == 0) {
-                setenv("SAFEFLASH_CHILD", "1", 1);
-                execv("/proc/self/exe", cargv);
-                _exit(127);
-            }
-            free(cargv);
-            if (pid < 0) {
-                failed++;
-                continue;
-            }
-            running++;
+    struct pool p = { .in = in, .n = ng };
+    pthread_mutex_init(&p.mu, NULL);
+    p.w = calloc(ng ? ng : 1, sizeof(*p.w));
+    p.codes = calloc(ng ? ng : 1, sizeof(int));
+    const char **paths = calloc(plan ? plan->n + 1 : 1, sizeof(char *));
+    if (!p.w || !p.codes || !paths) {
+        free(p.w);
+        free(p.codes);
+        free(paths);
+        return SF_EXIT_FAILED;
+    }
+    /* The run, kept here; the workers' attempts carry its id. */
+    char run[33];
+    sf_history_new_run(run);
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    if (sf_history_open(sf_state_dir(NULL), &h, &ec) == 0) {
+        char joined[4096] = "";
+        for (int i = 0; i < in->argc; i++) {
+            size_t l = strlen(joined);
+            snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", in->argv[i]);
         }
-        int st = 0;
-        if (wait(&st) < 0)
-            break;
-        running--;
-        int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-        if (rc == 0)
-            ok++;
-        else {
-            failed++;
-            if (rc > worst)
-                worst = rc;
+        sf_history_run_begin(h, run, in->cmd, joined, (int)targets);
+    }
+    struct sf_history_group *group = NULL;
+    if (sf_history_group_start(sf_state_dir(NULL), &group, &ec))
+        group = NULL; /* each worker then commits its own starts */
+    size_t np = 0;
+    for (size_t g = 0; g < ng; g++) {
+        struct inv *w = &p.w[g];
+        *w = *in;
+        w->worker = 1;
+        w->jobs = 1;
+        w->yes = 1; /* asked once, by the main thread */
+        w->group = group;
+        snprintf(w->run, sizeof(w->run), "%s", run);
+        if (!plan) {
+            w->devs = &in->devs[g];
+            w->ndev = 1;
+            continue;
+        }
+        /* this enclosure's paths, in the order given */
+        w->devs = &paths[np];
+        w->ndev = 0;
+        for (size_t t = 0; t < plan->n; t++) {
+            if (in->parallel ? strcmp(plan->t[t].path, plan->t[ids[g]].path)
+                             : sf_encl_logical_id(sf_target_encl(&plan->t[t])) != ids[g])
+                continue;
+            int dup = 0;
+            for (size_t u = 0; u < t; u++)
+                dup |= !strcmp(plan->t[u].path, plan->t[t].path);
+            if (!dup) {
+                paths[np++] = plan->t[t].path;
+                w->ndev++;
+            }
         }
     }
-    if (!json)
+    fflush(NULL);
+    int nth = in->jobs < (int)ng ? in->jobs : (int)ng;
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 0; i < nth; i++)
+        if (pthread_create(&th[started], NULL, worker_main, &p) == 0)
+            started++;
+    if (started == 0)
+        worker_main(&p); /* no threads to be had: one after another */
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    sf_history_group_stop(group);
+
+    int ok = 0, failed = 0, worst = 0, pending = 0;
+    const char *reason = NULL;
+    for (size_t g = 0; g < ng; g++) {
+        int rc = p.codes[g];
+        if (rc == SF_EXIT_OK || rc == SF_EXIT_PENDING) {
+            ok++;
+            pending += rc == SF_EXIT_PENDING;
+            continue;
+        }
+        failed++;
+        if (rc > worst)
+            worst = rc;
+        if (!reason && p.w[g].reason[0])
+            reason = p.w[g].reason;
+    }
+    if (h) {
+        sf_history_run_end(h, run, failed ? "paused-on-error" : "completed", reason);
+        sf_history_close(h);
+    }
+    if (!in->json) {
         fprintf(stderr, "safeflash: %zu enclosure(s): %d done, %d not\n", ng, ok, failed);
+        if (failed)
+            fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
+                    "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "
+                    "stops\n");
+    }
+    free(p.w);
+    free(p.codes);
+    free(paths);
+    pthread_mutex_destroy(&p.mu);
     if (!failed)
-        return SF_EXIT_OK;
+        return pending ? SF_EXIT_PENDING : SF_EXIT_OK;
     return ok ? SF_EXIT_PARTIAL : (worst ? worst : SF_EXIT_FAILED);
 }
 
@@ -513,6 +624,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         { "dry-run", no_argument, NULL, 'n' },
         { "yes", no_argument, NULL, 'y' },
         { "jobs", required_argument, NULL, 'J' },
+        { "parallel", no_argument, NULL, 'L' },
         { "json", no_argument, NULL, 'j' },
         { "allow-unsigned", no_argument, NULL, 'U' },
         { "allow-downgrade", no_argument, NULL, 'D' },
@@ -526,7 +638,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     const char *cmd = kind == CMD_ACTIVATE ? "activate" : kind == CMD_RESUME ? "resume" : "install";
     struct sf_install_opts o;
     sf_install_opts_default(&o);
-    int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0, jobs = 1;
+    int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0, jobs = 1, parallel = 0;
     const char *want_vendor = NULL, *want_product = NULL, *keys = NULL, *state_opt = NULL;
     unsigned long v;
     struct ctx cx;
@@ -598,6 +710,11 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             jobs = (int)v;
             break;
         case 'j': cx.json = 1; break;
+        case 'L':
+            if (kind == CMD_RESUME)
+                return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            parallel = 1;
+            break;
         case 'U': allow_unsigned = 1; break;
         case 'D': allow_downgrade = 1; break;
         case 'V': want_vendor = optarg; break;
@@ -665,6 +782,9 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             fprintf(stderr, " %s", cargv[i]);
         fprintf(stderr, "\n");
         fflush(NULL);
+        /* The command runs again from the top; it learns which run it
+         * continues, to leave alone what that run finished. */
+        setenv("SAFEFLASH_RESUME_RUN", r.id, 1);
         execv("/proc/self/exe", cargv);
         return sf_cli_fail(SF_EIO, NULL);
     }
@@ -673,83 +793,146 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
             return sf_cli_usage_error(cmd, "options go before the device names: '%s'", argv[i]);
-    /* Children of a --jobs run share the terminal: plain lines only. */
-    int shared_tty = getenv("SAFEFLASH_CHILD") != NULL;
-    sf_progress_init(&cx.pr, cx.json ? SF_RENDER_JSON
-                                     : isatty(STDERR_FILENO) && !shared_tty ? SF_RENDER_TTY
-                                                                            : SF_RENDER_PLAIN);
+    struct ctx cx0;
+    memset(&cx0, 0, sizeof(cx0));
+    cx0.kind = kind;
+    cx0.json = cx.json;
+    sf_progress_init(&cx0.pr, cx.json ? SF_RENDER_JSON : SF_RENDER_PLAIN);
     if (state_opt)
         setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
-    const char *state = sf_state_dir(NULL);
 
+    struct inv in = {
+        .kind = kind, .cmd = cmd, .o = o, .yes = yes, .allow_downgrade = allow_downgrade,
+        .jobs = jobs, .json = cx.json, .parallel = parallel, .want_vendor = want_vendor, .want_product = want_product,
+        .image = image, .argc = argc, .argv = argv, .devs = (const char **)argv + first,
+        .ndev = (size_t)(argc - first),
+    };
     /* ---- what to install ---- */
     struct sf_pkg *pkg = NULL;
     uint8_t *raw = NULL;
-    uint32_t raw_len = 0;
-    char raw_sha[65] = "";
     struct sf_errctx ec = { 0 };
-    int code = SF_EXIT_OK;
-    struct sf_plan *plan = NULL;
-    int locks[64];
-    size_t nlocks = 0;
+    int code;
     if (kind == CMD_INSTALL) {
         int isp = sf_pkg_is_package(image);
         if (isp < 0)
-            return refuse(&cx, SF_EXIT_NODEV, "%s: %s", image, strerror(-isp));
+            return refuse(&cx0, SF_EXIT_NODEV, "%s: %s", image, strerror(-isp));
         if (isp) {
             int rc = sf_pkg_read(image, &pkg, &ec);
             if (rc)
-                return refuse(&cx, sf_cli_pkg_exit(rc), "%s", ec.msg);
-            sf_hex(pkg->file_sha256, 32, cx.package_sha);
+                return refuse(&cx0, sf_cli_pkg_exit(rc), "%s", ec.msg);
+            sf_hex(pkg->file_sha256, 32, in.package_sha);
             struct sf_errctx sec = { 0 };
             rc = sf_pkg_check_signature(pkg, sf_cli_keys_dir(keys), &sec);
             if (rc && !allow_unsigned) {
                 sf_pkg_free(pkg);
-                return refuse(&cx, SF_EXIT_SIGNATURE, "%s: %s: refusing it (--allow-unsigned "
+                return refuse(&cx0, SF_EXIT_SIGNATURE, "%s: %s: refusing it (--allow-unsigned "
                               "overrides)", image, sec.msg);
             }
             if (rc) {
                 char w[400];
                 snprintf(w, sizeof(w), "%s: %s; installing anyway (--allow-unsigned)", image, sec.msg);
-                warn(&cx, w);
+                warn(&cx0, w);
             }
             if (!mode_given && pkg->man.mode[0])
-                o.dl.mode = !strcmp(pkg->man.mode, "deferred") ? SF_MODE_DEFERRED
-                            : !strcmp(pkg->man.mode, "immediate") ? SF_MODE_IMMEDIATE : SF_MODE_AUTO;
+                in.o.dl.mode = !strcmp(pkg->man.mode, "deferred") ? SF_MODE_DEFERRED
+                               : !strcmp(pkg->man.mode, "immediate") ? SF_MODE_IMMEDIATE
+                                                                     : SF_MODE_AUTO;
             if (want_vendor || want_product)
-                warn(&cx, "--vendor/--product apply to raw images; the package's own patterns are used");
+                warn(&cx0, "--vendor/--product apply to raw images; the package's own patterns are used");
+            in.pkg = pkg;
         } else {
             char msg[300];
-            int rc = read_image(image, &raw, &raw_len, msg, sizeof(msg));
+            int rc = read_image(image, &raw, &in.raw_len, msg, sizeof(msg));
             if (rc)
-                return refuse(&cx, rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES
-                                                                                  : SF_EXIT_REFUSED,
+                return refuse(&cx0, rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES
+                                                                                   : SF_EXIT_REFUSED,
                               "%s", msg);
             uint8_t d[32];
-            sf_sha256(raw, raw_len, d);
-            sf_hex(d, 32, raw_sha);
-            warn(&cx, "raw image: nothing checks that it is meant for these processors or that it "
-                      "is intact; prefer a signed package");
+            sf_sha256(raw, in.raw_len, d);
+            sf_hex(d, 32, in.raw_sha);
+            warn(&cx0, "raw image: nothing checks that it is meant for these processors or that it "
+                       "is intact; prefer a signed package");
+            in.raw = raw;
         }
     }
+
+    const char *rr = getenv("SAFEFLASH_RESUME_RUN");
+    if (rr && strlen(rr) < sizeof(in.resume_run))
+        snprintf(in.resume_run, sizeof(in.resume_run), "%s", rr);
+    unsetenv("SAFEFLASH_RESUME_RUN");
+    if (parallel && jobs == 1)
+        in.jobs = jobs = (int)(in.ndev < 64 ? in.ndev : 64);
+    /* --parallel goes through the plan: this thread must know the
+     * enclosures to hold their locks for the workers. */
+    if (jobs > 1 && yes && !parallel && !in.o.dl.dry_run && in.ndev > 1) {
+        /* Nothing to show or ask: every worker identifies and checks its own
+         * device, and workers sharing an enclosure take turns on its lock.
+         * The images are staged here, once, before any worker writes
+         * (field report 002): the workers find them staged. */
+        const char *st = sf_state_dir(NULL);
+        /* Create the state directory and the database here too, so the
+         * workers do not race to create them. */
+        struct sf_history *h0 = NULL;
+        int src = sf_history_open(st, &h0, &ec);
+        sf_history_close(h0);
+        if (raw && !src)
+            src = stage(st, in.raw_sha, raw, in.raw_len, &ec);
+        for (size_t i = 0; pkg && !src && i < pkg->man.nimages; i++) {
+            const struct sf_man_image *mi = &pkg->man.images[i];
+            const struct sf_pkg_image *pi = sf_pkg_image(pkg, mi->name);
+            char sha[65];
+            sf_hex(mi->sha256, 32, sha);
+            if (pi)
+                src = stage(st, sha, pi->data, pi->len, &ec);
+        }
+        code = src ? refuse(&cx0, SF_EXIT_CONFIG, "%s", ec.msg) : fan_out(&in, NULL, in.ndev);
+    } else {
+        code = execute(&in);
+    }
+    sf_pkg_free(pkg);
+    free(raw);
+    return code;
+}
+
+/* Identify, plan, check, show, confirm and run one invocation. */
+static int execute(struct inv *in)
+{
+    enum cmd_kind kind = in->kind;
+    const char *cmd = in->cmd;
+    struct sf_install_opts o = in->o;
+    int yes = in->yes, allow_downgrade = in->allow_downgrade, jobs = in->jobs;
+    const char *want_vendor = in->want_vendor, *want_product = in->want_product;
+    const char *image = in->image;
+    const struct sf_pkg *pkg = in->pkg;
+    const uint8_t *raw = in->raw;
+    uint32_t raw_len = in->raw_len;
+    const char *raw_sha = in->raw_sha;
+    struct ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.kind = kind;
+    cx.json = in->json;
+    /* Workers share the terminal: plain lines only. */
+    sf_progress_init(&cx.pr, cx.json ? SF_RENDER_JSON
+                                     : isatty(STDERR_FILENO) && !in->worker ? SF_RENDER_TTY
+                                                                            : SF_RENDER_PLAIN);
+    snprintf(cx.package_sha, sizeof(cx.package_sha), "%s", in->package_sha);
+    cx.group = in->group;
+    const char *state = sf_state_dir(NULL);
+    struct sf_errctx ec = { 0 };
+    int code = SF_EXIT_OK;
+    struct sf_plan *plan = NULL;
+    int locks[64];
+    size_t nlocks = 0;
     cx.mode_name = o.dl.mode == SF_MODE_DEFERRED ? "deferred"
                    : o.dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto";
     if (kind == CMD_ACTIVATE)
         cx.mode_name = "activate";
 
-    if (jobs > 1 && yes && !o.dl.dry_run && argc - first > 1) {
-        /* Nothing to show or ask: every child identifies and checks its own
-         * device, and children sharing an enclosure take turns on its lock. */
-        sf_pkg_free(pkg);
-        free(raw);
-        return fan_out(argc, argv, first, NULL, jobs, cx.json);
-    }
-
     /* ---- identify devices (nothing written) ---- */
     uint32_t plan_len = kind == CMD_ACTIVATE ? 0 : raw ? raw_len : 1;
     if (kind == CMD_RESUME)
         o.dl.in_progress = SF_INPROG_RESUME;
-    int rc = sf_install_plan((const char *const *)argv + first, (size_t)(argc - first), plan_len, &o,
+    int rc = sf_install_plan((const char *const *)in->devs, in->ndev, plan_len, &o,
                              &plan, &ec);
     if (rc) {
         int ecode = sf_cli_exit_for(rc);
@@ -784,8 +967,12 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                         have = 1;
             if (have)
                 continue;
-            /* Children of a --jobs run wait their turn on an enclosure. */
-            int fd = getenv("SAFEFLASH_CHILD") ? sf_lock_acquire_wait(state, id, o.ready_timeout_ms, &ec)
+            /* --parallel workers: this enclosure's lock is the main
+             * thread's, held for all of them. */
+            if (in->worker && in->parallel)
+                continue;
+            /* --jobs workers wait their turn on an enclosure. */
+            int fd = in->worker ? sf_lock_acquire_wait(state, id, o.ready_timeout_ms, &ec)
                                                : sf_lock_acquire(state, id, &ec);
             if (fd < 0) {
                 code = refuse(&cx, SF_EXIT_REFUSED, "%s", ec.msg);
@@ -793,7 +980,10 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             }
             locks[nlocks++] = fd;
         }
-        sf_history_new_run(cx.run);
+        if (in->run[0])
+            snprintf(cx.run, sizeof(cx.run), "%s", in->run);
+        else
+            sf_history_new_run(cx.run);
     }
 
     /* ---- images, targets, journal, versions: all before any write ---- */
@@ -943,6 +1133,19 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                          (long long)la.id, t->path, t->sub_id);
                 continue;
             }
+            /* `safeflash resume` continuing a paused run: what that run
+             * finished on this processor is not done again, as long as the
+             * processor still runs what the attempt verified (a --jobs run
+             * paused by one enclosure's failure: the others were done). */
+            if (in->resume_run[0] &&
+                sf_history_last_in_run(cx.hist, in->resume_run, id, t->sub_id, &la) == 0 &&
+                !strcmp(la.result, "updated") && !strcmp(la.image_sha, t->img_sha) &&
+                la.to_rev[0] && !strcmp(la.to_rev, t->rev_before)) {
+                t->outcome = SF_OUT_SKIPPED;
+                snprintf(t->msg, sizeof(t->msg), "done by the paused run: runs %s (attempt #%lld)",
+                         la.to_rev, (long long)la.id);
+                continue;
+            }
         }
         if (kind == CMD_INSTALL && !t->resume_of && t->dl_status_at_plan == SF_DL_IN_PROGRESS &&
             o.dl.in_progress == SF_INPROG_REFUSE) {
@@ -996,6 +1199,21 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         if (plan->t[i].resume_of)
             fprintf(cx.pr.out, "  subenclosure %u: continues interrupted attempt #%lld (phase %s)\n",
                     plan->t[i].sub_id, (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
+    if (in->parallel && !in->worker) {
+        /* The operator's consent is the flag; say what it costs. */
+        for (size_t i = 0; i < plan->n; i++)
+            for (size_t k = i + 1; k < plan->n; k++)
+                if (strcmp(plan->t[i].path, plan->t[k].path) &&
+                    sf_encl_logical_id(sf_target_encl(&plan->t[i])) ==
+                        sf_encl_logical_id(sf_target_encl(&plan->t[k]))) {
+                    char w[700];
+                    snprintf(w, sizeof(w), "--parallel: %s and %s are modules of one enclosure and "
+                             "are updated at the same time: while both restart, the enclosure has "
+                             "no working path and no redundancy", plan->t[i].path, plan->t[k].path);
+                    warn(&cx, w);
+                    i = k = plan->n; /* once */
+                }
+    }
     fflush(cx.pr.out);
     if (todo == 0) {
         for (size_t i = 0; i < plan->n; i++) {
@@ -1015,20 +1233,8 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             goto out;
         }
     }
-    if (jobs > 1 && !o.dl.dry_run) {
-        /* Several enclosures at once: one child per enclosure, at most
-         * `jobs` at a time.  Each child runs this same command for its
-         * enclosure's paths only, so the modules of one enclosure are still
-         * done one after another, under that enclosure's lock. */
-        for (size_t i = 0; i < nlocks; i++)
-            sf_lock_release(locks[i]);
-        nlocks = 0;
-        sf_history_close(cx.hist);
-        cx.hist = NULL;
-        code = fan_out(argc, argv, first, plan, jobs, cx.json);
-        goto out;
-    }
-    /* Stage every image locally before the first write (field report 002). */
+    /* Stage every image locally before the first write (field report 002),
+     * and before any --jobs worker starts. */
     if (!o.dl.dry_run && kind == CMD_INSTALL) {
         for (size_t i = 0; i < plan->n; i++) {
             struct sf_target *t = &plan->t[i];
@@ -1041,17 +1247,32 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             }
         }
     }
+    if (jobs > 1 && !o.dl.dry_run) {
+        /* Several enclosures at once (see fan_out); the workers take the
+         * locks and the history for themselves - except with --parallel,
+         * where this thread keeps every enclosure's lock for them. */
+        if (!in->parallel) {
+            for (size_t i = 0; i < nlocks; i++)
+                sf_lock_release(locks[i]);
+            nlocks = 0;
+        }
+        sf_history_close(cx.hist);
+        cx.hist = NULL;
+        code = fan_out(in, plan, todo);
+        goto out;
+    }
     struct sf_journal jr = { &cx, j_begin, j_phase, j_finish };
     if (cx.hist) {
         o.journal = &jr;
         /* The run itself, so `status` can show it and a paused run can be
          * resumed with the same command. */
         char joined[4096] = "";
-        for (int i = 0; i < argc; i++) {
+        for (int i = 0; i < in->argc; i++) {
             size_t l = strlen(joined);
-            snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", argv[i]);
+            snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", in->argv[i]);
         }
-        sf_history_run_begin(cx.hist, cx.run, cmd, joined, (int)todo);
+        if (!in->worker) /* a worker's run is the main thread's */
+            sf_history_run_begin(cx.hist, cx.run, cmd, joined, (int)todo);
     }
     if (kind == CMD_ACTIVATE)
         sf_activate_run(plan, &o, sf_progress_event, &cx.pr);
@@ -1064,11 +1285,14 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         for (size_t i = 0; i < plan->n && !reason; i++)
             if (plan->t[i].outcome == SF_OUT_FAILED)
                 reason = plan->t[i].msg;
-        sf_history_run_end(cx.hist, cx.run,
-                           code == SF_EXIT_OK || code == SF_EXIT_PENDING ? "completed"
-                                                                         : "paused-on-error",
-                           reason);
-        if (code != SF_EXIT_OK && code != SF_EXIT_PENDING && !cx.json)
+        if (in->worker && reason)
+            snprintf(in->reason, sizeof(in->reason), "%s: %s", in->devs[0], reason);
+        if (!in->worker)
+            sf_history_run_end(cx.hist, cx.run,
+                               code == SF_EXIT_OK || code == SF_EXIT_PENDING ? "completed"
+                                                                             : "paused-on-error",
+                               reason);
+        if (code != SF_EXIT_OK && code != SF_EXIT_PENDING && !cx.json && !in->worker)
             fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
                     "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "
                     "stops\n");
@@ -1100,10 +1324,10 @@ out:
                 free((void *)plan->t[i].img);
     for (size_t i = 0; i < nlocks; i++)
         sf_lock_release(locks[i]);
+    if (in->worker && code != SF_EXIT_OK && !in->reason[0] && cx.err[0])
+        snprintf(in->reason, sizeof(in->reason), "%s", cx.err);
     sf_history_close(cx.hist);
     sf_plan_free(plan);
-    sf_pkg_free(pkg);
-    free(raw);
     return code;
 }
 

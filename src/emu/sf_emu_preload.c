@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ static struct sf_emu *g_emu;
  * safeflash at an exact point. */
 static long g_kill_at = -1;
 static long g_sgio_count;
-static int g_tried;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static __thread int g_inside;          /* re-entrancy guard during load */
 static unsigned short g_fd_dev[MAX_FD]; /* device index + 1, 0 = not ours */
 static int g_fd_timeout[MAX_FD];
@@ -65,11 +66,20 @@ typedef int (*fstat64_fn)(int, struct stat64 *);
     if (!real_##name)                                                          \
         real_##name = (type)dlsym(RTLD_NEXT, #name)
 
-static void load(void)
+/* A program that forks after its first device open (safeflash --jobs does)
+ * must not share the parent's lock descriptor on the emulator state. */
+static void after_fork_child(void)
 {
-    if (g_tried)
-        return;
-    g_tried = 1;
+    if (g_emu && sf_emu_after_fork(g_emu)) {
+        fprintf(stderr, "libsafeflash-emu: emulator state is gone after fork\n");
+        sf_emu_close(g_emu);
+        g_emu = NULL;
+    }
+}
+
+static void load_once(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_child);
     const char *k = getenv("SAFEFLASH_EMU_KILL_AT");
     if (k && *k)
         g_kill_at = strtol(k, NULL, 10);
@@ -82,6 +92,12 @@ static void load(void)
     g_inside = 0;
     if (rc)
         fprintf(stderr, "libsafeflash-emu: %s\n", ec.msg[0] ? ec.msg : sf_err_str(rc));
+}
+
+/* Threads of one program (safeflash --jobs) may open devices at once. */
+static void load(void)
+{
+    pthread_once(&g_once, load_once);
 }
 
 /* Device index for an emulated path, or -1. */
@@ -388,7 +404,7 @@ int ioctl(int fd, unsigned long req, ...)
     int dev = g_fd_dev[fd] - 1;
     switch (req) {
     case SG_IO: {
-        if (++g_sgio_count == g_kill_at)
+        if (__atomic_add_fetch(&g_sgio_count, 1, __ATOMIC_SEQ_CST) == g_kill_at)
             raise(SIGKILL);
         if (!arg) {
             errno = EFAULT;

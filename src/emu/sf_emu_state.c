@@ -55,6 +55,7 @@ int sf_emu_state_open(const struct sf_emu_conf *conf, struct sf_emu_state_map *m
                       struct sf_errctx *ec)
 {
     memset(m, 0, sizeof(*m));
+    pthread_mutex_init(&m->mu, NULL);
     m->fd = -1;
     int fd = open(conf->state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0)
@@ -122,17 +123,37 @@ void sf_emu_state_close(struct sf_emu_state_map *m)
     m->fd = -1;
 }
 
+int sf_emu_state_reopen(const struct sf_emu_conf *conf, struct sf_emu_state_map *m)
+{
+    /* flock() belongs to the open file description, which fork() shares:
+     * a child locking the inherited fd would not exclude its parent or its
+     * siblings.  A fresh open() gives the child its own description; the
+     * MAP_SHARED mapping stays valid and keeps pointing at the same file. */
+    int fd = open(conf->state_path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return SF_ESTATE;
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = fd;
+    pthread_mutex_init(&m->mu, NULL); /* only the forking thread survives */
+    return 0;
+}
+
 int sf_emu_state_lock(struct sf_emu_state_map *m)
 {
+    pthread_mutex_lock(&m->mu);
     while (flock(m->fd, LOCK_EX) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            pthread_mutex_unlock(&m->mu);
             return SF_ESTATE;
+        }
     return 0;
 }
 
 void sf_emu_state_unlock(struct sf_emu_state_map *m)
 {
     flock(m->fd, LOCK_UN);
+    pthread_mutex_unlock(&m->mu);
 }
 
 uint8_t *sf_emu_state_buf(struct sf_emu_state_map *m, int dev, int sub)

@@ -15,6 +15,7 @@
 #define SF_EMU_STATE_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "emu/sf_emu_conf.h"
@@ -88,6 +89,10 @@ struct sf_emu_state {
 };
 
 struct sf_emu_state_map {
+    /* flock() on fd excludes other processes; threads of one process share
+     * the descriptor, so they also take this mutex (safeflash --jobs runs
+     * one thread per enclosure). */
+    pthread_mutex_t mu;
     int fd;
     struct sf_emu_state *st;
     uint8_t *base;
@@ -98,6 +103,9 @@ struct sf_emu_state_map {
 int sf_emu_state_open(const struct sf_emu_conf *conf, struct sf_emu_state_map *m,
                       struct sf_errctx *ec);
 void sf_emu_state_close(struct sf_emu_state_map *m);
+/* In a child after fork(): take a lock descriptor of its own (flock is per
+ * open file description, which fork shares).  SF_ESTATE if the file is gone. */
+int sf_emu_state_reopen(const struct sf_emu_conf *conf, struct sf_emu_state_map *m);
 
 int sf_emu_state_lock(struct sf_emu_state_map *m);
 void sf_emu_state_unlock(struct sf_emu_state_map *m);

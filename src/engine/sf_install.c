@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/sf_devopen.h"
 
@@ -14,7 +15,16 @@ struct sf_install_dev {
     struct sf_scsi s;
     struct sf_encl *e;
     struct sf_sesdl_dev learned;
+    uint64_t probed_ms;          /* when e (and its status page) was read */
+    uint64_t ncmds_at_probe;     /* s.ncmds then */
 };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 void sf_install_opts_default(struct sf_install_opts *o)
 {
@@ -114,6 +124,8 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
         rc = sf_encl_probe_ex(&d->s, 0, &d->e, ec);
         if (rc)
             goto fail;
+        d->probed_ms = mono_ms();
+        d->ncmds_at_probe = d->s.ncmds;
         if (!d->e->have_dl) {
             rc = sf_err_set(ec, SF_ENOTSUP,
                             "%s: this enclosure does not offer the Download Microcode pages (0Eh)",
@@ -457,6 +469,14 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
             continue;
         }
         struct sf_sesdl_opts dl = o->dl;
+        /* Planned and confirmed without a prompt (--yes), the status page
+         * the plan read is still current: nothing was sent to the device
+         * since, and less than a second passed - about the time a second
+         * read would itself take on a slow enclosure.  After a prompt, or
+         * once another processor of this device has been worked on, read
+         * it again. */
+        if (d->e->have_dl && d->s.ncmds == d->ncmds_at_probe && mono_ms() - d->probed_ms < 1000)
+            dl.fresh = &d->e->dl;
         if (t->resume_phase[0]) {
             dl.adopt = 1;
             if (dl.in_progress == SF_INPROG_REFUSE)

@@ -211,8 +211,17 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
     const char *path = s->tr->path;
     struct sf_ses_dl_status st;
     struct sf_ses_dl_desc d;
-    /* Nothing written yet: a transient failure here just waits. */
-    int rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
+    /* Nothing written yet: a transient failure here just waits.  A page
+     * the caller read moments ago, with no command since, says the same as
+     * a new read would: nothing is closer to the first page than that. */
+    const struct sf_ses_dl_desc *fd = o->fresh ? sf_ses_dl_status_find(o->fresh, id) : NULL;
+    int rc = 0;
+    if (fd) {
+        st = *o->fresh;
+        d = *fd;
+    } else {
+        rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
+    }
     if (rc)
         return rc;
     if (len > d.max_size)

@@ -42,6 +42,9 @@ struct sf_sesdl_opts {
     int adopt;                   /* continuing a journaled run: a completion
                                     (10h-13h) or NV update (02h/03h) found at
                                     the start is this image's, not news */
+    const struct sf_ses_dl_status *fresh; /* the status page, read moments ago
+                                    with no command since: used instead of
+                                    reading it again before the first page */
 };
 
 void sf_sesdl_opts_default(struct sf_sesdl_opts *o);

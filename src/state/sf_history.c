@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,17 @@ struct sf_history {
 
 static const char *SCHEMA =
     "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
+    /* NORMAL: a commit reaches the WAL but is not fsync'ed; the database
+     * survives a crash of safeflash intact and complete, and a host power
+     * loss intact, possibly without its last records.  The record an
+     * interrupted run is judged by - that an attempt started, before its
+     * first write to the device - is committed with synchronous=FULL
+     * (durable()).  Losing a later record (a phase, a result) can only make
+     * safeflash more careful: the attempt looks unfinished, and resume reads
+     * where the device is from the device itself and verifies.  Syncing
+     * every record cost more than the update on a fast link with --jobs:
+     * the writers queue behind each other's fsyncs. */
+    "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS attempts("
     " id INTEGER PRIMARY KEY,"
     " run TEXT NOT NULL, action TEXT NOT NULL,"
@@ -92,6 +103,20 @@ static int mkdir_p(const char *dir)
     return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Another safeflash (a --jobs sibling) holds the write lock for one short
+ * transaction: retry every millisecond, for up to 10 s.  SQLite's own busy
+ * timeout backs off to 100 ms sleeps, which made a waiter sleep long after
+ * a 1 ms transaction had ended. */
+static int busy_wait(void *arg, int count)
+{
+    (void)arg;
+    if (count >= 10000)
+        return 0;
+    struct timespec ts = { 0, 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
 {
     *out = NULL;
@@ -111,9 +136,23 @@ int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_er
         free(h);
         return rc;
     }
-    sqlite3_busy_timeout(h->db, 10000);
+    sqlite3_busy_handler(h->db, busy_wait, NULL);
     char *err = NULL;
-    if (sqlite3_exec(h->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
+    /* Several safeflash processes (--jobs) may open a new database at once.
+     * Switching it to WAL takes an exclusive lock, and SQLite reports BUSY
+     * there without calling the busy handler: retry for as long as the
+     * busy timeout would have waited. */
+    int src;
+    for (int tries = 0;; tries++) {
+        src = sqlite3_exec(h->db, SCHEMA, NULL, NULL, &err);
+        if ((src != SQLITE_BUSY && src != SQLITE_LOCKED) || tries >= 1000)
+            break;
+        sqlite3_free(err);
+        err = NULL;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    if (src != SQLITE_OK) {
         int rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path, err ? err : "schema");
         sqlite3_free(err);
         sqlite3_close(h->db);
@@ -140,7 +179,14 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struct sf_errctx *ec)
+/* on: commits that follow are fsync'ed (synchronous=FULL); off: back to NORMAL. */
+static void durable(struct sf_history *h, int on)
+{
+    sqlite3_exec(h->db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+                 NULL);
+}
+
+static int64_t insert_attempt(struct sf_history *h, const struct sf_attempt *a, struct sf_errctx *ec)
 {
     static const char *sql =
         "INSERT INTO attempts(run, action, started, device_path, logical_id, vendor, product,"
@@ -174,6 +220,127 @@ int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struc
     if (rc != SQLITE_DONE)
         return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
     return sqlite3_last_insert_rowid(h->db);
+}
+
+int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struct sf_errctx *ec)
+{
+    durable(h, 1);
+    int64_t id = insert_attempt(h, a, ec);
+    durable(h, 0);
+    return id;
+}
+
+/* ---- group commit ---- */
+
+struct greq {
+    const struct sf_attempt *a;
+    int64_t id;
+    int done;
+    char err[160];
+    struct greq *next;
+};
+
+struct sf_history_group {
+    struct sf_history *h;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct greq *head;
+    int stop;
+};
+
+/* The committer: everything queued while the last fsync ran goes into the
+ * next transaction, so N threads starting at once cost one fsync, not N
+ * one after another behind SQLite's write lock. */
+static void *group_main(void *arg)
+{
+    struct sf_history_group *g = arg;
+    for (;;) {
+        pthread_mutex_lock(&g->mu);
+        while (!g->head && !g->stop)
+            pthread_cond_wait(&g->cv, &g->mu);
+        struct greq *batch = g->head;
+        g->head = NULL;
+        int stop = g->stop;
+        pthread_mutex_unlock(&g->mu);
+        if (!batch && stop)
+            return NULL;
+        durable(g->h, 1);
+        int ok = sqlite3_exec(g->h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+        for (struct greq *r = batch; r; r = r->next) {
+            struct sf_errctx ec = { 0 };
+            r->id = ok ? insert_attempt(g->h, r->a, &ec) : SF_ESTATE;
+            if (r->id <= 0)
+                snprintf(r->err, sizeof(r->err), "%s", ec.msg[0] ? ec.msg : "history: cannot begin");
+        }
+        if (ok && sqlite3_exec(g->h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(g->h->db, "ROLLBACK", NULL, NULL, NULL);
+            for (struct greq *r = batch; r; r = r->next) {
+                r->id = SF_ESTATE;
+                snprintf(r->err, sizeof(r->err), "history: commit failed: %s", sqlite3_errmsg(g->h->db));
+            }
+        }
+        durable(g->h, 0);
+        pthread_mutex_lock(&g->mu);
+        for (struct greq *r = batch; r; r = r->next)
+            r->done = 1;
+        pthread_cond_broadcast(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+    }
+}
+
+int sf_history_group_start(const char *state_dir, struct sf_history_group **out,
+                           struct sf_errctx *ec)
+{
+    *out = NULL;
+    struct sf_history_group *g = calloc(1, sizeof(*g));
+    if (!g)
+        return SF_ENOMEM;
+    int rc = sf_history_open(state_dir, &g->h, ec);
+    if (rc) {
+        free(g);
+        return rc;
+    }
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    if (pthread_create(&g->th, NULL, group_main, g) != 0) {
+        sf_history_close(g->h);
+        free(g);
+        return sf_err_set(ec, SF_ENOMEM, "history: cannot start the journal thread");
+    }
+    *out = g;
+    return 0;
+}
+
+int64_t sf_history_group_begin(struct sf_history_group *g, const struct sf_attempt *a,
+                               struct sf_errctx *ec)
+{
+    struct greq r = { .a = a };
+    pthread_mutex_lock(&g->mu);
+    r.next = g->head;
+    g->head = &r;
+    pthread_cond_broadcast(&g->cv);
+    while (!r.done)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+    if (r.id <= 0)
+        return sf_err_set(ec, SF_ESTATE, "%s", r.err);
+    return r.id;
+}
+
+void sf_history_group_stop(struct sf_history_group *g)
+{
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->stop = 1;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->th, NULL);
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+    sf_history_close(g->h);
+    free(g);
 }
 
 static int exec_bound(struct sf_history *h, const char *sql, const char *a, const char *b,
@@ -228,6 +395,11 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
     if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET finished=?, result=?, to_rev=?, error=?,"
                            " phase=? WHERE id=?", -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
+    /* One transaction for the result and its phase record. */
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return SF_ESTATE;
+    }
     bind_text(st, 1, ts);
     bind_text(st, 2, result);
     bind_text(st, 3, to_rev);
@@ -242,6 +414,7 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
         exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)", "finished",
                    ts, d, id);
     }
+    sqlite3_exec(h->db, rc == SQLITE_DONE ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc == SQLITE_DONE ? 0 : SF_ESTATE;
 }
 
@@ -284,7 +457,7 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
 /* Run an attempts query binding (logical id, sub) and fill *out from its
  * first row (id, result, image_sha256, from_rev, expected_rev). */
 static int query_attempt(struct sf_history *h, const char *sql, const char *logical_id, int sub,
-                         struct sf_last_attempt *out)
+                         const char *run, struct sf_last_attempt *out)
 {
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
@@ -292,6 +465,8 @@ static int query_attempt(struct sf_history *h, const char *sql, const char *logi
         return SF_ESTATE;
     bind_text(st, 1, logical_id);
     sqlite3_bind_int(st, 2, sub);
+    if (run)
+        bind_text(st, 3, run);
     int rc = SF_ENODEV;
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
@@ -299,6 +474,7 @@ static int query_attempt(struct sf_history *h, const char *sql, const char *logi
         col(st, 2, out->image_sha, sizeof(out->image_sha));
         col(st, 3, out->from_rev, sizeof(out->from_rev));
         col(st, 4, out->expected_rev, sizeof(out->expected_rev));
+        col(st, 5, out->to_rev, sizeof(out->to_rev));
         rc = 0;
     }
     sqlite3_finalize(st);
@@ -309,22 +485,32 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out)
 {
     return query_attempt(h,
-                         "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
                          " WHERE logical_id=?1 AND subenclosure=?2 AND finished IS NOT NULL"
                          " ORDER BY id DESC LIMIT 1",
-                         logical_id, sub, out);
+                         logical_id, sub, NULL, out);
+}
+
+int sf_history_last_in_run(struct sf_history *h, const char *run, const char *logical_id, int sub,
+                           struct sf_last_attempt *out)
+{
+    return query_attempt(h,
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
+                         " WHERE logical_id=?1 AND subenclosure=?2 AND run=?3 AND finished IS NOT NULL"
+                         " ORDER BY id DESC LIMIT 1",
+                         logical_id, sub, run, out);
 }
 
 int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
                       struct sf_last_attempt *out)
 {
     return query_attempt(h,
-                         "SELECT id, result, image_sha256, from_rev, expected_rev FROM attempts"
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
                          " WHERE logical_id=?1 AND subenclosure=?2 AND result='stored'"
                          " AND id > COALESCE((SELECT max(id) FROM attempts WHERE logical_id=?1"
                          "   AND subenclosure=?2 AND result IN ('updated','nothing-to-activate')), 0)"
                          " ORDER BY id DESC LIMIT 1",
-                         logical_id, sub, out);
+                         logical_id, sub, NULL, out);
 }
 
 int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec)

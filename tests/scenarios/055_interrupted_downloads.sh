@@ -49,8 +49,9 @@ echo "   $runs interrupted installs; $resumed resumes at the expected offset, $r
 
 step "resume means resume: a response lost after page 3 does not resend pages 1-3"
 emu_quirks ""
-# identification 4, status read 1, pages 6..10: lose page 8's answer
-"$SFEMU" fault $DEV $((IDENT + 4)) lost
+# identification 4 (its status read is still current: not read again), pages
+# 5..9: lose page 7's answer
+"$SFEMU" fault $DEV $((IDENT + 3)) lost
 expect_exit 0 sfp install --mode immediate --subenclosure 0 --yes $FAST "$WORK/fw.img" $DEV
 expect_contains "notice" "$ERR" "resuming at the enclosure's expected offset 196524"
 offs=$(while read -r p; do echo $((16#${p:24:8})); done < "$WORK/trace.log" | paste -sd, -)

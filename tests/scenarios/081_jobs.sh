@@ -24,6 +24,23 @@ rm -f "$WORK/shelves.state"
 expect_exit 9 sfp install --jobs 3 --mode immediate --yes $FAST "$WORK/fw3.bin" /dev/sg-emu-shelf0 /dev/sg-emu-shelf1 /dev/sg-emu-shelf2
 expect_contains "summary" "$ERR" "3 enclosure(s): 2 done, 1 not"
 
+step "the --jobs run is one run: status shows both finished enclosures, paused on shelf1's error"
+expect_exit 0 "$SF" status --json
+expect_eq "run state" "$(jq -r .state <<<"$OUT")" "paused-on-error"
+expect_eq "updated in the run" "$(jq '[.modules[]|select(.result=="updated")]|length' <<<"$OUT")" "2"
+expect_contains "reason names the enclosure" "$(jq -r .reason <<<"$OUT")" "/dev/sg-emu-shelf1"
+
+step "resume once shelf1 is back: it is updated, the others are not flashed again"
+for _ in $(seq 40); do preload sg_turs /dev/sg-emu-shelf1 >/dev/null 2>&1 || true; done
+expect_exit 0 sfp resume --yes
+expect_contains "done ones skipped" "$OUT" "done by the paused run"
+expect_exit 0 "$SF" status --json
+expect_eq "last run state" "$(jq -r .state <<<"$OUT")" "completed"
+for d in 0 1 2; do
+    [ "$("$SFEMU" state /dev/sg-emu-shelf$d | jq -r '.subenclosures[0].revision')" = 0300 ] || fail "shelf$d not at 0300"
+done
+expect_eq "shelf0 not flashed twice" "$("$SFEMU" state /dev/sg-emu-shelf0 | jq '.subenclosures[0].activations')" "1"
+
 step "two paths of one dual-IOM shelf in one --jobs run take turns on its lock"
 cp "$ROOT/examples/emu/dual-iom.conf" "$WORK/emu.conf"
 export SAFEFLASH_EMU="$WORK/emu.conf"
@@ -35,4 +52,15 @@ b=$(jq -r '.[]|select(.path=="/dev/sg-emu-iom-b")|.started+" "+.finished' <<<"$O
 read -r as ae <<<"$a"; read -r bs be <<<"$b"
 if [[ ! "$ae" > "$bs" || ! "$be" > "$as" ]]; then echo "   ok: the modules did not overlap ($as-$ae, $bs-$be)"
 else fail "modules overlapped: A $as-$ae, B $bs-$be"; fi
+step "--parallel: both modules of the shelf at once, with the operator warned"
+rm -f "$WORK/emu.state"
+"$SFEMU" mkimage --product SHELF-12G --revision 0300 --size 100000 -o "$WORK/iom3.bin"
+expect_exit 0 sfp install --parallel --mode immediate --yes $FAST "$WORK/iom3.bin" /dev/sg-emu-iom-a /dev/sg-emu-iom-b
+expect_contains "warning" "$ERR" "are updated at the same time"
+expect_exit 0 "$SF" history --json
+a=$(jq -r '[.[]|select(.path=="/dev/sg-emu-iom-a")][-1]|.started+" "+.finished' <<<"$OUT")
+b=$(jq -r '[.[]|select(.path=="/dev/sg-emu-iom-b")][-1]|.started+" "+.finished' <<<"$OUT")
+read -r as ae <<<"$a"; read -r bs be <<<"$b"
+if [[ "$ae" > "$bs" && "$be" > "$as" ]]; then echo "   ok: the modules overlapped ($as-$ae, $bs-$be)"
+else fail "--parallel did not overlap the modules: A $as-$ae, B $bs-$be"; fi
 finish
