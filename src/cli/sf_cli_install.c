@@ -449,7 +449,26 @@ struct inv {
     char reason[256];
     char resume_run[33];       /* continuing this paused run (see resume) */
     struct sf_history_group *group;
+    struct shared_run *sr;
 };
+
+/* The run of a --jobs invocation, recorded by the first worker that gets
+ * as far as writing: an invocation in which every worker was refused
+ * before any write leaves no run behind, as a single install does not. */
+struct shared_run {
+    pthread_mutex_t mu;
+    int begun;
+    int targets;
+};
+
+static void shared_run_begin(struct shared_run *sr, struct sf_history *h, const char *run,
+                             const char *cmd, const char *argv)
+{
+    pthread_mutex_lock(&sr->mu);
+    if (!sr->begun && sf_history_run_begin(h, run, cmd, argv, sr->targets) == 0)
+        sr->begun = 1;
+    pthread_mutex_unlock(&sr->mu);
+}
 
 static int execute(struct inv *in);
 
@@ -516,19 +535,12 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
         free(paths);
         return SF_EXIT_FAILED;
     }
-    /* The run, kept here; the workers' attempts carry its id. */
+    /* The run: its id is made here, the workers' attempts carry it. */
     char run[33];
     sf_history_new_run(run);
+    struct shared_run sr = { .targets = (int)targets };
+    pthread_mutex_init(&sr.mu, NULL);
     struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    if (sf_history_open(sf_state_dir(NULL), &h, &ec) == 0) {
-        char joined[4096] = "";
-        for (int i = 0; i < in->argc; i++) {
-            size_t l = strlen(joined);
-            snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", in->argv[i]);
-        }
-        sf_history_run_begin(h, run, in->cmd, joined, (int)targets);
-    }
     struct sf_history_group *group = NULL;
     if (sf_history_group_start(sf_state_dir(NULL), &group, &ec))
         group = NULL; /* each worker then commits its own starts */
@@ -540,6 +552,7 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
         w->jobs = 1;
         w->yes = 1; /* asked once, by the main thread */
         w->group = group;
+        w->sr = &sr;
         snprintf(w->run, sizeof(w->run), "%s", run);
         if (!plan) {
             w->devs = &in->devs[g];
@@ -590,13 +603,15 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
         if (!reason && p.w[g].reason[0])
             reason = p.w[g].reason;
     }
-    if (h) {
+    struct sf_history *h = NULL;
+    if (sr.begun && sf_history_open(sf_state_dir(NULL), &h, &ec) == 0) {
         sf_history_run_end(h, run, failed ? "paused-on-error" : "completed", reason);
         sf_history_close(h);
     }
+    pthread_mutex_destroy(&sr.mu);
     if (!in->json) {
         fprintf(stderr, "safeflash: %zu enclosure(s): %d done, %d not\n", ng, ok, failed);
-        if (failed)
+        if (failed && sr.begun)
             fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
                     "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "
                     "stops\n");
@@ -1271,7 +1286,9 @@ static int execute(struct inv *in)
             size_t l = strlen(joined);
             snprintf(joined + l, sizeof(joined) - l, "%s%s", i ? "\t" : "", in->argv[i]);
         }
-        if (!in->worker) /* a worker's run is the main thread's */
+        if (in->worker)
+            shared_run_begin(in->sr, cx.hist, cx.run, cmd, joined);
+        else
             sf_history_run_begin(cx.hist, cx.run, cmd, joined, (int)todo);
     }
     if (kind == CMD_ACTIVATE)

@@ -8,6 +8,13 @@ export SAFEFLASH_EMU="$WORK/shelves.conf"
 "$SFEMU" mkimage --product SHELF --revision 0200 --size 100000 -o "$WORK/fw.bin"
 DEVS=$(seq 0 5 | sed 's|^|/dev/sg-emu-shelf|')
 
+step "refused everywhere before any write: no run is recorded, nothing to resume"
+expect_exit 3 sfp install --jobs 2 --mode immediate --yes $FAST "$WORK/fw.bin" /dev/sg-emu-nothere0 /dev/sg-emu-nothere1
+expect_contains "summary" "$ERR" "2 enclosure(s): 0 done, 2 not"
+case "$ERR" in *"paused on error"*) fail "a pause hint for a run that never started" ;; *) echo "   ok: no pause hint" ;; esac
+expect_exit 0 "$SF" status
+expect_contains "status" "$ERR" "no update run recorded yet"
+
 step "six enclosures, three at a time"
 expect_exit 0 sfp install --jobs 3 --mode immediate --yes $FAST "$WORK/fw.bin" $DEVS
 expect_eq "updated" "$(grep -c ': updated 0100 -> 0200' <<<"$OUT")" "6"
@@ -53,6 +60,9 @@ read -r as ae <<<"$a"; read -r bs be <<<"$b"
 if [[ ! "$ae" > "$bs" || ! "$be" > "$as" ]]; then echo "   ok: the modules did not overlap ($as-$ae, $bs-$be)"
 else fail "modules overlapped: A $as-$ae, B $bs-$be"; fi
 step "--parallel: both modules of the shelf at once, with the operator warned"
+# 3 ms per command: each module takes long enough for an overlap to show at
+# the history's millisecond timestamps.
+sed 's|^\( *\)"path": \("/dev/sg-emu-iom-[ab]",\)|\1"path": \2 "quirks": { "latency_us": 3000 },|' "$ROOT/examples/emu/dual-iom.conf" > "$WORK/emu.conf"
 rm -f "$WORK/emu.state"
 "$SFEMU" mkimage --product SHELF-12G --revision 0300 --size 100000 -o "$WORK/iom3.bin"
 expect_exit 0 sfp install --parallel --mode immediate --yes $FAST "$WORK/iom3.bin" /dev/sg-emu-iom-a /dev/sg-emu-iom-b
