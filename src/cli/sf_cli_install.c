@@ -656,9 +656,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0, jobs = 1, parallel = 0;
     const char *want_vendor = NULL, *want_product = NULL, *keys = NULL, *state_opt = NULL;
     unsigned long v;
-    struct ctx cx;
-    memset(&cx, 0, sizeof(cx));
-    cx.kind = kind;
+    int json = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+hy", opts, NULL)) != -1) {
@@ -724,7 +722,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 return sf_cli_usage_error(cmd, "--jobs takes 1 to 64, not '%s'", optarg);
             jobs = (int)v;
             break;
-        case 'j': cx.json = 1; break;
+        case 'j': json = 1; break;
         case 'L':
             if (kind == CMD_RESUME)
                 return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -808,17 +806,19 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
             return sf_cli_usage_error(cmd, "options go before the device names: '%s'", argv[i]);
-    struct ctx cx0;
-    memset(&cx0, 0, sizeof(cx0));
-    cx0.kind = kind;
-    cx0.json = cx.json;
-    sf_progress_init(&cx0.pr, cx.json ? SF_RENDER_JSON : SF_RENDER_PLAIN);
+    /* Refusals and warnings before any device is named in a plan. */
+    struct ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.kind = kind;
+    cx.json = json;
+    sf_progress_init(&cx.pr, json ? SF_RENDER_JSON : SF_RENDER_PLAIN);
     if (state_opt)
         setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
 
     struct inv in = {
         .kind = kind, .cmd = cmd, .o = o, .yes = yes, .allow_downgrade = allow_downgrade,
-        .jobs = jobs, .json = cx.json, .parallel = parallel, .want_vendor = want_vendor, .want_product = want_product,
+        .jobs = jobs, .json = json, .parallel = parallel, .want_vendor = want_vendor,
+        .want_product = want_product,
         .image = image, .argc = argc, .argv = argv, .devs = (const char **)argv + first,
         .ndev = (size_t)(argc - first),
     };
@@ -830,42 +830,42 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     if (kind == CMD_INSTALL) {
         int isp = sf_pkg_is_package(image);
         if (isp < 0)
-            return refuse(&cx0, SF_EXIT_NODEV, "%s: %s", image, strerror(-isp));
+            return refuse(&cx, SF_EXIT_NODEV, "%s: %s", image, strerror(-isp));
         if (isp) {
             int rc = sf_pkg_read(image, &pkg, &ec);
             if (rc)
-                return refuse(&cx0, sf_cli_pkg_exit(rc), "%s", ec.msg);
+                return refuse(&cx, sf_cli_pkg_exit(rc), "%s", ec.msg);
             sf_hex(pkg->file_sha256, 32, in.package_sha);
             struct sf_errctx sec = { 0 };
             rc = sf_pkg_check_signature(pkg, sf_cli_keys_dir(keys), &sec);
             if (rc && !allow_unsigned) {
                 sf_pkg_free(pkg);
-                return refuse(&cx0, SF_EXIT_SIGNATURE, "%s: %s: refusing it (--allow-unsigned "
+                return refuse(&cx, SF_EXIT_SIGNATURE, "%s: %s: refusing it (--allow-unsigned "
                               "overrides)", image, sec.msg);
             }
             if (rc) {
                 char w[400];
                 snprintf(w, sizeof(w), "%s: %s; installing anyway (--allow-unsigned)", image, sec.msg);
-                warn(&cx0, w);
+                warn(&cx, w);
             }
             if (!mode_given && pkg->man.mode[0])
                 in.o.dl.mode = !strcmp(pkg->man.mode, "deferred") ? SF_MODE_DEFERRED
                                : !strcmp(pkg->man.mode, "immediate") ? SF_MODE_IMMEDIATE
                                                                      : SF_MODE_AUTO;
             if (want_vendor || want_product)
-                warn(&cx0, "--vendor/--product apply to raw images; the package's own patterns are used");
+                warn(&cx, "--vendor/--product apply to raw images; the package's own patterns are used");
             in.pkg = pkg;
         } else {
             char msg[300];
             int rc = read_image(image, &raw, &in.raw_len, msg, sizeof(msg));
             if (rc)
-                return refuse(&cx0, rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES
+                return refuse(&cx, rc == SF_ENODEV ? SF_EXIT_NODEV : rc == SF_EACCES ? SF_EXIT_ACCES
                                                                                    : SF_EXIT_REFUSED,
                               "%s", msg);
             uint8_t d[32];
             sf_sha256(raw, in.raw_len, d);
             sf_hex(d, 32, in.raw_sha);
-            warn(&cx0, "raw image: nothing checks that it is meant for these processors or that it "
+            warn(&cx, "raw image: nothing checks that it is meant for these processors or that it "
                        "is intact; prefer a signed package");
             in.raw = raw;
         }
@@ -900,7 +900,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             if (pi)
                 src = stage(st, sha, pi->data, pi->len, &ec);
         }
-        code = src ? refuse(&cx0, SF_EXIT_CONFIG, "%s", ec.msg) : fan_out(&in, NULL, in.ndev);
+        code = src ? refuse(&cx, SF_EXIT_CONFIG, "%s", ec.msg) : fan_out(&in, NULL, in.ndev);
     } else {
         code = execute(&in);
     }

@@ -69,11 +69,6 @@ void sf_emu_close(struct sf_emu *e)
     free(e);
 }
 
-int sf_emu_after_fork(struct sf_emu *e)
-{
-    return e ? sf_emu_state_reopen(&e->conf, &e->map) : 0;
-}
-
 const struct sf_emu_conf *sf_emu_conf(const struct sf_emu *e)
 {
     return e ? &e->conf : NULL;

@@ -31,9 +31,6 @@ struct sf_emu;
 /* Load the config and map (creating or re-initialising) its state file. */
 int sf_emu_open(const char *conf_path, struct sf_emu **out, struct sf_errctx *ec);
 void sf_emu_close(struct sf_emu *e);
-/* Call in the child after fork(), before its first command: the child gets
- * its own lock on the shared state (see sf_emu_state_reopen). */
-int sf_emu_after_fork(struct sf_emu *e);
 
 const struct sf_emu_conf *sf_emu_conf(const struct sf_emu *e);
 

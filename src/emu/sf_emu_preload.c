@@ -66,20 +66,8 @@ typedef int (*fstat64_fn)(int, struct stat64 *);
     if (!real_##name)                                                          \
         real_##name = (type)dlsym(RTLD_NEXT, #name)
 
-/* A program that forks after its first device open (safeflash --jobs does)
- * must not share the parent's lock descriptor on the emulator state. */
-static void after_fork_child(void)
-{
-    if (g_emu && sf_emu_after_fork(g_emu)) {
-        fprintf(stderr, "libsafeflash-emu: emulator state is gone after fork\n");
-        sf_emu_close(g_emu);
-        g_emu = NULL;
-    }
-}
-
 static void load_once(void)
 {
-    pthread_atfork(NULL, NULL, after_fork_child);
     const char *k = getenv("SAFEFLASH_EMU_KILL_AT");
     if (k && *k)
         g_kill_at = strtol(k, NULL, 10);

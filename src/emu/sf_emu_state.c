@@ -123,22 +123,6 @@ void sf_emu_state_close(struct sf_emu_state_map *m)
     m->fd = -1;
 }
 
-int sf_emu_state_reopen(const struct sf_emu_conf *conf, struct sf_emu_state_map *m)
-{
-    /* flock() belongs to the open file description, which fork() shares:
-     * a child locking the inherited fd would not exclude its parent or its
-     * siblings.  A fresh open() gives the child its own description; the
-     * MAP_SHARED mapping stays valid and keeps pointing at the same file. */
-    int fd = open(conf->state_path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return SF_ESTATE;
-    if (m->fd >= 0)
-        close(m->fd);
-    m->fd = fd;
-    pthread_mutex_init(&m->mu, NULL); /* only the forking thread survives */
-    return 0;
-}
-
 int sf_emu_state_lock(struct sf_emu_state_map *m)
 {
     pthread_mutex_lock(&m->mu);

@@ -103,9 +103,6 @@ struct sf_emu_state_map {
 int sf_emu_state_open(const struct sf_emu_conf *conf, struct sf_emu_state_map *m,
                       struct sf_errctx *ec);
 void sf_emu_state_close(struct sf_emu_state_map *m);
-/* In a child after fork(): take a lock descriptor of its own (flock is per
- * open file description, which fork shares).  SF_ESTATE if the file is gone. */
-int sf_emu_state_reopen(const struct sf_emu_conf *conf, struct sf_emu_state_map *m);
 
 int sf_emu_state_lock(struct sf_emu_state_map *m);
 void sf_emu_state_unlock(struct sf_emu_state_map *m);

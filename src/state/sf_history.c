@@ -454,8 +454,9 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
     return 0;
 }
 
-/* Run an attempts query binding (logical id, sub) and fill *out from its
- * first row (id, result, image_sha256, from_rev, expected_rev). */
+/* Run an attempts query binding ?1 logical id, ?2 sub and, when run is not
+ * NULL, ?3 run; fill *out from its first row (id, result, image_sha256,
+ * from_rev, expected_rev, to_rev). */
 static int query_attempt(struct sf_history *h, const char *sql, const char *logical_id, int sub,
                          const char *run, struct sf_last_attempt *out)
 {

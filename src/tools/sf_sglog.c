@@ -68,52 +68,66 @@ static void emit(const char *line)
     close(fd);
 }
 
+/* One SG_IO, whichever header it came in. */
+struct rec {
+    const char *ver;
+    const uint8_t *cdb;
+    unsigned cdb_len;
+    const void *dout;          /* data-out, or NULL */
+    unsigned dout_len;
+    unsigned din_len;
+    int rc;                    /* the ioctl's return */
+    unsigned status, host, driver;
+    const uint8_t *sense;
+    unsigned sense_len;
+};
+
+static void log_rec(const struct rec *r)
+{
+    char cdb[33] = "", sense[2 * 64 + 1] = "-", sha[65] = "-", data[40] = "none";
+    if (r->cdb)
+        hex(r->cdb, r->cdb_len <= 16 ? r->cdb_len : 16, cdb);
+    if (r->dout_len) {
+        digest(r->dout, r->dout_len, sha);
+        snprintf(data, sizeof(data), "out=%u", r->dout_len);
+    } else if (r->din_len) {
+        snprintf(data, sizeof(data), "in=%u", r->din_len);
+    }
+    if (r->sense_len && r->sense)
+        hex(r->sense, r->sense_len < 64 ? r->sense_len : 64, sense);
+    char line[512];
+    if (r->rc < 0)
+        snprintf(line, sizeof(line), "%s cdb=%s %s sha256=%s ioctl=-1\n", r->ver, cdb, data, sha);
+    else
+        snprintf(line, sizeof(line), "%s cdb=%s %s sha256=%s status=%02x host=%04x driver=%04x sense=%s\n",
+                 r->ver, cdb, data, sha, r->status, r->host, r->driver, sense);
+    emit(line);
+}
+
 static void log_v3(const sg_io_hdr_t *h, int rc)
 {
-    char cdb[33] = "", sense[2 * 64 + 1] = "-", sha[65] = "-", data[40] = "";
-    uint8_t cl = h->cmd_len <= 16 ? h->cmd_len : 16;
-    if (h->cmdp)
-        hex(h->cmdp, cl, cdb);
-    if (h->dxfer_direction == SG_DXFER_TO_DEV && !h->iovec_count) {
-        digest(h->dxferp, h->dxfer_len, sha);
-        snprintf(data, sizeof(data), "out=%u", h->dxfer_len);
-    } else if (h->dxfer_direction == SG_DXFER_FROM_DEV || h->dxfer_direction == SG_DXFER_TO_FROM_DEV) {
-        snprintf(data, sizeof(data), "in=%u", h->dxfer_len);
-    } else {
-        snprintf(data, sizeof(data), "none");
-    }
-    if (h->sb_len_wr && h->sbp)
-        hex(h->sbp, h->sb_len_wr < 64 ? h->sb_len_wr : 64, sense);
-    char line[512];
-    if (rc < 0)
-        snprintf(line, sizeof(line), "v3 cdb=%s %s sha256=%s ioctl=-1\n", cdb, data, sha);
-    else
-        snprintf(line, sizeof(line), "v3 cdb=%s %s sha256=%s status=%02x host=%04x driver=%04x sense=%s\n",
-                 cdb, data, sha, h->status, h->host_status, h->driver_status, sense);
-    emit(line);
+    int out = h->dxfer_direction == SG_DXFER_TO_DEV && !h->iovec_count;
+    int in = h->dxfer_direction == SG_DXFER_FROM_DEV || h->dxfer_direction == SG_DXFER_TO_FROM_DEV;
+    struct rec r = { .ver = "v3", .cdb = h->cmdp, .cdb_len = h->cmd_len,
+                     .dout = out ? h->dxferp : NULL, .dout_len = out ? h->dxfer_len : 0,
+                     .din_len = in ? h->dxfer_len : 0, .rc = rc, .status = h->status,
+                     .host = h->host_status, .driver = h->driver_status, .sense = h->sbp,
+                     .sense_len = h->sb_len_wr };
+    log_rec(&r);
 }
 
 static void log_v4(const struct sg_io_v4 *h, int rc)
 {
-    char cdb[33] = "", sense[2 * 64 + 1] = "-", sha[65] = "-", data[40] = "none";
-    uint32_t cl = h->request_len <= 16 ? h->request_len : 16;
-    if (h->request)
-        hex((const uint8_t *)(uintptr_t)h->request, cl, cdb);
-    if (h->dout_xfer_len && !h->dout_iovec_count) {
-        digest((const void *)(uintptr_t)h->dout_xferp, h->dout_xfer_len, sha);
-        snprintf(data, sizeof(data), "out=%u", h->dout_xfer_len);
-    } else if (h->din_xfer_len) {
-        snprintf(data, sizeof(data), "in=%u", h->din_xfer_len);
-    }
-    if (h->response_len && h->response)
-        hex((const uint8_t *)(uintptr_t)h->response, h->response_len < 64 ? h->response_len : 64, sense);
-    char line[512];
-    if (rc < 0)
-        snprintf(line, sizeof(line), "v4 cdb=%s %s sha256=%s ioctl=-1\n", cdb, data, sha);
-    else
-        snprintf(line, sizeof(line), "v4 cdb=%s %s sha256=%s status=%02x host=%04x driver=%04x sense=%s\n",
-                 cdb, data, sha, h->device_status, h->transport_status, h->driver_status, sense);
-    emit(line);
+    int out = h->dout_xfer_len && !h->dout_iovec_count;
+    struct rec r = { .ver = "v4", .cdb = (const uint8_t *)(uintptr_t)h->request,
+                     .cdb_len = h->request_len,
+                     .dout = out ? (const void *)(uintptr_t)h->dout_xferp : NULL,
+                     .dout_len = out ? h->dout_xfer_len : 0, .din_len = h->din_xfer_len, .rc = rc,
+                     .status = h->device_status, .host = h->transport_status,
+                     .driver = h->driver_status,
+                     .sense = (const uint8_t *)(uintptr_t)h->response,
+                     .sense_len = h->response_len };
+    log_rec(&r);
 }
 
 int ioctl(int fd, unsigned long req, ...)
