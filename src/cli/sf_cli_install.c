@@ -33,7 +33,9 @@ static void install_usage(FILE *f)
     fputs("Usage: safeflash install PACKAGE|IMAGE DEVICE... [options]\n"
           "\n"
           "Put firmware on every SES processor (subenclosure) of each enclosure, one\n"
-          "processor at a time, and prove it took.  A package (safeflash package\n"
+          "processor at a time, and prove it took.  A DEVICE that is not an enclosure\n"
+          "(a disk, a tape...) is a drive: its microcode goes with WRITE BUFFER and the\n"
+          "revision in INQUIRY proves it.  A package (safeflash package\n"
           "create) is checked before anything is written: trusted signature, image\n"
           "hashes, vendor/product of every target, version order.  A raw image is\n"
           "accepted with a warning: nothing protects it.\n"
@@ -45,18 +47,28 @@ static void install_usage(FILE *f)
           "                       /etc/safeflash/keys)\n"
           "  --state-dir DIR      history, journal, staged images (default\n"
           "                       $SAFEFLASH_STATE_DIR or /var/lib/safeflash)\n"
-          "  --mode auto|deferred|immediate\n"
+          "  --mode auto|deferred|immediate|save|events\n"
           "                       deferred = 0Eh: stored, runs after 'safeflash activate'\n"
           "                       (no I/O disruption); immediate = 07h: runs at once;\n"
-          "                       auto (default) tries 0Eh and falls back to 07h\n"
+          "                       auto (default) tries 0Eh and falls back to 07h (drives:\n"
+          "                       then 05h); drives only: save = WRITE BUFFER 05h (whole\n"
+          "                       image in one command), events = 0Dh (deferred, also\n"
+          "                       runs on a hard reset or power on).  Mode numbers work\n"
+          "                       too: 05h, 07h, 0Dh, 0Eh\n"
+          "  --activate           activate what was stored (0Eh/0Dh) right after a clean\n"
+          "                       download, then verify; never after a failed one\n"
           "  --subenclosure ID|all  which processor (default: all)\n"
-          "  --chunk-size N       at most N bytes per page (multiple of 4, <= 65508;\n"
-          "                       default: the largest the enclosure accepts)\n"
+          "  --chunk-size N       at most N bytes per page or WRITE BUFFER command\n"
+          "                       (enclosures: a multiple of 4, <= 65508; default: the\n"
+          "                       largest the device accepts, 64 KiB for a drive that\n"
+          "                       does not say)\n"
           "  --expect-revision R  the revision the image carries, checked afterwards\n"
           "                       (default: the revision must change)\n"
           "  --resume | --restart what to do with a download already in progress\n"
           "  --timeout SECONDS    wait this long for completion (default 1200)\n"
           "  --poll-interval MS   between status reads after the last page (default 1000)\n"
+          "  --command-timeout S  give up on one SCSI command after S seconds (default 60);\n"
+          "                       a timed-out write is never retried\n"
           "  --dry-run            everything except the writes\n"
           "  --jobs N             update up to N enclosures at once (the modules of\n"
           "                       one enclosure are still done one after another)\n"
@@ -79,7 +91,9 @@ static void activate_usage(FILE *f)
           "\n"
           "Run deferred microcode (stored by 'install --mode deferred') with the\n"
           "Activate Deferred Microcode page (0Fh), one processor at a time: the\n"
-          "enclosure restarts; safeflash waits for it and verifies the revision.\n"
+          "enclosure restarts; safeflash waits for it and verifies the revision.  On\n"
+          "a drive: WRITE BUFFER mode 0Fh, then the revision in INQUIRY once the\n"
+          "drive is ready again (its UNIT ATTENTION is expected and absorbed).\n"
           "\n"
           "  --subenclosure ID|all  which processor (default: all)\n"
           "  --expect-revision R  the revision expected afterwards\n"
@@ -172,7 +186,47 @@ static const char *mode_words(enum sf_dl_mode_choice m)
     switch (m) {
     case SF_MODE_DEFERRED: return "deferred (0Eh)";
     case SF_MODE_IMMEDIATE: return "immediate (07h)";
+    case SF_MODE_SAVE: return "save (WRITE BUFFER 05h, one command)";
+    case SF_MODE_EVENTS: return "events (WRITE BUFFER 0Dh: deferred, also runs on reset/power on)";
     default: return "auto (deferred 0Eh, falling back to immediate 07h)";
+    }
+}
+
+/* The name history records and packages use for a mode choice. */
+static const char *mode_key(enum sf_dl_mode_choice m)
+{
+    switch (m) {
+    case SF_MODE_DEFERRED: return "deferred";
+    case SF_MODE_IMMEDIATE: return "immediate";
+    case SF_MODE_SAVE: return "save";
+    case SF_MODE_EVENTS: return "events";
+    default: return "auto";
+    }
+}
+
+/* --mode: the names, or the mode numbers operators know from
+ * sg_write_buffer (5, 05h, 0x0e ...).  0 or -1. */
+static int mode_parse(const char *s, enum sf_dl_mode_choice *m)
+{
+    static const struct { const char *name; enum sf_dl_mode_choice m; } names[] = {
+        { "auto", SF_MODE_AUTO }, { "deferred", SF_MODE_DEFERRED },
+        { "immediate", SF_MODE_IMMEDIATE }, { "save", SF_MODE_SAVE }, { "events", SF_MODE_EVENTS },
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(s, names[i].name)) {
+            *m = names[i].m;
+            return 0;
+        }
+    char *end = NULL;
+    unsigned long v = strtoul(s, &end, 16);
+    if (end == s || (*end && strcmp(end, "h") && strcmp(end, "H")))
+        return -1;
+    switch (v) {
+    case 0x05: *m = SF_MODE_SAVE; return 0;
+    case 0x07: *m = SF_MODE_IMMEDIATE; return 0;
+    case 0x0d: *m = SF_MODE_EVENTS; return 0;
+    case 0x0e: *m = SF_MODE_DEFERRED; return 0;
+    default: return -1;
     }
 }
 
@@ -185,9 +239,7 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
         json_object_object_add(j, "action", json_object_new_string(activate ? "activate" : "install"));
         if (!activate) {
             json_object_object_add(j, "image", json_object_new_string(image));
-            json_object_object_add(j, "mode", json_object_new_string(
-                o->dl.mode == SF_MODE_DEFERRED ? "deferred" :
-                o->dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto"));
+            json_object_object_add(j, "mode", json_object_new_string(mode_key(o->dl.mode)));
         }
         json_object_object_add(j, "dry_run", json_object_new_boolean(o->dl.dry_run));
         json_object *a = json_object_new_array();
@@ -195,7 +247,10 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
             const struct sf_target *t = &p->t[i];
             json_object *x = json_object_new_object();
             json_object_object_add(x, "device", json_object_new_string(t->path));
-            json_object_object_add(x, "subenclosure", json_object_new_int(t->sub_id));
+            if (t->drive)
+                json_object_object_add(x, "kind", json_object_new_string("drive"));
+            else
+                json_object_object_add(x, "subenclosure", json_object_new_int(t->sub_id));
             json_object_object_add(x, "vendor", json_object_new_string(t->vendor));
             json_object_object_add(x, "product", json_object_new_string(t->product));
             json_object_object_add(x, "current_revision", json_object_new_string(t->rev_before));
@@ -220,7 +275,12 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
     for (size_t i = 0; i < p->n; i++) {
         const struct sf_target *t = &p->t[i];
         const char *to = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
-        fprintf(pr->out, "  %-20s subenclosure %-3u %s %-16s %s -> %s", t->path, t->sub_id,
+        char what[32];
+        if (t->drive)
+            snprintf(what, sizeof(what), "drive           ");
+        else
+            snprintf(what, sizeof(what), "subenclosure %-3u", t->sub_id);
+        fprintf(pr->out, "  %-20s %s %s %-16s %s -> %s", t->path, what,
                 t->vendor, t->product, t->rev_before,
                 to[0] ? to : (activate ? "(deferred image)" : "(from image)"));
         if (t->img_len)
@@ -305,19 +365,20 @@ static void warn(struct ctx *c, const char *msg)
     }
 }
 
+/* "subenclosure N" or "drive", for one message. */
+#define WHAT(t) sf_target_what((t), (char[32]){ 0 }, 32)
+
 /* ---- journal: the engine's steps, recorded in the history database ---- */
 
 static void j_begin(void *arg, struct sf_target *t)
 {
     struct ctx *c = arg;
-    const struct sf_encl *e = sf_target_encl(t);
     struct sf_attempt a;
     memset(&a, 0, sizeof(a));
     snprintf(a.run, sizeof(a.run), "%s", c->run);
     snprintf(a.action, sizeof(a.action), "%s", c->kind == CMD_ACTIVATE ? "activate" : "install");
     snprintf(a.path, sizeof(a.path), "%s", t->path);
-    if (e)
-        sf_fmt_id64(sf_encl_logical_id(e), a.logical_id);
+    sf_fmt_id64(sf_target_uid(t), a.logical_id);
     snprintf(a.vendor, sizeof(a.vendor), "%s", t->vendor);
     snprintf(a.product, sizeof(a.product), "%s", t->product);
     a.sub = t->sub_id;
@@ -511,7 +572,7 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
     if (!plan)
         ng = in->ndev < 256 ? in->ndev : 256;
     for (size_t i = 0; plan && i < plan->n && ng < 256; i++) {
-        uint64_t id = sf_encl_logical_id(sf_target_encl(&plan->t[i]));
+        uint64_t id = sf_target_uid(&plan->t[i]);
         if (in->parallel) {
             size_t first = 0;
             while (strcmp(plan->t[first].path, plan->t[i].path))
@@ -564,7 +625,7 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
         w->ndev = 0;
         for (size_t t = 0; t < plan->n; t++) {
             if (in->parallel ? strcmp(plan->t[t].path, plan->t[ids[g]].path)
-                             : sf_encl_logical_id(sf_target_encl(&plan->t[t])) != ids[g])
+                             : sf_target_uid(&plan->t[t]) != ids[g])
                 continue;
             int dup = 0;
             for (size_t u = 0; u < t; u++)
@@ -629,6 +690,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
 {
     static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
+        { "activate", no_argument, NULL, 'A' },
         { "subenclosure", required_argument, NULL, 's' },
         { "chunk-size", required_argument, NULL, 'c' },
         { "expect-revision", required_argument, NULL, 'e' },
@@ -636,6 +698,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         { "restart", no_argument, NULL, 'S' },
         { "timeout", required_argument, NULL, 't' },
         { "poll-interval", required_argument, NULL, 'p' },
+        { "command-timeout", required_argument, NULL, 'C' },
         { "dry-run", no_argument, NULL, 'n' },
         { "yes", no_argument, NULL, 'y' },
         { "jobs", required_argument, NULL, 'J' },
@@ -660,32 +723,29 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+hy", opts, NULL)) != -1) {
-        int install_only = c == 'm' || c == 'c' || c == 'R' || c == 'S' || c == 'U' || c == 'D' ||
+        int install_only = c == 'm' || c == 'A' || c == 'c' || c == 'R' || c == 'S' || c == 'U' || c == 'D' ||
                            c == 'V' || c == 'P' || c == 'K';
         if (kind != CMD_INSTALL && install_only)
             return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         switch (c) {
         case 'm':
             mode_given = 1;
-            if (!strcmp(optarg, "auto"))
-                o.dl.mode = SF_MODE_AUTO;
-            else if (!strcmp(optarg, "deferred"))
-                o.dl.mode = SF_MODE_DEFERRED;
-            else if (!strcmp(optarg, "immediate"))
-                o.dl.mode = SF_MODE_IMMEDIATE;
-            else
-                return sf_cli_usage_error(cmd, "--mode must be auto, deferred or immediate, not '%s'",
-                                          optarg);
+            if (mode_parse(optarg, &o.dl.mode))
+                return sf_cli_usage_error(cmd, "--mode must be auto, deferred (0Eh), immediate "
+                                          "(07h), save (05h) or events (0Dh), not '%s'", optarg);
             break;
+        case 'A': o.activate_after = 1; break;
         case 's':
             if (parse_sub(optarg, &o.sub_id))
                 return sf_cli_usage_error(cmd, "--subenclosure takes an id 0-255 or 'all', not '%s'",
                                           optarg);
             break;
         case 'c':
-            if (parse_uint(optarg, SF_SES_DL_MAX_CHUNK, &v) || v < 4 || (v & 3))
-                return sf_cli_usage_error(cmd, "--chunk-size must be a multiple of 4 from 4 to %u, not '%s'",
-                                          SF_SES_DL_MAX_CHUNK, optarg);
+            /* Enclosure pages need a multiple of 4 up to 65508; the plan
+             * says so for an enclosure.  WRITE BUFFER takes any size. */
+            if (parse_uint(optarg, SF_WB_MAX_IMAGE, &v) || v == 0)
+                return sf_cli_usage_error(cmd, "--chunk-size takes bytes, 1 to %u, not '%s'",
+                                          SF_WB_MAX_IMAGE, optarg);
             o.dl.chunk_max = (uint32_t)v;
             break;
         case 'e':
@@ -709,6 +769,12 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 return sf_cli_usage_error(cmd, "--timeout takes seconds, 1 to 86400, not '%s'", optarg);
             o.dl.complete_timeout_ms = (unsigned)(v * 1000);
             o.ready_timeout_ms = (unsigned)(v * 1000);
+            break;
+        case 'C':
+            if (parse_uint(optarg, 3600, &v) || v == 0)
+                return sf_cli_usage_error(cmd, "--command-timeout takes seconds, 1 to 3600, not "
+                                          "'%s'", optarg);
+            o.cmd_timeout_ms = (unsigned)(v * 1000);
             break;
         case 'p':
             if (parse_uint(optarg, 600000, &v))
@@ -849,9 +915,8 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 warn(&cx, w);
             }
             if (!mode_given && pkg->man.mode[0])
-                in.o.dl.mode = !strcmp(pkg->man.mode, "deferred") ? SF_MODE_DEFERRED
-                               : !strcmp(pkg->man.mode, "immediate") ? SF_MODE_IMMEDIATE
-                                                                     : SF_MODE_AUTO;
+                if (mode_parse(pkg->man.mode, &in.o.dl.mode))
+                    in.o.dl.mode = SF_MODE_AUTO;
             if (want_vendor || want_product)
                 warn(&cx, "--vendor/--product apply to raw images; the package's own patterns are used");
             in.pkg = pkg;
@@ -938,8 +1003,7 @@ static int execute(struct inv *in)
     struct sf_plan *plan = NULL;
     int locks[64];
     size_t nlocks = 0;
-    cx.mode_name = o.dl.mode == SF_MODE_DEFERRED ? "deferred"
-                   : o.dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto";
+    cx.mode_name = mode_key(o.dl.mode);
     if (kind == CMD_ACTIVATE)
         cx.mode_name = "activate";
 
@@ -966,19 +1030,20 @@ static int execute(struct inv *in)
         }
         for (size_t i = 0; i < plan->ndev && nlocks < 64; i++) {
             char id[17];
-            const struct sf_encl *e = NULL;
-            for (size_t k = 0; k < plan->n; k++)
+            const struct sf_target *dt = NULL;
+            for (size_t k = 0; k < plan->n && !dt; k++)
                 if (plan->t[k].dev == plan->devs[i])
-                    e = sf_target_encl(&plan->t[k]);
-            if (!e)
+                    dt = &plan->t[k];
+            if (!dt)
                 continue;
-            sf_fmt_id64(sf_encl_logical_id(e), id);
-            /* Two paths (modules) of one enclosure share one lock. */
+            uint64_t uid = sf_target_uid(dt);
+            sf_fmt_id64(uid, id);
+            /* Two paths (modules) of one enclosure, or of one dual-ported
+             * drive, share one lock. */
             int have = 0;
             for (size_t j = 0; j < i && !have; j++)
                 for (size_t k = 0; k < plan->n; k++)
-                    if (plan->t[k].dev == plan->devs[j] &&
-                        sf_encl_logical_id(sf_target_encl(&plan->t[k])) == sf_encl_logical_id(e))
+                    if (plan->t[k].dev == plan->devs[j] && sf_target_uid(&plan->t[k]) == uid)
                         have = 1;
             if (have)
                 continue;
@@ -1009,9 +1074,9 @@ static int execute(struct inv *in)
                 const struct sf_man_image *mi = sf_manifest_image_for(&pkg->man, t->vendor, t->product);
                 if (!mi) {
                     code = refuse(&cx, SF_EXIT_MISMATCH, "%s: the package is for vendor %s product "
-                                  "%s; subenclosure %u is %s %s: nothing was written (choose targets "
+                                  "%s; %s is %s %s: nothing was written (choose targets "
                                   "with --subenclosure)", t->path, pkg->man.vendor, pkg->man.product,
-                                  t->sub_id, t->vendor, t->product);
+                                  WHAT(t), t->vendor, t->product);
                     goto out;
                 }
                 const struct sf_pkg_image *pi = sf_pkg_image(pkg, mi->name);
@@ -1022,8 +1087,8 @@ static int execute(struct inv *in)
                          o.expect_rev[0] ? o.expect_rev : pkg->man.revision);
             } else {
                 if (!pattern_ok(want_vendor, t->vendor) || !pattern_ok(want_product, t->product)) {
-                    code = refuse(&cx, SF_EXIT_MISMATCH, "%s: subenclosure %u is %s %s, not %s %s: "
-                                  "nothing was written", t->path, t->sub_id, t->vendor, t->product,
+                    code = refuse(&cx, SF_EXIT_MISMATCH, "%s: %s is %s %s, not %s %s: "
+                                  "nothing was written", t->path, WHAT(t), t->vendor, t->product,
                                   want_vendor ? want_vendor : "*", want_product ? want_product : "*");
                     goto out;
                 }
@@ -1033,8 +1098,8 @@ static int execute(struct inv *in)
                 snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", o.expect_rev);
             }
             if (t->img_len > t->max_size) {
-                code = refuse(&cx, SF_EXIT_REFUSED, "%s: image is %u bytes; subenclosure %u accepts "
-                              "at most %u: nothing was written", t->path, t->img_len, t->sub_id,
+                code = refuse(&cx, SF_EXIT_REFUSED, "%s: image is %u bytes; %s accepts "
+                              "at most %u: nothing was written", t->path, t->img_len, WHAT(t),
                               t->max_size);
                 goto out;
             }
@@ -1042,7 +1107,7 @@ static int execute(struct inv *in)
         /* The journal: an unfinished attempt on this processor? */
         if (cx.hist) {
             char id[17];
-            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            sf_fmt_id64(sf_target_uid(t), id);
             struct sf_unfinished u[8];
             size_t nu = 0;
             sf_history_unfinished(cx.hist, id, u, 8, &nu);
@@ -1057,10 +1122,10 @@ static int execute(struct inv *in)
                 } else if (o.dl.in_progress == SF_INPROG_RESTART) {
                     sf_history_finish(cx.hist, u[k].id, "abandoned", NULL, "superseded with --restart");
                 } else {
-                    code = refuse(&cx, SF_EXIT_REFUSED, "%s: subenclosure %u has an unfinished %s of "
+                    code = refuse(&cx, SF_EXIT_REFUSED, "%s: %s has an unfinished %s of "
                                   "another image (attempt #%lld, phase %s): finish it with "
                                   "'safeflash resume %s', or pass --restart to abandon it",
-                                  t->path, t->sub_id, u[k].action, (long long)u[k].id, u[k].phase,
+                                  t->path, WHAT(t), u[k].action, (long long)u[k].id, u[k].phase,
                                   t->path);
                     goto out;
                 }
@@ -1071,7 +1136,7 @@ static int execute(struct inv *in)
             /* What history says was stored here: activation must find it. */
             char id[17];
             struct sf_last_attempt la;
-            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            sf_fmt_id64(sf_target_uid(t), id);
             if (sf_history_stored(cx.hist, id, t->sub_id, &la) == 0) {
                 t->stored_by = la.id;
                 snprintf(t->stored_from, sizeof(t->stored_from), "%s", la.from_rev);
@@ -1089,7 +1154,7 @@ static int execute(struct inv *in)
             struct sf_unfinished u[8];
             size_t nu = 0;
             char id[17];
-            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            sf_fmt_id64(sf_target_uid(t), id);
             sf_history_unfinished(cx.hist, id, u, 8, &nu);
             for (size_t k = 0; k < nu; k++) {
                 if (u[k].id != t->resume_of)
@@ -1104,8 +1169,8 @@ static int execute(struct inv *in)
                 size_t bl = 0;
                 char msg[300];
                 if (sf_cli_read_file(u[k].staged, &b, &bl, 256u << 20, msg, sizeof(msg))) {
-                    code = refuse(&cx, SF_EXIT_FAILED, "cannot resume subenclosure %u: the staged "
-                                  "image is gone: %s", t->sub_id, msg);
+                    code = refuse(&cx, SF_EXIT_FAILED, "cannot resume %s: the staged "
+                                  "image is gone: %s", WHAT(t), msg);
                     goto out;
                 }
                 uint8_t d[32];
@@ -1114,8 +1179,8 @@ static int execute(struct inv *in)
                 sf_hex(d, 32, hex);
                 if (strcmp(hex, u[k].image_sha)) {
                     free(b);
-                    code = refuse(&cx, SF_EXIT_INTEGRITY, "cannot resume subenclosure %u: the staged "
-                                  "image %s no longer matches its SHA-256", t->sub_id, u[k].staged);
+                    code = refuse(&cx, SF_EXIT_INTEGRITY, "cannot resume %s: the staged "
+                                  "image %s no longer matches its SHA-256", WHAT(t), u[k].staged);
                     goto out;
                 }
                 t->img = b; /* freed at exit via the staged list below */
@@ -1123,12 +1188,9 @@ static int execute(struct inv *in)
                 snprintf(t->img_sha, sizeof(t->img_sha), "%s", hex);
                 snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", u[k].expected_rev);
                 snprintf(cx.package_sha, sizeof(cx.package_sha), "%s", u[k].package_sha);
-                if (!strcmp(u[k].mode, "deferred"))
-                    o.dl.mode = SF_MODE_DEFERRED;
-                else if (!strcmp(u[k].mode, "immediate"))
-                    o.dl.mode = SF_MODE_IMMEDIATE;
-                cx.mode_name = o.dl.mode == SF_MODE_DEFERRED ? "deferred"
-                               : o.dl.mode == SF_MODE_IMMEDIATE ? "immediate" : "auto";
+                if (mode_parse(u[k].mode, &o.dl.mode))
+                    o.dl.mode = SF_MODE_AUTO;
+                cx.mode_name = mode_key(o.dl.mode);
                 break;
             }
             continue;
@@ -1138,7 +1200,7 @@ static int execute(struct inv *in)
              * ran since: never download it twice. */
             char id[17];
             struct sf_last_attempt la;
-            sf_fmt_id64(sf_encl_logical_id(sf_target_encl(t)), id);
+            sf_fmt_id64(sf_target_uid(t), id);
             if (sf_history_last(cx.hist, id, t->sub_id, &la) == 0 && !strcmp(la.result, "stored") &&
                 !strcmp(la.image_sha, t->img_sha) && !strcmp(la.from_rev, t->rev_before) &&
                 o.dl.in_progress != SF_INPROG_RESTART) {
@@ -1187,14 +1249,14 @@ static int execute(struct inv *in)
                 t->outcome = SF_OUT_SKIPPED;
                 snprintf(t->msg, sizeof(t->msg), "already runs %s: skipped", m->revision);
             } else if (cmp > 0 && !allow_downgrade) {
-                code = refuse(&cx, SF_EXIT_VERSION, "%s: subenclosure %u runs %s, newer than the "
+                code = refuse(&cx, SF_EXIT_VERSION, "%s: %s runs %s, newer than the "
                               "package's %s: refusing a downgrade (--allow-downgrade overrides)",
-                              t->path, t->sub_id, t->rev_before, m->revision);
+                              t->path, WHAT(t), t->rev_before, m->revision);
                 goto out;
             } else if (m->min_version[0] && sf_version_cmp(t->rev_before, m->min_version) < 0) {
-                code = refuse(&cx, SF_EXIT_VERSION, "%s: subenclosure %u runs %s, below this "
+                code = refuse(&cx, SF_EXIT_VERSION, "%s: %s runs %s, below this "
                               "package's minimum %s: install %s first, then this package (%s -> %s "
-                              "-> %s)", t->path, t->sub_id, t->rev_before, m->min_version,
+                              "-> %s)", t->path, WHAT(t), t->rev_before, m->min_version,
                               m->min_version, t->rev_before, m->min_version, m->version);
                 goto out;
             }
@@ -1212,15 +1274,15 @@ static int execute(struct inv *in)
                 "trusted key", pkg->trusted ? pkg->signer : "");
     for (size_t i = 0; i < plan->n && !cx.json; i++)
         if (plan->t[i].resume_of)
-            fprintf(cx.pr.out, "  subenclosure %u: continues interrupted attempt #%lld (phase %s)\n",
-                    plan->t[i].sub_id, (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
+            fprintf(cx.pr.out, "  %s: continues interrupted attempt #%lld (phase %s)\n",
+                    WHAT(&plan->t[i]), (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
     if (in->parallel && !in->worker) {
         /* The operator's consent is the flag; say what it costs. */
         for (size_t i = 0; i < plan->n; i++)
             for (size_t k = i + 1; k < plan->n; k++)
                 if (strcmp(plan->t[i].path, plan->t[k].path) &&
-                    sf_encl_logical_id(sf_target_encl(&plan->t[i])) ==
-                        sf_encl_logical_id(sf_target_encl(&plan->t[k]))) {
+                    sf_target_uid(&plan->t[i]) ==
+                        sf_target_uid(&plan->t[k])) {
                     char w[700];
                     snprintf(w, sizeof(w), "--parallel: %s and %s are modules of one enclosure and "
                              "are updated at the same time: while both restart, the enclosure has "

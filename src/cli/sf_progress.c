@@ -47,11 +47,17 @@ static void close_line(struct sf_progress *p)
     }
 }
 
+/* "subenclosure N" or "drive" after the path. */
+#define TW(t) sf_target_what((t), (char[32]){ 0 }, 32)
+
 static json_object *target_json(const struct sf_target *t)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "device", json_object_new_string(t->path));
-    json_object_object_add(o, "subenclosure", json_object_new_int(t->sub_id));
+    if (t->drive)
+        json_object_object_add(o, "kind", json_object_new_string("drive"));
+    else
+        json_object_object_add(o, "subenclosure", json_object_new_int(t->sub_id));
     return o;
 }
 
@@ -112,10 +118,10 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             p->b0 = ev->bytes; /* a resumed download starts part-way */
         }
         if (p->mode == SF_RENDER_PLAIN) {
-            fprintf(p->err, "%s subenclosure %u: %s\n", t->path, t->sub_id, ev->text);
+            fprintf(p->err, "%s %s: %s\n", t->path, TW(t), ev->text);
         } else {
             close_line(p);
-            fprintf(p->err, "  subenclosure %u: %s", t->sub_id, ev->text);
+            fprintf(p->err, "  %s: %s", TW(t), ev->text);
             p->line_open = 1;
         }
         break;
@@ -131,7 +137,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             int q = pct / 25;
             if (q != p->quarter) {
                 p->quarter = q;
-                fprintf(p->err, "%s subenclosure %u: %3d%% %s of %s, %s/s\n", t->path, t->sub_id,
+                fprintf(p->err, "%s %s: %3d%% %s of %s, %s/s\n", t->path, TW(t),
                         pct, a, b, r);
             }
         } else {
@@ -140,7 +146,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             for (int i = 0; i < 30; i++)
                 bar[i] = i < fill ? '#' : '.';
             bar[30] = '\0';
-            fprintf(p->err, "\r\033[K  subenclosure %u: [%s] %3d%%  %s / %s  %s/s  %s", t->sub_id,
+            fprintf(p->err, "\r\033[K  %s: [%s] %3d%%  %s / %s  %s/s  %s", TW(t),
                     bar, pct, a, b, r, p->phase);
             p->line_open = 1;
         }
@@ -148,27 +154,30 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
     }
     case SF_IEV_NOTICE:
         close_line(p);
-        fprintf(p->err, "%s subenclosure %u: %s\n", t->path, t->sub_id, ev->text);
+        fprintf(p->err, "%s %s: %s\n", t->path, TW(t), ev->text);
         break;
     case SF_IEV_RESULT:
         close_line(p);
         switch (t->outcome) {
         case SF_OUT_UPDATED:
-            fprintf(p->out, "%s subenclosure %u: updated %s -> %s%s%s%s%s\n", t->path, t->sub_id,
+            fprintf(p->out, "%s %s: updated %s -> %s%s%s%s%s\n", t->path, TW(t),
                     t->rev_before, t->rev_after,
-                    t->dl.fell_back ? " (immediate mode after deferred was rejected)" : "",
+                    !t->dl.fell_back ? ""
+                    : t->drive ? t->dl.mode_used == 0x05 ? " (mode 05h: the drive refused 0Eh and 07h)"
+                                                         : " (mode 07h: the drive refused 0Eh)"
+                               : " (immediate mode after deferred was rejected)",
                     t->msg[0] ? " (" : "", t->msg, t->msg[0] ? ")" : "");
             break;
         case SF_OUT_STORED:
         case SF_OUT_PENDING_RESET:
-            fprintf(p->out, "%s subenclosure %u: %s (running %s)\n", t->path, t->sub_id, t->msg,
+            fprintf(p->out, "%s %s: %s (running %s)\n", t->path, TW(t), t->msg,
                     t->rev_before);
             break;
         case SF_OUT_DRY_RUN:
-            fprintf(p->out, "%s subenclosure %u: dry run, nothing written\n", t->path, t->sub_id);
+            fprintf(p->out, "%s %s: dry run, nothing written\n", t->path, TW(t));
             break;
         default:
-            fprintf(p->out, "%s subenclosure %u: %s: %s\n", t->path, t->sub_id,
+            fprintf(p->out, "%s %s: %s: %s\n", t->path, TW(t),
                     sf_outcome_str(t->outcome), t->msg);
             break;
         }

@@ -26,6 +26,8 @@
 #include "proto/sf_inquiry.h"
 #include "proto/sf_sense.h"
 #include "proto/sf_ses.h"
+#include "proto/sf_wbuf.h"
+#include "util/sf_be.h"
 
 struct sf_emu {
     struct sf_emu_conf conf;
@@ -675,6 +677,127 @@ static void do_request_sense(struct ctx *c)
  * Faults (field report 001): "fail" - the push never lands (84h) and is
  * retried forever; "flipback" - the partner takes it, then reverts to its
  * old revision, and the push starts again. */
+/* ---- drive microcode: WRITE BUFFER / READ BUFFER (SPC-4 6.49, 6.17) ----
+ *
+ * The drive keeps one download in state slot 0: the mode it started in,
+ * the bytes received so far (contiguous from offset 0) and, once the
+ * image header arrived, the total it announces.  A complete image is
+ * checked like a processor's (magic, length, CRC, product); a bad one is
+ * refused on the command that completed it, and nothing changes.
+ *   05h        the whole image in one command; runs at once
+ *   07h        chunks; runs when the last byte arrives
+ *   0Eh / 0Dh  chunks; stored, runs on 0Fh (or on the events chosen)
+ *   0Fh        runs the stored image; none stored: command sequence error
+ * Running a new image raises UNIT ATTENTION 3Fh/01h (microcode has been
+ * changed) and the drive is NOT READY for a few commands while it restarts.
+ */
+
+static void drive_activate(struct ctx *c, const char *rev)
+{
+    run_image(c->ds, 0, rev);
+    c->ds->ua_pending = 1;
+    c->ds->ua_asc = 0x3f;
+    c->ds->ua_ascq = 0x01;
+    c->ds->not_ready_cmds = (uint8_t)c->dc->drive.activate_not_ready;
+}
+
+static void do_read_buffer(struct ctx *c)
+{
+    if (c->ci.mode != SF_WB_DESCRIPTOR || c->ci.buffer_id != 0) {
+        illegal(c, 0x24, 0x00, 1, c->ci.mode != SF_WB_DESCRIPTOR ? 1 : 2);
+        return;
+    }
+    uint8_t b[SF_RBUF_DESC_LEN];
+    struct sf_rbuf_desc d = { .offset_boundary = c->dc->drive.offset_boundary,
+                              .capacity = c->dc->drive.buffer_capacity };
+    sf_rbuf_desc_encode(&d, b, sizeof(b));
+    data_in(c, b, sizeof(b));
+}
+
+static void do_write_buffer(struct ctx *c)
+{
+    const struct sf_emu_drive_conf *dc = &c->dc->drive;
+    const struct sf_emu_sub_conf *sc = &c->dc->sub[0];
+    struct sf_emu_sub_state *ss = &c->ds->sub[0];
+    uint8_t mode = c->ci.mode;
+    uint32_t off = c->ci.buffer_offset, n = c->ci.param_len;
+    if (!(dc->modes & (1u << mode)) || c->ci.buffer_id != 0) {
+        illegal(c, 0x24, 0x00, 1, c->ci.buffer_id != 0 ? 2 : 1);
+        return;
+    }
+    if (mode == SF_WB_ACTIVATE) {
+        if (!ss->has_deferred) {
+            illegal(c, 0x2c, 0x00, 0, 0); /* command sequence error */
+            return;
+        }
+        ss->has_deferred = 0;
+        drive_activate(c, ss->deferred_rev);
+        return;
+    }
+    if (n > c->io->data_len || c->io->dir != SF_DIR_OUT) {
+        illegal(c, 0x24, 0x00, 1, 6);
+        return;
+    }
+    if (dc->buffer_capacity && n > dc->buffer_capacity) {
+        illegal(c, 0x24, 0x00, 1, 6); /* parameter list length */
+        return;
+    }
+    uint32_t align = dc->offset_boundary == 0xff ? 0
+                     : dc->offset_boundary >= 24 ? 0x1000000u : 1u << dc->offset_boundary;
+    if (off && (mode == SF_WB_DMC_SAVE || align == 0 || off % align)) {
+        illegal(c, 0x24, 0x00, 1, 3); /* buffer offset */
+        return;
+    }
+    uint8_t *buf = sf_emu_state_buf(&c->e->map, c->dev, 0);
+    if (off == 0) {
+        abort_download(ss, SF_DL_IN_PROGRESS, 0); /* a new download */
+        ss->dl_mode = mode;
+    } else if (ss->dl_status != SF_DL_IN_PROGRESS || ss->dl_mode != mode || off != ss->received) {
+        /* Not the continuation of the download in progress. */
+        abort_download(ss, SF_DL_IDLE, 0);
+        illegal(c, 0x2c, 0x00, 0, 0);
+        return;
+    }
+    if (!buf || (uint64_t)off + n > ss->buf_cap) {
+        abort_download(ss, SF_DL_IDLE, 0);
+        illegal(c, 0x26, 0x00, 0, 0); /* larger than any image it takes */
+        return;
+    }
+    memcpy(buf + off, c->io->data, n);
+    ss->received = off + n;
+    ss->chunks++;
+    if (ss->received >= SF_EMU_IMAGE_HDR && !ss->image_len) {
+        uint32_t total = SF_EMU_IMAGE_HDR + sf_be32(buf + 28) + 4u;
+        if (memcmp(buf, sc->image_magic, strlen(sc->image_magic)) || total > ss->buf_cap ||
+            total < SF_EMU_IMAGE_HDR + 4u) {
+            abort_download(ss, SF_DL_IDLE, 0);
+            illegal(c, 0x26, 0x00, 0, 0); /* not an image for this drive */
+            return;
+        }
+        ss->image_len = total;
+    }
+    if (mode != SF_WB_DMC_SAVE && (!ss->image_len || ss->received < ss->image_len))
+        return; /* more to come */
+    struct sf_emu_image_info info;
+    int verdict = sf_emu_image_check(buf, ss->received, sc->image_magic,
+                                     sc->image_product[0] ? sc->image_product : NULL, &info);
+    abort_download(ss, SF_DL_IDLE, 0);
+    if (verdict != SF_EMU_IMAGE_OK) {
+        illegal(c, 0x26, 0x00, 0, 0);
+        return;
+    }
+    ss->downloads++;
+    if (sf_wb_mode_defers(mode)) {
+        memcpy(ss->deferred_rev, info.revision, sizeof(ss->deferred_rev));
+        ss->has_deferred = 1;
+        ss->wb_events = mode == SF_WB_DMC_OFFS_DEFER
+                            ? (SF_WB_PO_ACT | SF_WB_HR_ACT)
+                            : (uint8_t)(c->ci.mode_specific & (SF_WB_PO_ACT | SF_WB_HR_ACT));
+        return;
+    }
+    drive_activate(c, info.revision);
+}
+
 static void partner_tick(struct sf_emu *e)
 {
     struct sf_emu_state *st = e->map.st;
@@ -846,6 +969,18 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
     case SF_OP_SEND_DIAG:
         do_send_diag(&c);
         break;
+    case SF_OP_WRITE_BUFFER:
+        if (c.dc->drive.enabled)
+            do_write_buffer(&c);
+        else
+            illegal(&c, 0x20, 0x00, 1, 0);
+        break;
+    case SF_OP_READ_BUFFER:
+        if (c.dc->drive.enabled && c.dc->drive.buffer_capacity)
+            do_read_buffer(&c);
+        else
+            illegal(&c, 0x20, 0x00, 1, 0);
+        break;
     default:
         illegal(&c, 0x20, 0x00, 1, 0);
         break;
@@ -877,6 +1012,20 @@ out:
 static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
 {
     struct sf_emu_dev_state *ds = &e->map.st->dev[dev];
+    if (e->conf.dev[dev].drive.enabled) {
+        /* SPC-4: deferred microcode starts on the events chosen when it
+         * was stored (0Eh: power on and hard reset); a partial download
+         * is gone either way. */
+        struct sf_emu_sub_state *ss = &ds->sub[0];
+        uint8_t ev = kind == SF_EMU_RESET_POWER ? SF_WB_PO_ACT : SF_WB_HR_ACT;
+        if (ss->has_deferred && (ss->wb_events & ev)) {
+            run_image(ds, 0, ss->deferred_rev);
+            ss->has_deferred = 0;
+        }
+        abort_download(ss, SF_DL_IDLE, 0);
+        device_reset_ua(ds, kind == SF_EMU_RESET_POWER ? 0x01 : 0x00);
+        return;
+    }
     for (size_t i = 0; i < e->conf.dev[dev].nsub; i++) {
         struct sf_emu_sub_state *ss = &ds->sub[i];
         if (ss->dl_status == SF_DL_COMPLETE_ACTIVE && ss->lying) {

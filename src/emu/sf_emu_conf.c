@@ -178,6 +178,59 @@ static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_
     return 0;
 }
 
+/* "drive": {...} - a logical unit updated with WRITE BUFFER. */
+static int parse_drive(json_object *o, struct sf_emu_dev_conf *d, const char *where,
+                       struct sf_errctx *ec)
+{
+    int rc;
+    char w[256];
+    snprintf(w, sizeof(w), "%s drive", where);
+    if (!json_object_is_type(o, json_type_object))
+        return sf_err_set(ec, SF_ECONFIG, "%s: must be an object", w);
+    if (d->ses)
+        return sf_err_set(ec, SF_ECONFIG, "%s: an enclosure (ses) cannot also be a drive", w);
+    struct sf_emu_drive_conf *dc = &d->drive;
+    dc->enabled = 1;
+    dc->buffer_capacity = 64u * 1024u;
+    GET_NUM(o, "buffer_capacity", dc->buffer_capacity, 0xffffff, 0, w);
+    GET_NUM(o, "offset_boundary", dc->offset_boundary, 0xff, 0, w);
+    dc->activate_not_ready = 2;
+    GET_NUM(o, "activate_not_ready", dc->activate_not_ready, 100, 0, w);
+    char modes[64] = "05 07 0e 0f";
+    if ((rc = get_str(o, "modes", modes, sizeof(modes), 0, w, ec)))
+        return rc;
+    for (char *p = modes, *end; *p;) {
+        if (*p == ' ' || *p == ',') {
+            p++;
+            continue;
+        }
+        unsigned long m = strtoul(p, &end, 16);
+        if (end == p || (m != 5 && m != 7 && m != 0x0d && m != 0x0e && m != 0x0f))
+            return sf_err_set(ec, SF_ECONFIG, "%s: \"modes\" lists WRITE BUFFER modes among 05 07 "
+                              "0d 0e 0f", w);
+        dc->modes |= 1u << m;
+        p = end;
+    }
+    /* The running image lives in state slot 0, like a subenclosure's. */
+    struct sf_emu_sub_conf *s = &d->sub[0];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->vendor, sizeof(s->vendor), "%s", d->vendor);
+    snprintf(s->product, sizeof(s->product), "%s", d->product);
+    snprintf(s->revision, sizeof(s->revision), "%s", d->revision);
+    s->max_image = 1024u * 1024u;
+    GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, w);
+    if (s->max_image < 64)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"max_image\" must be at least 64", w);
+    snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
+    if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, w, ec)))
+        return rc;
+    snprintf(s->image_product, sizeof(s->image_product), "%s", d->product);
+    if ((rc = get_str(o, "image_product", s->image_product, sizeof(s->image_product), 0, w, ec)))
+        return rc;
+    d->nsub = 1;
+    return 0;
+}
+
 static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base_dir,
                      const char *where, struct sf_errctx *ec)
 {
@@ -244,6 +297,10 @@ static int parse_dev(json_object *o, struct sf_emu_dev_conf *d, const char *base
         if ((rc = parse_quirks(q, &d->quirks, w, ec)))
             return rc;
     }
+
+    json_object *dr;
+    if (json_object_object_get_ex(o, "drive", &dr))
+        return parse_drive(dr, d, where, ec);
 
     json_object *subs;
     if (!json_object_object_get_ex(o, "subenclosures", &subs)) {

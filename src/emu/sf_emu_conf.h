@@ -61,6 +61,18 @@ struct sf_emu_sub_conf {
     struct sf_emu_type_conf types[SF_EMU_MAX_TYPES];
 };
 
+/* A drive's microcode machinery (a device with a "drive" object): what
+ * its WRITE BUFFER / READ BUFFER accept.  The running image is modelled as
+ * subenclosure slot 0 of the state (revision, staging buffer), which is
+ * never shown as an SES subenclosure (ses stays 0). */
+struct sf_emu_drive_conf {
+    int enabled;
+    uint32_t buffer_capacity;   /* READ BUFFER descriptor; 0: no READ BUFFER */
+    uint8_t offset_boundary;    /* exponent; FFh: offset 0 only */
+    uint32_t modes;             /* bit n: WRITE BUFFER mode n accepted */
+    unsigned activate_not_ready;/* commands NOT READY after an activation */
+};
+
 struct sf_emu_dev_conf {
     char path[256];
     uint8_t pdt;                /* 0Dh for an enclosure */
@@ -77,6 +89,7 @@ struct sf_emu_dev_conf {
     size_t nsub;
     struct sf_emu_sub_conf sub[SF_EMU_MAX_SUB];
     struct sf_emu_quirks quirks;
+    struct sf_emu_drive_conf drive;
     char trace_path[PATH_MAX];  /* control pages received are logged here */
     char partner_path[256];     /* the other module of a dual-module shelf */
     int partner;                /* its device index, -1 = none */

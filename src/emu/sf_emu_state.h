@@ -21,8 +21,8 @@
 #include "emu/sf_emu_conf.h"
 #include "safeflash/sf_err.h"
 
-#define SF_EMU_STATE_MAGIC "SFEMUST6"
-#define SF_EMU_STATE_VERSION 6u
+#define SF_EMU_STATE_MAGIC "SFEMUST7"
+#define SF_EMU_STATE_VERSION 7u
 #define SF_EMU_MAX_FAULTS 16
 
 struct sf_emu_sub_state {
@@ -48,6 +48,8 @@ struct sf_emu_sub_state {
     uint8_t pending_kind;      /* 0, 11h or 12h */
     uint32_t downloads;        /* images completely received */
     uint8_t lying;             /* this completion is a lie: nothing runs */
+    uint8_t wb_events;         /* drive: events that start the deferred
+                                  image (SF_WB_PO_ACT | SF_WB_HR_ACT) */
 };
 
 struct sf_emu_dev_state {

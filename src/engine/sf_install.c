@@ -9,11 +9,14 @@
 #include <time.h>
 
 #include "engine/sf_devopen.h"
+#include "engine/sf_wbdl.h"
 
 struct sf_install_dev {
     struct sf_transport *tr;
     struct sf_scsi s;
-    struct sf_encl *e;
+    struct sf_encl *e;           /* NULL for a drive */
+    int is_drive;
+    struct sf_drive drv;
     struct sf_sesdl_dev learned;
     uint64_t probed_ms;          /* when e (and its status page) was read */
     uint64_t ncmds_at_probe;     /* s.ncmds then */
@@ -75,6 +78,29 @@ const struct sf_encl *sf_target_encl(const struct sf_target *t)
     return t && t->dev ? t->dev->e : NULL;
 }
 
+const struct sf_drive *sf_target_drive(const struct sf_target *t)
+{
+    return t && t->dev && t->dev->is_drive ? &t->dev->drv : NULL;
+}
+
+uint64_t sf_target_uid(const struct sf_target *t)
+{
+    if (!t || !t->dev)
+        return 0;
+    if (t->dev->is_drive)
+        return sf_drive_uid(&t->dev->drv, t->path);
+    return sf_encl_logical_id(t->dev->e);
+}
+
+const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap)
+{
+    if (t->drive)
+        snprintf(buf, cap, "drive");
+    else
+        snprintf(buf, cap, "subenclosure %u", t->sub_id);
+    return buf;
+}
+
 uint64_t sf_plan_commands(const struct sf_plan *p)
 {
     uint64_t n = 0;
@@ -87,6 +113,54 @@ static void copy_trim(char *dst, size_t cap, const char *src)
 {
     snprintf(dst, cap, "%s", src);
     sf_rtrim(dst);
+}
+
+static struct sf_target *add_target(struct sf_plan *p, struct sf_install_dev *d, const char *path)
+{
+    struct sf_target *nt = realloc(p->t, (p->n + 1) * sizeof(*p->t));
+    if (!nt)
+        return NULL;
+    p->t = nt;
+    struct sf_target *t = &p->t[p->n++];
+    memset(t, 0, sizeof(*t));
+    t->dev = d;
+    snprintf(t->path, sizeof(t->path), "%s", path);
+    return t;
+}
+
+/* A path that is not an enclosure: one target, the logical unit itself. */
+static int plan_drive(struct sf_plan *p, struct sf_install_dev *d, const char *path,
+                      uint32_t image_len, const struct sf_install_opts *o, struct sf_errctx *ec)
+{
+    if (o->sub_id > 0)
+        return sf_err_set(ec, SF_ENODEV, "%s: not an enclosure, so there is no subenclosure %d "
+                          "(a drive is one target: leave --subenclosure out)", path, o->sub_id);
+    int rc = sf_drive_probe(&d->s, &d->drv, ec);
+    if (rc)
+        return rc;
+    d->is_drive = 1;
+    if (image_len > 1) {
+        /* Can any mode this install may use carry the image?  Refused
+         * here, before anything is written. */
+        uint8_t modes[3];
+        int n = sf_wbdl_modes(o->dl.mode, modes), ok = 0;
+        char why[200] = "";
+        for (int i = 0; i < n && !ok; i++)
+            ok = sf_wb_chunk(modes[i], image_len, o->dl.chunk_max,
+                             d->drv.have_desc ? &d->drv.desc : NULL, SF_WBDL_DEFAULT_CHUNK, why,
+                             sizeof(why)) != 0;
+        if (!ok)
+            return sf_err_set(ec, SF_ERANGE, "%s: %s: nothing was written", path, why);
+    }
+    struct sf_target *t = add_target(p, d, path);
+    if (!t)
+        return SF_ENOMEM;
+    t->drive = 1;
+    copy_trim(t->vendor, sizeof(t->vendor), d->drv.inq.vendor);
+    copy_trim(t->product, sizeof(t->product), d->drv.inq.product);
+    copy_trim(t->rev_before, sizeof(t->rev_before), d->drv.inq.revision);
+    t->max_size = SF_WB_MAX_IMAGE;
+    return 0;
 }
 
 int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
@@ -121,9 +195,30 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
         if (rc)
             goto fail;
         sf_scsi_init(&d->s, d->tr);
+        if (o->cmd_timeout_ms)
+            d->s.pol.timeout_ms = o->cmd_timeout_ms;
         rc = sf_encl_probe_ex(&d->s, 0, &d->e, ec);
+        if (rc == SF_ENOTENCL) {
+            sf_errctx_clear(ec);
+            rc = plan_drive(p, d, paths[i], image_len, o, ec);
+            if (rc)
+                goto fail;
+            continue;
+        }
         if (rc)
             goto fail;
+        if (o->dl.chunk_max && ((o->dl.chunk_max & 3) || o->dl.chunk_max > SF_SES_DL_MAX_CHUNK)) {
+            rc = sf_err_set(ec, SF_EINVAL, "%s: --chunk-size for an enclosure must be a multiple "
+                            "of 4 from 4 to %u (a Download Microcode page), not %u", paths[i],
+                            SF_SES_DL_MAX_CHUNK, o->dl.chunk_max);
+            goto fail;
+        }
+        if (o->dl.mode == SF_MODE_SAVE || o->dl.mode == SF_MODE_EVENTS) {
+            rc = sf_err_set(ec, SF_EINVAL, "%s: WRITE BUFFER mode %s is for drives; an enclosure "
+                            "takes auto, deferred (0Eh) or immediate (07h)", paths[i],
+                            o->dl.mode == SF_MODE_SAVE ? "05h" : "0Dh");
+            goto fail;
+        }
         d->probed_ms = mono_ms();
         d->ncmds_at_probe = d->s.ncmds;
         if (!d->e->have_dl) {
@@ -152,16 +247,11 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
                                 "was written", paths[i], image_len, sub->id, dd->max_size);
                 goto fail;
             }
-            struct sf_target *nt = realloc(p->t, (p->n + 1) * sizeof(*p->t));
-            if (!nt) {
+            struct sf_target *t = add_target(p, d, paths[i]);
+            if (!t) {
                 rc = SF_ENOMEM;
                 goto fail;
             }
-            p->t = nt;
-            struct sf_target *t = &p->t[p->n++];
-            memset(t, 0, sizeof(*t));
-            t->dev = d;
-            snprintf(t->path, sizeof(t->path), "%s", paths[i]);
             t->sub_id = sub->id;
             copy_trim(t->vendor, sizeof(t->vendor), sub->vendor);
             copy_trim(t->product, sizeof(t->product), sub->product);
@@ -285,6 +375,14 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
     phase(r, "verifying");
     unsigned waited = 0;
     int rc;
+    char ua[128] = "";
+    if (t->drive) {
+        /* The drive restarts on its new microcode: wait for it, absorbing
+         * the UNIT ATTENTION that announces it, then read INQUIRY. */
+        rc = sf_drive_settle(&d->s, o->ready_timeout_ms, o->dl.poll_ms, t->rev_after, ua,
+                             sizeof(ua), &ec);
+        goto check;
+    }
     for (;;) {
         sf_errctx_clear(&ec);
         rc = reread_revision(d, t, &ec);
@@ -298,24 +396,30 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
         d->s.sleep_ms(gap);
         waited += gap;
     }
+check:
     if (rc) {
         fail_target(t, rc, ec.msg);
         return rc;
     }
     const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+    char what[32];
+    sf_target_what(t, what, sizeof(what));
     if (want[0] ? strcmp(t->rev_after, want) != 0 : strcmp(t->rev_after, t->rev_before) == 0) {
-        char m[320];
+        char m[400];
         if (want[0])
-            snprintf(m, sizeof(m), "%s: subenclosure %u runs revision %s after the update, "
-                     "expected %s", t->path, t->sub_id, t->rev_after, want);
+            snprintf(m, sizeof(m), "%s: %s runs revision %s after the update, expected %s",
+                     t->path, what, t->rev_after, want);
         else
-            snprintf(m, sizeof(m), "%s: subenclosure %u did not change: it still runs revision %s "
-                     "(if the image carries that same revision, pass --expect-revision %s)",
-                     t->path, t->sub_id, t->rev_after, t->rev_after);
+            snprintf(m, sizeof(m), "%s: %s did not change: it still runs revision %s (if the "
+                     "image carries that same revision, pass --expect-revision %s)",
+                     t->path, what, t->rev_after, t->rev_after);
         fail_target(t, SF_ECHECK, m);
         return SF_ECHECK;
     }
     t->outcome = SF_OUT_UPDATED;
+    if (ua[0])
+        snprintf(t->msg, sizeof(t->msg), "runs %s; the drive announced it with %s", t->rev_after,
+                 ua);
     return 0;
 }
 
@@ -343,11 +447,11 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
                           struct relay *r, char *why, size_t cap)
 {
     struct sf_target *t = &p->t[ti];
-    uint64_t lid = sf_encl_logical_id(t->dev->e);
+    uint64_t lid = sf_target_uid(t);
     unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
     for (size_t k = 0; k < p->n; k++) {
         struct sf_target *u = &p->t[k];
-        if (u->dev == t->dev || sf_encl_logical_id(u->dev->e) != lid)
+        if (u->dev == t->dev || u->drive || sf_target_uid(u) != lid)
             continue;
         char seen[8][5];
         size_t nseen = 0;
@@ -434,7 +538,7 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
             continue;
         }
         const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
-        if (i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run) {
+        if (i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run && !t->drive) {
             /* A module of an enclosure updated earlier in this run may have
              * pushed the image to this one already (partner sync). */
             struct sf_errctx pec = { 0 };
@@ -475,7 +579,8 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
          * read would itself take on a slow enclosure.  After a prompt, or
          * once another processor of this device has been worked on, read
          * it again. */
-        if (d->e->have_dl && d->s.ncmds == d->ncmds_at_probe && mono_ms() - d->probed_ms < 1000)
+        if (d->e && d->e->have_dl && d->s.ncmds == d->ncmds_at_probe &&
+            mono_ms() - d->probed_ms < 1000)
             dl.fresh = &d->e->dl;
         if (t->resume_phase[0]) {
             dl.adopt = 1;
@@ -483,6 +588,40 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
                 dl.in_progress = SF_INPROG_RESUME;
         }
         int rc;
+        if (t->drive) {
+            if (t->resume_phase[0] && r.cb) {
+                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = "a drive keeps no "
+                                    "download progress to continue from: sending the image "
+                                    "again from offset 0" };
+                r.cb(&e, r.arg);
+            }
+            rc = sf_wbdl_download(&d->s, &d->drv, t->img, t->img_len, &dl, relay_dl, &r, &t->dl,
+                                  &ec);
+            if (rc)
+                fail_target(t, rc, ec.msg);
+            else if (o->dl.dry_run)
+                t->outcome = SF_OUT_DRY_RUN;
+            else if (sf_wb_mode_defers(t->dl.mode_used) && !o->activate_after) {
+                jphase(o, t, "stored");
+                t->outcome = SF_OUT_STORED;
+                snprintf(t->msg, sizeof(t->msg), "stored (mode %02Xh); runs after 'safeflash "
+                         "activate %s'%s", t->dl.mode_used, t->path,
+                         t->dl.mode_used == SF_WB_DMC_OFFS_EV_DEFER
+                             ? ", a hard reset or a power cycle" : "");
+            } else {
+                if (sf_wb_mode_defers(t->dl.mode_used)) {
+                    /* --activate: the download was clean, so 0Fh may go. */
+                    jphase(o, t, "stored");
+                    int none = 0;
+                    rc = sf_wbdl_activate(&d->s, &dl, relay_dl, &r, &none, &ec);
+                }
+                if (rc)
+                    fail_target(t, rc, ec.msg);
+                else
+                    rc = verify_running(d, t, o, &r);
+            }
+            goto done;
+        }
         if (t->resume_phase[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
             /* Completion statuses are reported once, and identifying the
              * enclosure for this plan read it: the interrupted run's image
@@ -525,6 +664,16 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
              * configuration page can prove the new image runs. */
             rc = verify_running(d, t, o, &r);
         }
+        if (t->outcome == SF_OUT_STORED && o->activate_after) {
+            /* --activate: stored cleanly, so starting it is safe now. */
+            uint8_t st = 0;
+            rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
+            if (rc)
+                fail_target(t, rc, ec.msg);
+            else
+                rc = verify_running(d, t, o, &r);
+        }
+    done:
         result(&r);
         if (t->outcome == SF_OUT_FAILED) {
             first_err = t->err;
@@ -532,11 +681,11 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
             break;
         }
         char why[480];
-        if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run &&
+        if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run && !t->drive &&
             watch_partners(p, i, o, &r, why, sizeof(why)) != 0) {
             /* Stop: the pair would never settle; tell the operator why. */
             size_t j = i + 1;
-            while (j < p->n && sf_encl_logical_id(p->t[j].dev->e) != sf_encl_logical_id(d->e))
+            while (j < p->n && sf_target_uid(&p->t[j]) != sf_target_uid(t))
                 j++;
             if (j < p->n) {
                 struct relay rj = { cb, arg, &p->t[j], NULL, &p->t[j] };
@@ -571,7 +720,19 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
         uint8_t st = 0;
         begin(o, t);
         jphase(o, t, "activating");
-        int rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
+        int rc, none = 1;
+        if (t->drive)
+            rc = sf_wbdl_activate(&d->s, &o->dl, relay_dl, &r, &none, &ec);
+        else
+            rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
+        if (rc == SF_ENOTSUP && !none) {
+            /* The drive has no mode 0Fh at all: nothing to interpret. */
+            fail_target(t, rc, ec.msg);
+            result(&r);
+            first_err = t->err;
+            skip_rest(p, i + 1, cb, arg);
+            break;
+        }
         const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
         int ran = t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
                                            : strcmp(t->rev_before, t->stored_from) != 0);
@@ -585,18 +746,20 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
         } else if (rc == SF_ENOTSUP && t->stored_by) {
             /* We stored an image here and the enclosure has none, yet the
              * processor does not run it: lost, or never really stored. */
-            char m[320];
-            snprintf(m, sizeof(m), "%s: subenclosure %u reports no deferred microcode (85h) although "
-                     "attempt #%lld stored one, and it runs %s: the image was lost; install it again",
-                     t->path, t->sub_id, (long long)t->stored_by, t->rev_before);
+            char m[320], what[32];
+            snprintf(m, sizeof(m), "%s: %s reports no deferred microcode (%s) although attempt "
+                     "#%lld stored one, and it runs %s: the image was lost; install it again",
+                     t->path, sf_target_what(t, what, sizeof(what)),
+                     t->drive ? "command sequence error" : "85h", (long long)t->stored_by,
+                     t->rev_before);
             fail_target(t, SF_ECHECK, m);
         } else if (rc == SF_ENOTSUP) {
             /* 85h: nothing stored.  Not this processor's failure - a reset
              * may already have started the image - and no reason to leave
              * the others unactivated. */
             t->outcome = SF_OUT_NOTHING;
-            snprintf(t->msg, sizeof(t->msg), "no deferred microcode stored (status 85h); it runs "
-                     "revision %s", t->rev_before);
+            snprintf(t->msg, sizeof(t->msg), "no deferred microcode stored (%s); it runs "
+                     "revision %s", t->drive ? "the drive says so" : "status 85h", t->rev_before);
         } else if (rc)
             fail_target(t, rc, ec.msg);
         else if (o->dl.dry_run)

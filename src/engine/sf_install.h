@@ -15,6 +15,11 @@
  *                      revision on the configuration page.  The first
  *                      failure stops the run; later targets are reported
  *                      as not attempted.
+ *
+ * A path that is not an enclosure (INQUIRY peripheral device type other
+ * than 0Dh) is a drive: one target, updated with WRITE BUFFER (sf_wbdl)
+ * and verified by the revision in INQUIRY.  Everything else - plan,
+ * journal, resume, results - is the same for both.
  */
 #ifndef SF_INSTALL_H
 #define SF_INSTALL_H
@@ -22,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/sf_drive.h"
 #include "engine/sf_encl.h"
 #include "engine/sf_sesdl.h"
 
@@ -42,6 +48,11 @@ struct sf_install_opts {
     int sub_id;                  /* -1: every subenclosure */
     char expect_rev[5];          /* "" unless --expect-revision */
     unsigned ready_timeout_ms;   /* waiting for an enclosure to come back */
+    unsigned cmd_timeout_ms;     /* per SCSI command; 0: the command layer's
+                                    default (60 s) */
+    int activate_after;          /* install: activate what was stored (0Eh)
+                                    at once, as sg_write_buffer --bpw=CS,act
+                                    does - but only after a clean download */
 };
 
 void sf_install_opts_default(struct sf_install_opts *o);
@@ -65,6 +76,7 @@ struct sf_install_dev;           /* an open device of the plan */
 struct sf_target {
     struct sf_install_dev *dev;
     char path[256];
+    int drive;                   /* 1: a drive (WRITE BUFFER), sub_id 0 */
     uint8_t sub_id;
     char vendor[9], product[17];
     char rev_before[5];
@@ -127,8 +139,19 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
 /* SCSI commands the plan's devices have executed (for benchmarks). */
 uint64_t sf_plan_commands(const struct sf_plan *p);
 
-/* The identified enclosure behind a target (for logical id, vendor...). */
+/* The identified enclosure behind a target (for logical id, vendor...);
+ * NULL for a drive. */
 const struct sf_encl *sf_target_encl(const struct sf_target *t);
+
+/* The identified drive behind a target; NULL for an enclosure. */
+const struct sf_drive *sf_target_drive(const struct sf_target *t);
+
+/* The identity history and locks use: an enclosure's logical identifier,
+ * a drive's NAA (or a hash when it has none). */
+uint64_t sf_target_uid(const struct sf_target *t);
+
+/* "subenclosure 1" or "drive", for messages. */
+const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap);
 
 void sf_plan_free(struct sf_plan *p);
 

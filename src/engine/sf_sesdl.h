@@ -26,7 +26,12 @@
 #include "safeflash/sf_err.h"
 #include "transport/sf_scsi.h"
 
-enum sf_dl_mode_choice { SF_MODE_AUTO = 0, SF_MODE_DEFERRED = 1, SF_MODE_IMMEDIATE = 2 };
+/* AUTO, DEFERRED (0Eh) and IMMEDIATE (07h) apply to enclosures and drives;
+ * SAVE (WRITE BUFFER 05h) and EVENTS (0Dh) exist for drives only. */
+enum sf_dl_mode_choice {
+    SF_MODE_AUTO = 0, SF_MODE_DEFERRED = 1, SF_MODE_IMMEDIATE = 2, SF_MODE_SAVE = 3,
+    SF_MODE_EVENTS = 4
+};
 
 /* What to do about a download the enclosure already has in progress. */
 enum sf_in_progress { SF_INPROG_REFUSE = 0, SF_INPROG_RESUME = 1, SF_INPROG_RESTART = 2 };

@@ -122,8 +122,9 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
         snprintf(m->revision, sizeof(m->revision), "%s", m->version);
     }
     if (m->mode[0] && strcmp(m->mode, "auto") && strcmp(m->mode, "deferred") &&
-        strcmp(m->mode, "immediate")) {
-        rc = sf_err_set(ec, SF_EMALFORMED, "manifest: mode must be auto, deferred or immediate");
+        strcmp(m->mode, "immediate") && strcmp(m->mode, "save") && strcmp(m->mode, "events")) {
+        rc = sf_err_set(ec, SF_EMALFORMED, "manifest: mode must be auto, deferred, immediate, "
+                        "save or events");
         goto out;
     }
     json_object *imgs;

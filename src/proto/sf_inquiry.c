@@ -12,8 +12,10 @@
 
 void sf_ascii_field(char *dst, const uint8_t *src, size_t n)
 {
+    /* SPC pads with spaces; some devices (scsi_debug given a short
+     * inq_vendor, for one) pad with NULs.  Read those as padding too. */
     for (size_t i = 0; i < n; i++)
-        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
+        dst[i] = src[i] == 0 ? ' ' : (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
     dst[n] = '\0';
 }
 

@@ -149,6 +149,11 @@ const char *sf_sense_asc_str(uint8_t asc, uint8_t ascq, char *buf, size_t len)
     if (!buf || len == 0)
         return "";
     sg_get_asc_ascq_str(asc, ascq, (int)(len > 4096 ? 4096 : len), buf);
+    /* libsgutils prefixes its words with "Additional sense: "; in our
+     * messages the sense key and codes around it say that already. */
+    static const char pre[] = "Additional sense: ";
+    if (!strncmp(buf, pre, sizeof(pre) - 1))
+        memmove(buf, buf + sizeof(pre) - 1, strlen(buf) - (sizeof(pre) - 1) + 1);
     return buf;
 }
 

@@ -18,6 +18,13 @@
  * kernel test loop) as well as on the emulator: stacked before the
  * emulator's preload library, its ioctl() runs first and RTLD_NEXT reaches
  * the emulator's.
+ *
+ * SAFEFLASH_SGLOG_ON="HEXPREFIX=COMMAND" also runs COMMAND (with
+ * /bin/sh) each time a command whose CDB starts with HEXPREFIX completed
+ * with GOOD status, before the program sees the result.  The kernel loop
+ * uses it to play a drive's part that scsi_debug does not: change the
+ * INQUIRY revision at the moment the drive would start new microcode
+ * (e.g. "3b0f=printf 0456 > /sys/module/scsi_debug/parameters/inq_rev").
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -102,6 +109,13 @@ static void log_rec(const struct rec *r)
         snprintf(line, sizeof(line), "%s cdb=%s %s sha256=%s status=%02x host=%04x driver=%04x sense=%s\n",
                  r->ver, cdb, data, sha, r->status, r->host, r->driver, sense);
     emit(line);
+    const char *on = getenv("SAFEFLASH_SGLOG_ON");
+    const char *eq = on ? strchr(on, '=') : NULL;
+    if (eq && r->rc >= 0 && r->status == 0 && r->host == 0 && (size_t)(eq - on) <= strlen(cdb) &&
+        !strncmp(cdb, on, (size_t)(eq - on))) {
+        int st = system(eq + 1);
+        (void)st;
+    }
 }
 
 static void log_v3(const sg_io_hdr_t *h, int rc)

@@ -208,3 +208,38 @@ int sf_scsi_send_diag(struct sf_scsi *s, const uint8_t *page, size_t len, struct
     };
     return sf_scsi_exec(s, &cmd, what, ec);
 }
+
+int sf_scsi_write_buffer(struct sf_scsi *s, uint8_t mode, uint8_t mode_specific, uint32_t offset,
+                         const uint8_t *data, uint32_t len, unsigned timeout_ms,
+                         struct sf_errctx *ec)
+{
+    if (len && !data)
+        return SF_EINVAL;
+    struct sf_cdb cdb;
+    int rc = sf_cdb_write_buffer(&cdb, mode, mode_specific, 0, offset, len);
+    if (rc)
+        return rc;
+    char what[80];
+    if (len)
+        snprintf(what, sizeof(what), "WRITE BUFFER mode %02Xh at offset %u (%u bytes)", mode,
+                 offset, len);
+    else
+        snprintf(what, sizeof(what), "WRITE BUFFER mode %02Xh", mode);
+    struct sf_cmd cmd = {
+        .cdb = cdb.b, .cdb_len = cdb.len, .dir = len ? SF_DIR_OUT : SF_DIR_NONE,
+        .data = (uint8_t *)data, .data_len = len, .timeout_ms = timeout_ms,
+    };
+    return sf_scsi_exec(s, &cmd, what, ec);
+}
+
+int sf_scsi_read_buffer(struct sf_scsi *s, uint8_t mode, uint8_t *buf, size_t cap, size_t *got,
+                        struct sf_errctx *ec)
+{
+    struct sf_cdb cdb;
+    int rc = sf_cdb_read_buffer(&cdb, mode, 0, 0, (uint32_t)cap);
+    if (rc)
+        return rc;
+    char what[48];
+    snprintf(what, sizeof(what), "READ BUFFER mode %02Xh", mode);
+    return run_in(s, &cdb, buf, cap, got, what, ec);
+}

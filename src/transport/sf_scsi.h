@@ -75,6 +75,14 @@ int sf_scsi_inquiry(struct sf_scsi *s, int evpd, uint8_t page, uint8_t *buf, siz
 int sf_scsi_receive_diag(struct sf_scsi *s, uint8_t page, uint8_t *buf, size_t cap,
                          size_t *got, struct sf_errctx *ec);
 int sf_scsi_send_diag(struct sf_scsi *s, const uint8_t *page, size_t len, struct sf_errctx *ec);
+/* WRITE BUFFER (10) with len bytes of data (len 0: no data phase); what
+ * names the step in ec->msg ("WRITE BUFFER mode 07h at offset 4096"). */
+int sf_scsi_write_buffer(struct sf_scsi *s, uint8_t mode, uint8_t mode_specific, uint32_t offset,
+                         const uint8_t *data, uint32_t len, unsigned timeout_ms,
+                         struct sf_errctx *ec);
+/* READ BUFFER (10), buffer id 0, offset 0. */
+int sf_scsi_read_buffer(struct sf_scsi *s, uint8_t mode, uint8_t *buf, size_t cap, size_t *got,
+                        struct sf_errctx *ec);
 
 /* True if the last failure was CHECK CONDITION / ILLEGAL REQUEST. */
 int sf_scsi_last_illegal_request(const struct sf_scsi *s);
