@@ -83,6 +83,29 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
                 snprintf(why, sizeof(why), "%s", cec.msg);
                 break;
             }
+            if (s->ua_count != ua0 && off > 0 && s->last_ua.asc == 0x29) {
+                /* Rule 2: the drive was reset since the previous chunk;
+                 * whatever this chunk's fate, what it held may be gone. */
+                if (restarts++ >= o->max_recoveries)
+                    return sf_err_set(ec, SF_ECHECK, "%s: the drive was reset %u times during the "
+                                      "download (last: UNIT ATTENTION %02Xh/%02Xh); giving up "
+                                      "with nothing activated", s->tr->path, restarts,
+                                      s->last_ua.asc, s->last_ua.ascq);
+                char w[96];
+                snprintf(note, sizeof(note), "the drive reported UNIT ATTENTION %02Xh/%02Xh (%s) "
+                         "at the chunk at offset %u: it dropped what it had; sending the image "
+                         "again from offset 0", s->last_ua.asc, s->last_ua.ascq,
+                         sf_sense_asc_str(s->last_ua.asc, s->last_ua.ascq, w, sizeof(w)), off);
+                emit(cb, arg, SF_DLEV_NOTICE, note, off, len);
+                res->restarts++;
+                ua0 = s->ua_count;
+                off = 0;
+                continue;
+            }
+            /* Any other UNIT ATTENTION (mode parameters changed, LUNs
+             * changed, "microcode changed", which scsi_debug raises after
+             * every 07h command) leaves the buffer alone. */
+            ua0 = s->ua_count;
             if (rc) {
                 /* Rule 1: stop here; nothing activates a partial image. */
                 /* The facts first (ec->msg is one bounded line), the
@@ -98,31 +121,6 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
                 ec->asc = cec.asc;
                 ec->ascq = cec.ascq;
                 return rc;
-            }
-            if (s->ua_count != ua0 && off > 0 && s->last_ua.asc != 0x29) {
-                /* Not a reset (29h): mode parameters changed, LUNs
-                 * changed, "microcode changed" (scsi_debug raises that
-                 * after every 07h command).  The buffer survives those. */
-                ua0 = s->ua_count;
-            }
-            if (s->ua_count != ua0 && off > 0) {
-                /* Rule 2: a reset between chunks. */
-                if (restarts++ >= o->max_recoveries)
-                    return sf_err_set(ec, SF_ECHECK, "%s: the drive was reset %u times during the "
-                                      "download (last: UNIT ATTENTION %02Xh/%02Xh); giving up "
-                                      "with nothing activated", s->tr->path, restarts,
-                                      s->last_ua.asc, s->last_ua.ascq);
-                char w[96];
-                snprintf(note, sizeof(note), "the drive reported UNIT ATTENTION %02Xh/%02Xh (%s) "
-                         "before the chunk at offset %u: it may have dropped what it had; "
-                         "sending the image again from offset 0", s->last_ua.asc,
-                         s->last_ua.ascq, sf_sense_asc_str(s->last_ua.asc, s->last_ua.ascq, w,
-                                                           sizeof(w)), off);
-                emit(cb, arg, SF_DLEV_NOTICE, note, off, len);
-                res->restarts++;
-                ua0 = s->ua_count;
-                off = 0;
-                continue;
             }
             off += n;
             emit(cb, arg, SF_DLEV_PROGRESS, NULL, off, len);
