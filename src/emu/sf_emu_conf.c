@@ -127,6 +127,23 @@ static int parse_quirks(json_object *o, struct sf_emu_quirks *q, const char *whe
     return 0;
 }
 
+/* What a processor's or drive's images must be: max_image, image_magic,
+ * image_product (default: s->product, already set). */
+static int image_keys(json_object *o, struct sf_emu_sub_conf *s, uint32_t default_max,
+                      const char *where, struct sf_errctx *ec)
+{
+    int rc;
+    s->max_image = default_max;
+    GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, where);
+    if (s->max_image < 64)
+        return sf_err_set(ec, SF_ECONFIG, "%s: \"max_image\" must be at least 64", where);
+    snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
+    if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, where, ec)))
+        return rc;
+    snprintf(s->image_product, sizeof(s->image_product), "%s", s->product);
+    return get_str(o, "image_product", s->image_product, sizeof(s->image_product), 0, where, ec);
+}
+
 static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_vendor,
                      const char *where, struct sf_errctx *ec)
 {
@@ -142,15 +159,7 @@ static int parse_sub(json_object *o, struct sf_emu_sub_conf *s, const char *dev_
     if ((rc = get_str(o, "revision", s->revision, sizeof(s->revision), 1, where, ec)))
         return rc;
     GET_NUM(o, "logical_id", s->logical_id, UINT64_MAX, 1, where);
-    s->max_image = 4u * 1024u * 1024u;
-    GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, where);
-    if (s->max_image < 64)
-        return sf_err_set(ec, SF_ECONFIG, "%s: \"max_image\" must be at least 64", where);
-    snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
-    if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, where, ec)))
-        return rc;
-    snprintf(s->image_product, sizeof(s->image_product), "%s", s->product);
-    if ((rc = get_str(o, "image_product", s->image_product, sizeof(s->image_product), 0, where, ec)))
+    if ((rc = image_keys(o, s, 4u * 1024u * 1024u, where, ec)))
         return rc;
 
     json_object *els;
@@ -217,15 +226,7 @@ static int parse_drive(json_object *o, struct sf_emu_dev_conf *d, const char *wh
     snprintf(s->vendor, sizeof(s->vendor), "%s", d->vendor);
     snprintf(s->product, sizeof(s->product), "%s", d->product);
     snprintf(s->revision, sizeof(s->revision), "%s", d->revision);
-    s->max_image = 1024u * 1024u;
-    GET_NUM(o, "max_image", s->max_image, SF_EMU_MAX_IMAGE, 0, w);
-    if (s->max_image < 64)
-        return sf_err_set(ec, SF_ECONFIG, "%s: \"max_image\" must be at least 64", w);
-    snprintf(s->image_magic, sizeof(s->image_magic), "SFEMUFW1");
-    if ((rc = get_str(o, "image_magic", s->image_magic, sizeof(s->image_magic), 0, w, ec)))
-        return rc;
-    snprintf(s->image_product, sizeof(s->image_product), "%s", d->product);
-    if ((rc = get_str(o, "image_product", s->image_product, sizeof(s->image_product), 0, w, ec)))
+    if ((rc = image_keys(o, s, 1024u * 1024u, w, ec)))
         return rc;
     d->nsub = 1;
     return 0;

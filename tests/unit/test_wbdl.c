@@ -85,18 +85,26 @@ static void setup(struct wbdrive *d, struct sf_scsi *s, struct sf_drive *drv, ui
 
 static uint8_t img[40000];
 
+/* Download img in mode, 8 KiB at a time. */
+static int dl(struct sf_scsi *s, struct sf_drive *drv, enum sf_dl_mode_choice mode,
+              struct sf_sesdl_result *r, struct sf_errctx *ec)
+{
+    struct sf_sesdl_opts o;
+    sf_sesdl_opts_default(&o);
+    o.mode = mode;
+    o.chunk_max = 8192;
+    return sf_wbdl_download(s, drv, img, sizeof(img), &o, NULL, NULL, r, ec);
+}
+
 SF_TEST(wbdl_auto_falls_back_only_on_a_refused_first_command)
 {
     struct wbdrive d;
     struct sf_scsi s;
     struct sf_drive drv;
     setup(&d, &s, &drv, 1u << 5); /* 05h only */
-    struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
-    o.chunk_max = 8192;
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
-    CHECK_EQ(sf_wbdl_download(&s, &drv, img, sizeof(img), &o, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(dl(&s, &drv, SF_MODE_AUTO, &r, &ec), 0);
     CHECK_EQ(r.mode_used, 0x05);
     CHECK(r.fell_back);
     CHECK_EQ(d.nwb, 3);        /* 0Eh refused, 07h refused, 05h */
@@ -111,13 +119,9 @@ SF_TEST(wbdl_failed_chunk_stops_everything)
     struct sf_drive drv;
     setup(&d, &s, &drv, (1u << 7) | (1u << 0x0e) | (1u << 0x0f));
     d.fail_at = 3;
-    struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
-    o.mode = SF_MODE_DEFERRED;
-    o.chunk_max = 8192;
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
-    int rc = sf_wbdl_download(&s, &drv, img, sizeof(img), &o, NULL, NULL, &r, &ec);
+    int rc = dl(&s, &drv, SF_MODE_DEFERRED, &r, &ec);
     CHECK_EQ(rc, SF_ECHECK);
     CHECK(strstr(ec.msg, "chunk at offset 16384 (8192 of 40000 bytes) failed") != NULL);
     CHECK(strstr(ec.msg, "still runs R001") != NULL);
@@ -132,13 +136,9 @@ SF_TEST(wbdl_timeout_is_not_retried)
     struct sf_drive drv;
     setup(&d, &s, &drv, 1u << 7);
     d.timeout_at = 2;
-    struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
-    o.mode = SF_MODE_IMMEDIATE;
-    o.chunk_max = 8192;
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
-    CHECK_EQ(sf_wbdl_download(&s, &drv, img, sizeof(img), &o, NULL, NULL, &r, &ec), SF_ETIMEDOUT);
+    CHECK_EQ(dl(&s, &drv, SF_MODE_IMMEDIATE, &r, &ec), SF_ETIMEDOUT);
     CHECK_EQ(d.nwb, 2);
     CHECK(strstr(ec.msg, "offset 8192") != NULL);
 }
@@ -151,13 +151,9 @@ SF_TEST(wbdl_reset_mid_download_restarts_from_zero)
     setup(&d, &s, &drv, 1u << 7);
     d.ua_at = 3;               /* before the third chunk: a reset */
     d.ua_asc = 0x29;
-    struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
-    o.mode = SF_MODE_IMMEDIATE;
-    o.chunk_max = 8192;
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
-    CHECK_EQ(sf_wbdl_download(&s, &drv, img, sizeof(img), &o, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(dl(&s, &drv, SF_MODE_IMMEDIATE, &r, &ec), 0);
     CHECK_EQ(r.restarts, 1);
     /* 0, 8192, (UA) 16384 retried, then everything again from 0. */
     CHECK_EQ(d.nsent, 3 + 5);
@@ -174,13 +170,9 @@ SF_TEST(wbdl_other_unit_attention_does_not_restart)
     d.ua_at = 3;
     d.ua_asc = 0x3f;           /* microcode changed, as scsi_debug says */
     d.ua_ascq = 0x16;
-    struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
-    o.mode = SF_MODE_IMMEDIATE;
-    o.chunk_max = 8192;
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
-    CHECK_EQ(sf_wbdl_download(&s, &drv, img, sizeof(img), &o, NULL, NULL, &r, &ec), 0);
+    CHECK_EQ(dl(&s, &drv, SF_MODE_IMMEDIATE, &r, &ec), 0);
     CHECK_EQ(r.restarts, 0);
     CHECK_EQ(d.nsent, 5);
 }
