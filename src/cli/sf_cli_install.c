@@ -99,6 +99,7 @@ static void activate_usage(FILE *f)
           "  --expect-revision R  the revision expected afterwards\n"
           "  --timeout SECONDS    wait this long for the enclosure (default 1200)\n"
           "  --poll-interval MS   between status reads (default 1000)\n"
+          "  --command-timeout S  give up on one SCSI command after S seconds (default 60)\n"
           "  --dry-run            everything except the write\n"
           "  --yes                do not ask for confirmation\n"
           "  --json               one JSON event per line\n"
@@ -364,9 +365,6 @@ static void warn(struct ctx *c, const char *msg)
         fprintf(stderr, "safeflash: warning: %s\n", msg);
     }
 }
-
-/* "subenclosure N" or "drive", for one message. */
-#define WHAT(t) sf_target_what((t), (char[32]){ 0 }, 32)
 
 /* ---- journal: the engine's steps, recorded in the history database ---- */
 
@@ -1076,7 +1074,7 @@ static int execute(struct inv *in)
                     code = refuse(&cx, SF_EXIT_MISMATCH, "%s: the package is for vendor %s product "
                                   "%s; %s is %s %s: nothing was written (choose targets "
                                   "with --subenclosure)", t->path, pkg->man.vendor, pkg->man.product,
-                                  WHAT(t), t->vendor, t->product);
+                                  SF_TARGET_WHAT(t), t->vendor, t->product);
                     goto out;
                 }
                 const struct sf_pkg_image *pi = sf_pkg_image(pkg, mi->name);
@@ -1088,7 +1086,7 @@ static int execute(struct inv *in)
             } else {
                 if (!pattern_ok(want_vendor, t->vendor) || !pattern_ok(want_product, t->product)) {
                     code = refuse(&cx, SF_EXIT_MISMATCH, "%s: %s is %s %s, not %s %s: "
-                                  "nothing was written", t->path, WHAT(t), t->vendor, t->product,
+                                  "nothing was written", t->path, SF_TARGET_WHAT(t), t->vendor, t->product,
                                   want_vendor ? want_vendor : "*", want_product ? want_product : "*");
                     goto out;
                 }
@@ -1099,7 +1097,7 @@ static int execute(struct inv *in)
             }
             if (t->img_len > t->max_size) {
                 code = refuse(&cx, SF_EXIT_REFUSED, "%s: image is %u bytes; %s accepts "
-                              "at most %u: nothing was written", t->path, t->img_len, WHAT(t),
+                              "at most %u: nothing was written", t->path, t->img_len, SF_TARGET_WHAT(t),
                               t->max_size);
                 goto out;
             }
@@ -1125,7 +1123,7 @@ static int execute(struct inv *in)
                     code = refuse(&cx, SF_EXIT_REFUSED, "%s: %s has an unfinished %s of "
                                   "another image (attempt #%lld, phase %s): finish it with "
                                   "'safeflash resume %s', or pass --restart to abandon it",
-                                  t->path, WHAT(t), u[k].action, (long long)u[k].id, u[k].phase,
+                                  t->path, SF_TARGET_WHAT(t), u[k].action, (long long)u[k].id, u[k].phase,
                                   t->path);
                     goto out;
                 }
@@ -1170,7 +1168,7 @@ static int execute(struct inv *in)
                 char msg[300];
                 if (sf_cli_read_file(u[k].staged, &b, &bl, 256u << 20, msg, sizeof(msg))) {
                     code = refuse(&cx, SF_EXIT_FAILED, "cannot resume %s: the staged "
-                                  "image is gone: %s", WHAT(t), msg);
+                                  "image is gone: %s", SF_TARGET_WHAT(t), msg);
                     goto out;
                 }
                 uint8_t d[32];
@@ -1180,7 +1178,7 @@ static int execute(struct inv *in)
                 if (strcmp(hex, u[k].image_sha)) {
                     free(b);
                     code = refuse(&cx, SF_EXIT_INTEGRITY, "cannot resume %s: the staged "
-                                  "image %s no longer matches its SHA-256", WHAT(t), u[k].staged);
+                                  "image %s no longer matches its SHA-256", SF_TARGET_WHAT(t), u[k].staged);
                     goto out;
                 }
                 t->img = b; /* freed at exit via the staged list below */
@@ -1251,12 +1249,12 @@ static int execute(struct inv *in)
             } else if (cmp > 0 && !allow_downgrade) {
                 code = refuse(&cx, SF_EXIT_VERSION, "%s: %s runs %s, newer than the "
                               "package's %s: refusing a downgrade (--allow-downgrade overrides)",
-                              t->path, WHAT(t), t->rev_before, m->revision);
+                              t->path, SF_TARGET_WHAT(t), t->rev_before, m->revision);
                 goto out;
             } else if (m->min_version[0] && sf_version_cmp(t->rev_before, m->min_version) < 0) {
                 code = refuse(&cx, SF_EXIT_VERSION, "%s: %s runs %s, below this "
                               "package's minimum %s: install %s first, then this package (%s -> %s "
-                              "-> %s)", t->path, WHAT(t), t->rev_before, m->min_version,
+                              "-> %s)", t->path, SF_TARGET_WHAT(t), t->rev_before, m->min_version,
                               m->min_version, t->rev_before, m->min_version, m->version);
                 goto out;
             }
@@ -1275,7 +1273,7 @@ static int execute(struct inv *in)
     for (size_t i = 0; i < plan->n && !cx.json; i++)
         if (plan->t[i].resume_of)
             fprintf(cx.pr.out, "  %s: continues interrupted attempt #%lld (phase %s)\n",
-                    WHAT(&plan->t[i]), (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
+                    SF_TARGET_WHAT(&plan->t[i]), (long long)plan->t[i].resume_of, plan->t[i].resume_phase);
     if (in->parallel && !in->worker) {
         /* The operator's consent is the flag; say what it costs. */
         for (size_t i = 0; i < plan->n; i++)

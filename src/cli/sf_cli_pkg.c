@@ -306,15 +306,7 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
             json_object_array_add(a, e);
         }
         json_object_object_add(j, "images", a);
-        json_object *t = json_object_new_array();
-        for (size_t i = 0; i < m->ntargets; i++) {
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "vendor", json_object_new_string(m->targets[i].vendor));
-            json_object_object_add(e, "product", json_object_new_string(m->targets[i].product));
-            json_object_object_add(e, "image", json_object_new_string(m->targets[i].image));
-            json_object_array_add(t, e);
-        }
-        json_object_object_add(j, "targets", t);
+        json_object_object_add(j, "targets", sf_manifest_targets_json(m));
         sf_fmt_json_print(stdout, j);
         json_object_put(j);
     } else {

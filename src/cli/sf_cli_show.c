@@ -26,6 +26,26 @@ static void show_usage(FILE *f)
           f);
 }
 
+
+/* Open path and identify the enclosure behind it.  Returns 0, or the exit
+ * code after saying why in one line (nothing left open). */
+static int open_encl(const char *path, int want_vpd, struct sf_transport **tr, struct sf_scsi *s,
+                     struct sf_encl **e)
+{
+    struct sf_errctx ec = { 0 };
+    int rc = sf_devopen(path, tr, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    sf_scsi_init(s, *tr);
+    rc = sf_encl_probe_ex(s, want_vpd, e, &ec);
+    if (rc) {
+        sf_transport_close(*tr);
+        *tr = NULL;
+        return sf_cli_fail(rc, &ec);
+    }
+    return 0;
+}
+
 int sf_cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -50,19 +70,12 @@ int sf_cmd_show(int argc, char **argv)
         return sf_cli_usage_error("show", "one DEVICE at a time, got '%s' too", argv[optind + 1]);
     const char *path = argv[optind];
 
-    struct sf_errctx ec = { 0 };
     struct sf_transport *tr = NULL;
-    int rc = sf_devopen(path, &tr, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
     struct sf_scsi s;
-    sf_scsi_init(&s, tr);
     struct sf_encl *e = NULL;
-    rc = sf_encl_probe(&s, &e, &ec);
-    if (rc) {
-        sf_transport_close(tr);
-        return sf_cli_fail(rc, &ec);
-    }
+    int rc = open_encl(path, 1, &tr, &s, &e);
+    if (rc)
+        return rc;
     /* The journal: an interrupted install on this enclosure?  Only read an
      * existing history; `show` never creates state. */
     char db[4200];
@@ -150,17 +163,11 @@ int sf_cmd_partner_sync(int argc, char **argv)
     const char *path = argv[1];
     struct sf_errctx ec = { 0 };
     struct sf_transport *tr = NULL;
-    int rc = sf_devopen(path, &tr, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
     struct sf_scsi s;
-    sf_scsi_init(&s, tr);
     struct sf_encl *e = NULL;
-    rc = sf_encl_probe_ex(&s, 0, &e, &ec);
-    if (rc) {
-        sf_transport_close(tr);
-        return sf_cli_fail(rc, &ec);
-    }
+    int rc = open_encl(path, 0, &tr, &s, &e);
+    if (rc)
+        return rc;
     char vendor[16];
     snprintf(vendor, sizeof(vendor), "%s", e->inq.vendor);
     sf_rtrim(vendor);

@@ -47,9 +47,6 @@ static void close_line(struct sf_progress *p)
     }
 }
 
-/* "subenclosure N" or "drive" after the path. */
-#define TW(t) sf_target_what((t), (char[32]){ 0 }, 32)
-
 static json_object *target_json(const struct sf_target *t)
 {
     json_object *o = json_object_new_object();
@@ -118,10 +115,10 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             p->b0 = ev->bytes; /* a resumed download starts part-way */
         }
         if (p->mode == SF_RENDER_PLAIN) {
-            fprintf(p->err, "%s %s: %s\n", t->path, TW(t), ev->text);
+            fprintf(p->err, "%s %s: %s\n", t->path, SF_TARGET_WHAT(t), ev->text);
         } else {
             close_line(p);
-            fprintf(p->err, "  %s: %s", TW(t), ev->text);
+            fprintf(p->err, "  %s: %s", SF_TARGET_WHAT(t), ev->text);
             p->line_open = 1;
         }
         break;
@@ -137,7 +134,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             int q = pct / 25;
             if (q != p->quarter) {
                 p->quarter = q;
-                fprintf(p->err, "%s %s: %3d%% %s of %s, %s/s\n", t->path, TW(t),
+                fprintf(p->err, "%s %s: %3d%% %s of %s, %s/s\n", t->path, SF_TARGET_WHAT(t),
                         pct, a, b, r);
             }
         } else {
@@ -146,7 +143,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             for (int i = 0; i < 30; i++)
                 bar[i] = i < fill ? '#' : '.';
             bar[30] = '\0';
-            fprintf(p->err, "\r\033[K  %s: [%s] %3d%%  %s / %s  %s/s  %s", TW(t),
+            fprintf(p->err, "\r\033[K  %s: [%s] %3d%%  %s / %s  %s/s  %s", SF_TARGET_WHAT(t),
                     bar, pct, a, b, r, p->phase);
             p->line_open = 1;
         }
@@ -154,13 +151,13 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
     }
     case SF_IEV_NOTICE:
         close_line(p);
-        fprintf(p->err, "%s %s: %s\n", t->path, TW(t), ev->text);
+        fprintf(p->err, "%s %s: %s\n", t->path, SF_TARGET_WHAT(t), ev->text);
         break;
     case SF_IEV_RESULT:
         close_line(p);
         switch (t->outcome) {
         case SF_OUT_UPDATED:
-            fprintf(p->out, "%s %s: updated %s -> %s%s%s%s%s\n", t->path, TW(t),
+            fprintf(p->out, "%s %s: updated %s -> %s%s%s%s%s\n", t->path, SF_TARGET_WHAT(t),
                     t->rev_before, t->rev_after,
                     !t->dl.fell_back ? ""
                     : t->drive ? t->dl.mode_used == 0x05 ? " (mode 05h: the drive refused 0Eh and 07h)"
@@ -170,14 +167,14 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             break;
         case SF_OUT_STORED:
         case SF_OUT_PENDING_RESET:
-            fprintf(p->out, "%s %s: %s (running %s)\n", t->path, TW(t), t->msg,
+            fprintf(p->out, "%s %s: %s (running %s)\n", t->path, SF_TARGET_WHAT(t), t->msg,
                     t->rev_before);
             break;
         case SF_OUT_DRY_RUN:
-            fprintf(p->out, "%s %s: dry run, nothing written\n", t->path, TW(t));
+            fprintf(p->out, "%s %s: dry run, nothing written\n", t->path, SF_TARGET_WHAT(t));
             break;
         default:
-            fprintf(p->out, "%s %s: %s: %s\n", t->path, TW(t),
+            fprintf(p->out, "%s %s: %s: %s\n", t->path, SF_TARGET_WHAT(t),
                     sf_outcome_str(t->outcome), t->msg);
             break;
         }

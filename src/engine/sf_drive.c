@@ -4,35 +4,35 @@
  */
 #include "sf_drive.h"
 
+#include "engine/sf_encl.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Standard INQUIRY: the enclosure engine's reader, which also decodes,
+ * checks the qualifier and retries a path that is still coming up; for a
+ * drive its SF_ENOTENCL is the expected answer. */
 static int inquiry_std(struct sf_scsi *s, struct sf_inquiry *inq, struct sf_errctx *ec)
 {
-    uint8_t buf[96];
-    size_t got = 0;
-    int rc = sf_scsi_inquiry(s, 0, 0, buf, sizeof(buf), &got, ec);
-    if (rc)
-        return rc;
-    rc = sf_inquiry_decode(buf, got, inq);
-    if (rc)
-        return sf_err_set(ec, rc == SF_ETRUNC ? SF_ETRUNC : SF_EMALFORMED,
-                          "%s: device answered garbage: the standard INQUIRY data is %s",
-                          s->tr->path, rc == SF_ETRUNC ? "truncated" : "malformed");
-    if (inq->pqual != 0)
-        return sf_err_set(ec, SF_ENODEV, "%s: no logical unit behind this path (peripheral "
-                          "qualifier %u)", s->tr->path, inq->pqual);
-    return 0;
+    int rc = sf_encl_inquiry(s, inq, ec);
+    if (rc == SF_ENOTENCL) {
+        sf_errctx_clear(ec);
+        rc = 0;
+    }
+    return rc;
 }
 
-int sf_drive_probe(struct sf_scsi *s, struct sf_drive *d, struct sf_errctx *ec)
+int sf_drive_probe(struct sf_scsi *s, const struct sf_inquiry *inq, struct sf_drive *d,
+                   struct sf_errctx *ec)
 {
     if (!s || !d)
         return SF_EINVAL;
     memset(d, 0, sizeof(*d));
-    int rc = inquiry_std(s, &d->inq, ec);
-    if (rc)
+    int rc = 0;
+    if (inq)
+        d->inq = *inq;
+    else if ((rc = inquiry_std(s, &d->inq, ec)))
         return rc;
     /* TEST UNIT READY: takes the power-on/reset UNIT ATTENTION a drive
      * holds for this initiator now, so that one seen during the download

@@ -31,12 +31,15 @@ struct sf_drive {
 };
 
 /*
- * Identify the logical unit behind s.  Fills *d (the caller's).  Errors:
- * SF_ENODEV (no logical unit), SF_EMALFORMED/SF_ETRUNC (garbage INQUIRY),
- * transport errors.  A device that is an enclosure is not refused here;
- * the caller decides which engine serves it.
+ * Identify the logical unit behind s.  Fills *d (the caller's).  inq is
+ * the standard INQUIRY data when the caller has it (sf_encl_inquiry, which
+ * says SF_ENOTENCL for a drive), NULL to read it here.  Errors: SF_ENODEV
+ * (no logical unit), SF_EMALFORMED/SF_ETRUNC (garbage INQUIRY), transport
+ * errors.  A device that is an enclosure is not refused here; the caller
+ * decides which engine serves it.
  */
-int sf_drive_probe(struct sf_scsi *s, struct sf_drive *d, struct sf_errctx *ec);
+int sf_drive_probe(struct sf_scsi *s, const struct sf_inquiry *inq, struct sf_drive *d,
+                   struct sf_errctx *ec);
 
 /* A 64-bit identity for history and locks: the NAA when the drive has one,
  * else a hash of vendor, product and serial (or of path without serial). */

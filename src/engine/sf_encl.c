@@ -141,6 +141,12 @@ int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec)
 int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
                      struct sf_errctx *ec)
 {
+    return sf_encl_probe_known(s, NULL, want_vpd, out, ec);
+}
+
+int sf_encl_probe_known(struct sf_scsi *s, const struct sf_inquiry *inq, int want_vpd,
+                        struct sf_encl **out, struct sf_errctx *ec)
+{
     if (!s || !out)
         return SF_EINVAL;
     *out = NULL;
@@ -152,8 +158,9 @@ int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
         goto out;
     }
     snprintf(e->path, sizeof(e->path), "%s", s->tr->path);
-    rc = sf_encl_inquiry(s, &e->inq, ec);
-    if (rc)
+    if (inq && inq->pdt == SF_PDT_ENCLOSURE)
+        e->inq = *inq;
+    else if ((rc = sf_encl_inquiry(s, &e->inq, ec)))
         goto out;
 
     if (want_vpd)

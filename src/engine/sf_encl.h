@@ -54,6 +54,11 @@ int sf_encl_probe(struct sf_scsi *s, struct sf_encl **out, struct sf_errctx *ec)
 int sf_encl_probe_ex(struct sf_scsi *s, int want_vpd, struct sf_encl **out,
                      struct sf_errctx *ec);
 
+/* As sf_encl_probe_ex, starting from standard INQUIRY data the caller
+ * read already with sf_encl_inquiry (inq NULL: read it here). */
+int sf_encl_probe_known(struct sf_scsi *s, const struct sf_inquiry *inq, int want_vpd,
+                        struct sf_encl **out, struct sf_errctx *ec);
+
 /* Read and decode the Download Microcode Status page (0Eh); a page that
  * does not decode is SF_EMALFORMED/SF_ETRUNC, "device answered garbage". */
 int sf_encl_read_dl_page(struct sf_scsi *s, struct sf_ses_dl_status *st, struct sf_errctx *ec);

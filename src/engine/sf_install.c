@@ -129,13 +129,14 @@ static struct sf_target *add_target(struct sf_plan *p, struct sf_install_dev *d,
 }
 
 /* A path that is not an enclosure: one target, the logical unit itself. */
-static int plan_drive(struct sf_plan *p, struct sf_install_dev *d, const char *path,
-                      uint32_t image_len, const struct sf_install_opts *o, struct sf_errctx *ec)
+static int plan_drive(struct sf_plan *p, struct sf_install_dev *d, const struct sf_inquiry *inq,
+                      const char *path, uint32_t image_len, const struct sf_install_opts *o,
+                      struct sf_errctx *ec)
 {
     if (o->sub_id > 0)
         return sf_err_set(ec, SF_ENODEV, "%s: not an enclosure, so there is no subenclosure %d "
                           "(a drive is one target: leave --subenclosure out)", path, o->sub_id);
-    int rc = sf_drive_probe(&d->s, &d->drv, ec);
+    int rc = sf_drive_probe(&d->s, inq, &d->drv, ec);
     if (rc)
         return rc;
     d->is_drive = 1;
@@ -197,14 +198,19 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
         sf_scsi_init(&d->s, d->tr);
         if (o->cmd_timeout_ms)
             d->s.pol.timeout_ms = o->cmd_timeout_ms;
-        rc = sf_encl_probe_ex(&d->s, 0, &d->e, ec);
+        /* One INQUIRY decides which engine serves the path, and both
+         * carry on from it. */
+        struct sf_inquiry inq;
+        rc = sf_encl_inquiry(&d->s, &inq, ec);
         if (rc == SF_ENOTENCL) {
             sf_errctx_clear(ec);
-            rc = plan_drive(p, d, paths[i], image_len, o, ec);
+            rc = plan_drive(p, d, &inq, paths[i], image_len, o, ec);
             if (rc)
                 goto fail;
             continue;
         }
+        if (!rc)
+            rc = sf_encl_probe_known(&d->s, &inq, 0, &d->e, ec);
         if (rc)
             goto fail;
         if (o->dl.chunk_max && ((o->dl.chunk_max & 3) || o->dl.chunk_max > SF_SES_DL_MAX_CHUNK)) {

@@ -152,6 +152,9 @@ uint64_t sf_target_uid(const struct sf_target *t);
 
 /* "subenclosure 1" or "drive", for messages. */
 const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap);
+/* The same in a temporary that lives as long as the enclosing block: for
+ * one argument of one message. */
+#define SF_TARGET_WHAT(t) sf_target_what((t), (char[32]){ 0 }, 32)
 
 void sf_plan_free(struct sf_plan *p);
 

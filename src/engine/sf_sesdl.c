@@ -59,6 +59,17 @@ static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
     emit(cb, arg, SF_DLEV_NOTICE, id, buf, 0, 0);
 }
 
+/* Auto mode, and the enclosure refused 0Eh (how: why): say so, and the
+ * caller redoes the download in 07h from offset 0. */
+static uint8_t to_immediate(sf_sesdl_cb cb, void *arg, uint8_t id, struct sf_sesdl_result *res,
+                            const char *why)
+{
+    notice(cb, arg, id, "enclosure rejected deferred mode %s; restarting subenclosure %u in "
+           "immediate mode (07h)", why, id);
+    res->fell_back = 1;
+    return SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+}
+
 /* Status of one subenclosure; SF_ENOTSUP if the page has no descriptor. */
 static int sub_status(struct sf_scsi *s, uint8_t id, struct sf_ses_dl_status *st,
                       struct sf_ses_dl_desc *d, struct sf_errctx *ec)
@@ -325,11 +336,8 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
                     read_mid = 1;
                     rc = sub_status(s, id, &st, &d, &pec);
                     if (rc == 0 && d.status == SF_DL_ERR_FIELDS) {
-                        notice(cb, arg, id, "enclosure rejected deferred mode (status 80h on the "
-                               "first page); restarting subenclosure %u in immediate mode (07h)", id);
-                        mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+                        mode = to_immediate(cb, arg, id, res, "(status 80h on the first page)");
                         learned->no_deferred = 1;
-                        res->fell_back = 1;
                         off = 0;
                         gen = st.gen;
                         continue;
@@ -345,10 +353,9 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
                 int field = param_field(s);
                 if (off == 0 && o->mode == SF_MODE_AUTO && mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
                     (field == 8 || (field < 0 && !tried07))) {
-                    notice(cb, arg, id, "enclosure rejected deferred mode (0Eh): %s; restarting "
-                           "subenclosure %u in immediate mode (07h)", pec.msg, id);
-                    mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
-                    res->fell_back = 1;
+                    char why[300];
+                    snprintf(why, sizeof(why), "(0Eh): %s", pec.msg);
+                    mode = to_immediate(cb, arg, id, res, why);
                     if (field == 8)
                         learned->no_deferred = 1;
                     else
@@ -486,11 +493,8 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
         if (sf_ses_dl_is_error(d.status)) {
             if (d.status == SF_DL_ERR_FIELDS && o->mode == SF_MODE_AUTO &&
                 mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && !res->fell_back) {
-                notice(cb, arg, id, "enclosure rejected deferred mode (status 80h); restarting "
-                       "subenclosure %u in immediate mode (07h)", id);
-                mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+                mode = to_immediate(cb, arg, id, res, "(status 80h)");
                 learned->no_deferred = 1;
-                res->fell_back = 1;
                 off = 0;
                 continue;
             }

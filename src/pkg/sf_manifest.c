@@ -208,6 +208,19 @@ out:
     return rc;
 }
 
+json_object *sf_manifest_targets_json(const struct sf_manifest *m)
+{
+    json_object *t = json_object_new_array();
+    for (size_t i = 0; m && i < m->ntargets; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "vendor", json_object_new_string(m->targets[i].vendor));
+        json_object_object_add(e, "product", json_object_new_string(m->targets[i].product));
+        json_object_object_add(e, "image", json_object_new_string(m->targets[i].image));
+        json_object_array_add(t, e);
+    }
+    return t;
+}
+
 int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len)
 {
     if (!m || !out)
@@ -237,17 +250,8 @@ int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len)
         json_object_array_add(a, e);
     }
     json_object_object_add(o, "images", a);
-    if (m->ntargets) {
-        json_object *t = json_object_new_array();
-        for (size_t i = 0; i < m->ntargets; i++) {
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "vendor", json_object_new_string(m->targets[i].vendor));
-            json_object_object_add(e, "product", json_object_new_string(m->targets[i].product));
-            json_object_object_add(e, "image", json_object_new_string(m->targets[i].image));
-            json_object_array_add(t, e);
-        }
-        json_object_object_add(o, "targets", t);
-    }
+    if (m->ntargets)
+        json_object_object_add(o, "targets", sf_manifest_targets_json(m));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                           JSON_C_TO_STRING_SPACED |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -71,6 +71,12 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *out,
 /* Serialise (pretty JSON); *out is malloc'd, NUL terminated. */
 int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len);
 
+/* The "targets" array as the manifest holds it (a json-c array the caller
+ * owns and releases with json_object_put): shared by the encoder and
+ * `package inspect --json`. */
+struct json_object;
+struct json_object *sf_manifest_targets_json(const struct sf_manifest *m);
+
 /* The image a subenclosure with this vendor/product gets, or NULL when the
  * package does not apply to it.  vendor/product are compared trimmed. */
 const struct sf_man_image *sf_manifest_image_for(const struct sf_manifest *m,

@@ -72,9 +72,9 @@ expect_contains "says the drive lacks 0Eh" "$OUT" "does not support 0Eh"
 expect_eq "unchanged" "$(rev $D1),$(deferred $D1)" "A300,"
 
 step "a chunk fails (MEDIUM ERROR on the 3rd): stop there, name it, never activate"
-# 6 identification commands (INQUIRY twice, TEST UNIT READY, VPD 80h and
-# 83h, READ BUFFER), then the chunks.
-"$SFEMU" fault $D0 9 check=3/11/00
+# 5 identification commands (INQUIRY, TEST UNIT READY, VPD 80h and 83h,
+# READ BUFFER), then the chunks.
+"$SFEMU" fault $D0 8 check=3/11/00
 expect_exit 1 logged "$WORK/fail.log" "$SF" install --yes --mode 0Eh --chunk-size 16384 --activate "$WORK/a300.bin" $D0
 expect_contains "names the chunk and the sense" "$OUT" "chunk at offset 32768 (16384 of 300036 bytes) failed"
 expect_contains "sense" "$OUT" "Medium Error"
@@ -86,7 +86,7 @@ expect_exit 0 sfp resume --yes
 expect_contains "resume finished it" "$OUT" "updated A200 -> A300"
 
 step "a reset mid-download: the drive dropped the partial image, so it all goes again from 0"
-"$SFEMU" fault $D0 10 reset
+"$SFEMU" fault $D0 9 reset
 expect_exit 0 logged "$WORK/reset.log" "$SF" install --yes --mode 07h --chunk-size 65536 --allow-downgrade "$WORK/a200.bin" $D0
 expect_contains "notice" "$ERR" "sending the image again from offset 0"
 expect_eq "offset 0 sent twice" "$(wb "$WORK/reset.log" | grep -c 'cdb=3b0700000000')" 2

@@ -107,14 +107,24 @@ static uint8_t *image(uint32_t n)
     return p;
 }
 
+/* A fresh foreign enclosure, a command layer that never sleeps, default
+ * download options. */
+static void setup(struct foreign *f, struct sf_scsi *s, struct sf_sesdl_opts *o)
+{
+    memset(f, 0, sizeof(*f));
+    f->base.ops = &f_ops;
+    snprintf(f->base.path, sizeof(f->base.path), "/dev/sg-foreign");
+    sf_scsi_init(s, &f->base);
+    s->sleep_ms = no_sleep;
+    sf_sesdl_opts_default(o);
+}
+
 SF_TEST(sesdl_foreign_auto_falls_back_and_finds_page_size_without_field_pointers)
 {
-    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct foreign f;
     struct sf_scsi s;
-    sf_scsi_init(&s, &f.base);
-    s.sleep_ms = no_sleep;
     struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
+    setup(&f, &s, &o);
     o.poll_ms = 0;
     struct sf_sesdl_dev learned = { 0 };
     struct sf_sesdl_result r;
@@ -143,12 +153,10 @@ SF_TEST(sesdl_foreign_auto_falls_back_and_finds_page_size_without_field_pointers
 
 SF_TEST(sesdl_foreign_any_offset_resume)
 {
-    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct foreign f;
     struct sf_scsi s;
-    sf_scsi_init(&s, &f.base);
-    s.sleep_ms = no_sleep;
     struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
+    setup(&f, &s, &o);
     o.mode = SF_MODE_IMMEDIATE;
     o.chunk_max = 8192;
     o.poll_ms = 0;
@@ -168,12 +176,10 @@ SF_TEST(sesdl_foreign_any_offset_resume)
 
 SF_TEST(sesdl_refuses_oversize_and_in_progress_without_writing)
 {
-    struct foreign f = { .base = { .ops = &f_ops, .path = "/dev/sg-foreign" } };
+    struct foreign f;
     struct sf_scsi s;
-    sf_scsi_init(&s, &f.base);
-    s.sleep_ms = no_sleep;
     struct sf_sesdl_opts o;
-    sf_sesdl_opts_default(&o);
+    setup(&f, &s, &o);
     struct sf_sesdl_dev learned = { 0 };
     struct sf_sesdl_result r;
     struct sf_errctx ec = { 0 };
