@@ -44,6 +44,7 @@ enum sf_exit {
     SF_EXIT_INTEGRITY = 14,
     SF_EXIT_MISMATCH = 15,
     SF_EXIT_VERSION = 16,
+    SF_EXIT_DEGRADED = 17,     /* a module or backup was lost: redundancy is gone */
 };
 
 #include <stddef.h>

@@ -311,6 +311,8 @@ static int exit_for(const struct sf_plan *p, int *applied_out)
     *applied_out = applied;
     if (nothing && !applied && !failed && !other)
         return SF_EXIT_FAILED; /* nothing anywhere to activate */
+    if (p->degraded)
+        return SF_EXIT_DEGRADED; /* before anything else: a path is gone */
     if (failed)
         return applied ? SF_EXIT_PARTIAL : SF_EXIT_FAILED;
     if (pending)
@@ -505,7 +507,8 @@ struct inv {
      * and leaves why it failed in `reason`. */
     int worker;
     char run[33];
-    char reason[256];
+    char reason[1280];
+    uint64_t uid;              /* the enclosure this worker found (0: none) */
     char resume_run[33];       /* continuing this paused run (see resume) */
     struct sf_history_group *group;
     struct shared_run *sr;
@@ -518,7 +521,38 @@ struct shared_run {
     pthread_mutex_t mu;
     int begun;
     int targets;
+    /* Enclosures a worker failed on, and through which path.  Without a plan
+     * made beforehand each worker has one path, so two modules of one
+     * enclosure are two workers that take turns on its lock; the second
+     * must not start once the first failed (the pair would lose its
+     * last good module). */
+    size_t nfailed;
+    uint64_t failed[256];
+    char failed_path[256][64];
 };
+
+static void shared_mark_failed(struct shared_run *sr, uint64_t uid, const char *path)
+{
+    pthread_mutex_lock(&sr->mu);
+    if (sr->nfailed < 256) {
+        sr->failed[sr->nfailed] = uid;
+        snprintf(sr->failed_path[sr->nfailed], sizeof(sr->failed_path[0]), "%s", path);
+        sr->nfailed++;
+    }
+    pthread_mutex_unlock(&sr->mu);
+}
+
+/* The path through which this enclosure failed in this run, or NULL. */
+static const char *shared_failed(struct shared_run *sr, uint64_t uid)
+{
+    const char *path = NULL;
+    pthread_mutex_lock(&sr->mu);
+    for (size_t i = 0; i < sr->nfailed && !path; i++)
+        if (sr->failed[i] == uid)
+            path = sr->failed_path[i];
+    pthread_mutex_unlock(&sr->mu);
+    return path;
+}
 
 static void shared_run_begin(struct shared_run *sr, struct sf_history *h, const char *run,
                              const char *cmd, const char *argv)
@@ -530,6 +564,48 @@ static void shared_run_begin(struct shared_run *sr, struct sf_history *h, const 
 }
 
 static int execute(struct inv *in);
+
+/* Stage every image this invocation carries (the raw image, or each image
+ * of the package) in the state directory, creating it and the history
+ * database on the way. */
+static int stage_all(const struct inv *in, struct sf_errctx *ec)
+{
+    const char *st = sf_state_dir(NULL);
+    struct sf_history *h0 = NULL;
+    int rc = sf_history_open(st, &h0, ec);
+    sf_history_close(h0);
+    if (in->raw && !rc)
+        rc = stage(st, in->raw_sha, in->raw, in->raw_len, ec);
+    for (size_t i = 0; in->pkg && !rc && i < in->pkg->man.nimages; i++) {
+        const struct sf_man_image *mi = &in->pkg->man.images[i];
+        const struct sf_pkg_image *pi = sf_pkg_image(in->pkg, mi->name);
+        char sha[65];
+        sf_hex(mi->sha256, 32, sha);
+        if (pi)
+            rc = stage(st, sha, pi->data, pi->len, ec);
+    }
+    return rc;
+}
+
+/* Staging, run while the devices are identified: writing and fsyncing a
+ * few MiB takes about as long as identifying an enclosure, and neither
+ * needs the other.  Only with --yes (the operator consented up front);
+ * the first write to a device still waits for it (field report 002).  A
+ * run refused after identification leaves its images staged: they are
+ * content-addressed, the copy the next run would make. */
+struct prestage {
+    pthread_t th;
+    int started, rc;
+    const struct inv *in;
+    struct sf_errctx ec;
+};
+
+static void *prestage_main(void *arg)
+{
+    struct prestage *ps = arg;
+    ps->rc = stage_all(ps->in, &ps->ec);
+    return NULL;
+}
 
 struct pool {
     pthread_mutex_t mu;
@@ -669,7 +745,19 @@ static int fan_out(const struct inv *in, const struct sf_plan *plan, size_t targ
     }
     pthread_mutex_destroy(&sr.mu);
     if (!in->json) {
-        fprintf(stderr, "safeflash: %zu enclosure(s): %d done, %d not\n", ng, ok, failed);
+        /* Without a plan, workers are paths; count what they found. */
+        size_t nenc = 0;
+        for (size_t g = 0; g < ng; g++) {
+            int dup = 0;
+            for (size_t k = 0; k < g && p.w[g].uid; k++)
+                dup |= p.w[k].uid == p.w[g].uid;
+            nenc += !dup;
+        }
+        if (nenc == ng)
+            fprintf(stderr, "safeflash: %zu enclosure(s): %d done, %d not\n", ng, ok, failed);
+        else
+            fprintf(stderr, "safeflash: %zu enclosure(s) through %zu path(s): %d path(s) done, "
+                    "%d not\n", nenc, ng, ok, failed);
         if (failed && sr.begun)
             fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
                     "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "
@@ -946,23 +1034,10 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         /* Nothing to show or ask: every worker identifies and checks its own
          * device, and workers sharing an enclosure take turns on its lock.
          * The images are staged here, once, before any worker writes
-         * (field report 002): the workers find them staged. */
-        const char *st = sf_state_dir(NULL);
-        /* Create the state directory and the database here too, so the
-         * workers do not race to create them. */
-        struct sf_history *h0 = NULL;
-        int src = sf_history_open(st, &h0, &ec);
-        sf_history_close(h0);
-        if (raw && !src)
-            src = stage(st, in.raw_sha, raw, in.raw_len, &ec);
-        for (size_t i = 0; pkg && !src && i < pkg->man.nimages; i++) {
-            const struct sf_man_image *mi = &pkg->man.images[i];
-            const struct sf_pkg_image *pi = sf_pkg_image(pkg, mi->name);
-            char sha[65];
-            sf_hex(mi->sha256, 32, sha);
-            if (pi)
-                src = stage(st, sha, pi->data, pi->len, &ec);
-        }
+         * (field report 002): the workers find them staged.  The state
+         * directory and database are created here too, so the workers do
+         * not race to create them. */
+        int src = stage_all(&in, &ec);
         code = src ? refuse(&cx, SF_EXIT_CONFIG, "%s", ec.msg) : fan_out(&in, NULL, in.ndev);
     } else {
         code = execute(&in);
@@ -1009,6 +1084,9 @@ static int execute(struct inv *in)
     uint32_t plan_len = kind == CMD_ACTIVATE ? 0 : raw ? raw_len : 1;
     if (kind == CMD_RESUME)
         o.dl.in_progress = SF_INPROG_RESUME;
+    struct prestage ps = { .in = in };
+    if (kind == CMD_INSTALL && yes && !o.dl.dry_run && !in->worker && (in->raw || in->pkg))
+        ps.started = pthread_create(&ps.th, NULL, prestage_main, &ps) == 0;
     int rc = sf_install_plan((const char *const *)in->devs, in->ndev, plan_len, &o,
                              &plan, &ec);
     if (rc) {
@@ -1298,6 +1376,25 @@ static int execute(struct inv *in)
         code = SF_EXIT_OK;
         goto summary;
     }
+    if (in->worker && plan->n)
+        in->uid = sf_target_uid(&plan->t[0]);
+    /* A --jobs worker holds this enclosure's lock now.  If another module
+     * of it already failed in this run, stop before touching this one. */
+    const char *failed_via = in->worker && in->sr && !o.dl.dry_run && plan->n
+                                 ? shared_failed(in->sr, in->uid) : NULL;
+    if (failed_via) {
+        for (size_t i = 0; i < plan->n; i++) {
+            struct sf_target *t = &plan->t[i];
+            t->outcome = SF_OUT_NOT_ATTEMPTED;
+            snprintf(t->msg, sizeof(t->msg), "module %s of this enclosure failed in this run; "
+                     "this module was left alone and answers, running %s", failed_via,
+                     t->rev_before);
+            struct sf_iev ev = { .kind = SF_IEV_RESULT, .t = t };
+            sf_progress_event(&ev, &cx.pr);
+        }
+        code = SF_EXIT_FAILED;
+        goto out;
+    }
     if (!yes && !o.dl.dry_run) {
         char q[128];
         snprintf(q, sizeof(q), "%s %zu SES processor(s)?", kind == CMD_ACTIVATE ? "Activate deferred "
@@ -1309,7 +1406,16 @@ static int execute(struct inv *in)
         }
     }
     /* Stage every image locally before the first write (field report 002),
-     * and before any --jobs worker starts. */
+     * and before any --jobs worker starts.  Images the staging thread
+     * wrote are found in place. */
+    if (ps.started) {
+        pthread_join(ps.th, NULL);
+        ps.started = 0;
+        if (ps.rc) {
+            code = refuse(&cx, SF_EXIT_CONFIG, "%s", ps.ec.msg);
+            goto out;
+        }
+    }
     if (!o.dl.dry_run && kind == CMD_INSTALL) {
         for (size_t i = 0; i < plan->n; i++) {
             struct sf_target *t = &plan->t[i];
@@ -1359,11 +1465,23 @@ static int execute(struct inv *in)
     code = exit_for(plan, &applied);
     if (cx.hist) {
         const char *reason = NULL;
+        char why[sizeof(plan->t[0].msg) + sizeof(plan->redundancy) + 8];
         for (size_t i = 0; i < plan->n && !reason; i++)
             if (plan->t[i].outcome == SF_OUT_FAILED)
                 reason = plan->t[i].msg;
+        if (reason && plan->redundancy[0]) {
+            /* The pause says both what failed and what state the pair is in. */
+            snprintf(why, sizeof(why), "%s; %s", reason, plan->redundancy);
+            reason = why;
+        }
         if (in->worker && reason)
-            snprintf(in->reason, sizeof(in->reason), "%s: %s", in->devs[0], reason);
+            snprintf(in->reason, sizeof(in->reason), "%s%s%s",
+                     strncmp(reason, in->devs[0], strlen(in->devs[0])) ? in->devs[0] : "",
+                     strncmp(reason, in->devs[0], strlen(in->devs[0])) ? ": " : "", reason);
+        if (in->worker && in->sr && code != SF_EXIT_OK && code != SF_EXIT_PENDING)
+            for (size_t i = 0; i < plan->n; i++)
+                if (plan->t[i].outcome == SF_OUT_FAILED)
+                    shared_mark_failed(in->sr, sf_target_uid(&plan->t[i]), plan->t[i].path);
         if (!in->worker)
             sf_history_run_end(cx.hist, cx.run,
                                code == SF_EXIT_OK || code == SF_EXIT_PENDING ? "completed"
@@ -1395,6 +1513,8 @@ summary:
         fprintf(stderr, "safeflash: %s: %d of %zu processor(s) done\n", what, applied2, plan->n);
     }
 out:
+    if (ps.started)
+        pthread_join(ps.th, NULL);
     if (kind == CMD_RESUME && plan)
         for (size_t i = 0; i < plan->n; i++)
             if (plan->t[i].resume_of && plan->t[i].img)

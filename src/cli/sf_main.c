@@ -86,7 +86,7 @@ static void usage(FILE *f)
           "8 refused, 9 partially applied, 10 unsupported by device, 11 config error,\n"
           "12 stored but needs a reset or power cycle to run, 13 package signature,\n"
           "14 package damaged or altered, 15 package not for this device, 16 version\n"
-          "refused.\n",
+          "refused, 17 degraded (a module did not come back after a failure).\n",
           f);
 }
 

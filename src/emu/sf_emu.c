@@ -1085,6 +1085,9 @@ int sf_emu_reset(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
     if (sf_emu_state_lock(&e->map))
         return SF_EIO;
     reset_locked(e, dev, kind);
+    /* An operator's reset (a reseated or power-cycled module) also brings
+     * back a device that a pathdrop or power fault took away. */
+    e->map.st->dev[dev].drop_left = 0;
     sf_emu_state_unlock(&e->map);
     return 0;
 }

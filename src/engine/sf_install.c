@@ -340,8 +340,10 @@ static void fail_target(struct sf_target *t, int err, const char *msg)
     snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : sf_err_str(t->err));
 }
 
-/* Re-read the configuration page for the target's current revision. */
-static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct sf_errctx *ec)
+/* The revision subenclosure `sub` of device d runs now, from a fresh
+ * Configuration page. */
+static int read_sub_revision(struct sf_install_dev *d, const char *path, uint8_t sub, char *rev,
+                             size_t cap, struct sf_errctx *ec)
 {
     uint8_t *buf = malloc(SF_SES_MAX_PAGE);
     if (!buf)
@@ -353,20 +355,32 @@ static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct
         rc = sf_ses_config_decode(buf, got, &c);
         if (rc)
             rc = sf_err_set(ec, SF_EMALFORMED, "%s: device answered garbage: the Configuration "
-                            "page (01h) read to verify is malformed", t->path);
+                            "page (01h) read to verify is malformed", path);
     }
     free(buf);
     if (rc)
         return rc;
-    const struct sf_ses_subenc *s = sf_ses_config_find(c, t->sub_id);
+    const struct sf_ses_subenc *s = sf_ses_config_find(c, sub);
     if (!s) {
         sf_ses_config_free(c);
         return sf_err_set(ec, SF_EMALFORMED, "%s: subenclosure %u is missing from the "
-                          "configuration page after the update", t->path, t->sub_id);
+                          "configuration page after the update", path, sub);
     }
-    copy_trim(t->rev_after, sizeof(t->rev_after), s->revision);
+    copy_trim(rev, cap, s->revision);
     sf_ses_config_free(c);
     return 0;
+}
+
+/* Re-read the configuration page for the target's current revision. */
+static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct sf_errctx *ec)
+{
+    return read_sub_revision(d, t->path, t->sub_id, t->rev_after, sizeof(t->rev_after), ec);
+}
+
+/* Is this error one a restarting or briefly unreachable device gives? */
+static int transient(int rc)
+{
+    return rc == SF_EIO || rc == SF_ETIMEDOUT || rc == SF_ENODEV || rc == SF_EBUSY;
 }
 
 /* After an image should be running: wait for the enclosure to answer
@@ -392,7 +406,7 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
     for (;;) {
         sf_errctx_clear(&ec);
         rc = reread_revision(d, t, &ec);
-        if (rc != SF_EIO && rc != SF_ETIMEDOUT && rc != SF_ENODEV && rc != SF_EBUSY)
+        if (!transient(rc))
             break;
         if (waited >= o->ready_timeout_ms)
             break;
@@ -522,6 +536,91 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
         }
     }
     return 0;
+}
+
+/*
+ * Field report 000: after a failure, the pair must be left redundant before
+ * anything pauses.  The failed module kept its old image (SES discards an
+ * image that did not complete or verify), but it may be restarting, or it
+ * may not come back at all.  Wait for its path to answer - as long as a
+ * verification would wait - and read what every module of the enclosure in
+ * this plan runs.  Modules not in the plan are not looked at: safeflash
+ * does not know their paths.  Only reads are sent; nothing is written.
+ * Fills p->redundancy and p->degraded; returns 1 when there was a partner
+ * to check.
+ */
+static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_install_opts *o,
+                            struct relay *r)
+{
+    struct sf_target *f = &p->t[fi];
+    uint64_t uid = sf_target_uid(f);
+    struct sf_install_dev *mods[16];
+    size_t nm = 0;
+    mods[nm++] = f->dev;
+    for (size_t k = 0; k < p->n && nm < 16; k++) {
+        struct sf_install_dev *d = p->t[k].dev;
+        int seen = 0;
+        for (size_t j = 0; j < nm; j++)
+            seen |= mods[j] == d;
+        if (!seen && !p->t[k].drive && sf_target_uid(&p->t[k]) == uid)
+            mods[nm++] = d;
+    }
+    if (nm < 2)
+        return 0;
+    phase(r, "checking redundancy");
+    unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
+    char list[512] = "";
+    size_t up = 0;
+    const char *lost_path = NULL;
+    char lost_why[200] = "";
+    for (size_t j = 0; j < nm; j++) {
+        const char *path = NULL;
+        for (size_t k = 0; k < p->n && !path; k++)
+            if (p->t[k].dev == mods[j])
+                path = p->t[k].path;
+        char rev[8] = "";
+        struct sf_errctx ec = { 0 };
+        unsigned waited = 0;
+        int rc;
+        for (;;) {
+            sf_errctx_clear(&ec);
+            rc = read_sub_revision(mods[j], path, f->sub_id, rev, sizeof(rev), &ec);
+            /* The failed module may be restarting: give it the time a
+             * verification would.  A partner that does not answer at once
+             * gets the same patience. */
+            if (!transient(rc) || waited >= o->ready_timeout_ms)
+                break;
+            mods[j]->s.sleep_ms(gap);
+            waited += gap;
+        }
+        size_t l = strlen(list);
+        if (rc == 0) {
+            up++;
+            snprintf(list + l, sizeof(list) - l, "%s%s runs %s", l ? ", " : "", path, rev);
+        } else {
+            snprintf(list + l, sizeof(list) - l, "%s%s does not answer", l ? ", " : "", path);
+            if (!lost_path) {
+                lost_path = path;
+                snprintf(lost_why, sizeof(lost_why), "%s", ec.msg[0] ? ec.msg : sf_err_str(rc));
+            }
+        }
+    }
+    if (up == nm) {
+        char all[24];
+        snprintf(all, sizeof(all), nm == 2 ? "both" : "all %zu", nm);
+        snprintf(p->redundancy, sizeof(p->redundancy), "redundancy kept: %s modules of the "
+                 "enclosure answer (%s)", all, list);
+    } else {
+        p->degraded = 1;
+        snprintf(p->redundancy, sizeof(p->redundancy), "DEGRADED: %zu of %zu modules of the "
+                 "enclosure answer (%s; %s); do not update the others until %s is back",
+                 up, nm, list, lost_why, lost_path);
+    }
+    if (r->cb) {
+        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = f, .text = p->redundancy };
+        r->cb(&e, r->arg);
+    }
+    return 1;
 }
 
 static void begin(const struct sf_install_opts *o, struct sf_target *t)
@@ -683,6 +782,10 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
         result(&r);
         if (t->outcome == SF_OUT_FAILED) {
             first_err = t->err;
+            if (!t->drive && !o->dl.dry_run) {
+                struct relay rr = { cb, arg, t, NULL, t };
+                check_redundancy(p, i, o, &rr);
+            }
             skip_rest(p, i + 1, cb, arg);
             break;
         }

@@ -108,6 +108,12 @@ struct sf_plan {
     size_t n;
     struct sf_target *t;
     uint32_t image_len;          /* 0 for activate */
+    /* After a failure on one module of an enclosure whose other modules are
+     * in this plan: what the modules run and whether each answers (see
+     * sf_install_run).  degraded: a module did not come back, so the
+     * enclosure has lost a path. */
+    char redundancy[640];
+    int degraded;
 };
 
 /* Events for front ends. */

@@ -28,6 +28,35 @@ expect_contains "A failed by name" "$OUT" "$A subenclosure 0: failed"
 expect_contains "B not touched" "$OUT" "$B subenclosure 0: not-attempted"
 expect_eq "B downloads" "$("$SFEMU" state $B | jq '.subenclosures[0].downloads')" "0"
 expect_eq "revisions" "$(rev_of $A),$(rev_of $B)" "0100,0100"
+expect_contains "the pair is checked before the pause" "$ERR" \
+    "redundancy kept: both modules of the enclosure answer ($A runs 0100, $B runs 0100)"
+expect_exit 0 "$SF" status
+expect_contains "status: paused on error" "$OUT" "install, paused-on-error"
+expect_contains "status: the reason names the failure and the pair's state" "$OUT" \
+    "error in the microcode image, image discarded (additional status 03h); redundancy kept"
+
+step "the same with --jobs (one worker per path): the second module waits for the lock, then is left alone"
+expect_exit 1 sfp install --jobs 2 --mode immediate --yes $FAST "$WORK/bad.bin" $A $B
+# Either worker may take the enclosure's lock first.
+expect_contains "the other left alone" "$OUT" "subenclosure 0: not-attempted: module /dev/sg-emu-iom-"
+expect_contains "why" "$OUT" "of this enclosure failed in this run; this module was left alone and answers, running 0100"
+expect_eq "one module written to" "$(grep -c 'subenclosure 0: downloading' <<<"$ERR")" "1"
+expect_contains "one enclosure, two paths" "$ERR" "1 enclosure(s) through 2 path(s)"
+
+step "module A dies mid-download and does not come back: DEGRADED, B untouched, then resume"
+"$SFEMU" fault $A 6 power=1000
+expect_exit 17 sfp install --mode immediate --yes --poll-interval 5 --timeout 2 "$WORK/fw.sfpkg" $A $B
+expect_contains "degraded, with who answers" "$ERR" \
+    "DEGRADED: 1 of 2 modules of the enclosure answer ($A does not answer, $B runs 0100"
+expect_contains "what not to do" "$ERR" "do not update the others until $A is back"
+expect_eq "B downloads" "$("$SFEMU" state $B | jq '.subenclosures[0].downloads')" "0"
+expect_exit 0 "$SF" status --json
+expect_eq "paused" "$(jq -r .state <<<"$OUT")" "paused-on-error"
+expect_contains "reason" "$(jq -r .reason <<<"$OUT")" "DEGRADED: 1 of 2 modules"
+"$SFEMU" reset $A --power   # the module is reseated
+expect_exit 0 sfp resume
+expect_eq "revisions after resume" "$(rev_of $A),$(rev_of $B)" "0200,0200"
+cp "$ROOT/examples/emu/dual-iom.conf" "$WORK/emu.conf"; rm -f "$WORK/dual-iom.state"; rm -rf "$SAFEFLASH_STATE_DIR"
 
 step "updating one module only: show warns that the modules disagree"
 expect_exit 0 sfp install --mode immediate --yes $FAST "$WORK/fw.sfpkg" $A
