@@ -31,16 +31,17 @@ endif
 LIB_SRCS := \
 	src/util/sf_err.c \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
-	src/proto/sf_wbuf.c \
+	src/proto/sf_wbuf.c src/proto/sf_slot.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
-	src/transport/sf_emutr.c \
+	src/transport/sf_emutr.c src/transport/sf_flash.c src/emu/sf_nor.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
+	src/engine/sf_flashup.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
-	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c
+	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)

@@ -71,6 +71,11 @@ int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int sf_cmd_list(int argc, char **argv);
 int sf_cmd_show(int argc, char **argv);
+/* Board firmware in NOR flash (sf_cli_flash.c): targets mtd:... or file:... */
+int sf_cli_is_flash_target(const char *s);
+int sf_cmd_flash_show(int argc, char **argv);
+int sf_cmd_flash_install(int argc, char **argv);
+int sf_cmd_flash_repair(int argc, char **argv);
 int sf_cmd_install(int argc, char **argv);
 int sf_cmd_activate(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);

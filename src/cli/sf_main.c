@@ -93,6 +93,17 @@ static void usage(FILE *f)
 static int dispatch(const char *cmd, int argc, char **argv)
 {
     /* Subcommands see argv[0] = command name. */
+    /* A flash target (mtd:/dev/mtdN, file:PATH) anywhere after show or
+     * install selects the flash commands. */
+    int flash = 0;
+    for (int i = 1; i < argc; i++)
+        flash |= sf_cli_is_flash_target(argv[i]);
+    if (flash && !strcmp(cmd, "show"))
+        return sf_cmd_flash_show(argc, argv);
+    if (flash && !strcmp(cmd, "install"))
+        return sf_cmd_flash_install(argc, argv);
+    if (!strcmp(cmd, "repair"))
+        return sf_cmd_flash_repair(argc, argv);
     if (!strcmp(cmd, "list"))
         return sf_cmd_list(argc, argv);
     if (!strcmp(cmd, "show"))

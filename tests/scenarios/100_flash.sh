@@ -1,0 +1,86 @@
+#!/bin/bash
+# Board firmware in NOR flash through the CLI, on file: targets (the NOR
+# model): both example layouts, field report 000 (the backup save fails:
+# DEGRADED, primary untouched, locks kept, history and show say so, repair
+# finishes the update), delta writes, and clear errors.
+. "$(dirname "$0")/../lib/common.sh"
+set -e
+PB="$ROOT/examples/flash/primary-backup.layout"; AB="$ROOT/examples/flash/ab.layout"
+blank() { head -c 4194304 /dev/zero | tr '\0' '\377' > "$1"; rm -f "$1.locks"; }
+head -c 900000 /dev/urandom > "$WORK/v1.bin"; head -c 950000 /dev/urandom > "$WORK/v2.bin"
+F="$WORK/board.bin"; T="file:$F"
+
+step "a blank flash: nothing boots"
+blank "$F"
+expect_exit 0 "$SF" show "$T" --layout "$PB"
+expect_contains "says so" "$OUT" "NOTHING BOOTS"
+
+step "first install on primary-backup"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$PB" --image-version 11.11 --yes
+expect_contains "updated" "$OUT" "updated: (nothing) -> 11.11"
+expect_exit 0 "$SF" show "$T" --layout "$PB" --json
+expect_eq "boots" "$(jq -r .boots <<<"$OUT")" "primary"
+expect_eq "version" "$(jq -r '.regions[0].version' <<<"$OUT")" "11.11"
+
+step "field report 000: saving the primary to the backup fails at a chosen block"
+{ printf '1%.0s' $(seq 64); echo; } > "$F.locks"  # the board keeps both regions locked
+cp "$F.locks" "$WORK/locks.before"
+head -c 2097152 "$F" > "$WORK/primary.before"
+SAFEFLASH_NOR="locks=1,fault=program@3" expect_exit 17 "$SF" install "$WORK/v2.bin" "$T" \
+    --layout "$PB" --image-version 11.15 --yes
+expect_contains "DEGRADED with the step and block" "$OUT" \
+    "DEGRADED: saving the primary to the backup at region backup, block 0x2"
+expect_contains "the way out" "$OUT" "the primary was not touched and boots 11.11"
+head -c 2097152 "$F" > "$WORK/primary.after"
+if cmp -s "$WORK/primary.before" "$WORK/primary.after"; then echo "   ok: primary byte-for-byte unchanged"
+else fail "the primary changed"; fi
+if cmp -s "$WORK/locks.before" "$F.locks"; then echo "   ok: locks as they were"; else fail "locks changed"; fi
+expect_exit 0 "$SF" history --json
+expect_eq "history result" "$(jq -r '.[-1].result' <<<"$OUT")" "degraded"
+SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" show "$T" --layout "$PB"
+expect_contains "backup marked bad" "$OUT" "backup: BAD - update attempt #"
+SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" repair "$T" --layout "$PB" --yes
+expect_contains "repair finishes the update" "$OUT" "11.11 -> 11.15"
+SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" show "$T" --layout "$PB" --json
+expect_eq "primary" "$(jq -r '.regions[0].version' <<<"$OUT")" "11.15"
+expect_eq "backup keeps the last good" "$(jq -r '.regions[1].version' <<<"$OUT")" "11.11"
+if cmp -s "$WORK/locks.before" "$F.locks"; then echo "   ok: locks put back"; else fail "locks not restored"; fi
+
+step "an interrupted primary: the backup boots; a rerun finishes"
+SAFEFLASH_NOR="locks=1,fault=program-torn@20" expect_exit 1 "$SF" install "$WORK/v1.bin" "$T" \
+    --layout "$PB" --image-version 12.0 --yes
+expect_contains "names the step" "$OUT" "failed: programming the primary at region primary"
+SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" show "$T" --layout "$PB" --json
+expect_eq "the backup boots" "$(jq -r .boots <<<"$OUT")" "backup"
+SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$PB" \
+    --image-version 12.0 --yes --json
+expect_eq "rerun" "$(jq -r .boots_after <<<"$OUT")" "12.0"
+
+step "ab: the slot that boots is never written; delta writes"
+blank "$F"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
+expect_exit 0 "$SF" install "$WORK/v2.bin" "$T" --layout "$AB" --image-version 2.0 --yes --json
+expect_eq "b boots" "$(jq -r .boots_after <<<"$OUT")" "2.0"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json
+expect_eq "only the header block of a is rewritten" "$(jq -r .blocks_written <<<"$OUT")" "1"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json
+expect_eq "nothing to do" "$(jq -r .result <<<"$OUT")" "skipped"
+expect_exit 10 "$SF" repair "$T" --layout "$AB" --yes
+
+step "errors: one line, non-zero, nothing written"
+expect_exit 2 "$SF" install "$WORK/v1.bin" "$T" --image-version 1 --yes
+one_line "no layout" "$ERR"
+expect_exit 2 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --yes
+one_line "no version" "$ERR"
+expect_exit 2 "$SF" show "$T" --layout "$AB" --frobnicate
+printf 'layout ab\nregion a 0 2M\n' > "$WORK/bad.layout"
+expect_exit 11 "$SF" show "$T" --layout "$WORK/bad.layout"
+expect_contains "layout error" "$ERR" "needs regions a and b"
+SAFEFLASH_NOR="erase=4M" expect_exit 11 "$SF" show "$T" --layout "$AB"
+one_line "misaligned" "$ERR"
+head -c 3000000 /dev/urandom > "$WORK/big.bin"
+expect_exit 8 "$SF" install "$WORK/big.bin" "$T" --layout "$AB" --image-version 3 --yes
+expect_contains "too big" "$OUT" "does not fit region"
+expect_exit 3 "$SF" show "file:$WORK/nonexistent" --layout "$AB"
+one_line "no such file" "$ERR"
+finish
