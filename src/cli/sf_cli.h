@@ -55,6 +55,14 @@ int sf_cli_pkg_exit(int err);
 /* --keys, $SAFEFLASH_KEYS, /etc/safeflash/keys. */
 const char *sf_cli_keys_dir(const char *override);
 /* Read a whole file (at most max bytes); one-line message on failure. */
+/* Stage an image in STATE/staging/SHA.img (content-addressed; temp file,
+ * fsync, rename, directory fsync), unless it is there already.  STATE
+ * must exist. */
+int sf_cli_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
+                 struct sf_errctx *ec);
+/* Ask QUESTION on the terminal (/dev/tty); 1 for yes, 0 for anything else
+ * or no terminal. */
+int sf_cli_confirm(const char *question);
 int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
                      size_t cap);
 

@@ -187,22 +187,43 @@ static int parse(int argc, char **argv, const char *cmd, int want_image, struct 
                                       fo->targets[i]);
     if (!fo->layout)
         return sf_cli_usage_error(cmd, "--layout FILE is needed for flash targets");
+    if (want_image && !fo->version)
+        return sf_cli_usage_error(cmd, "--image-version V is needed for a raw image on flash "
+                                  "(it goes into the slot header)");
+    if (want_image && strlen(fo->version) > 16)
+        return sf_cli_usage_error(cmd, "--image-version is at most 16 characters");
     return 0;
+}
+
+/* Parse the command line, open the targets and check the layout against
+ * them.  Returns -1 to go on, or the exit code to return (help, usage,
+ * open errors: said in one line, nothing left open). */
+static int open_cmd(int argc, char **argv, const char *cmd, int want_image, struct fopts *fo,
+                    struct sf_flash **fl, struct sf_layout *l)
+{
+    int prc = parse(argc, argv, cmd, want_image, fo);
+    if (prc)
+        return prc < 0 ? SF_EXIT_OK : prc;
+    struct sf_errctx ec = { 0 };
+    int rc = open_all(fo->targets, fo->ntargets, fo->layout, fl, l, &ec);
+    if (rc) {
+        close_all(fl, fo->ntargets);
+        return sf_cli_fail(rc, &ec);
+    }
+    return -1;
 }
 
 int sf_cmd_flash_show(int argc, char **argv)
 {
     struct fopts fo;
-    int prc = parse(argc, argv, "show", 0, &fo);
-    if (prc)
-        return prc < 0 ? SF_EXIT_OK : prc;
     struct sf_flash *fl[8] = { 0 };
     struct sf_layout l;
+    int code = open_cmd(argc, argv, "show", 0, &fo, fl, &l);
+    if (code >= 0)
+        return code;
     struct sf_errctx ec = { 0 };
-    int rc = open_all(fo.targets, fo.ntargets, fo.layout, fl, &l, &ec);
     struct sf_flash_view v;
-    if (!rc)
-        rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
+    int rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
     if (rc) {
         close_all(fl, fo.ntargets);
         return sf_cli_fail(rc, &ec);
@@ -275,60 +296,27 @@ int sf_cmd_flash_show(int argc, char **argv)
     return SF_EXIT_OK;
 }
 
+/* Stage the image (field report 002: local before the first write) and
+ * its version beside it, where `repair` finds both. */
 static int stage_image(const char *sha, const uint8_t *img, size_t len, const char *ver,
                        char *path, size_t cap, struct sf_errctx *ec)
 {
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/staging", sf_state_dir(NULL));
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
-    snprintf(path, cap, "%s/%s.img", dir, sha);
-    char tmp[4200], vp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    snprintf(vp, sizeof(vp), "%s/%s.version", dir, sha);
-    FILE *fp = fopen(tmp, "wb");
-    int ok = fp && fwrite(img, 1, len, fp) == len && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-    if (fp)
-        ok &= fclose(fp) == 0;
-    ok = ok && rename(tmp, path) == 0;
-    FILE *vf = ok ? fopen(vp, "w") : NULL;
-    ok = ok && vf && fprintf(vf, "%s\n", ver) > 0;
+    const char *st = sf_state_dir(NULL);
+    struct sf_history *h0 = NULL;
+    int rc = sf_history_open(st, &h0, ec); /* creates the state directory */
+    sf_history_close(h0);
+    if (!rc)
+        rc = sf_cli_stage(st, sha, img, len, ec);
+    if (rc)
+        return rc;
+    snprintf(path, cap, "%s/staging/%s.img", st, sha);
+    char vp[4200];
+    snprintf(vp, sizeof(vp), "%s/staging/%s.version", st, sha);
+    FILE *vf = fopen(vp, "w");
+    int ok = vf && fprintf(vf, "%s\n", ver) > 0;
     if (vf)
         ok &= fclose(vf) == 0;
-    return ok ? 0 : sf_err_set(ec, SF_ESTATE, "%s: cannot stage the image", path);
-}
-
-static uint8_t *read_file(const char *path, size_t *len, struct sf_errctx *ec)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        sf_err_set(ec, SF_ENODEV, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, fp);
-        n += r;
-        if (n < cap)
-            break;
-        if (cap >= (256u << 20)) {
-            free(b);
-            b = NULL;
-            sf_err_set(ec, SF_ERANGE, "%s: larger than 256 MiB", path);
-            break;
-        }
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(fp);
-    *len = n;
-    return b;
+    return ok ? 0 : sf_err_set(ec, SF_ESTATE, "%s: cannot record the image's version", vp);
 }
 
 /* Run an install of img on the opened flash, journaled; prints the result.
@@ -432,26 +420,17 @@ static int run_install(struct fopts *fo, struct sf_flash **fl, const struct sf_l
 int sf_cmd_flash_install(int argc, char **argv)
 {
     struct fopts fo;
-    int prc = parse(argc, argv, "install", 1, &fo);
-    if (prc)
-        return prc < 0 ? SF_EXIT_OK : prc;
-    if (!fo.version)
-        return sf_cli_usage_error("install", "--image-version V is needed for a raw image on "
-                                  "flash (it goes into the slot header)");
-    if (strlen(fo.version) > 16)
-        return sf_cli_usage_error("install", "--image-version is at most 16 characters");
-    struct sf_errctx ec = { 0 };
-    size_t len = 0;
-    uint8_t *img = read_file(fo.image, &len, &ec);
-    if (!img)
-        return sf_cli_fail(ec.msg[0] ? SF_ENODEV : SF_ENOMEM, &ec);
-    if (len == 0) {
-        free(img);
-        return sf_cli_fail(sf_err_set(&ec, SF_ETRUNC, "%s: empty image", fo.image), &ec);
-    }
     struct sf_flash *fl[8] = { 0 };
     struct sf_layout l;
-    int rc = open_all(fo.targets, fo.ntargets, fo.layout, fl, &l, &ec);
+    int code = open_cmd(argc, argv, "install", 1, &fo, fl, &l);
+    if (code >= 0)
+        return code;
+    struct sf_errctx ec = { 0 };
+    size_t len = 0;
+    uint8_t *img = NULL;
+    int rc = sf_cli_read_file(fo.image, &img, &len, 256u << 20, ec.msg, sizeof(ec.msg));
+    if (!rc && len == 0)
+        rc = sf_err_set(&ec, SF_ETRUNC, "%s: empty image", fo.image);
     struct sf_flash_view v;
     if (!rc)
         rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
@@ -471,22 +450,12 @@ int sf_cmd_flash_install(int argc, char **argv)
             printf("  write slot %s (does not boot now), verify it, header last\n",
                    v.boots == 0 ? "b" : "a");
     }
-    if (!fo.yes && !fo.dry) {
-        if (!isatty(STDIN_FILENO)) {
-            free(img);
-            close_all(fl, fo.ntargets);
-            fprintf(stderr, "safeflash: not confirmed: nothing was written (pass --yes to run "
-                    "without a prompt)\n");
-            return SF_EXIT_REFUSED;
-        }
-        fprintf(stderr, "Write this image? [y/N] ");
-        char a[16] = "";
-        if (!fgets(a, sizeof(a), stdin) || (a[0] != 'y' && a[0] != 'Y')) {
-            free(img);
-            close_all(fl, fo.ntargets);
-            fprintf(stderr, "safeflash: not confirmed: nothing was written\n");
-            return SF_EXIT_REFUSED;
-        }
+    if (!fo.yes && !fo.dry && !sf_cli_confirm("Write this image?")) {
+        free(img);
+        close_all(fl, fo.ntargets);
+        fprintf(stderr, "safeflash: not confirmed: nothing was written%s\n",
+                isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
+        return SF_EXIT_REFUSED;
     }
     /* Staged before the first write (field report 002); repair finds it. */
     uint8_t d[32];
@@ -494,7 +463,6 @@ int sf_cmd_flash_install(int argc, char **argv)
     sf_sha256(img, len, d);
     sf_hex(d, 32, sha);
     if (!fo.dry) {
-        mkdir(sf_state_dir(NULL), 0755);
         rc = stage_image(sha, img, len, fo.version, staged, sizeof(staged), &ec);
         if (rc) {
             free(img);
@@ -502,7 +470,7 @@ int sf_cmd_flash_install(int argc, char **argv)
             return sf_cli_fail(rc, &ec);
         }
     }
-    int code = run_install(&fo, fl, &l, img, len, fo.version, staged, sha, 0);
+    code = run_install(&fo, fl, &l, img, len, fo.version, staged, sha, 0);
     free(img);
     close_all(fl, fo.ntargets);
     return code;
@@ -511,17 +479,12 @@ int sf_cmd_flash_install(int argc, char **argv)
 int sf_cmd_flash_repair(int argc, char **argv)
 {
     struct fopts fo;
-    int prc = parse(argc, argv, "repair", 0, &fo);
-    if (prc)
-        return prc < 0 ? SF_EXIT_OK : prc;
     struct sf_flash *fl[8] = { 0 };
     struct sf_layout l;
+    int code = open_cmd(argc, argv, "repair", 0, &fo, fl, &l);
+    if (code >= 0)
+        return code;
     struct sf_errctx ec = { 0 };
-    int rc = open_all(fo.targets, fo.ntargets, fo.layout, fl, &l, &ec);
-    if (rc) {
-        close_all(fl, fo.ntargets);
-        return sf_cli_fail(rc, &ec);
-    }
     /* An update that stopped DEGRADED: continue it with its staged image. */
     char id[17];
     target_id(fo.targets[0], id);
@@ -538,7 +501,8 @@ int sf_cmd_flash_repair(int argc, char **argv)
         char vp[4300];
         snprintf(staged, sizeof(staged), "%s/staging/%s.img", sf_state_dir(NULL), la.image_sha);
         snprintf(vp, sizeof(vp), "%s/staging/%s.version", sf_state_dir(NULL), la.image_sha);
-        img = read_file(staged, &len, &ec);
+        if (sf_cli_read_file(staged, &img, &len, 256u << 20, ec.msg, sizeof(ec.msg)))
+            img = NULL;
         FILE *vf = fopen(vp, "r");
         if (vf) {
             if (fgets(ver, sizeof(ver), vf))
@@ -562,7 +526,7 @@ int sf_cmd_flash_repair(int argc, char **argv)
             fprintf(stderr, "%s: continuing attempt #%lld (%s) after the backup\n",
                     fo.targets[0], (long long)la.id, ver);
     }
-    int code = run_install(&fo, fl, &l, img, len, ver, pending ? staged : NULL,
+    code = run_install(&fo, fl, &l, img, len, ver, pending ? staged : NULL,
                            pending ? la.image_sha : NULL, 1);
     free(img);
     close_all(fl, fo.ntargets);

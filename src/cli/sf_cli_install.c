@@ -148,8 +148,7 @@ static int parse_uint(const char *a, unsigned long max, unsigned long *out)
     return 0;
 }
 
-/* Ask on the terminal.  Returns 1 for yes. */
-static int confirm(const char *question)
+int sf_cli_confirm(const char *question)
 {
     FILE *tty = fopen("/dev/tty", "r+");
     if (!tty)
@@ -420,7 +419,7 @@ static void j_finish(void *arg, struct sf_target *t)
 
 /* Stage an image in STATE/staging/SHA.img: written to a temporary file,
  * fsync'd, renamed, directory fsync'd.  Resume reads it from there. */
-static int stage(const char *state, const char *sha, const uint8_t *img, size_t len,
+int sf_cli_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
                  struct sf_errctx *ec)
 {
     char dir[4096], path[4200], tmp[4300];
@@ -575,14 +574,14 @@ static int stage_all(const struct inv *in, struct sf_errctx *ec)
     int rc = sf_history_open(st, &h0, ec);
     sf_history_close(h0);
     if (in->raw && !rc)
-        rc = stage(st, in->raw_sha, in->raw, in->raw_len, ec);
+        rc = sf_cli_stage(st, in->raw_sha, in->raw, in->raw_len, ec);
     for (size_t i = 0; in->pkg && !rc && i < in->pkg->man.nimages; i++) {
         const struct sf_man_image *mi = &in->pkg->man.images[i];
         const struct sf_pkg_image *pi = sf_pkg_image(in->pkg, mi->name);
         char sha[65];
         sf_hex(mi->sha256, 32, sha);
         if (pi)
-            rc = stage(st, sha, pi->data, pi->len, ec);
+            rc = sf_cli_stage(st, sha, pi->data, pi->len, ec);
     }
     return rc;
 }
@@ -1399,7 +1398,7 @@ static int execute(struct inv *in)
         char q[128];
         snprintf(q, sizeof(q), "%s %zu SES processor(s)?", kind == CMD_ACTIVATE ? "Activate deferred "
                  "microcode on" : kind == CMD_RESUME ? "Resume on" : "Write this image to", todo);
-        if ((!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) || !confirm(q)) {
+        if ((!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) || !sf_cli_confirm(q)) {
             code = refuse(&cx, SF_EXIT_REFUSED, "not confirmed: nothing was written%s",
                           isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
             goto out;
@@ -1421,7 +1420,7 @@ static int execute(struct inv *in)
             struct sf_target *t = &plan->t[i];
             if (t->outcome == SF_OUT_SKIPPED)
                 continue;
-            rc = stage(state, t->img_sha, t->img, t->img_len, &ec);
+            rc = sf_cli_stage(state, t->img_sha, t->img, t->img_len, &ec);
             if (rc) {
                 code = refuse(&cx, SF_EXIT_CONFIG, "%s", ec.msg);
                 goto out;

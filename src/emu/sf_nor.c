@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/sf_slot.h"
+
 struct nor {
     int fd;
     char locks_path[4200];
@@ -23,23 +25,6 @@ void sf_nor_opts_default(struct sf_nor_opts *o)
     memset(o, 0, sizeof(*o));
     o->erase_size = 65536;
     o->write_size = 1;
-}
-
-static int parse_num(const char *s, uint64_t *v)
-{
-    char *end = NULL;
-    if (!*s || *s == '-')
-        return -1;
-    unsigned long long x = strtoull(s, &end, 0);
-    uint64_t mul = 1;
-    if (*end == 'K' || *end == 'k')
-        mul = 1024, end++;
-    else if (*end == 'M' || *end == 'm')
-        mul = 1024 * 1024, end++;
-    if (*end || end == s)
-        return -1;
-    *v = (uint64_t)x * mul;
-    return 0;
 }
 
 int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t cap)
@@ -71,7 +56,7 @@ int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t ca
         const char *v = eq + 1;
         uint64_t n = 0;
         if (!strcmp(t, "erase") || !strcmp(t, "write")) {
-            if (parse_num(v, &n) || n == 0 || n > (16u << 20) || (n & (n - 1))) {
+            if (sf_size_parse(v, &n) || n == 0 || n > (16u << 20) || (n & (n - 1))) {
                 snprintf(why, cap, "NOR %s size '%s' is not a power of two up to 16M", t, v);
                 return SF_EINVAL;
             }
@@ -94,7 +79,7 @@ int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t ca
             for (size_t i = 0; at && i < sizeof(kinds) / sizeof(kinds[0]); i++)
                 if (strlen(kinds[i].name) == kl && !strncmp(kinds[i].name, v, kl))
                     o->fault = kinds[i].k;
-            if (!o->fault || parse_num(at + 1, &n) || n == 0 || n > 1000000) {
+            if (!o->fault || sf_size_parse(at + 1, &n) || n == 0 || n > 1000000) {
                 snprintf(why, cap, "NOR fault '%s' is not KIND@K (erase, erase-torn, program, "
                          "program-torn, unlock, lock, verify)", v);
                 return SF_EINVAL;

@@ -295,15 +295,21 @@ static void compose(uint8_t *want, uint64_t size, const uint8_t *img, uint32_t l
     memcpy(want + SF_SLOT_HDR_LEN, img, len);
 }
 
+/* The version that boots in view v, into out ("" when nothing boots). */
+static void boot_version(const struct sf_flash_view *v, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", v->boots >= 0 ? v->s[v->boots].h.version : "");
+}
+
 static void finish(struct run *r, size_t nfl)
 {
     struct sf_flash_view v;
     struct sf_errctx ec = { 0 };
     r->res->boots_after = -1;
     r->res->ver_after[0] = '\0';
-    if (sf_flashup_inspect(r->fl, nfl, r->l, &v, &ec) == 0 && v.boots >= 0) {
+    if (sf_flashup_inspect(r->fl, nfl, r->l, &v, &ec) == 0) {
         r->res->boots_after = v.boots;
-        snprintf(r->res->ver_after, sizeof(r->res->ver_after), "%s", v.s[v.boots].h.version);
+        boot_version(&v, r->res->ver_after, sizeof(r->res->ver_after));
     }
 }
 
@@ -350,8 +356,10 @@ static int save_backup(struct run *r, const struct sf_flash_view *v, int *was_b)
     return rc;
 }
 
-static void init(struct run *r, struct sf_flash *const *fl, const struct sf_layout *l, sf_fev_cb cb,
-                 void *arg, struct sf_flashup_result *res, int dry)
+/* Set up a run and read what the flash holds now, into v. */
+static int start(struct run *r, struct sf_flash *const *fl, size_t nfl, const struct sf_layout *l,
+                 sf_fev_cb cb, void *arg, struct sf_flashup_result *res, int dry,
+                 struct sf_flash_view *v)
 {
     memset(r, 0, sizeof(*r));
     memset(res, 0, sizeof(*res));
@@ -364,6 +372,13 @@ static void init(struct run *r, struct sf_flash *const *fl, const struct sf_layo
     res->region = -1;
     res->boots_before = res->boots_after = -1;
     res->locks_restored = 1;
+    struct sf_errctx ec = { 0 };
+    int rc = sf_flashup_inspect(fl, nfl, l, v, &ec);
+    if (rc)
+        return fail(r, rc, "reading the flash", -1, 0, &ec);
+    res->boots_before = v->boots;
+    boot_version(v, res->ver_before, sizeof(res->ver_before));
+    return 0;
 }
 
 int sf_flashup_install(struct sf_flash *const *fl, size_t nfl, const struct sf_layout *l,
@@ -372,15 +387,11 @@ int sf_flashup_install(struct sf_flash *const *fl, size_t nfl, const struct sf_l
                        struct sf_flashup_result *res)
 {
     struct run r;
-    init(&r, fl, l, cb, arg, res, o && o->dry_run);
-    struct sf_errctx ec = { 0 };
     struct sf_flash_view v;
-    int rc = sf_flashup_inspect(fl, nfl, l, &v, &ec);
+    int rc = start(&r, fl, nfl, l, cb, arg, res, o && o->dry_run, &v);
     if (rc)
-        return fail(&r, rc, "reading the flash", -1, 0, &ec);
-    res->boots_before = v.boots;
-    if (v.boots >= 0)
-        snprintf(res->ver_before, sizeof(res->ver_before), "%s", v.s[v.boots].h.version);
+        return rc;
+    struct sf_errctx ec = { 0 };
     if (!img || !ver || strlen(ver) > 16) {
         sf_err_set(&ec, SF_EINVAL, "an image and a version of at most 16 characters are needed");
         return fail(&r, SF_EINVAL, "checking the image", -1, 0, &ec);
@@ -471,15 +482,11 @@ int sf_flashup_repair_backup(struct sf_flash *const *fl, size_t nfl, const struc
                              sf_fev_cb cb, void *arg, struct sf_flashup_result *res)
 {
     struct run r;
-    init(&r, fl, l, cb, arg, res, 0);
-    struct sf_errctx ec = { 0 };
     struct sf_flash_view v;
-    int rc = sf_flashup_inspect(fl, nfl, l, &v, &ec);
+    int rc = start(&r, fl, nfl, l, cb, arg, res, 0, &v);
     if (rc)
-        return fail(&r, rc, "reading the flash", -1, 0, &ec);
-    res->boots_before = v.boots;
-    if (v.boots >= 0)
-        snprintf(res->ver_before, sizeof(res->ver_before), "%s", v.s[v.boots].h.version);
+        return rc;
+    struct sf_errctx ec = { 0 };
     if (l->kind != SF_LAYOUT_PRIMARY_BACKUP) {
         sf_err_set(&ec, SF_ENOTSUP, "an ab layout has no backup to repair: its booting slot is "
                    "never written");

@@ -383,6 +383,32 @@ static int transient(int rc)
     return rc == SF_EIO || rc == SF_ETIMEDOUT || rc == SF_ENODEV || rc == SF_EBUSY;
 }
 
+/* The pause between polls of a device: --poll-interval, 1 ms to 1 s. */
+static unsigned poll_gap(const struct sf_install_opts *o)
+{
+    return o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
+}
+
+/* Read the revision subenclosure `sub` runs, waiting out a device that
+ * does not answer (restarting, path briefly gone) for up to the ready
+ * timeout.  r, when given, hears "restarting" once the wait begins. */
+static int read_revision_patiently(struct sf_install_dev *d, const char *path, uint8_t sub,
+                                   char *rev, size_t cap, const struct sf_install_opts *o,
+                                   struct relay *r, struct sf_errctx *ec)
+{
+    unsigned waited = 0;
+    for (;;) {
+        sf_errctx_clear(ec);
+        int rc = read_sub_revision(d, path, sub, rev, cap, ec);
+        if (!transient(rc) || waited >= o->ready_timeout_ms)
+            return rc;
+        if (waited == 0 && r)
+            phase(r, "restarting");
+        d->s.sleep_ms(poll_gap(o));
+        waited += poll_gap(o);
+    }
+}
+
 /* After an image should be running: wait for the enclosure to answer
  * again, then check the revision moved to what we expect.  The
  * configuration page read doubles as the readiness probe: the command
@@ -393,7 +419,6 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
 {
     struct sf_errctx ec = { 0 };
     phase(r, "verifying");
-    unsigned waited = 0;
     int rc;
     char ua[128] = "";
     if (t->drive) {
@@ -403,19 +428,8 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
                              sizeof(ua), &ec);
         goto check;
     }
-    for (;;) {
-        sf_errctx_clear(&ec);
-        rc = reread_revision(d, t, &ec);
-        if (!transient(rc))
-            break;
-        if (waited >= o->ready_timeout_ms)
-            break;
-        if (waited == 0)
-            phase(r, "restarting");
-        unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
-        d->s.sleep_ms(gap);
-        waited += gap;
-    }
+    rc = read_revision_patiently(d, t->path, t->sub_id, t->rev_after, sizeof(t->rev_after), o, r,
+                                 &ec);
 check:
     if (rc) {
         fail_target(t, rc, ec.msg);
@@ -468,7 +482,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
 {
     struct sf_target *t = &p->t[ti];
     uint64_t lid = sf_target_uid(t);
-    unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
+    unsigned gap = poll_gap(o);
     for (size_t k = 0; k < p->n; k++) {
         struct sf_target *u = &p->t[k];
         if (u->dev == t->dev || u->drive || sf_target_uid(u) != lid)
@@ -568,7 +582,6 @@ static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_instal
     if (nm < 2)
         return 0;
     phase(r, "checking redundancy");
-    unsigned gap = o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
     char list[512] = "";
     size_t up = 0;
     const char *lost_path = NULL;
@@ -580,19 +593,10 @@ static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_instal
                 path = p->t[k].path;
         char rev[8] = "";
         struct sf_errctx ec = { 0 };
-        unsigned waited = 0;
-        int rc;
-        for (;;) {
-            sf_errctx_clear(&ec);
-            rc = read_sub_revision(mods[j], path, f->sub_id, rev, sizeof(rev), &ec);
-            /* The failed module may be restarting: give it the time a
-             * verification would.  A partner that does not answer at once
-             * gets the same patience. */
-            if (!transient(rc) || waited >= o->ready_timeout_ms)
-                break;
-            mods[j]->s.sleep_ms(gap);
-            waited += gap;
-        }
+        /* The failed module may be restarting: give it the time a
+         * verification would.  A partner that does not answer at once gets
+         * the same patience. */
+        int rc = read_revision_patiently(mods[j], path, f->sub_id, rev, sizeof(rev), o, NULL, &ec);
         size_t l = strlen(list);
         if (rc == 0) {
             up++;

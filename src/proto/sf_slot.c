@@ -101,8 +101,7 @@ static int bad(char *why, size_t cap, unsigned line, const char *fmt, ...)
     return SF_EMALFORMED;
 }
 
-/* A number with an optional K/M/G suffix; 0 on success. */
-static int parse_size(const char *s, uint64_t *out)
+int sf_size_parse(const char *s, uint64_t *out)
 {
     if (!*s || *s == '-' || *s == '+')
         return -1;
@@ -172,7 +171,7 @@ int sf_layout_parse(const char *text, size_t len, struct sf_layout *out, char *w
             else
                 return bad(why, cap, line, "unknown layout '%.32s' (primary-backup or ab)", tok[1]);
         } else if (!strcmp(tok[0], "flash-size")) {
-            if (nt != 2 || parse_size(tok[1], &out->flash_size) || !out->flash_size)
+            if (nt != 2 || sf_size_parse(tok[1], &out->flash_size) || !out->flash_size)
                 return bad(why, cap, line, "'flash-size' takes one size");
         } else if (!strcmp(tok[0], "region")) {
             if (nt < 4 || nt > 5)
@@ -184,7 +183,7 @@ int sf_layout_parse(const char *text, size_t len, struct sf_layout *out, char *w
             if (strlen(tok[1]) >= sizeof(g->name))
                 return bad(why, cap, line, "region name too long");
             snprintf(g->name, sizeof(g->name), "%s", tok[1]);
-            if (parse_size(tok[2], &g->offset) || parse_size(tok[3], &g->size) || !g->size)
+            if (sf_size_parse(tok[2], &g->offset) || sf_size_parse(tok[3], &g->size) || !g->size)
                 return bad(why, cap, line, "region %s: bad offset or size", g->name);
             if (g->offset > UINT64_MAX - g->size)
                 return bad(why, cap, line, "region %s: offset + size overflows", g->name);
@@ -193,7 +192,7 @@ int sf_layout_parse(const char *text, size_t len, struct sf_layout *out, char *w
                            g->name, (unsigned long long)g->size);
             if (nt == 5) {
                 uint64_t f;
-                if (strncmp(tok[4], "flash=", 6) || parse_size(tok[4] + 6, &f) || f > 7)
+                if (strncmp(tok[4], "flash=", 6) || sf_size_parse(tok[4] + 6, &f) || f > 7)
                     return bad(why, cap, line, "region %s: 'flash=N' (0-7) expected", g->name);
                 g->flash = (unsigned)f;
             }

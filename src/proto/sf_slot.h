@@ -84,4 +84,8 @@ int sf_layout_check(const struct sf_layout *l, const uint64_t *sizes, const uint
 
 const char *sf_layout_kind_str(enum sf_layout_kind k);
 
+/* A size as layouts write it: decimal or 0x hex, optional K/M/G suffix
+ * (powers of 1024).  Returns 0, or -1 for anything else or an overflow. */
+int sf_size_parse(const char *s, uint64_t *out);
+
 #endif

@@ -117,23 +117,9 @@ static int busy_wait(void *arg, int count)
     return 1;
 }
 
-/* Once per process, before the first connection.  SQLite keeps memory
- * statistics under one process-wide mutex that every allocation takes; with
- * --jobs workers each on its own connection that mutex was the busiest lock
- * in the program (the many-enclosure benchmark spent more time waiting on
- * it than writing history).  safeflash never reads those statistics. */
-static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
-
-static void sqlite_setup(void)
-{
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_initialize();
-}
-
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
 {
     *out = NULL;
-    pthread_once(&sqlite_once, sqlite_setup);
     if (mkdir_p(state_dir) != 0)
         return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
                           "state directory %s: %s (set SAFEFLASH_STATE_DIR or --state-dir)",
