@@ -288,8 +288,10 @@ int sf_cmd_flash_show(int argc, char **argv)
             else if (backup_bad)
                 printf("  backup: BAD - %s\n", v.s[1].why);
             else
-                printf("  backup: %s\n", v.backup_current ? "a current copy of the primary"
-                                                          : "valid, but not a copy of the primary");
+                printf("  backup: %s%s%s\n", v.backup_current ? "a current copy of the primary"
+                       : "valid, holds ", v.backup_current ? "" : v.s[1].h.version,
+                       v.backup_current ? "" : " (the image the primary was saved from last; "
+                       "it boots if the primary fails)");
         }
     }
     close_all(fl, fo.ntargets);
@@ -449,6 +451,7 @@ int sf_cmd_flash_install(int argc, char **argv)
         else
             printf("  write slot %s (does not boot now), verify it, header last\n",
                    v.boots == 0 ? "b" : "a");
+        fflush(stdout); /* before the progress lines on stderr */
     }
     if (!fo.yes && !fo.dry && !sf_cli_confirm("Write this image?")) {
         free(img);
