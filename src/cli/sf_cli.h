@@ -84,6 +84,7 @@ int sf_cli_is_flash_target(const char *s);
 int sf_cmd_flash_show(int argc, char **argv);
 int sf_cmd_flash_install(int argc, char **argv);
 int sf_cmd_flash_repair(int argc, char **argv);
+int sf_cmd_flash_resume(int argc, char **argv);
 int sf_cmd_install(int argc, char **argv);
 int sf_cmd_activate(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);

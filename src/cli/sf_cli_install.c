@@ -987,6 +987,14 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             if (rc)
                 return refuse(&cx, sf_cli_pkg_exit(rc), "%s", ec.msg);
             sf_hex(pkg->file_sha256, 32, in.package_sha);
+            if (!pkg->man.revision[0]) {
+                code = refuse(&cx, SF_EXIT_MISMATCH, "%s: version %s has no 4-character "
+                              "\"revision\": SES processors and drives report 4 characters, "
+                              "so it cannot be checked or verified on them (a package for "
+                              "board flash?)", image, pkg->man.version);
+                sf_pkg_free(pkg);
+                return code;
+            }
             struct sf_errctx sec = { 0 };
             rc = sf_pkg_check_signature(pkg, sf_cli_keys_dir(keys), &sec);
             if (rc && !allow_unsigned) {

@@ -72,6 +72,12 @@ static void usage(FILE *f)
           "  package create|inspect|verify  signed firmware packages\n"
           "  key generate PREFIX        an Ed25519 signing key pair\n"
           "  partner-sync DEVICE [on|off]  a dual-module shelf's partner firmware sync\n"
+          "\n"
+          "Board firmware in NOR flash (TARGET is mtd:/dev/mtdN or file:PATH):\n"
+          "  show TARGET... --layout FILE            regions, versions, what boots\n"
+          "  install IMAGE|PACKAGE TARGET... --layout FILE  by the layout's procedure\n"
+          "  repair TARGET... --layout FILE          save the backup again, finish the update\n"
+          "  resume TARGET... --layout FILE          finish an interrupted install\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
@@ -86,7 +92,8 @@ static void usage(FILE *f)
           "8 refused, 9 partially applied, 10 unsupported by device, 11 config error,\n"
           "12 stored but needs a reset or power cycle to run, 13 package signature,\n"
           "14 package damaged or altered, 15 package not for this device, 16 version\n"
-          "refused, 17 degraded (a module did not come back after a failure).\n",
+          "refused, 17 degraded (a module did not come back after a failure, or a\n"
+          "flash backup could not be made).\n",
           f);
 }
 
@@ -94,7 +101,7 @@ static int dispatch(const char *cmd, int argc, char **argv)
 {
     /* Subcommands see argv[0] = command name. */
     /* A flash target (mtd:/dev/mtdN, file:PATH) anywhere after show or
-     * install selects the flash commands. */
+     * install or resume selects the flash commands. */
     int flash = 0;
     for (int i = 1; i < argc; i++)
         flash |= sf_cli_is_flash_target(argv[i]);
@@ -102,6 +109,8 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_flash_show(argc, argv);
     if (flash && !strcmp(cmd, "install"))
         return sf_cmd_flash_install(argc, argv);
+    if (flash && !strcmp(cmd, "resume"))
+        return sf_cmd_flash_resume(argc, argv);
     if (!strcmp(cmd, "repair"))
         return sf_cmd_flash_repair(argc, argv);
     if (!strcmp(cmd, "list"))

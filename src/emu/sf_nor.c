@@ -2,6 +2,7 @@
 #include "emu/sf_nor.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t ca
         { "erase", SF_NOR_FAULT_ERASE },     { "erase-torn", SF_NOR_FAULT_ERASE_TORN },
         { "program", SF_NOR_FAULT_PROGRAM }, { "program-torn", SF_NOR_FAULT_PROGRAM_TORN },
         { "unlock", SF_NOR_FAULT_UNLOCK },   { "lock", SF_NOR_FAULT_LOCK },
-        { "verify", SF_NOR_FAULT_VERIFY },
+        { "verify", SF_NOR_FAULT_VERIFY },   { "powercut", SF_NOR_FAULT_POWERCUT },
     };
     char buf[256];
     if (!s)
@@ -81,7 +82,7 @@ int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t ca
                     o->fault = kinds[i].k;
             if (!o->fault || sf_size_parse(at + 1, &n) || n == 0 || n > 1000000) {
                 snprintf(why, cap, "NOR fault '%s' is not KIND@K (erase, erase-torn, program, "
-                         "program-torn, unlock, lock, verify)", v);
+                         "program-torn, unlock, lock, verify, powercut)", v);
                 return SF_EINVAL;
             }
             o->fault_at = (unsigned)n;
@@ -208,7 +209,7 @@ static int nor_program(struct sf_flash *f, uint64_t off, const void *buf, size_t
         cur[i] &= in[i];
     }
     size_t wlen = len;
-    int torn = fault_now(n, SF_NOR_FAULT_PROGRAM_TORN, 0, k);
+    int torn = fault_now(n, SF_NOR_FAULT_PROGRAM_TORN, SF_NOR_FAULT_POWERCUT, k);
     if (torn)
         wlen = len / 2;
     if (weak < len)
@@ -216,6 +217,11 @@ static int nor_program(struct sf_flash *f, uint64_t off, const void *buf, size_t
     if (pwrite(n->fd, cur, wlen, (off_t)off) != (ssize_t)wlen) {
         rc = io_err(ec, f, "program", off);
         goto out;
+    }
+    if (torn && n->o.fault == SF_NOR_FAULT_POWERCUT) {
+        /* The power goes: no error path, no cleanup, no lock put back. */
+        fsync(n->fd);
+        raise(SIGKILL);
     }
     if (torn)
         rc = sf_err_set(ec, SF_EIO, "%s: program at 0x%llx interrupted after %zu of %zu bytes "

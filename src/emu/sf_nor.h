@@ -17,6 +17,9 @@
  *   unlock@K / lock@K       the K-th unlock (lock) fails
  *   verify@K                the K-th program flips a bit in the middle of
  *                           what it writes and reports success
+ *   powercut@K              the K-th program writes its first half, then
+ *                           the process is killed (SIGKILL): the host
+ *                           losing power mid-update, for journal tests
  *
  * Counting starts when the flash is opened: K is per kind, from 1.
  */
@@ -34,6 +37,7 @@ enum sf_nor_fault_kind {
     SF_NOR_FAULT_UNLOCK,
     SF_NOR_FAULT_LOCK,
     SF_NOR_FAULT_VERIFY,
+    SF_NOR_FAULT_POWERCUT,
 };
 
 struct sf_nor_opts {

@@ -192,7 +192,10 @@ static int write_region(struct run *r, int idx, const uint8_t *want, const char 
     diff[0] = 1;
     r->res->blocks_same += nb - ndiff;
     r->res->blocks_written += ndiff;
-    r->total += (uint64_t)ndiff * eb;
+    /* Progress counts this step's blocks: "programming the primary: 50%"
+     * is half of what that step writes. */
+    r->done = 0;
+    r->total = (uint64_t)ndiff * eb;
     if (r->dry)
         goto out;
     rc = sf_flash_erase(f, g->offset, eb, &ec);

@@ -113,14 +113,11 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
         rc = sf_err_set(ec, SF_EMALFORMED, "manifest: version, vendor and product must be printable ASCII");
         goto out;
     }
-    if (!m->revision[0]) {
-        if (strlen(m->version) > 4) {
-            rc = sf_err_set(ec, SF_EMALFORMED, "manifest: version \"%s\" is longer than a 4-character "
-                            "revision: give \"revision\"", m->version);
-            goto out;
-        }
+    /* A version longer than 4 characters and no "revision": a package for
+     * board flash, whose slot header holds 16; installing it on an SES
+     * processor or a drive is refused there (nothing to verify against). */
+    if (!m->revision[0] && strlen(m->version) <= 4)
         snprintf(m->revision, sizeof(m->revision), "%s", m->version);
-    }
     if (m->mode[0] && strcmp(m->mode, "auto") && strcmp(m->mode, "deferred") &&
         strcmp(m->mode, "immediate") && strcmp(m->mode, "save") && strcmp(m->mode, "events")) {
         rc = sf_err_set(ec, SF_EMALFORMED, "manifest: mode must be auto, deferred, immediate, "

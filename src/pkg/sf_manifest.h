@@ -9,7 +9,9 @@
  *     "version": "0300",                              firmware version
  *     "revision": "0300",                             what processors report
  *                                                     afterwards (default:
- *                                                     version, if <= 4 chars)
+ *                                                     version, if <= 4 chars;
+ *                                                     else "": SCSI targets
+ *                                                     refuse the package)
  *     "min_version": "0100",                          optional
  *     "mode": "auto" | "deferred" | "immediate",      preferred, optional
  *     "release_notes": "...",                         optional

@@ -152,11 +152,14 @@ int sf_layout_parse(const char *text, size_t len, struct sf_layout *out, char *w
         char *hash = strchr(buf, '#');
         if (hash)
             *hash = '\0';
-        char *tok[8];
+        char *tok[16];
         size_t nt = 0;
-        for (char *save = NULL, *t = strtok_r(buf, " \t\r", &save); t && nt < 8;
-             t = strtok_r(NULL, " \t\r", &save))
+        for (char *save = NULL, *t = strtok_r(buf, " \t\r", &save); t;
+             t = strtok_r(NULL, " \t\r", &save)) {
+            if (nt == 16)
+                return bad(why, cap, line, "too many words");
             tok[nt++] = t;
+        }
         if (nt == 0)
             continue;
         if (!strcmp(tok[0], "layout")) {
@@ -173,6 +176,28 @@ int sf_layout_parse(const char *text, size_t len, struct sf_layout *out, char *w
         } else if (!strcmp(tok[0], "flash-size")) {
             if (nt != 2 || sf_size_parse(tok[1], &out->flash_size) || !out->flash_size)
                 return bad(why, cap, line, "'flash-size' takes one size");
+        } else if (!strcmp(tok[0], "board")) {
+            /* The product may hold spaces ("S5520UR Server Board"): the
+             * rest of the line, single-spaced. */
+            if (nt < 3)
+                return bad(why, cap, line, "'board VENDOR PRODUCT' expected");
+            if (out->board_vendor[0])
+                return bad(why, cap, line, "'board' given twice");
+            if (strlen(tok[1]) >= sizeof(out->board_vendor))
+                return bad(why, cap, line, "board vendor longer than %zu characters",
+                           sizeof(out->board_vendor) - 1);
+            snprintf(out->board_vendor, sizeof(out->board_vendor), "%s", tok[1]);
+            size_t pl = 0;
+            for (size_t k = 2; k < nt; k++) {
+                size_t tl = strlen(tok[k]);
+                if (pl + tl + 1 >= sizeof(out->board_product))
+                    return bad(why, cap, line, "board product longer than %zu characters",
+                               sizeof(out->board_product) - 1);
+                if (pl)
+                    out->board_product[pl++] = ' ';
+                memcpy(out->board_product + pl, tok[k], tl + 1);
+                pl += tl;
+            }
         } else if (!strcmp(tok[0], "region")) {
             if (nt < 4 || nt > 5)
                 return bad(why, cap, line, "'region NAME OFFSET SIZE [flash=N]'");

@@ -21,12 +21,13 @@
 
 #define SF_SLOT_HDR_LEN 128
 #define SF_SLOT_MAGIC "SFSLOT01"
+#define SF_SLOT_VERSION_MAX 16    /* characters of version a header holds */
 
 struct sf_slot_hdr {
     uint32_t sequence;        /* ab: higher boots; primary-backup: informational */
     uint32_t image_len;       /* bytes of image after the header */
     uint32_t flags;           /* 0; reserved */
-    char version[17];         /* the image's version, NUL-terminated */
+    char version[SF_SLOT_VERSION_MAX + 1]; /* the image's version, NUL-terminated */
     uint8_t sha256[32];       /* of the image bytes */
 };
 
@@ -55,6 +56,8 @@ struct sf_region {
 struct sf_layout {
     enum sf_layout_kind kind;
     uint64_t flash_size;      /* "flash-size" line, 0 when absent */
+    char board_vendor[32];    /* "board" line: what packages are matched */
+    char board_product[64];   /* against; "" when absent */
     size_t nregions;          /* always 2 once parsed */
     struct sf_region r[SF_LAYOUT_MAX_REGIONS]; /* [0] primary or a, [1] backup or b */
 };
@@ -65,6 +68,8 @@ struct sf_layout {
  *   # comment
  *   layout primary-backup | ab
  *   flash-size 4M                    (optional: targets must be this size)
+ *   board VENDOR PRODUCT...          (optional: the board this flash is on;
+ *                                     packages must match it)
  *   region NAME OFFSET SIZE [flash=N]
  *
  * Numbers are decimal or 0x hex with an optional K/M/G suffix (powers of

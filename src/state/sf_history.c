@@ -571,7 +571,11 @@ int sf_history_print(struct sf_history *h, const char *device, int json, struct 
             json_object_object_add(o, "phases", pa);
             json_object_array_add(arr, o);
         } else {
-            printf("#%s %s  %s %s subenclosure %s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5], f[9],
+            /* Board flash (vendor FLASH) has no subenclosures: the
+             * target and its layout say everything. */
+            int flash = !strcmp(f[7], "FLASH");
+            printf("#%s %s  %s %s%s%s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5],
+                   flash ? "" : " subenclosure ", flash ? "" : f[9],
                    f[10][0] ? f[10] : "?", f[11][0] ? f[11] : (f[12][0] ? f[12] : "?"), result,
                    f[17][0] ? ": " : "", f[17]);
             printf("     %s %s, logical id %s, mode %s", f[7], f[8], f[6], f[15][0] ? f[15] : "-");
@@ -712,8 +716,20 @@ static double phase_estimate(struct sf_history *h, const char *run, const char *
 int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
 {
     sqlite3_stmt *st = NULL, *ph = NULL;
+    /* The phase column is as wide as this run's longest phase name (board
+     * flash names its steps in words: "saving the primary to the backup"). */
+    int pw = 18;
+    if (sqlite3_prepare_v2(h->db, "SELECT max(length(p.phase)) FROM phases p JOIN attempts a"
+                           " ON p.attempt=a.id WHERE a.run=?", -1, &st, NULL) == SQLITE_OK) {
+        bind_text(st, 1, r->id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > pw)
+            pw = sqlite3_column_int(st, 0) > 60 ? 60 : sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
     if (sqlite3_prepare_v2(h->db, "SELECT id, device_path, subenclosure, result, error, to_rev,"
-                           " from_rev FROM attempts WHERE run=? ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+                           " from_rev, vendor FROM attempts WHERE run=? ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "SELECT phase, at FROM phases WHERE attempt=? ORDER BY rowid", -1,
                            &ph, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
@@ -730,7 +746,7 @@ int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
         printf("Run %s: %s, %s (started %s, elapsed %s)\n", r->id, r->action, r->state, r->started, el);
         if (r->reason[0])
             printf("  Reason: %s\n", r->reason);
-        printf("\n%-34s %-18s %-16s %-10s %-10s\n", "Module", "Phase", "Status", "Estimated",
+        printf("\n%-34s %-*s %-16s %-10s %-10s\n", "Module", pw, "Phase", "Status", "Estimated",
                "Elapsed");
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -741,10 +757,15 @@ int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
         col(st, 4, error, sizeof(error));
         col(st, 5, to, sizeof(to));
         col(st, 6, from, sizeof(from));
-        snprintf(mod, sizeof(mod), "%s subenclosure %d", path, sqlite3_column_int(st, 2));
+        char vendor[16];
+        col(st, 7, vendor, sizeof(vendor));
+        if (!strcmp(vendor, "FLASH")) /* board flash: no subenclosures */
+            snprintf(mod, sizeof(mod), "%s", path);
+        else
+            snprintf(mod, sizeof(mod), "%s subenclosure %d", path, sqlite3_column_int(st, 2));
         sqlite3_reset(ph);
         sqlite3_bind_int64(ph, 1, id);
-        char names[16][32], ats[16][40];
+        char names[16][64], ats[16][40];
         int n = 0;
         while (sqlite3_step(ph) == SQLITE_ROW && n < 16) {
             col(ph, 0, names[n], sizeof(names[n]));
@@ -780,7 +801,8 @@ int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
                 json_object_object_add(x, "elapsed_seconds", json_object_new_double(end - iso_secs(ats[i])));
                 json_object_array_add(jp, x);
             } else {
-                printf("%-34s %-18s %-16s %-10s %-10s\n", i == 0 ? mod : "", names[i], status, e1, e2);
+                printf("%-34s %-*s %-16s %-10s %-10s\n", i == 0 ? mod : "", pw, names[i], status, e1,
+                       e2);
             }
         }
         if (json) {

@@ -32,8 +32,8 @@ struct sf_attempt {
     char vendor[9];
     char product[17];
     int sub;
-    char from_rev[5];
-    char expected_rev[5];      /* "" when unknown */
+    char from_rev[33];         /* 4-character SCSI revisions; flash versions up to 16 */
+    char expected_rev[33];     /* "" when unknown */
     char package_sha[65];      /* "" for a raw image */
     char image_sha[65];
     char staged[4096];         /* local copy of the image */
@@ -45,12 +45,12 @@ struct sf_unfinished {
     int64_t id;
     int sub;
     char action[16];
-    char phase[32];
+    char phase[64];
     char image_sha[65];
     char package_sha[65];
     char staged[4096];
     char mode[16];
-    char expected_rev[5];
+    char expected_rev[33];
     char path[256];
 };
 
@@ -81,9 +81,9 @@ struct sf_last_attempt {
     int64_t id;
     char result[32];
     char image_sha[65];
-    char from_rev[5];
-    char expected_rev[5];
-    char to_rev[5];              /* what it ran afterwards, when known */
+    char from_rev[33];         /* 4-character SCSI revisions; flash versions up to 16 */
+    char expected_rev[33];
+    char to_rev[33];             /* what it ran afterwards, when known */
 };
 int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out);

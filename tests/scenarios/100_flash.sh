@@ -61,7 +61,10 @@ blank "$F"
 expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
 expect_exit 0 "$SF" install "$WORK/v2.bin" "$T" --layout "$AB" --image-version 2.0 --yes --json
 expect_eq "b boots" "$(jq -r .boots_after <<<"$OUT")" "2.0"
-expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json
+expect_exit 16 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
+expect_contains "a downgrade is refused" "$ERR" "boots 2.0, newer than 1.0: refusing a downgrade"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json \
+    --allow-downgrade
 expect_eq "only the header block of a is rewritten" "$(jq -r .blocks_written <<<"$OUT")" "1"
 expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json
 expect_eq "nothing to do" "$(jq -r .result <<<"$OUT")" "skipped"

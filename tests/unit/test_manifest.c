@@ -39,7 +39,7 @@ SF_TEST(manifest_rejects_what_it_cannot_trust)
         " \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
         " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }",
         "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"12345\", \"image\": \"x\","
-        " \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
+        " \"revision\": \"12345\", \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
         " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }",
         "{ \"format\": 1 } trailing",
     };
@@ -48,6 +48,14 @@ SF_TEST(manifest_rejects_what_it_cannot_trust)
         CHECK_EQ(sf_manifest_parse(bad[i], strlen(bad[i]), &m, &ec), SF_EMALFORMED);
         CHECK(ec.msg[0] != '\0');
     }
+    /* A version longer than a SCSI revision and no "revision": a board
+     * flash package.  It parses, with no revision (SCSI targets refuse it). */
+    const char *flash = "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"11.15\","
+                        " \"image\": \"x\", \"images\": [ { \"name\": \"x\", \"size\": 1, \"sha256\":"
+                        " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }";
+    CHECK_EQ(sf_manifest_parse(flash, strlen(flash), &m, &ec), 0);
+    CHECK_STR(m.revision, "");
+    CHECK_STR(m.version, "11.15");
 }
 
 SF_TEST(manifest_round_trip)

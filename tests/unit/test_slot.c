@@ -62,6 +62,11 @@ SF_TEST(layout_files)
     CHECK_STR(l.r[0].name, "a"); /* [0] is always a, whatever the file's order */
     CHECK_EQ(parse("layout ab\nregion a 0 2M\nregion b 0 2M flash=1\n", &l, why), 0);
     CHECK_EQ(l.r[1].flash, 1);
+    CHECK_STR(l.board_vendor, "");
+    CHECK_EQ(parse("layout ab\nboard Intel  S5520UR Server\tBoard\nregion a 0 2M\nregion b 2M 2M\n",
+                   &l, why), 0);
+    CHECK_STR(l.board_vendor, "Intel");
+    CHECK_STR(l.board_product, "S5520UR Server Board"); /* the rest of the line, single-spaced */
 
     static const struct {
         const char *text, *why;
@@ -78,6 +83,12 @@ SF_TEST(layout_files)
         { "layout ab\nregion a 0 1M flash=9\n", "flash=N" },
         { "layout ab\nfrobnicate\n", "unknown keyword" },
         { "layout ab\nlayout ab\n", "given twice" },
+        { "layout ab\nboard Intel\n", "'board VENDOR PRODUCT'" },
+        { "layout ab\nboard a b\nboard a b\n", "'board' given twice" },
+        { "layout ab\nboard 0123456789abcdef0123456789abcdef x\n", "vendor longer" },
+        { "layout ab\nboard v 0123456789abcdef0123456789abcdef 0123456789abcdef0123456789abcdef\n",
+          "product longer" },
+        { "layout ab\nregion a 0 1M flash=1 1 2 3 4 5 6 7 8 9 10 11 12\n", "too many words" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
