@@ -813,6 +813,19 @@ static int plan_and_confirm(const struct fopts *fo, const struct sf_layout *l,
     return -1;
 }
 
+/* What every writing command does first, after open_cmd: read the flash
+ * (what boots) and the journal (an interrupted attempt; of another image
+ * than sha, it blocks).  -1 to go on, or the exit code. */
+static int inspect_and_journal(const struct fopts *fo, struct sf_flash **fl,
+                               const struct sf_layout *l, const char *sha,
+                               struct sf_flash_view *v, struct sf_unfinished *u)
+{
+    struct sf_errctx ec = { 0 };
+    memset(u, 0, sizeof(*u));
+    int rc = sf_flashup_inspect(fl, fo->ntargets, l, v, &ec);
+    return rc ? sf_cli_fail(rc, &ec) : journal_check(fo, sha, u);
+}
+
 int sf_cmd_flash_install(int argc, char **argv)
 {
     struct fopts fo;
@@ -826,13 +839,8 @@ int sf_cmd_flash_install(int argc, char **argv)
     struct sf_flash_view v;
     struct sf_errctx ec = { 0 };
     code = load_what(&fo, &l, &w);
-    if (code < 0) {
-        int rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
-        if (rc)
-            code = sf_cli_fail(rc, &ec);
-    }
     if (code < 0)
-        code = journal_check(&fo, w.sha, &u);
+        code = inspect_and_journal(&fo, fl, &l, w.sha, &v, &u);
     /* An interrupted attempt of this image continues whatever the version
      * order says now: it was checked when it started. */
     if (code < 0 && !u.id)
@@ -871,9 +879,9 @@ int sf_cmd_flash_repair(int argc, char **argv)
         return code;
     struct sf_errctx ec = { 0 };
     struct sf_flash_view v;
-    int rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
     struct sf_unfinished u;
-    code = rc ? sf_cli_fail(rc, &ec) : journal_check(&fo, NULL, &u);
+    code = inspect_and_journal(&fo, fl, &l, NULL, &v, &u);
+    int rc;
     if (code < 0 && u.id)
         code = refuse(&fo, SF_EXIT_REFUSED, "%s: attempt #%lld (%s) was interrupted during "
                       "\"%s\": 'safeflash resume %s --layout %s' finishes it", fo.targets[0],
@@ -922,15 +930,20 @@ int sf_cmd_flash_resume(int argc, char **argv)
     struct sf_errctx ec = { 0 };
     struct sf_flash_view v;
     struct sf_unfinished u;
-    int rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
-    code = rc ? sf_cli_fail(rc, &ec) : journal_check(&fo, NULL, &u);
+    code = inspect_and_journal(&fo, fl, &l, NULL, &v, &u);
+    int rc;
     if (code < 0 && !u.id) {
-        if (fo.json)
-            printf("{\"target\":\"%s\",\"result\":\"nothing-unfinished\",\"exit_code\":0}\n",
-                   fo.targets[0]);
-        else
+        if (fo.json) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "target", json_object_new_string(fo.targets[0]));
+            json_object_object_add(j, "result", json_object_new_string("nothing-unfinished"));
+            json_object_object_add(j, "exit_code", json_object_new_int(0));
+            puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+            json_object_put(j);
+        } else {
             printf("%s: nothing unfinished: the journal holds no interrupted attempt (boots %s)\n",
                    fo.targets[0], v.boots >= 0 ? v.s[v.boots].h.version : "nothing");
+        }
         code = SF_EXIT_OK;
     }
     uint8_t *img = NULL;

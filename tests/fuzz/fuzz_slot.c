@@ -1,7 +1,7 @@
 /* fuzz_slot.c - the slot header and layout file decoders fed anything:
  * never read past the input; a header that decodes re-encodes to the same
  * 128 bytes; a layout that parses has two non-overlapping regions that
- * can hold a header. */
+ * can hold a header, and board strings that are terminated. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         if (l.r[0].flash == l.r[1].flash && l.r[0].offset < l.r[1].offset + l.r[1].size &&
             l.r[1].offset < l.r[0].offset + l.r[0].size)
+            abort();
+        /* The board strings are terminated inside their fields, and a
+         * product comes with a vendor. */
+        if (!memchr(l.board_vendor, '\0', sizeof(l.board_vendor)) ||
+            !memchr(l.board_product, '\0', sizeof(l.board_product)) ||
+            (l.board_product[0] && !l.board_vendor[0]))
             abort();
     } else if (!why[0]) {
         abort();

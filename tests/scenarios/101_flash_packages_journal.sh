@@ -71,6 +71,8 @@ expect_contains "status" "$OUT" "programming the primary          in progress"
 step "another image meanwhile: refused until the interrupted one is finished or abandoned"
 expect_exit 8 "$SF" install "$WORK/v3.bin" "$T" --layout "$L" --image-version 11.20 --yes
 expect_contains "says which attempt" "$ERR" "has an unfinished install of another image (attempt #2, 11.15"
+expect_exit 8 "$SF" repair "$T" --layout "$L" --yes
+expect_contains "repair points to resume" "$ERR" "attempt #2 (install) was interrupted during \"programming the primary\": 'safeflash resume"
 
 step "safeflash resume TARGET: continues from the staged image"
 expect_exit 0 "$SF" resume "$T" --layout "$L" --yes --json
