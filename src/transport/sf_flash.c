@@ -145,9 +145,28 @@ static int mtd_program(struct sf_flash *f, uint64_t off, const void *buf, size_t
     return 0;
 }
 
+/* MEMLOCK, MEMUNLOCK and MEMISLOCKED take struct erase_info_user, whose
+ * start and length are 32-bit (there is no 64-bit variant, unlike
+ * MEMERASE64): a range beyond 4 GiB cannot be expressed, so it is refused
+ * rather than truncated onto the wrong blocks. */
+static int lock_range(struct sf_flash *f, uint64_t off, uint64_t len, struct erase_info_user *ei,
+                      struct sf_errctx *ec)
+{
+    if (off > UINT32_MAX || len > UINT32_MAX - off)
+        return sf_err_set(ec, SF_ERANGE, "%s: lock bits at 0x%llx+0x%llx are beyond the 4 GiB "
+                          "the MTD lock ioctls can address", f->name, (unsigned long long)off,
+                          (unsigned long long)len);
+    ei->start = (uint32_t)off;
+    ei->length = (uint32_t)len;
+    return 0;
+}
+
 static int mtd_lock(struct sf_flash *f, uint64_t off, uint64_t len, int lock, struct sf_errctx *ec)
 {
-    struct erase_info_user ei = { .start = (uint32_t)off, .length = (uint32_t)len };
+    struct erase_info_user ei;
+    int rc = lock_range(f, off, len, &ei, ec);
+    if (rc)
+        return rc;
     if (ioctl(mtd_fd(f), lock ? MEMLOCK : MEMUNLOCK, &ei) == 0)
         return 0;
     if (errno == EOPNOTSUPP || errno == ENOTTY)
@@ -158,8 +177,11 @@ static int mtd_lock(struct sf_flash *f, uint64_t off, uint64_t len, int lock, st
 static int mtd_is_locked(struct sf_flash *f, uint64_t off, uint64_t len, int *locked,
                          struct sf_errctx *ec)
 {
-    struct erase_info_user ei = { .start = (uint32_t)off, .length = (uint32_t)len };
-    int r = ioctl(mtd_fd(f), MEMISLOCKED, &ei);
+    struct erase_info_user ei;
+    int r = lock_range(f, off, len, &ei, ec);
+    if (r)
+        return r;
+    r = ioctl(mtd_fd(f), MEMISLOCKED, &ei);
     if (r < 0 && (errno == EOPNOTSUPP || errno == ENOTTY))
         return SF_ENOTSUP;
     if (r < 0)
