@@ -14,7 +14,7 @@ BUILD   ?= build
 SAN     ?= 0
 V       ?= 0
 
-PKGS    := json-c zlib libarchive libcrypto sqlite3
+PKGS    := json-c zlib libarchive libcrypto sqlite3 libcurl
 CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -fPIC \
                 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
@@ -31,19 +31,22 @@ endif
 LIB_SRCS := \
 	src/util/sf_err.c \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
-	src/proto/sf_wbuf.c src/proto/sf_slot.c \
+	src/proto/sf_wbuf.c src/proto/sf_slot.c src/proto/sf_redfish.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
-	src/transport/sf_emutr.c src/transport/sf_flash.c src/emu/sf_nor.c \
+	src/transport/sf_emutr.c src/transport/sf_flash.c src/transport/sf_http.c src/emu/sf_nor.c src/emu/sf_bmcimg.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
-	src/engine/sf_flashup.c \
+	src/engine/sf_flashup.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
-	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c
+	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
+	src/cli/sf_cli_redfish.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
+# The emulated BMC is a server: libmicrohttpd stays out of the library.
+SFBMC_SRCS := src/emu/sfbmc_main.c src/emu/sf_bmc.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
@@ -54,11 +57,13 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(OBJ)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 SFEMU_OBJS := $(SFEMU_SRCS:%.c=$(OBJ)/%.o)
+SFBMC_OBJS := $(SFBMC_SRCS:%.c=$(OBJ)/%.o)
 
 LIBA     := $(BUILD)/libsafeflash.a
 CLI      := $(BUILD)/safeflash
 PRELOAD  := $(BUILD)/libsafeflash-emu.so
 SFEMU    := $(BUILD)/sfemu
+SFBMC    := $(BUILD)/sfbmc
 SGLOG    := $(BUILD)/libsafeflash-sglog.so
 UNIT     := $(BUILD)/test-unit
 REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
@@ -70,7 +75,7 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench faults faults-random clean deps
-all: $(CLI) $(PRELOAD) $(SFEMU) $(SGLOG) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) tests
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
@@ -86,6 +91,10 @@ $(CLI): $(CLI_OBJS) $(LIBA)
 
 $(SFEMU): $(SFEMU_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(LIBA) $(LDLIBS_ALL)
+
+$(SFBMC): $(SFBMC_OBJS) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFBMC_OBJS) $(LIBA) $(LDLIBS_ALL) \
+		$(shell pkg-config --libs libmicrohttpd) -lpthread
 
 # The preload library carries its own copy of the library code so it can
 # be loaded into any program (sg3_utils) without safeflash's objects.

@@ -78,12 +78,16 @@ static void usage(FILE *f)
           "  install IMAGE|PACKAGE TARGET... --layout FILE  by the layout's procedure\n"
           "  repair TARGET... --layout FILE          save the backup again, finish the update\n"
           "  resume TARGET... --layout FILE          finish an interrupted install\n"
+          "\n"
+          "Server boards through the BMC (TARGET is redfish://USER@HOST[:PORT]):\n"
+          "  show TARGET [--json]                    the firmware inventory\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
           "  SAFEFLASH_EMU        emulator config declaring emulated devices\n"
           "  SAFEFLASH_TRANSPORT  auto (default), sgio or emu\n"
           "  SAFEFLASH_KEYS       trusted public keys (default /etc/safeflash/keys)\n"
+          "  SAFEFLASH_REDFISH_PASSWORD  the BMC password (else a prompt)\n"
           "  SAFEFLASH_STATE_DIR  history, journal, staged images, locks\n"
           "                       (default /var/lib/safeflash)\n"
           "\n"
@@ -105,6 +109,11 @@ static int dispatch(const char *cmd, int argc, char **argv)
     int flash = 0;
     for (int i = 1; i < argc; i++)
         flash |= sf_cli_is_flash_target(argv[i]);
+    int redfish = 0;
+    for (int i = 1; i < argc; i++)
+        redfish |= sf_cli_is_redfish_target(argv[i]);
+    if (redfish && !strcmp(cmd, "show"))
+        return sf_cmd_rf_show(argc, argv);
     if (flash && !strcmp(cmd, "show"))
         return sf_cmd_flash_show(argc, argv);
     if (flash && !strcmp(cmd, "install"))

@@ -89,3 +89,22 @@ writes() { [ -f "$WORK/trace.log" ] && wc -l < "$WORK/trace.log" || echo 0; }
 repack() {
     (cd "$1" && tar -cf "$2" manifest.json $( [ -f manifest.sig ] && echo manifest.sig ) images/*)
 }
+
+# ---- helpers for Redfish scenarios ----
+SFBMC="$BUILD/sfbmc"
+BMC_PIDS=""
+# bmc_start CONF [NAME]: serve an emulated BMC; sets BMC_PORT and BMC_PID.
+bmc_start() {
+    local pf="$WORK/bmc-${2:-first}.port"
+    rm -f "$pf"
+    "$SFBMC" serve "$1" ${2:+--name "$2"} --port-file "$pf" 2>>"$WORK/sfbmc.log" &
+    BMC_PID=$!
+    BMC_PIDS="$BMC_PIDS $BMC_PID"
+    trap 'kill $BMC_PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+    for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    [ -s "$pf" ] || { fail "sfbmc did not start: $(cat "$WORK/sfbmc.log")"; finish; }
+    BMC_PORT=$(cat "$pf")
+}
+bmc_stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+# bmc_code URL-PATH [CURL-ARGS...]: the HTTP status curl gets (000: refused).
+bmc_code() { local p=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$BMC_PORT$p"; }

@@ -1,0 +1,1227 @@
+/* sf_bmc.c - the emulated BMC (see sf_bmc.h).
+ *
+ * One libmicrohttpd daemon thread answers requests; the caller's thread
+ * calls sf_bmc_tick() to move time on (tasks progress, a BMC reset stops
+ * and restarts the daemon, a host reset applies staged images).  One mutex
+ * guards the state both touch.
+ */
+#define _GNU_SOURCE
+#include "emu/sf_bmc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "emu/sf_bmcimg.h"
+#include "pkg/sf_crypto.h"
+
+#define MAX_TASKS 100
+#define MAX_SESSIONS 16
+#define MAX_BODY (96u << 20)
+
+enum apply { AP_NONE, AP_IMMEDIATE, AP_ON_RESET, AP_ON_START };
+
+struct comp {
+    struct sf_bmc_comp_conf c;
+    char version[33];
+    char backup_version[33];
+    int backup_bad;
+    char backup_why[160];
+    char staged[33];          /* version waiting, "" none */
+    char applying[33];        /* host reset: becomes version at updating_until */
+    enum apply staged_when;
+    int started;              /* OnStartUpdateRequest: StartUpdate was posted */
+    uint64_t updating_until;  /* host reset in progress: "Updating" */
+};
+
+enum tstate { T_RUNNING, T_COMPLETED, T_EXCEPTION };
+
+struct task {
+    int id;
+    uint64_t start_ms;
+    enum tstate st;
+    int monitor_done;         /* the monitor answered 204 once */
+    char comp[17];
+    char version[33];
+    enum apply when;
+    char msg_id[64];
+    char msg[256];
+};
+
+struct session {
+    int id;
+    char token[33];
+};
+
+struct sf_bmc {
+    struct sf_bmc_conf conf;
+    pthread_mutex_t mu;
+    struct MHD_Daemon *d;
+    uint16_t port;
+    struct comp comp[SF_BMC_MAX_COMP];
+    struct task tasks[MAX_TASKS];
+    int ntasks, next_task;
+    struct session sessions[MAX_SESSIONS];
+    int nsessions, next_session;
+    /* BMC reset: stop at reset_at, listen again at up_at, 200s from ok_at. */
+    uint64_t reset_at, up_at, ok_at;
+    unsigned burst_left;
+    /* counters for /sfemu/state */
+    unsigned pushes, bmc_resets, host_resets, requests, logins, refused_503;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- configuration ---- */
+
+static int str_of(json_object *o, const char *k, char *out, size_t cap, int need,
+                  struct sf_errctx *ec)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v)) {
+        if (need)
+            return sf_err_set(ec, SF_ECONFIG, "bmc config: \"%s\" is required", k);
+        return 0;
+    }
+    const char *s = json_object_get_string(v);
+    if (!json_object_is_type(v, json_type_string) || strlen(s) >= cap)
+        return sf_err_set(ec, SF_ECONFIG, "bmc config: \"%s\" must be a string under %zu "
+                          "characters", k, cap);
+    snprintf(out, cap, "%s", s);
+    return 0;
+}
+
+static int uint_of(json_object *o, const char *k, unsigned *out, unsigned max, struct sf_errctx *ec)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v))
+        return 0;
+    int64_t n = json_object_get_int64(v);
+    if (!json_object_is_type(v, json_type_int) || n < 0 || n > (int64_t)max)
+        return sf_err_set(ec, SF_ECONFIG, "bmc config: \"%s\" must be an integer 0-%u", k, max);
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int bool_of(json_object *o, const char *k, int *out)
+{
+    json_object *v;
+    if (json_object_object_get_ex(o, k, &v))
+        *out = json_object_get_boolean(v);
+    return 0;
+}
+
+int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out,
+                     struct sf_errctx *ec)
+{
+    memset(out, 0, sizeof(*out));
+    json_object *root = json_object_from_file(path);
+    if (!root)
+        return sf_err_set(ec, SF_ECONFIG, "%s: not readable JSON", path);
+    int rc = 0;
+    json_object *arr, *b = NULL;
+    if (!json_object_object_get_ex(root, "bmcs", &arr) || !json_object_is_type(arr, json_type_array)) {
+        rc = sf_err_set(ec, SF_ECONFIG, "%s: no \"bmcs\" array", path);
+        goto out;
+    }
+    for (size_t i = 0; i < json_object_array_length(arr) && !b; i++) {
+        json_object *x = json_object_array_get_idx(arr, i), *n;
+        if (!name || (json_object_object_get_ex(x, "name", &n) &&
+                      !strcmp(json_object_get_string(n), name)))
+            b = x;
+    }
+    if (!b) {
+        rc = sf_err_set(ec, SF_ECONFIG, "%s: no BMC named %s", path, name ? name : "(any)");
+        goto out;
+    }
+    unsigned port = 0, max_image = 32u << 20;
+    out->task_ms = 300;
+    out->reset_down_ms = 600;
+    out->reset_503_ms = 400;
+    out->host_apply_ms = 300;
+    json_object *q = NULL, *comps;
+    if ((rc = str_of(b, "name", out->name, sizeof(out->name), 1, ec)) ||
+        (rc = str_of(b, "user", out->user, sizeof(out->user), 1, ec)) ||
+        (rc = str_of(b, "password", out->password, sizeof(out->password), 1, ec)) ||
+        (rc = str_of(b, "tls_cert", out->tls_cert, sizeof(out->tls_cert), 0, ec)) ||
+        (rc = str_of(b, "tls_key", out->tls_key, sizeof(out->tls_key), 0, ec)) ||
+        (rc = uint_of(b, "port", &port, 65535, ec)) ||
+        (rc = uint_of(b, "max_image", &max_image, MAX_BODY, ec)) ||
+        (rc = uint_of(b, "task_ms", &out->task_ms, 600000, ec)) ||
+        (rc = uint_of(b, "reset_down_ms", &out->reset_down_ms, 600000, ec)) ||
+        (rc = uint_of(b, "reset_503_ms", &out->reset_503_ms, 600000, ec)) ||
+        (rc = uint_of(b, "host_apply_ms", &out->host_apply_ms, 600000, ec)))
+        goto out;
+    out->port = (uint16_t)port;
+    out->max_image = max_image;
+    if (!json_object_object_get_ex(b, "components", &comps) ||
+        !json_object_is_type(comps, json_type_array) || json_object_array_length(comps) == 0 ||
+        json_object_array_length(comps) > SF_BMC_MAX_COMP) {
+        rc = sf_err_set(ec, SF_ECONFIG, "bmc config: \"components\" must list 1-%d components",
+                        SF_BMC_MAX_COMP);
+        goto out;
+    }
+    for (size_t i = 0; i < json_object_array_length(comps); i++) {
+        json_object *c = json_object_array_get_idx(comps, i);
+        struct sf_bmc_comp_conf *cc = &out->comp[out->ncomp++];
+        if ((rc = str_of(c, "id", cc->id, sizeof(cc->id), 1, ec)) ||
+            (rc = str_of(c, "name", cc->name, sizeof(cc->name), 1, ec)) ||
+            (rc = str_of(c, "version", cc->version, sizeof(cc->version), 1, ec)))
+            goto out;
+        bool_of(c, "backup", &cc->has_backup);
+    }
+    if (json_object_object_get_ex(b, "quirks", &q)) {
+        unsigned burst = 0;
+        if ((rc = str_of(q, "task_lies", out->task_lies, sizeof(out->task_lies), 0, ec)) ||
+            (rc = uint_of(q, "burst_503", &burst, 1000, ec)))
+            goto out;
+        out->burst_503 = burst;
+        bool_of(q, "no_multipart", &out->no_multipart);
+        bool_of(q, "no_sessions", &out->no_sessions);
+        bool_of(q, "stuck_task", &out->stuck_task);
+        bool_of(q, "backup_save_fails", &out->backup_save_fails);
+        bool_of(q, "apply_on_reset_only", &out->apply_on_reset_only);
+    }
+out:
+    json_object_put(root);
+    return rc;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_object *j,
+                                 const char *location)
+{
+    const char *s = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE) : "";
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), (void *)s,
+                                                              MHD_RESPMEM_MUST_COPY);
+    if (j)
+        MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+    MHD_add_response_header(r, "OData-Version", "4.0");
+    if (location)
+        MHD_add_response_header(r, "Location", location);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    json_object_put(j);
+    return ret;
+}
+
+/* A Redfish error body: {"error": {"code", "message", "@Message.ExtendedInfo"}}. */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg_id,
+                                  const char *msg)
+{
+    json_object *e = json_object_new_object(), *o = json_object_new_object();
+    json_object *ext = json_object_new_array(), *m = json_object_new_object();
+    json_object_object_add(m, "MessageId", json_object_new_string(msg_id));
+    json_object_object_add(m, "Message", json_object_new_string(msg));
+    json_object_array_add(ext, m);
+    json_object_object_add(o, "code", json_object_new_string(msg_id));
+    json_object_object_add(o, "message", json_object_new_string(msg));
+    json_object_object_add(o, "@Message.ExtendedInfo", ext);
+    json_object_object_add(e, "error", o);
+    return send_json(c, status, e, NULL);
+}
+
+static enum MHD_Result send_503(struct MHD_Connection *c)
+{
+    const char *s = "{\"error\":{\"code\":\"Base.1.8.ServiceTemporarilyUnavailable\","
+                    "\"message\":\"The service is temporarily unavailable.\"}}";
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), (void *)s,
+                                                              MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+    MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static json_object *odata(const char *id, const char *type)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "@odata.id", json_object_new_string(id));
+    json_object_object_add(o, "@odata.type", json_object_new_string(type));
+    return o;
+}
+
+static json_object *link_to(const char *id)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "@odata.id", json_object_new_string(id));
+    return o;
+}
+
+/* ---- state helpers (mutex held) ---- */
+
+static struct comp *comp_by_id(struct sf_bmc *b, const char *id)
+{
+    for (size_t i = 0; i < b->conf.ncomp; i++)
+        if (!strcmp(b->comp[i].c.id, id))
+            return &b->comp[i];
+    return NULL;
+}
+
+static const char *apply_str(enum apply a)
+{
+    return a == AP_IMMEDIATE ? "Immediate" : a == AP_ON_RESET ? "OnReset"
+           : a == AP_ON_START ? "OnStartUpdateRequest" : "";
+}
+
+static json_object *task_json(const struct sf_bmc *b, const struct task *t)
+{
+    char id[64];
+    snprintf(id, sizeof(id), "/redfish/v1/TaskService/Tasks/%d", t->id);
+    json_object *o = odata(id, "#Task.v1_4_3.Task");
+    char num[16];
+    snprintf(num, sizeof(num), "%d", t->id);
+    json_object_object_add(o, "Id", json_object_new_string(num));
+    json_object_object_add(o, "Name", json_object_new_string("Firmware update task"));
+    const char *st = t->st == T_RUNNING ? "Running" : t->st == T_COMPLETED ? "Completed" : "Exception";
+    json_object_object_add(o, "TaskState", json_object_new_string(st));
+    json_object_object_add(o, "TaskStatus",
+                           json_object_new_string(t->st == T_EXCEPTION ? "Critical" : "OK"));
+    int pct = 100;
+    if (t->st == T_RUNNING) {
+        uint64_t el = now_ms() - t->start_ms;
+        pct = b->conf.stuck_task ? 50
+              : b->conf.task_ms ? (int)(el * 100 / b->conf.task_ms) : 99;
+        if (pct > 99)
+            pct = 99;
+    }
+    json_object_object_add(o, "PercentComplete", json_object_new_int(pct));
+    json_object *msgs = json_object_new_array();
+    if (t->msg_id[0]) {
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "MessageId", json_object_new_string(t->msg_id));
+        json_object_object_add(m, "Message", json_object_new_string(t->msg));
+        json_object_array_add(msgs, m);
+    }
+    json_object_object_add(o, "Messages", msgs);
+    char mon[80];
+    snprintf(mon, sizeof(mon), "%s/Monitor", id);
+    json_object_object_add(o, "TaskMonitor", json_object_new_string(mon));
+    return o;
+}
+
+static struct task *task_by_id(struct sf_bmc *b, int id)
+{
+    for (int i = 0; i < b->ntasks; i++)
+        if (b->tasks[i].id == id)
+            return &b->tasks[i];
+    return NULL;
+}
+
+/* A task for a pushed image: checked now, applied when the task ends. */
+static struct task *new_task(struct sf_bmc *b, const char *comp, const char *version,
+                             enum apply when, const char *bad_id, const char *bad_msg)
+{
+    if (b->ntasks == MAX_TASKS) { /* bmcweb keeps 100: the oldest goes */
+        memmove(&b->tasks[0], &b->tasks[1], sizeof(b->tasks[0]) * (MAX_TASKS - 1));
+        b->ntasks--;
+    }
+    struct task *t = &b->tasks[b->ntasks++];
+    memset(t, 0, sizeof(*t));
+    t->id = ++b->next_task;
+    t->start_ms = now_ms();
+    t->st = T_RUNNING;
+    snprintf(t->comp, sizeof(t->comp), "%s", comp);
+    snprintf(t->version, sizeof(t->version), "%s", version);
+    t->when = when;
+    if (bad_id) {
+        snprintf(t->msg_id, sizeof(t->msg_id), "%s", bad_id);
+        snprintf(t->msg, sizeof(t->msg), "%s", bad_msg);
+    }
+    return t;
+}
+
+static void schedule_bmc_reset(struct sf_bmc *b, unsigned delay_ms)
+{
+    if (!b->reset_at)
+        b->reset_at = now_ms() + delay_ms;
+}
+
+/* A task reached its end: stage or apply what it carried. */
+static void finish_task(struct sf_bmc *b, struct task *t)
+{
+    if (t->msg_id[0]) { /* failed when pushed */
+        t->st = T_EXCEPTION;
+        return;
+    }
+    t->st = T_COMPLETED;
+    struct comp *c = comp_by_id(b, t->comp);
+    if (!c || !strcmp(b->conf.task_lies, t->comp)) {
+        /* The lying task: Completed, nothing staged or applied. */
+        snprintf(t->msg_id, sizeof(t->msg_id), "Update.1.0.UpdateSuccessful");
+        snprintf(t->msg, sizeof(t->msg), "The update completed successfully.");
+        return;
+    }
+    snprintf(c->staged, sizeof(c->staged), "%s", t->version);
+    c->staged_when = t->when;
+    c->started = 0;
+    if (!strcmp(c->c.id, "bmc") && t->when == AP_IMMEDIATE) {
+        /* The BMC flashes itself and reboots: the update's end is the
+         * reset; bmcweb's task may never say Completed to anyone. */
+        snprintf(t->msg_id, sizeof(t->msg_id), "Update.1.0.UpdateSuccessful");
+        snprintf(t->msg, sizeof(t->msg), "The BMC image was applied; the BMC restarts.");
+        schedule_bmc_reset(b, 50);
+    } else {
+        snprintf(t->msg_id, sizeof(t->msg_id), "Update.1.0.AwaitToActivate");
+        snprintf(t->msg, sizeof(t->msg), "The image for %s is staged and activates %s.",
+                 c->c.name, t->when == AP_ON_START ? "after UpdateService.StartUpdate and a reset"
+                                                   : "on the next reset");
+    }
+}
+
+/* ---- request context ---- */
+
+struct req {
+    char *body;
+    size_t len, cap;
+    int too_big;
+    struct MHD_PostProcessor *pp;
+    char *params;             /* multipart UpdateParameters */
+    size_t params_len;
+    uint8_t *file;            /* multipart UpdateFile */
+    size_t file_len, file_cap;
+    int file_seen;
+};
+
+static int grow(char **buf, size_t *len, size_t *cap, const char *data, size_t n, size_t max)
+{
+    if (*len + n > max)
+        return -1;
+    if (*len + n + 1 > *cap) {
+        size_t nc = *cap ? *cap : 4096;
+        while (nc < *len + n + 1)
+            nc *= 2;
+        char *p = realloc(*buf, nc);
+        if (!p)
+            return -1;
+        *buf = p;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding, (void)off;
+    struct req *q = cls;
+    if (!key)
+        return MHD_YES;
+    if (!strcmp(key, "UpdateParameters")) {
+        size_t cap = q->params ? q->params_len + 1 : 0;
+        if (grow(&q->params, &q->params_len, &cap, data, size, 65536))
+            return MHD_NO;
+    } else if (!strcmp(key, "UpdateFile")) {
+        q->file_seen = 1;
+        if (grow((char **)&q->file, &q->file_len, &q->file_cap, data, size, MAX_BODY)) {
+            q->too_big = 1;
+            return MHD_NO;
+        }
+    }
+    return MHD_YES;
+}
+
+static void req_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                     enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    struct req *q = *con_cls;
+    if (!q)
+        return;
+    if (q->pp)
+        MHD_destroy_post_processor(q->pp);
+    free(q->body);
+    free(q->params);
+    free(q->file);
+    free(q);
+    *con_cls = NULL;
+}
+
+/* ---- authentication ---- */
+
+static int authorized(struct sf_bmc *b, struct MHD_Connection *c)
+{
+    const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Auth-Token");
+    if (tok)
+        for (int i = 0; i < b->nsessions; i++)
+            if (!strcmp(b->sessions[i].token, tok))
+                return 1;
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    int ok = user && pass && !strcmp(user, b->conf.user) && !strcmp(pass, b->conf.password);
+    MHD_free(user);
+    MHD_free(pass);
+    return ok;
+}
+
+/* ---- resources ---- */
+
+static json_object *service_root(const struct sf_bmc *b)
+{
+    json_object *o = odata("/redfish/v1", "#ServiceRoot.v1_11_0.ServiceRoot");
+    json_object_object_add(o, "Id", json_object_new_string("RootService"));
+    json_object_object_add(o, "Name", json_object_new_string("Root Service"));
+    json_object_object_add(o, "RedfishVersion", json_object_new_string("1.15.0"));
+    json_object_object_add(o, "UUID", json_object_new_string("5f2e1a64-0c7b-4e39-9a51-5346454d5530"));
+    if (!b->conf.no_sessions) {
+        json_object_object_add(o, "SessionService", link_to("/redfish/v1/SessionService"));
+        json_object *l = json_object_new_object();
+        json_object_object_add(l, "Sessions", link_to("/redfish/v1/SessionService/Sessions"));
+        json_object_object_add(o, "Links", l);
+    }
+    json_object_object_add(o, "UpdateService", link_to("/redfish/v1/UpdateService"));
+    json_object_object_add(o, "TaskService", link_to("/redfish/v1/TaskService"));
+    json_object_object_add(o, "Managers", link_to("/redfish/v1/Managers"));
+    json_object_object_add(o, "Systems", link_to("/redfish/v1/Systems"));
+    return o;
+}
+
+static json_object *update_service(const struct sf_bmc *b)
+{
+    json_object *o = odata("/redfish/v1/UpdateService", "#UpdateService.v1_11_0.UpdateService");
+    json_object_object_add(o, "Id", json_object_new_string("UpdateService"));
+    json_object_object_add(o, "Name", json_object_new_string("Update Service"));
+    json_object_object_add(o, "ServiceEnabled", json_object_new_boolean(1));
+    json_object_object_add(o, "HttpPushUri", json_object_new_string("/redfish/v1/UpdateService/update"));
+    if (!b->conf.no_multipart)
+        json_object_object_add(o, "MultipartHttpPushUri",
+                               json_object_new_string("/redfish/v1/UpdateService/update-multipart"));
+    json_object *opt = json_object_new_object(), *at = json_object_new_object();
+    json_object *allowed = json_object_new_array();
+    json_object_array_add(allowed, json_object_new_string("Immediate"));
+    json_object_array_add(allowed, json_object_new_string("OnReset"));
+    if (!b->conf.apply_on_reset_only)
+        json_object_array_add(allowed, json_object_new_string("OnStartUpdateRequest"));
+    json_object_object_add(at, "ApplyTime", json_object_new_string("Immediate"));
+    json_object_object_add(at, "ApplyTime@Redfish.AllowableValues", allowed);
+    json_object_object_add(opt, "HttpPushUriApplyTime", at);
+    json_object_object_add(o, "HttpPushUriOptions", opt);
+    json_object_object_add(o, "FirmwareInventory",
+                           link_to("/redfish/v1/UpdateService/FirmwareInventory"));
+    json_object *acts = json_object_new_object();
+    if (!b->conf.apply_on_reset_only) {
+        json_object *su = json_object_new_object();
+        json_object_object_add(su, "target", json_object_new_string(
+                                   "/redfish/v1/UpdateService/Actions/UpdateService.StartUpdate"));
+        json_object_object_add(acts, "#UpdateService.StartUpdate", su);
+    }
+    json_object_object_add(o, "Actions", acts);
+    return o;
+}
+
+static void add_status(json_object *o, const char *state, const char *health)
+{
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "State", json_object_new_string(state));
+    json_object_object_add(s, "Health", json_object_new_string(health));
+    json_object_object_add(o, "Status", s);
+}
+
+/* One FirmwareInventory member, or NULL if id names none. */
+static json_object *inventory_item(struct sf_bmc *b, const char *id)
+{
+    char base[17];
+    size_t l = strlen(id);
+    int backup = l > 7 && !strcmp(id + l - 7, "_backup");
+    int staged = l > 7 && !strcmp(id + l - 7, "_staged");
+    snprintf(base, sizeof(base), "%.*s", (int)(backup || staged ? l - 7 : l), id);
+    struct comp *c = comp_by_id(b, base);
+    if (!c || (backup && !c->c.has_backup) || (staged && !c->staged[0]))
+        return NULL;
+    char path[128];
+    snprintf(path, sizeof(path), "/redfish/v1/UpdateService/FirmwareInventory/%s", id);
+    json_object *o = odata(path, "#SoftwareInventory.v1_9_0.SoftwareInventory");
+    char name[64];
+    snprintf(name, sizeof(name), "%s%s%s", backup ? "Backup_" : staged ? "Staged_" : "",
+             c->c.name, "");
+    json_object_object_add(o, "Id", json_object_new_string(id));
+    json_object_object_add(o, "Name", json_object_new_string(name));
+    json_object_object_add(o, "SoftwareId", json_object_new_string(c->c.id));
+    json_object_object_add(o, "Version", json_object_new_string(backup ? c->backup_version
+                                                                : staged ? c->staged : c->version));
+    json_object_object_add(o, "Updateable", json_object_new_boolean(!backup && !staged));
+    if (backup) {
+        add_status(o, "StandbySpare", c->backup_bad ? "Critical" : "OK");
+        if (c->backup_bad) {
+            json_object *conds = json_object_new_array(), *cd = json_object_new_object();
+            json_object_object_add(cd, "MessageId", json_object_new_string("Update.1.0.ApplyFailed"));
+            json_object_object_add(cd, "Message", json_object_new_string(c->backup_why));
+            json_object_object_add(cd, "Severity", json_object_new_string("Critical"));
+            json_object_array_add(conds, cd);
+            json_object *st;
+            json_object_object_get_ex(o, "Status", &st);
+            json_object_object_add(st, "Conditions", conds);
+        }
+    } else if (staged) {
+        add_status(o, "StandbyOffline", "OK");
+        json_object_object_add(o, "Staged", json_object_new_boolean(1));
+        json_object_object_add(o, "Oem", json_object_new_object());
+        json_object *oem;
+        json_object_object_get_ex(o, "Oem", &oem);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "ApplyTime", json_object_new_string(apply_str(c->staged_when)));
+        json_object_object_add(oem, "SFEMU", e);
+    } else {
+        add_status(o, c->updating_until > now_ms() ? "Updating" : "Enabled", "OK");
+        json_object_object_add(o, "Active", json_object_new_boolean(1));
+    }
+    return o;
+}
+
+static json_object *inventory(struct sf_bmc *b)
+{
+    json_object *o = odata("/redfish/v1/UpdateService/FirmwareInventory",
+                           "#SoftwareInventoryCollection.SoftwareInventoryCollection");
+    json_object_object_add(o, "Name", json_object_new_string("Software Inventory Collection"));
+    json_object *m = json_object_new_array();
+    for (size_t i = 0; i < b->conf.ncomp; i++) {
+        struct comp *c = &b->comp[i];
+        char p[128];
+        static const char *suffix[] = { "", "_backup", "_staged" };
+        for (int k = 0; k < 3; k++) {
+            if ((k == 1 && !c->c.has_backup) || (k == 2 && !c->staged[0]))
+                continue;
+            snprintf(p, sizeof(p), "/redfish/v1/UpdateService/FirmwareInventory/%s%s", c->c.id,
+                     suffix[k]);
+            json_object_array_add(m, link_to(p));
+        }
+    }
+    json_object_object_add(o, "Members@odata.count", json_object_new_int((int)json_object_array_length(m)));
+    json_object_object_add(o, "Members", m);
+    return o;
+}
+
+static json_object *collection(const char *id, const char *type, const char *member)
+{
+    json_object *o = odata(id, type);
+    json_object *m = json_object_new_array();
+    if (member)
+        json_object_array_add(m, link_to(member));
+    json_object_object_add(o, "Members@odata.count", json_object_new_int(member ? 1 : 0));
+    json_object_object_add(o, "Members", m);
+    return o;
+}
+
+static json_object *manager(const struct sf_bmc *b)
+{
+    json_object *o = odata("/redfish/v1/Managers/bmc", "#Manager.v1_14_0.Manager");
+    json_object_object_add(o, "Id", json_object_new_string("bmc"));
+    json_object_object_add(o, "Name", json_object_new_string("Emulated BMC"));
+    json_object_object_add(o, "ManagerType", json_object_new_string("BMC"));
+    const struct comp *c = NULL;
+    for (size_t i = 0; i < b->conf.ncomp; i++)
+        if (!strcmp(b->comp[i].c.id, "bmc"))
+            c = &b->comp[i];
+    json_object_object_add(o, "FirmwareVersion", json_object_new_string(c ? c->version : ""));
+    add_status(o, "Enabled", "OK");
+    json_object *acts = json_object_new_object(), *r = json_object_new_object();
+    json_object_object_add(r, "target",
+                           json_object_new_string("/redfish/v1/Managers/bmc/Actions/Manager.Reset"));
+    json_object *rv = json_object_new_array();
+    json_object_array_add(rv, json_object_new_string("GracefulRestart"));
+    json_object_array_add(rv, json_object_new_string("ForceRestart"));
+    json_object_object_add(r, "ResetType@Redfish.AllowableValues", rv);
+    json_object_object_add(acts, "#Manager.Reset", r);
+    json_object_object_add(o, "Actions", acts);
+    return o;
+}
+
+static json_object *system_res(const struct sf_bmc *b)
+{
+    (void)b;
+    json_object *o = odata("/redfish/v1/Systems/system", "#ComputerSystem.v1_16_0.ComputerSystem");
+    json_object_object_add(o, "Id", json_object_new_string("system"));
+    json_object_object_add(o, "Name", json_object_new_string("Emulated server board"));
+    json_object_object_add(o, "PowerState", json_object_new_string("On"));
+    json_object *acts = json_object_new_object(), *r = json_object_new_object();
+    json_object_object_add(r, "target", json_object_new_string(
+                               "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset"));
+    json_object *rv = json_object_new_array();
+    json_object_array_add(rv, json_object_new_string("ForceRestart"));
+    json_object_array_add(rv, json_object_new_string("GracefulRestart"));
+    json_object_array_add(rv, json_object_new_string("PowerCycle"));
+    json_object_object_add(r, "ResetType@Redfish.AllowableValues", rv);
+    json_object_object_add(acts, "#ComputerSystem.Reset", r);
+    json_object_object_add(o, "Actions", acts);
+    return o;
+}
+
+/* ---- pushes ---- */
+
+/* Check a pushed image for target component want ("" any) and start a task
+ * for it.  Returns the response. */
+static enum MHD_Result accept_push(struct sf_bmc *b, struct MHD_Connection *c, const uint8_t *img,
+                                   size_t len, const char *want, enum apply when)
+{
+    if (len > b->conf.max_image) {
+        char m[160];
+        snprintf(m, sizeof(m), "The image is %zu bytes; this BMC accepts at most %u.", len,
+                 b->conf.max_image);
+        return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge", m);
+    }
+    for (int i = 0; i < b->ntasks; i++)
+        if (b->tasks[i].st == T_RUNNING)
+            return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "Update.1.0.UpdateInProgress",
+                              "Another update is in progress.");
+    struct sf_bmcimg im;
+    char why[200] = "";
+    int bad = sf_bmcimg_decode(img, len, &im, why, sizeof(why));
+    const char *bad_id = NULL;
+    char bad_msg[256] = "";
+    if (bad) {
+        bad_id = "Update.1.0.VerificationFailed";
+        snprintf(bad_msg, sizeof(bad_msg), "Verification of the image failed: %s.", why);
+    } else if (!comp_by_id(b, im.component) || (want[0] && strcmp(want, im.component))) {
+        bad_id = "Update.1.0.VerificationFailed";
+        snprintf(bad_msg, sizeof(bad_msg), "The image is for component '%s'%s%s.", im.component,
+                 want[0] ? ", not for " : ", which this board does not have", want);
+    }
+    const char *comp = bad ? (want[0] ? want : "unknown") : im.component;
+    if (when == AP_NONE)
+        when = !strcmp(comp, "bmc") ? AP_IMMEDIATE : AP_ON_RESET;
+    if (when == AP_IMMEDIATE && strcmp(comp, "bmc") && !bad_id) {
+        /* Host firmware is written while the host runs and takes effect at
+         * its next reset, whatever the client asked: say so. */
+        when = AP_ON_RESET;
+    }
+    struct task *t = new_task(b, comp, bad ? "" : im.version, when, bad_id, bad_msg);
+    b->pushes++;
+    b->burst_left = b->conf.burst_503;
+    char loc[80];
+    snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
+    json_object *j = task_json(b, t);
+    struct MHD_Response *r;
+    const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    r = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+    MHD_add_response_header(r, "Location", loc);
+    MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_ACCEPTED, r);
+    MHD_destroy_response(r);
+    json_object_put(j);
+    return ret;
+}
+
+static enum apply parse_apply(const char *s, int *ok, const struct sf_bmc *b)
+{
+    *ok = 1;
+    if (!s)
+        return AP_NONE;
+    if (!strcmp(s, "Immediate"))
+        return AP_IMMEDIATE;
+    if (!strcmp(s, "OnReset"))
+        return AP_ON_RESET;
+    if (!strcmp(s, "OnStartUpdateRequest") && !b->conf.apply_on_reset_only)
+        return AP_ON_START;
+    *ok = 0;
+    return AP_NONE;
+}
+
+static enum MHD_Result multipart_push(struct sf_bmc *b, struct MHD_Connection *c, struct req *q)
+{
+    if (!q->params || !q->file_seen)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyMissing",
+                          "The multipart request needs an UpdateParameters part and an "
+                          "UpdateFile part.");
+    json_object *p = json_tokener_parse(q->params);
+    if (!p || !json_object_is_type(p, json_type_object)) {
+        json_object_put(p);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.MalformedJSON",
+                          "UpdateParameters is not a JSON object.");
+    }
+    char want[17] = "";
+    json_object *targets, *at;
+    if (json_object_object_get_ex(p, "Targets", &targets)) {
+        if (!json_object_is_type(targets, json_type_array) || json_object_array_length(targets) > 1) {
+            json_object_put(p);
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyValueFormatError",
+                              "Targets must be an array of at most one URI.");
+        }
+        if (json_object_array_length(targets) == 1) {
+            const char *u = json_object_get_string(json_object_array_get_idx(targets, 0));
+            const char *pre = "/redfish/v1/UpdateService/FirmwareInventory/";
+            const char *mgr = "/redfish/v1/Managers/bmc";
+            if (u && !strcmp(u, mgr))
+                snprintf(want, sizeof(want), "bmc");
+            else if (u && !strncmp(u, pre, strlen(pre)) && comp_by_id(b, u + strlen(pre)))
+                snprintf(want, sizeof(want), "%s", u + strlen(pre));
+            else {
+                json_object_put(p);
+                return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ResourceNotFound",
+                                  "The target in Targets is not an updateable component.");
+            }
+        }
+    }
+    int ok = 1;
+    enum apply when = AP_NONE;
+    if (json_object_object_get_ex(p, "@Redfish.OperationApplyTime", &at))
+        when = parse_apply(json_object_get_string(at), &ok, b);
+    json_object_put(p);
+    if (!ok)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyValueNotInList",
+                          "The value of @Redfish.OperationApplyTime is not supported.");
+    return accept_push(b, c, q->file, q->file_len, want, when);
+}
+
+/* POST ComputerSystem.Reset: the host restarts; staged host firmware is
+ * applied, the BIOS saved to its backup first (field report 000). */
+static void host_reset(struct sf_bmc *b)
+{
+    b->host_resets++;
+    uint64_t until = now_ms() + b->conf.host_apply_ms;
+    for (size_t i = 0; i < b->conf.ncomp; i++) {
+        struct comp *c = &b->comp[i];
+        if (!c->staged[0] || !strcmp(c->c.id, "bmc"))
+            continue;
+        if (c->staged_when == AP_ON_START && !c->started)
+            continue;
+        c->updating_until = until;
+        if (c->c.has_backup) {
+            if (b->conf.backup_save_fails) {
+                /* As in the field: the save fails, the primary is not
+                 * programmed, the staged image is dropped. */
+                c->backup_bad = 1;
+                snprintf(c->backup_why, sizeof(c->backup_why),
+                         "Saving the primary %s image to the backup device failed (fail unlocking "
+                         "memory; flash verify failed): %s was not applied", c->c.name, c->staged);
+                c->staged[0] = '\0';
+                continue;
+            }
+            snprintf(c->backup_version, sizeof(c->backup_version), "%s", c->version);
+            c->backup_bad = 0;
+            c->backup_why[0] = '\0';
+        }
+        /* The inventory shows "Updating" and the old version until the
+         * host's firmware update finishes. */
+        snprintf(c->applying, sizeof(c->applying), "%s", c->staged);
+        c->staged[0] = '\0';
+    }
+}
+
+static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const char *url,
+                             const char *method, struct req *q)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int post = !strcmp(method, "POST");
+    char u[256];
+    snprintf(u, sizeof(u), "%s", url);
+    size_t ul = strlen(u);
+    while (ul > 1 && u[ul - 1] == '/')
+        u[--ul] = '\0';
+
+    if (!strcmp(u, "/sfemu/state") && get) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "pushes", json_object_new_int((int)b->pushes));
+        json_object_object_add(o, "bmc_resets", json_object_new_int((int)b->bmc_resets));
+        json_object_object_add(o, "host_resets", json_object_new_int((int)b->host_resets));
+        json_object_object_add(o, "logins", json_object_new_int((int)b->logins));
+        json_object_object_add(o, "requests", json_object_new_int((int)b->requests));
+        json_object_object_add(o, "refused_503", json_object_new_int((int)b->refused_503));
+        json_object *v = json_object_new_object();
+        for (size_t i = 0; i < b->conf.ncomp; i++)
+            json_object_object_add(v, b->comp[i].c.id, json_object_new_string(b->comp[i].version));
+        json_object_object_add(o, "versions", v);
+        return send_json(c, MHD_HTTP_OK, o, NULL);
+    }
+    b->requests++;
+    if (b->burst_left > 0) {
+        b->burst_left--;
+        b->refused_503++;
+        return send_503(c);
+    }
+    if ((!strcmp(u, "/redfish") || !strcmp(u, "/redfish/v1")) && get) {
+        if (!strcmp(u, "/redfish")) {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "v1", json_object_new_string("/redfish/v1/"));
+            return send_json(c, MHD_HTTP_OK, o, NULL);
+        }
+        return send_json(c, MHD_HTTP_OK, service_root(b), NULL);
+    }
+    if (!strcmp(u, "/redfish/v1/SessionService/Sessions") && post && !b->conf.no_sessions) {
+        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *un, *pw;
+        int ok = p && json_object_object_get_ex(p, "UserName", &un) &&
+                 json_object_object_get_ex(p, "Password", &pw) &&
+                 !strcmp(json_object_get_string(un), b->conf.user) &&
+                 !strcmp(json_object_get_string(pw), b->conf.password);
+        json_object_put(p);
+        if (!ok)
+            return send_error(c, MHD_HTTP_UNAUTHORIZED, "Base.1.8.NoValidSession",
+                              "Invalid user name or password.");
+        if (b->nsessions == MAX_SESSIONS) {
+            memmove(&b->sessions[0], &b->sessions[1], sizeof(b->sessions[0]) * (MAX_SESSIONS - 1));
+            b->nsessions--;
+        }
+        struct session *s = &b->sessions[b->nsessions++];
+        s->id = ++b->next_session;
+        uint8_t rnd[16];
+        FILE *ur = fopen("/dev/urandom", "rb");
+        if (!ur || fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd))
+            memset(rnd, s->id, sizeof(rnd));
+        if (ur)
+            fclose(ur);
+        sf_hex(rnd, 16, s->token);
+        b->logins++;
+        char loc[80];
+        snprintf(loc, sizeof(loc), "/redfish/v1/SessionService/Sessions/%d", s->id);
+        json_object *o = odata(loc, "#Session.v1_5_0.Session");
+        char num[16];
+        snprintf(num, sizeof(num), "%d", s->id);
+        json_object_object_add(o, "Id", json_object_new_string(num));
+        json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
+        const char *str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
+        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(str), (void *)str,
+                                                                  MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+        MHD_add_response_header(r, "Location", loc);
+        MHD_add_response_header(r, "X-Auth-Token", s->token);
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_CREATED, r);
+        MHD_destroy_response(r);
+        json_object_put(o);
+        return ret;
+    }
+    if (!authorized(b, c)) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "WWW-Authenticate", "Basic realm=\"Redfish\"");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    const char *sess = "/redfish/v1/SessionService/Sessions/";
+    if (!strncmp(u, sess, strlen(sess)) && !strcmp(method, "DELETE")) {
+        int id = atoi(u + strlen(sess));
+        for (int i = 0; i < b->nsessions; i++)
+            if (b->sessions[i].id == id) {
+                memmove(&b->sessions[i], &b->sessions[i + 1],
+                        sizeof(b->sessions[0]) * (size_t)(b->nsessions - i - 1));
+                b->nsessions--;
+                return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+            }
+        return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound", "No such session.");
+    }
+    if (get && !strcmp(u, "/redfish/v1/SessionService") && !b->conf.no_sessions) {
+        json_object *o = odata("/redfish/v1/SessionService", "#SessionService.v1_1_8.SessionService");
+        json_object_object_add(o, "Sessions", link_to("/redfish/v1/SessionService/Sessions"));
+        return send_json(c, MHD_HTTP_OK, o, NULL);
+    }
+    if (get && !strcmp(u, "/redfish/v1/UpdateService"))
+        return send_json(c, MHD_HTTP_OK, update_service(b), NULL);
+    if (get && !strcmp(u, "/redfish/v1/UpdateService/FirmwareInventory"))
+        return send_json(c, MHD_HTTP_OK, inventory(b), NULL);
+    const char *inv = "/redfish/v1/UpdateService/FirmwareInventory/";
+    if (get && !strncmp(u, inv, strlen(inv))) {
+        json_object *o = inventory_item(b, u + strlen(inv));
+        return o ? send_json(c, MHD_HTTP_OK, o, NULL)
+                 : send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                              "No such firmware inventory item.");
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/update-multipart") && !b->conf.no_multipart) {
+        if (q->too_big)
+            return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
+                              "The image is larger than this BMC accepts.");
+        return multipart_push(b, c, q);
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/update")) {
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (!ct || strncasecmp(ct, "application/octet-stream", 24))
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.UnsupportedMediaType",
+                              "HttpPushUri takes application/octet-stream.");
+        if (q->too_big)
+            return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
+                              "The image is larger than this BMC accepts.");
+        return accept_push(b, c, (const uint8_t *)q->body, q->len, "", AP_NONE);
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.StartUpdate") &&
+        !b->conf.apply_on_reset_only) {
+        int n = 0;
+        for (size_t i = 0; i < b->conf.ncomp; i++) {
+            struct comp *k = &b->comp[i];
+            if (k->staged[0] && k->staged_when == AP_ON_START && !k->started) {
+                k->started = 1;
+                n++;
+                if (!strcmp(k->c.id, "bmc"))
+                    schedule_bmc_reset(b, 50);
+            }
+        }
+        if (!n)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "Update.1.0.NoStagedImage",
+                              "No image is waiting for StartUpdate.");
+        return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+    }
+    const char *tasks = "/redfish/v1/TaskService/Tasks/";
+    if (get && !strncmp(u, tasks, strlen(tasks))) {
+        char *end = NULL;
+        long id = strtol(u + strlen(tasks), &end, 10);
+        struct task *t = id > 0 ? task_by_id(b, (int)id) : NULL;
+        if (!t)
+            return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound", "No such task.");
+        if (end && !strcmp(end, "/Monitor")) {
+            if (t->st == T_RUNNING)
+                return send_json(c, MHD_HTTP_ACCEPTED, task_json(b, t), NULL);
+            if (t->monitor_done)
+                return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                                  "The task monitor is gone.");
+            t->monitor_done = 1;
+            return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+        }
+        if (end && !*end)
+            return send_json(c, MHD_HTTP_OK, task_json(b, t), NULL);
+    }
+    if (get && !strcmp(u, "/redfish/v1/TaskService")) {
+        json_object *o = odata("/redfish/v1/TaskService", "#TaskService.v1_2_0.TaskService");
+        json_object_object_add(o, "Tasks", link_to("/redfish/v1/TaskService/Tasks"));
+        return send_json(c, MHD_HTTP_OK, o, NULL);
+    }
+    if (get && !strcmp(u, "/redfish/v1/Managers"))
+        return send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Managers",
+                         "#ManagerCollection.ManagerCollection", "/redfish/v1/Managers/bmc"), NULL);
+    if (get && !strcmp(u, "/redfish/v1/Managers/bmc"))
+        return send_json(c, MHD_HTTP_OK, manager(b), NULL);
+    if (get && !strcmp(u, "/redfish/v1/Systems"))
+        return send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Systems",
+                         "#ComputerSystemCollection.ComputerSystemCollection",
+                         "/redfish/v1/Systems/system"), NULL);
+    if (get && !strcmp(u, "/redfish/v1/Systems/system"))
+        return send_json(c, MHD_HTTP_OK, system_res(b), NULL);
+    if (post && (!strcmp(u, "/redfish/v1/Managers/bmc/Actions/Manager.Reset") ||
+                 !strcmp(u, "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset"))) {
+        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *rt;
+        const char *t = p && json_object_object_get_ex(p, "ResetType", &rt)
+                        ? json_object_get_string(rt) : "";
+        int ok = !strcmp(t, "GracefulRestart") || !strcmp(t, "ForceRestart") ||
+                 (strstr(u, "Systems") && !strcmp(t, "PowerCycle"));
+        json_object_put(p);
+        if (!ok)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterValueNotInList",
+                              "ResetType is not supported.");
+        if (strstr(u, "Managers"))
+            schedule_bmc_reset(b, 50);
+        else
+            host_reset(b);
+        return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+    }
+    if (get || post)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                          "The resource does not exist.");
+    return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Base.1.8.OperationNotAllowed",
+                      "The method is not allowed here.");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct sf_bmc *b = cls;
+    struct req *q = *con_cls;
+    if (!q) {
+        q = calloc(1, sizeof(*q));
+        if (!q)
+            return MHD_NO;
+        *con_cls = q;
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (ct && !strncasecmp(ct, "multipart/form-data", 19))
+            q->pp = MHD_create_post_processor(c, 65536, post_iter, q);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (q->pp) {
+            if (MHD_post_process(q->pp, upload, *upload_size) != MHD_YES && !q->too_big)
+                q->too_big = q->file_len + *upload_size > MAX_BODY;
+        } else if (!q->too_big &&
+                   grow(&q->body, &q->len, &q->cap, upload, *upload_size, MAX_BODY)) {
+            q->too_big = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&b->mu);
+    enum MHD_Result r;
+    if (b->ok_at && now_ms() < b->ok_at && strcmp(url, "/sfemu/state")) {
+        /* Back up, not yet ready: what BMCs answer while they start. */
+        b->refused_503++;
+        r = send_503(c);
+    } else {
+        r = route(b, c, url, method, q);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return r;
+}
+
+/* ---- daemon ---- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        if (grow(&buf, &len, &cap, tmp, n, 1u << 20)) {
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
+    fclose(f);
+    return buf;
+}
+
+static int listen_now(struct sf_bmc *b, uint16_t port, struct sf_errctx *ec)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    char *cert = NULL, *key = NULL;
+    if (b->conf.tls_cert[0]) {
+        cert = slurp(b->conf.tls_cert);
+        key = slurp(b->conf.tls_key);
+        if (!cert || !key) {
+            free(cert);
+            free(key);
+            return sf_err_set(ec, SF_ECONFIG, "bmc: cannot read the TLS certificate or key");
+        }
+        flags |= MHD_USE_TLS;
+    }
+    if (cert)
+        b->d = MHD_start_daemon(flags, port, NULL, NULL, handler, b,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+                                MHD_OPTION_NOTIFY_COMPLETED, req_done, b,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+                                MHD_OPTION_END);
+    else
+        b->d = MHD_start_daemon(flags, port, NULL, NULL, handler, b,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+                                MHD_OPTION_NOTIFY_COMPLETED, req_done, b,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    free(cert);
+    free(key);
+    if (!b->d)
+        return sf_err_set(ec, SF_EIO, "bmc: cannot listen on 127.0.0.1:%u", port);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(b->d, MHD_DAEMON_INFO_BIND_PORT);
+    b->port = di ? di->port : port;
+    return 0;
+}
+
+int sf_bmc_start(const struct sf_bmc_conf *conf, struct sf_bmc **out, struct sf_errctx *ec)
+{
+    *out = NULL;
+    struct sf_bmc *b = calloc(1, sizeof(*b));
+    if (!b)
+        return SF_ENOMEM;
+    b->conf = *conf;
+    pthread_mutex_init(&b->mu, NULL);
+    for (size_t i = 0; i < conf->ncomp; i++) {
+        b->comp[i].c = conf->comp[i];
+        snprintf(b->comp[i].version, sizeof(b->comp[i].version), "%s", conf->comp[i].version);
+        snprintf(b->comp[i].backup_version, sizeof(b->comp[i].backup_version), "%s",
+                 conf->comp[i].version);
+    }
+    int rc = listen_now(b, conf->port, ec);
+    if (rc) {
+        pthread_mutex_destroy(&b->mu);
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+uint16_t sf_bmc_port(const struct sf_bmc *b)
+{
+    return b->port;
+}
+
+void sf_bmc_tick(struct sf_bmc *b)
+{
+    pthread_mutex_lock(&b->mu);
+    uint64_t now = now_ms();
+    for (int i = 0; i < b->ntasks; i++) {
+        struct task *t = &b->tasks[i];
+        if (t->st == T_RUNNING && !b->conf.stuck_task && now - t->start_ms >= b->conf.task_ms)
+            finish_task(b, t);
+    }
+    for (size_t i = 0; i < b->conf.ncomp; i++) {
+        struct comp *c = &b->comp[i];
+        if (c->applying[0] && now >= c->updating_until) {
+            snprintf(c->version, sizeof(c->version), "%s", c->applying);
+            c->applying[0] = '\0';
+        }
+    }
+    int stop = b->reset_at && now >= b->reset_at && b->d;
+    int start = !b->d && b->up_at && now >= b->up_at;
+    if (stop) {
+        /* The BMC goes down: everything in its memory is lost, and the
+         * staged BMC image is what it boots. */
+        b->bmc_resets++;
+        b->ntasks = 0;
+        b->nsessions = 0;
+        b->burst_left = 0;
+        struct comp *c = comp_by_id(b, "bmc");
+        if (c && c->staged[0] && (c->staged_when != AP_ON_START || c->started)) {
+            snprintf(c->version, sizeof(c->version), "%s", c->staged);
+            c->staged[0] = '\0';
+        }
+        b->reset_at = 0;
+        b->up_at = now + b->conf.reset_down_ms;
+        b->ok_at = b->up_at + b->conf.reset_503_ms;
+    }
+    struct MHD_Daemon *d = stop ? b->d : NULL;
+    if (stop)
+        b->d = NULL;
+    pthread_mutex_unlock(&b->mu);
+    if (d)
+        MHD_stop_daemon(d); /* outside the lock: its thread may be waiting for it */
+    if (start) {
+        struct sf_errctx ec = { 0 };
+        pthread_mutex_lock(&b->mu);
+        b->up_at = 0;
+        pthread_mutex_unlock(&b->mu);
+        /* The same port again; if it cannot be had, try on the next tick. */
+        if (listen_now(b, b->port, &ec)) {
+            pthread_mutex_lock(&b->mu);
+            b->up_at = now_ms() + 50;
+            pthread_mutex_unlock(&b->mu);
+        }
+    }
+}
+
+void sf_bmc_stop(struct sf_bmc *b)
+{
+    if (!b)
+        return;
+    if (b->d)
+        MHD_stop_daemon(b->d);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}

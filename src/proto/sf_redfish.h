@@ -1,0 +1,110 @@
+/*
+ * sf_redfish.h - Redfish resources safeflash reads and the few bodies it
+ * writes, as the DMTF schemas define them (DSP0268: ServiceRoot,
+ * UpdateService, SoftwareInventory, Task, the error response).  Pure: JSON
+ * text in (json-c), structs out; no I/O.
+ *
+ * Decoders take what real BMCs send and keep only what safeflash uses;
+ * anything required that is missing or of the wrong type is SF_EMALFORMED
+ * with a message naming the property.
+ */
+#ifndef SF_REDFISH_H
+#define SF_REDFISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safeflash/sf_err.h"
+
+#define SF_RF_URI 256
+
+struct sf_rf_root {
+    char sessions[SF_RF_URI];        /* Links.Sessions, "" if no SessionService */
+    char update_service[SF_RF_URI];
+    char systems[SF_RF_URI], managers[SF_RF_URI];
+    char redfish_version[32];
+};
+
+enum sf_rf_apply {
+    SF_RF_APPLY_IMMEDIATE = 1 << 0,
+    SF_RF_APPLY_ON_RESET = 1 << 1,
+    SF_RF_APPLY_ON_START = 1 << 2,   /* OnStartUpdateRequest */
+    SF_RF_APPLY_ON_TARGET_RESET = 1 << 3,
+};
+
+struct sf_rf_update {
+    char push_uri[SF_RF_URI];        /* HttpPushUri, "" */
+    char multipart_uri[SF_RF_URI];   /* MultipartHttpPushUri, "" */
+    char inventory[SF_RF_URI];       /* FirmwareInventory */
+    char start_update[SF_RF_URI];    /* #UpdateService.StartUpdate target, "" */
+    char simple_update[SF_RF_URI];   /* #UpdateService.SimpleUpdate target, "" */
+    unsigned apply_times;            /* sf_rf_apply bits the service lists; 0: not said */
+};
+
+/* A collection's member URIs. */
+struct sf_rf_members {
+    size_t n;
+    char uri[64][SF_RF_URI];
+};
+
+struct sf_rf_fw {
+    char uri[SF_RF_URI];
+    char id[64], name[64], software_id[64];
+    char version[64];
+    int updateable;                  /* -1 not said */
+    char state[32], health[32];      /* Status.State / Status.Health, "" */
+    int staged;                      /* "Staged": true, or State StandbyOffline */
+    int backup;                      /* State StandbySpare: a backup image */
+    char condition[256];             /* first Status.Conditions[].Message, "" */
+};
+
+enum sf_rf_task_state {
+    SF_RF_TASK_UNKNOWN = 0, SF_RF_TASK_NEW, SF_RF_TASK_STARTING, SF_RF_TASK_RUNNING,
+    SF_RF_TASK_SUSPENDED, SF_RF_TASK_INTERRUPTED, SF_RF_TASK_PENDING, SF_RF_TASK_STOPPING,
+    SF_RF_TASK_COMPLETED, SF_RF_TASK_KILLED, SF_RF_TASK_EXCEPTION, SF_RF_TASK_SERVICE,
+    SF_RF_TASK_CANCELLING, SF_RF_TASK_CANCELLED,
+};
+
+struct sf_rf_task {
+    char uri[SF_RF_URI];
+    enum sf_rf_task_state state;
+    char state_str[32];
+    int percent;                     /* -1 not said */
+    char status[16];                 /* TaskStatus */
+    char message_id[96];             /* last Messages[] entry */
+    char message[384];
+};
+
+int sf_rf_parse_root(const char *json, size_t len, struct sf_rf_root *out, struct sf_errctx *ec);
+int sf_rf_parse_update(const char *json, size_t len, struct sf_rf_update *out,
+                       struct sf_errctx *ec);
+int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
+                        struct sf_errctx *ec);
+int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec);
+int sf_rf_parse_task(const char *json, size_t len, struct sf_rf_task *out, struct sf_errctx *ec);
+
+/* A Redfish error body's first message ("" when it is not one). */
+void sf_rf_error_message(const char *json, size_t len, char *out, size_t cap);
+
+/* 1 for task states that will not change again. */
+int sf_rf_task_final(enum sf_rf_task_state s);
+const char *sf_rf_apply_str(enum sf_rf_apply a);
+
+/* A target written redfish://USER@HOST[:PORT] (HOST may be [IPv6]).  The
+ * password never appears in it.  Returns 0 or SF_EINVAL with why. */
+struct sf_rf_target {
+    char user[64];
+    char host[256];           /* as written, brackets kept for IPv6 */
+    unsigned port;            /* 0: the scheme's default */
+};
+int sf_rf_parse_target(const char *s, struct sf_rf_target *out, char *why, size_t cap);
+/* 1 for 127.0.0.0/8, ::1 and localhost: where plain HTTP is allowed. */
+int sf_rf_host_is_loopback(const char *host);
+
+/* Bodies: malloc'd JSON text. */
+char *sf_rf_login_body(const char *user, const char *password);
+char *sf_rf_reset_body(const char *reset_type);
+/* UpdateParameters: Targets [target] (NULL: none), the apply time. */
+char *sf_rf_update_params(const char *target, enum sf_rf_apply apply);
+
+#endif

@@ -1,0 +1,151 @@
+/* test_redfish.c - the Redfish codec (targets, resources real BMCs send)
+ * and the emulated BMC's image format. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/sf_bmcimg.h"
+#include "proto/sf_redfish.h"
+#include "safeflash/sf_err.h"
+#include "sf_test.h"
+
+SF_TEST(redfish_targets)
+{
+    struct sf_rf_target t;
+    char why[200];
+    CHECK_EQ(sf_rf_parse_target("redfish://admin@bmc.example.com", &t, why, sizeof(why)), 0);
+    CHECK_STR(t.user, "admin");
+    CHECK_STR(t.host, "bmc.example.com");
+    CHECK_EQ(t.port, 0);
+    CHECK_EQ(sf_rf_parse_target("redfish://root@[fe80::1]:8443/", &t, why, sizeof(why)), 0);
+    CHECK_STR(t.host, "[fe80::1]");
+    CHECK_EQ(t.port, 8443);
+    static const struct {
+        const char *s, *why;
+    } bad[] = {
+        { "https://admin@bmc", "redfish://USER@HOST" },
+        { "redfish://bmc", "user is missing" },
+        { "redfish://admin:secret@bmc", "no password in the target" },
+        { "redfish://admin@", "host is missing" },
+        { "redfish://admin@bmc:0", "bad port" },
+        { "redfish://admin@bmc:65536", "bad port" },
+        { "redfish://admin@bmc/redfish/v1", "nothing may follow" },
+        { "redfish://admin@[::1", "']' missing" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why[0] = '\0';
+        CHECK_EQ(sf_rf_parse_target(bad[i].s, &t, why, sizeof(why)), SF_EINVAL);
+        if (!strstr(why, bad[i].why))
+            sf_test_fail(__FILE__, __LINE__, "%s: '%s' lacks '%s'", bad[i].s, why, bad[i].why);
+    }
+    CHECK(sf_rf_host_is_loopback("127.0.0.1"));
+    CHECK(sf_rf_host_is_loopback("127.1.2.3"));
+    CHECK(sf_rf_host_is_loopback("[::1]"));
+    CHECK(!sf_rf_host_is_loopback("127.evil.example"));
+    CHECK(!sf_rf_host_is_loopback("10.0.0.1"));
+}
+
+#define J(s) s, strlen(s)
+
+SF_TEST(redfish_resources_as_bmcs_send_them)
+{
+    struct sf_errctx ec = { 0 };
+    struct sf_rf_root r;
+    /* bmcweb-style root: Links.Sessions. */
+    CHECK_EQ(sf_rf_parse_root(J("{\"@odata.id\":\"/redfish/v1\",\"RedfishVersion\":\"1.17.0\","
+                                "\"Links\":{\"Sessions\":{\"@odata.id\":\"/redfish/v1/"
+                                "SessionService/Sessions\"}},\"UpdateService\":{\"@odata.id\":"
+                                "\"/redfish/v1/UpdateService\"}}"), &r, &ec), 0);
+    CHECK_STR(r.sessions, "/redfish/v1/SessionService/Sessions");
+    CHECK_STR(r.update_service, "/redfish/v1/UpdateService");
+    CHECK_EQ(sf_rf_parse_root(J("{\"Systems\":{}}"), &r, &ec), SF_ENOTSUP);
+    CHECK_EQ(sf_rf_parse_root(J("{\"a\":1} trailing"), &r, &ec), SF_EMALFORMED);
+    CHECK_EQ(sf_rf_parse_root(J("[]"), &r, &ec), SF_EMALFORMED);
+
+    static struct sf_rf_update u;
+    CHECK_EQ(sf_rf_parse_update(J("{\"HttpPushUri\":\"/redfish/v1/UpdateService/update\","
+                                  "\"MultipartHttpPushUri\":\"/m\",\"FirmwareInventory\":"
+                                  "{\"@odata.id\":\"/fw\"},\"HttpPushUriOptions\":{"
+                                  "\"HttpPushUriApplyTime\":{\"ApplyTime@Redfish.AllowableValues\":"
+                                  "[\"Immediate\",\"OnReset\",\"Bogus\"]}},\"Actions\":{"
+                                  "\"#UpdateService.StartUpdate\":{\"target\":\"/su\"}}}"),
+                             &u, &ec), 0);
+    CHECK_STR(u.multipart_uri, "/m");
+    CHECK_STR(u.start_update, "/su");
+    CHECK_EQ(u.apply_times, SF_RF_APPLY_IMMEDIATE | SF_RF_APPLY_ON_RESET);
+    /* A BMC that only pulls: refused, and the message says why. */
+    CHECK_EQ(sf_rf_parse_update(J("{\"FirmwareInventory\":{\"@odata.id\":\"/fw\"},\"Actions\":{"
+                                  "\"#UpdateService.SimpleUpdate\":{\"target\":\"/s\"}}}"), &u, &ec),
+             SF_ENOTSUP);
+    CHECK(strstr(ec.msg, "--pull") != NULL);
+
+    static struct sf_rf_members m;
+    CHECK_EQ(sf_rf_parse_members(J("{\"Members\":[{\"@odata.id\":\"/a\"},{\"@odata.id\":\"/b\"}]}"),
+                                 &m, &ec), 0);
+    CHECK_EQ(m.n, 2);
+    CHECK_STR(m.uri[1], "/b");
+    CHECK_EQ(sf_rf_parse_members(J("{\"Members\":[{\"@odata.id\":\"http://x/a\"}]}"), &m, &ec),
+             SF_EMALFORMED);
+
+    /* Supermicro-style backup BIOS with a condition. */
+    static struct sf_rf_fw f;
+    CHECK_EQ(sf_rf_parse_fw(J("{\"@odata.id\":\"/fw/Backup_BIOS\",\"Id\":\"Backup_BIOS\","
+                              "\"Version\":\"1.2\",\"Updateable\":false,\"Status\":{\"State\":"
+                              "\"StandbySpare\",\"Health\":\"Critical\",\"Conditions\":[{"
+                              "\"Message\":\"flash verify failed\"}]}}"), &f, &ec), 0);
+    CHECK(f.backup);
+    CHECK_EQ(f.updateable, 0);
+    CHECK_STR(f.health, "Critical");
+    CHECK_STR(f.condition, "flash verify failed");
+    CHECK_EQ(sf_rf_parse_fw(J("{\"Id\":\"x\"}"), &f, &ec), SF_EMALFORMED); /* no @odata.id */
+
+    static struct sf_rf_task t;
+    CHECK_EQ(sf_rf_parse_task(J("{\"TaskState\":\"Completed\",\"PercentComplete\":140,\"Messages\":"
+                                "[{\"MessageId\":\"Update.1.0.TransferringToComponent\"},{"
+                                "\"MessageId\":\"Update.1.0.UpdateSuccessful\",\"Message\":\"ok\"}]}"),
+                              &t, &ec), 0);
+    CHECK_EQ(t.state, SF_RF_TASK_COMPLETED);
+    CHECK_EQ(t.percent, 100);
+    CHECK_STR(t.message_id, "Update.1.0.UpdateSuccessful");
+    CHECK(sf_rf_task_final(t.state));
+    CHECK_EQ(sf_rf_parse_task(J("{\"TaskState\":\"Warped\"}"), &t, &ec), 0);
+    CHECK_EQ(t.state, SF_RF_TASK_UNKNOWN);
+    CHECK(!sf_rf_task_final(t.state));
+
+    char msg[100];
+    sf_rf_error_message(J("{\"error\":{\"code\":\"Base.1.8.GeneralError\",\"message\":\"m\","
+                          "\"@Message.ExtendedInfo\":[{\"Message\":\"too large\"}]}}"), msg,
+                        sizeof(msg));
+    CHECK_STR(msg, "too large");
+    sf_rf_error_message(J("not json"), msg, sizeof(msg));
+    CHECK_STR(msg, "");
+
+    char *p = sf_rf_update_params("/redfish/v1/UpdateService/FirmwareInventory/bios",
+                                  SF_RF_APPLY_ON_RESET);
+    CHECK_STR(p, "{\"Targets\":[\"/redfish/v1/UpdateService/FirmwareInventory/bios\"],"
+                 "\"@Redfish.OperationApplyTime\":\"OnReset\"}");
+    free(p);
+    p = sf_rf_login_body("ad\"min", "pw");
+    CHECK_STR(p, "{\"UserName\":\"ad\\\"min\",\"Password\":\"pw\"}");
+    free(p);
+}
+
+SF_TEST(bmc_image_format)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    CHECK_EQ(sf_bmcimg_make("bios", "R01.02", 1000, &img, &len), 0);
+    CHECK_EQ(len, SF_BMCIMG_HDR + 1000);
+    struct sf_bmcimg im;
+    char why[200];
+    CHECK_EQ(sf_bmcimg_decode(img, len, &im, why, sizeof(why)), 0);
+    CHECK_STR(im.component, "bios");
+    CHECK_STR(im.version, "R01.02");
+    CHECK_EQ(sf_bmcimg_decode(img, len - 1, &im, why, sizeof(why)), SF_ETRUNC);
+    img[SF_BMCIMG_HDR + 10] ^= 1;
+    CHECK_EQ(sf_bmcimg_decode(img, len, &im, why, sizeof(why)), SF_EINTEGRITY);
+    img[0] = 'X';
+    CHECK_EQ(sf_bmcimg_decode(img, len, &im, why, sizeof(why)), SF_EMALFORMED);
+    free(img);
+    CHECK_EQ(sf_bmcimg_make("", "1", 10, &img, &len), SF_EINVAL);
+}
