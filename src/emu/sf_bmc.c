@@ -202,8 +202,10 @@ out:
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_object *j,
-                                 const char *location)
+/* Queue j (NULL: no body) with status and up to two extra headers
+ * (name, value; NULL names end the list).  j is released. */
+static enum MHD_Result send_json_h(struct MHD_Connection *c, unsigned status, json_object *j,
+                                   const char *h1, const char *v1, const char *h2, const char *v2)
 {
     const char *s = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE) : "";
@@ -212,12 +214,20 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
     if (j)
         MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
     MHD_add_response_header(r, "OData-Version", "4.0");
-    if (location)
-        MHD_add_response_header(r, "Location", location);
+    if (h1)
+        MHD_add_response_header(r, h1, v1);
+    if (h1 && h2)
+        MHD_add_response_header(r, h2, v2);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     json_object_put(j);
     return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_object *j,
+                                 const char *location)
+{
+    return send_json_h(c, status, j, location ? "Location" : NULL, location, NULL, NULL);
 }
 
 /* A Redfish error body: {"error": {"code", "message", "@Message.ExtendedInfo"}}. */
@@ -623,6 +633,21 @@ static json_object *collection(const char *id, const char *type, const char *mem
     return o;
 }
 
+/* Actions: {name: {target, ResetType@Redfish.AllowableValues}}. */
+static void reset_action(json_object *o, const char *name, const char *target, int power_cycle)
+{
+    json_object *acts = json_object_new_object(), *r = json_object_new_object();
+    json_object_object_add(r, "target", json_object_new_string(target));
+    json_object *rv = json_object_new_array();
+    json_object_array_add(rv, json_object_new_string("GracefulRestart"));
+    json_object_array_add(rv, json_object_new_string("ForceRestart"));
+    if (power_cycle)
+        json_object_array_add(rv, json_object_new_string("PowerCycle"));
+    json_object_object_add(r, "ResetType@Redfish.AllowableValues", rv);
+    json_object_object_add(acts, name, r);
+    json_object_object_add(o, "Actions", acts);
+}
+
 static json_object *manager(const struct sf_bmc *b)
 {
     json_object *o = odata("/redfish/v1/Managers/bmc", "#Manager.v1_14_0.Manager");
@@ -635,15 +660,7 @@ static json_object *manager(const struct sf_bmc *b)
             c = &b->comp[i];
     json_object_object_add(o, "FirmwareVersion", json_object_new_string(c ? c->version : ""));
     add_status(o, "Enabled", "OK");
-    json_object *acts = json_object_new_object(), *r = json_object_new_object();
-    json_object_object_add(r, "target",
-                           json_object_new_string("/redfish/v1/Managers/bmc/Actions/Manager.Reset"));
-    json_object *rv = json_object_new_array();
-    json_object_array_add(rv, json_object_new_string("GracefulRestart"));
-    json_object_array_add(rv, json_object_new_string("ForceRestart"));
-    json_object_object_add(r, "ResetType@Redfish.AllowableValues", rv);
-    json_object_object_add(acts, "#Manager.Reset", r);
-    json_object_object_add(o, "Actions", acts);
+    reset_action(o, "#Manager.Reset", "/redfish/v1/Managers/bmc/Actions/Manager.Reset", 0);
     return o;
 }
 
@@ -654,16 +671,8 @@ static json_object *system_res(const struct sf_bmc *b)
     json_object_object_add(o, "Id", json_object_new_string("system"));
     json_object_object_add(o, "Name", json_object_new_string("Emulated server board"));
     json_object_object_add(o, "PowerState", json_object_new_string("On"));
-    json_object *acts = json_object_new_object(), *r = json_object_new_object();
-    json_object_object_add(r, "target", json_object_new_string(
-                               "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset"));
-    json_object *rv = json_object_new_array();
-    json_object_array_add(rv, json_object_new_string("ForceRestart"));
-    json_object_array_add(rv, json_object_new_string("GracefulRestart"));
-    json_object_array_add(rv, json_object_new_string("PowerCycle"));
-    json_object_object_add(r, "ResetType@Redfish.AllowableValues", rv);
-    json_object_object_add(acts, "#ComputerSystem.Reset", r);
-    json_object_object_add(o, "Actions", acts);
+    reset_action(o, "#ComputerSystem.Reset",
+                 "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset", 1);
     return o;
 }
 
@@ -710,18 +719,7 @@ static enum MHD_Result accept_push(struct sf_bmc *b, struct MHD_Connection *c, c
     b->burst_left = b->conf.burst_503;
     char loc[80];
     snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
-    json_object *j = task_json(b, t);
-    struct MHD_Response *r;
-    const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
-    r = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
-    MHD_add_response_header(r, "Location", loc);
-    MHD_add_response_header(r, "Retry-After", "1");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_ACCEPTED, r);
-    MHD_destroy_response(r);
-    json_object_put(j);
-    return ret;
+    return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After", "1");
 }
 
 static enum apply parse_apply(const char *s, int *ok, const struct sf_bmc *b)
@@ -890,17 +888,7 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         snprintf(num, sizeof(num), "%d", s->id);
         json_object_object_add(o, "Id", json_object_new_string(num));
         json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
-        const char *str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(str), (void *)str,
-                                                                  MHD_RESPMEM_MUST_COPY);
-        MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
-        MHD_add_response_header(r, "Location", loc);
-        MHD_add_response_header(r, "X-Auth-Token", s->token);
-        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_CREATED, r);
-        MHD_destroy_response(r);
-        json_object_put(o);
-        return ret;
+        return send_json_h(c, MHD_HTTP_CREATED, o, "Location", loc, "X-Auth-Token", s->token);
     }
     if (!authorized(b, c)) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
