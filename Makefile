@@ -14,12 +14,16 @@ BUILD   ?= build
 SAN     ?= 0
 V       ?= 0
 
-PKGS    := json-c zlib libarchive libcrypto sqlite3 libcurl
-CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS    := json-c zlib libarchive libcrypto sqlite3
+CPPFLAGS_ALL := -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
 CFLAGS_ALL   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -fPIC \
                 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
                 -Wno-format-truncation
 LDLIBS_ALL   := -lsgutils2 $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c) -ldl
+# libcurl only where Redfish is spoken: never in the preload library, which
+# is loaded into other programs (sg_inq under ASan hangs in libcurl's
+# dependencies' constructors).
+NET_LDLIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 ifeq ($(SAN),1)
 CFLAGS_ALL  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -33,13 +37,15 @@ LIB_SRCS := \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
 	src/proto/sf_wbuf.c src/proto/sf_slot.c src/proto/sf_redfish.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
-	src/transport/sf_emutr.c src/transport/sf_flash.c src/transport/sf_http.c src/emu/sf_nor.c src/emu/sf_bmcimg.c \
+	src/transport/sf_emutr.c src/transport/sf_flash.c src/emu/sf_nor.c src/emu/sf_bmcimg.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
-	src/engine/sf_flashup.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c \
+	src/engine/sf_flashup.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
+# Redfish over HTTP(S): in libsafeflash.a, not in the preload library.
+NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
 	src/cli/sf_cli_redfish.c
@@ -53,6 +59,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 
 OBJ = $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+NET_OBJS := $(NET_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(OBJ)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
@@ -83,11 +90,11 @@ $(OBJ)/%.o: %.c
 	@[ "$(V)" = 0 ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBA): $(LIB_OBJS)
+$(LIBA): $(LIB_OBJS) $(NET_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(CLI): $(CLI_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
 $(SFEMU): $(SFEMU_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(LIBA) $(LDLIBS_ALL)
@@ -108,12 +115,12 @@ $(SGLOG): src/tools/sf_sglog.c
 	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl -lcrypto
 
 $(UNIT): $(UNIT_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
 # Each fuzz target, linked with a small main() that replays a corpus, so the
 # committed corpora run in every `make check` (under the sanitizers).
 $(BUILD)/fuzz-replay-%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(NET_LDLIBS)
 
 deps:
 	@scripts/install-deps
