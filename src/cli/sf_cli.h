@@ -88,6 +88,8 @@ int sf_cmd_flash_resume(int argc, char **argv);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */
 int sf_cli_is_redfish_target(const char *s);
 int sf_cmd_rf_show(int argc, char **argv);
+int sf_cmd_rf_install(int argc, char **argv);
+int sf_cmd_rf_activate(int argc, char **argv);
 int sf_cmd_install(int argc, char **argv);
 int sf_cmd_activate(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);

@@ -13,12 +13,15 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "engine/sf_bmcup.h"
+#include "pkg/sf_crypto.h"
+#include "state/sf_history.h"
 #include "sf_cli.h"
 
 int sf_cli_is_redfish_target(const char *s)
@@ -64,7 +67,46 @@ struct ropts {
     struct sf_rfs_opts o;
     const char *ca, *pin;
     int json;
+    /* install / activate */
+    int yes, dry, reboot_host;
+    unsigned task_timeout, reset_timeout;
+    size_t nimg, ncomp;
+    const char *img[8];
+    const char *comp[8];
 };
+
+static void usage(const char *cmd)
+{
+    if (!strcmp(cmd, "show"))
+        printf("Usage: safeflash show redfish://USER@HOST[:PORT] [--json] [trust options]\n\n"
+               "The firmware inventory of a server board, as its BMC reports it: every\n"
+               "component with its version, whether it can be updated, its state and\n"
+               "health; backup images and images staged for a reset are marked as such.\n");
+    else if (!strcmp(cmd, "install"))
+        printf("Usage: safeflash install IMAGE... redfish://USER@HOST[:PORT] --component C...\n"
+               "       [--reboot-host] [--yes] [--dry-run] [--json] [trust options]\n\n"
+               "Update a server board's firmware through its BMC (field report 002): every\n"
+               "image is read and staged locally first, then pushed to the BMC (multipart,\n"
+               "else HttpPushUri) - never fetched by the BMC from a URL; host firmware (BIOS,\n"
+               "ME) is staged for the host's next reset, the BMC's own image goes last and\n"
+               "its reset is waited out; each result is read from the firmware inventory.\n"
+               "The host is reset only with --reboot-host; otherwise the run ends 'staged,\n"
+               "pending host reset' (exit 12) and 'safeflash activate TARGET' finishes it.\n\n"
+               "  --component C        one per image, in order: bmc, bios, me, or any\n"
+               "                       inventory Id, SoftwareId or Name\n"
+               "  --reboot-host        reset the host to apply staged host firmware\n"
+               "  --task-timeout S     give up on a BMC task after S seconds (default 600)\n"
+               "  --reset-timeout S    wait at most S seconds for a reset (default 900)\n");
+    else
+        printf("Usage: safeflash activate redfish://USER@HOST[:PORT] [--yes] [--json]\n\n"
+               "Reset the host so that the firmware an install staged runs, and verify it\n"
+               "from the inventory; a backup BIOS the BMC reports unhealthy is DEGRADED.\n");
+    puts("\nThe password comes from SAFEFLASH_REDFISH_PASSWORD or a prompt.\n"
+         "  --ca FILE      trust this CA (PEM) for the BMC's certificate\n"
+         "  --pin PIN      trust this public key only (curl's sha256//BASE64 form)\n"
+         "  --insecure     no certificate checks (a lab BMC with a self-signed one)\n"
+         "  --plain-http   HTTP without TLS: loopback addresses only (tests)");
+}
 
 static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
 {
@@ -74,39 +116,69 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         { "ca", required_argument, NULL, 'c' },
         { "pin", required_argument, NULL, 'p' },
         { "plain-http", no_argument, NULL, 'H' },
+        { "yes", no_argument, NULL, 'y' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { "component", required_argument, NULL, 'C' },
+        { "reboot-host", no_argument, NULL, 'R' },
+        { "task-timeout", required_argument, NULL, 'T' },
+        { "reset-timeout", required_argument, NULL, 'W' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(ro, 0, sizeof(*ro));
+    int inst = !strcmp(cmd, "install"), show = !strcmp(cmd, "show");
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+        if ((show && strchr("ynCRTW", c)) || (!inst && strchr("CRT", c)))
+            return sf_cli_usage_error(cmd, "'%s' is not an option of %s", argv[optind - 1], cmd);
+        char *end = NULL;
+        unsigned long v;
         switch (c) {
         case 'j': ro->json = 1; break;
         case 'k': ro->o.http.insecure = 1; break;
         case 'c': ro->ca = optarg; break;
         case 'p': ro->pin = optarg; break;
         case 'H': ro->o.plain_http = 1; break;
-        case 'h':
-            printf("Usage: safeflash %s redfish://USER@HOST[:PORT] [--json] [--ca FILE | --pin "
-                   "sha256//BASE64 | --insecure] [--plain-http]\n\n"
-                   "The firmware inventory of a server board, as its BMC reports it: every\n"
-                   "component with its version, whether it can be updated, its state and\n"
-                   "health; backup images and images staged for a reset are marked as such.\n"
-                   "The password comes from SAFEFLASH_REDFISH_PASSWORD or a prompt.\n\n"
-                   "  --ca FILE      trust this CA (PEM) for the BMC's certificate\n"
-                   "  --pin PIN      trust this public key only (curl's sha256//BASE64 form)\n"
-                   "  --insecure     no certificate checks (a lab BMC with a self-signed one)\n"
-                   "  --plain-http   HTTP without TLS: loopback addresses only (tests)\n", cmd);
-            return -1;
+        case 'y': ro->yes = 1; break;
+        case 'n': ro->dry = 1; break;
+        case 'R': ro->reboot_host = 1; break;
+        case 'C':
+            if (ro->ncomp == 8)
+                return sf_cli_usage_error(cmd, "at most 8 components");
+            ro->comp[ro->ncomp++] = optarg;
+            break;
+        case 'T':
+        case 'W':
+            v = strtoul(optarg, &end, 10);
+            if (!end || *end || v == 0 || v > 86400)
+                return sf_cli_usage_error(cmd, "%s takes seconds, 1-86400", argv[optind - 1]);
+            *(c == 'T' ? &ro->task_timeout : &ro->reset_timeout) = (unsigned)v;
+            break;
+        case 'h': usage(cmd); return -1;
         default:
             return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind + 1 != argc)
-        return sf_cli_usage_error(cmd, "one target, redfish://USER@HOST[:PORT], is needed");
-    ro->target = argv[optind];
+    if (optind >= argc || !sf_cli_is_redfish_target(argv[argc - 1]))
+        return sf_cli_usage_error(cmd, "the target, redfish://USER@HOST[:PORT], comes last");
+    ro->target = argv[argc - 1];
+    for (int i = optind; i < argc - 1; i++) {
+        if (!inst)
+            return sf_cli_usage_error(cmd, "one target, redfish://USER@HOST[:PORT], and nothing "
+                                      "else");
+        if (sf_cli_is_redfish_target(argv[i]))
+            return sf_cli_usage_error(cmd, "one BMC per run");
+        if (ro->nimg == 8)
+            return sf_cli_usage_error(cmd, "at most 8 images");
+        ro->img[ro->nimg++] = argv[i];
+    }
+    if (inst && !ro->nimg)
+        return sf_cli_usage_error(cmd, "an image to install is needed");
+    if (inst && ro->ncomp != ro->nimg)
+        return sf_cli_usage_error(cmd, "one --component per image, in the images' order (%zu "
+                                  "images, %zu components)", ro->nimg, ro->ncomp);
     char why[200];
     if (sf_rf_parse_target(ro->target, &ro->t, why, sizeof(why)))
         return sf_cli_usage_error(cmd, "%s", why);
@@ -215,4 +287,361 @@ int sf_cmd_rf_show(int argc, char **argv)
     }
     sf_rfs_close(s);
     return SF_EXIT_OK;
+}
+
+/* ---- install / activate ---- */
+
+static const char *item_state(enum sf_bmc_item_state st)
+{
+    switch (st) {
+    case SF_BI_PLANNED: return "planned";
+    case SF_BI_STAGED: return "staged";
+    case SF_BI_UPDATED: return "updated";
+    case SF_BI_FAILED: return "failed";
+    case SF_BI_UNKNOWN: return "unknown";
+    case SF_BI_SKIPPED: return "skipped";
+    }
+    return "?";
+}
+
+struct bctx {
+    const char *target;
+    int quiet;
+    struct sf_history *h;
+    int64_t aid[8];
+    const struct sf_bmc_plan *p;
+};
+
+static int item_index(const struct bctx *c, const struct sf_bmc_item *it)
+{
+    for (size_t i = 0; c->p && i < c->p->n; i++)
+        if (&c->p->it[i] == it)
+            return (int)i;
+    return -1;
+}
+
+static void bev(enum sf_bev_kind k, const struct sf_bmc_item *it, const char *text, int pct,
+                void *arg)
+{
+    struct bctx *c = arg;
+    int i = it ? item_index(c, it) : -1;
+    if (k == SF_BEV_STEP && c->h && i >= 0 && c->aid[i] > 0)
+        sf_history_phase(c->h, c->aid[i], text, NULL);
+    if (c->quiet)
+        return;
+    const char *who = it ? it->name : "host";
+    if (k == SF_BEV_PROGRESS)
+        fprintf(stderr, "%s: %s: task %s %d%%\n", c->target, who, text, pct);
+    else
+        fprintf(stderr, "%s: %s: %s%s\n", c->target, who, k == SF_BEV_NOTICE ? "note: " : "", text);
+}
+
+/* The history's identity for a board's component: the target and the
+ * component's FirmwareInventory URI. */
+static void item_id(const char *target, const char *comp, char id[17])
+{
+    char key[400];
+    snprintf(key, sizeof(key), "%s#%s", target, comp);
+    uint8_t d[32];
+    sf_sha256(key, strlen(key), d);
+    sf_hex(d, 8, id);
+}
+
+static int exit_of(int rc, const struct sf_bmc_plan *p)
+{
+    if (p->degraded)
+        return SF_EXIT_DEGRADED;
+    if (rc) {
+        for (size_t i = 0; i < p->n; i++)
+            if (p->it[i].st == SF_BI_FAILED && !strcmp(p->it[i].step, "pushing") &&
+                strstr(p->it[i].msg, "413"))
+                return SF_EXIT_REFUSED;
+        return rc == SF_EACCES ? SF_EXIT_ACCES : SF_EXIT_FAILED;
+    }
+    return p->pending_host_reset ? SF_EXIT_PENDING : SF_EXIT_OK;
+}
+
+static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
+                   const struct sf_errctx *ec, int code)
+{
+    if (ro->json) {
+        json_object *j = json_object_new_object(), *a = json_object_new_array();
+        json_object_object_add(j, "target", json_object_new_string(ro->target));
+        for (size_t i = 0; i < p->n; i++) {
+            const struct sf_bmc_item *it = &p->it[i];
+            json_object *x = json_object_new_object();
+            json_object_object_add(x, "component", json_object_new_string(it->comp));
+            json_object_object_add(x, "target", json_object_new_string(it->target));
+            json_object_object_add(x, "result", json_object_new_string(item_state(it->st)));
+            json_object_object_add(x, "version_before", json_object_new_string(it->before));
+            json_object_object_add(x, "version_after", json_object_new_string(it->after));
+            json_object_object_add(x, "apply_time", json_object_new_string(sf_rf_apply_str(it->apply)));
+            if (it->msg[0])
+                json_object_object_add(x, "message", json_object_new_string(it->msg));
+            json_object_array_add(a, x);
+        }
+        json_object_object_add(j, "components", a);
+        json_object_object_add(j, "pending_host_reset", json_object_new_boolean(p->pending_host_reset));
+        json_object_object_add(j, "degraded", json_object_new_boolean(p->degraded));
+        if (p->degraded)
+            json_object_object_add(j, "degraded_evidence", json_object_new_string(p->degraded_msg));
+        if (rc)
+            json_object_object_add(j, "error", json_object_new_string(ec->msg));
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+        return;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        const struct sf_bmc_item *it = &p->it[i];
+        switch (it->st) {
+        case SF_BI_UPDATED:
+            printf("%s: %s: updated %s -> %s (from the firmware inventory)\n", ro->target,
+                   it->name, it->before, it->after);
+            break;
+        case SF_BI_STAGED:
+            printf("%s: %s: staged, pending host reset (runs %s until then)\n", ro->target,
+                   it->name, it->before);
+            break;
+        case SF_BI_SKIPPED:
+            printf("%s: %s: skipped: %s\n", ro->target, it->name, it->msg);
+            break;
+        case SF_BI_PLANNED:
+            printf("%s: %s: not attempted (an earlier step failed)\n", ro->target, it->name);
+            break;
+        default:
+            printf("%s: %s: %s while %s: %s\n", ro->target, it->name,
+                   it->st == SF_BI_UNKNOWN ? "UNKNOWN" : "FAILED", it->step, it->msg);
+        }
+    }
+    if (p->degraded)
+        printf("%s: DEGRADED: the BMC reports the backup BIOS unhealthy after the host reset "
+               "(%s); the running BIOS is as listed above - do not update further until the "
+               "backup is repaired\n", ro->target, p->degraded_msg);
+    if (!rc && p->pending_host_reset)
+        printf("%s: staged, pending host reset: 'safeflash activate %s' (or the next host "
+               "reset) applies it\n", ro->target, ro->target);
+}
+
+int sf_cmd_rf_install(int argc, char **argv)
+{
+    struct ropts ro;
+    int prc = parse(argc, argv, "install", &ro);
+    if (prc)
+        return prc < 0 ? SF_EXIT_OK : prc;
+    /* Field report 002: every image is read and staged on this host before
+     * the BMC is touched - nothing depends on media a reset can take. */
+    static struct sf_bmc_plan p;
+    memset(&p, 0, sizeof(p));
+    uint8_t *data[8] = { 0 };
+    struct sf_errctx ec = { 0 };
+    int code = -1;
+    const char *st = sf_state_dir(NULL);
+    struct sf_history *h = NULL;
+    if (sf_history_open(st, &h, &ec)) /* creates the state directory */
+        code = sf_cli_fail(SF_ESTATE, &ec);
+    for (size_t i = 0; code < 0 && i < ro.nimg; i++) {
+        size_t len = 0;
+        if (sf_cli_read_file(ro.img[i], &data[i], &len, 256u << 20, ec.msg, sizeof(ec.msg)) ||
+            len == 0) {
+            if (!ec.msg[0])
+                snprintf(ec.msg, sizeof(ec.msg), "%s: empty image", ro.img[i]);
+            code = sf_cli_fail(SF_ENODEV, &ec);
+            break;
+        }
+        uint8_t d[32];
+        char sha[65];
+        sf_sha256(data[i], len, d);
+        sf_hex(d, 32, sha);
+        if (!ro.dry && sf_cli_stage(st, sha, data[i], len, &ec)) {
+            code = sf_cli_fail(SF_ESTATE, &ec);
+            break;
+        }
+        struct sf_bmc_item *it = &p.it[p.n++];
+        snprintf(it->comp, sizeof(it->comp), "%s", ro.comp[i]);
+        it->img = data[i];
+        it->len = len;
+        const char *base = strrchr(ro.img[i], '/');
+        snprintf(it->file_name, sizeof(it->file_name), "%s", base ? base + 1 : ro.img[i]);
+    }
+    p.reboot_host = ro.reboot_host;
+    p.task_timeout_s = ro.task_timeout;
+    p.reset_timeout_s = ro.reset_timeout;
+    struct sf_rfs *s = NULL;
+    if (code < 0) {
+        char pw[256];
+        if (get_password(&ro.t, pw, sizeof(pw))) {
+            fprintf(stderr, "safeflash: %s: no password: set SAFEFLASH_REDFISH_PASSWORD or run on "
+                    "a terminal to be asked\n", ro.target);
+            code = SF_EXIT_USAGE;
+        } else {
+            int rc = sf_rfs_open(&ro.t, pw, &ro.o, &s, &ec);
+            explicit_bzero(pw, sizeof(pw));
+            if (rc)
+                code = sf_cli_fail(rc, &ec);
+        }
+    }
+    static struct sf_bmc_inv inv;
+    if (code < 0) {
+        int rc = sf_bmcup_inventory(s, &inv, &ec);
+        if (!rc)
+            rc = sf_bmcup_plan(&inv, &p, &ec);
+        if (rc) {
+            sf_cli_fail(rc, &ec);
+            code = sf_cli_pkg_exit(rc); /* a component the board lacks: 15 */
+        }
+    }
+    if (code < 0 && !ro.json) {
+        printf("Plan for %s (%s):\n", ro.target, inv.us.multipart_uri[0]
+               ? "multipart push" : "HttpPushUri push");
+        for (size_t i = 0; i < p.n; i++) {
+            const struct sf_bmc_item *it = &p.it[i];
+            printf("  %zu. %-8s %s (%zu bytes): %s -> %s%s\n", i + 1, it->name, it->file_name,
+                   it->len, it->before, it->st == SF_BI_SKIPPED ? "skip: " : "",
+                   it->st == SF_BI_SKIPPED ? it->msg
+                   : !strcasecmp(it->comp, "bmc") || strstr(it->target, "/Managers/")
+                   ? "applied now; the BMC restarts and is waited for"
+                   : it->apply == SF_RF_APPLY_ON_START ? "staged (OnStartUpdateRequest)"
+                                                       : "staged for the host's next reset");
+        }
+        printf("  then: %s\n", ro.reboot_host ? "reset the host (--reboot-host) and verify every "
+               "component from the inventory" : "no host reset (pass --reboot-host, or run "
+               "'safeflash activate' later)");
+        fflush(stdout);
+    }
+    if (code < 0 && ro.dry)
+        code = SF_EXIT_OK;
+    if (code < 0 && !ro.yes && !sf_cli_confirm("Update this board?")) {
+        fprintf(stderr, "safeflash: not confirmed: nothing was pushed%s\n",
+                isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
+        code = SF_EXIT_REFUSED;
+    }
+    if (code < 0) {
+        struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
+        char run[33];
+        sf_history_new_run(run);
+        for (size_t i = 0; h && i < p.n; i++) {
+            struct sf_attempt a;
+            memset(&a, 0, sizeof(a));
+            snprintf(a.run, sizeof(a.run), "%s", run);
+            snprintf(a.action, sizeof(a.action), "install");
+            snprintf(a.path, sizeof(a.path), "%s", ro.target);
+            item_id(ro.target, p.it[i].target, a.logical_id);
+            snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
+            snprintf(a.product, sizeof(a.product), "%s", p.it[i].comp);
+            snprintf(a.from_rev, sizeof(a.from_rev), "%s", p.it[i].before);
+            uint8_t d[32];
+            sf_sha256(p.it[i].img, p.it[i].len, d);
+            sf_hex(d, 32, a.image_sha);
+            snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", st, a.image_sha);
+            snprintf(a.mode, sizeof(a.mode), "%s", sf_rf_apply_str(p.it[i].apply));
+            bc.aid[i] = p.it[i].st == SF_BI_SKIPPED ? 0 : sf_history_begin(h, &a, &ec);
+        }
+        int rc = sf_bmcup_run(s, &inv, &p, bev, &bc, &ec);
+        code = exit_of(rc, &p);
+        for (size_t i = 0; h && i < p.n; i++)
+            if (bc.aid[i] > 0)
+                sf_history_finish(h, bc.aid[i], p.it[i].st == SF_BI_STAGED ? "stored"
+                                  : p.degraded && !strcasecmp(p.it[i].comp, "bios") ? "degraded"
+                                  : item_state(p.it[i].st), p.it[i].after[0] ? p.it[i].after : NULL,
+                                  p.it[i].st == SF_BI_FAILED || p.it[i].st == SF_BI_UNKNOWN
+                                  ? p.it[i].msg : NULL);
+        report(&ro, &p, rc, &ec, code);
+    }
+    sf_rfs_close(s);
+    sf_history_close(h);
+    for (size_t i = 0; i < 8; i++)
+        free(data[i]);
+    return code;
+}
+
+int sf_cmd_rf_activate(int argc, char **argv)
+{
+    struct ropts ro;
+    struct sf_rfs *s = NULL;
+    int code = connect_cmd(argc, argv, "activate", &ro, &s);
+    if (code >= 0)
+        return code;
+    struct sf_errctx ec = { 0 };
+    static struct sf_bmc_inv inv;
+    static struct sf_bmc_plan p;
+    memset(&p, 0, sizeof(p));
+    p.reset_timeout_s = ro.reset_timeout;
+    struct sf_history *h = NULL;
+    int rc = sf_bmcup_inventory(s, &inv, &ec);
+    if (!rc && sf_history_open(sf_state_dir(NULL), &h, &ec))
+        rc = SF_ESTATE;
+    /* What installs staged here and nothing has used up since. */
+    int64_t stored_by[8] = { 0 };
+    for (size_t i = 0; !rc && i < inv.n && p.n < 8; i++) {
+        const struct sf_rf_fw *f = &inv.fw[i];
+        if (f->backup || f->staged)
+            continue;
+        char id[17];
+        struct sf_last_attempt la;
+        item_id(ro.target, f->uri, id);
+        if (sf_history_stored(h, id, 0, &la))
+            continue;
+        struct sf_bmc_item *it = &p.it[p.n];
+        stored_by[p.n++] = la.id;
+        snprintf(it->comp, sizeof(it->comp), "%.16s", f->id);
+        snprintf(it->target, sizeof(it->target), "%s", f->uri);
+        snprintf(it->name, sizeof(it->name), "%s", f->name[0] ? f->name : f->id);
+        snprintf(it->before, sizeof(it->before), "%s", la.from_rev);
+        it->st = SF_BI_STAGED;
+    }
+    if (rc) {
+        sf_rfs_close(s);
+        sf_history_close(h);
+        return sf_cli_fail(rc, &ec);
+    }
+    if (!p.n) {
+        printf("%s: nothing staged by safeflash waits for a host reset\n", ro.target);
+        sf_rfs_close(s);
+        sf_history_close(h);
+        return SF_EXIT_OK;
+    }
+    if (!ro.json) {
+        printf("Plan for %s: reset the host, then verify from the inventory:\n", ro.target);
+        for (size_t i = 0; i < p.n; i++)
+            printf("  %-8s staged by attempt #%lld (runs %s now)\n", p.it[i].name,
+                   (long long)stored_by[i], p.it[i].before);
+        fflush(stdout);
+    }
+    if (!ro.yes && !sf_cli_confirm("Reset the host now?")) {
+        fprintf(stderr, "safeflash: not confirmed: the host was not reset%s\n",
+                isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
+        sf_rfs_close(s);
+        sf_history_close(h);
+        return SF_EXIT_REFUSED;
+    }
+    struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
+    char run[33];
+    sf_history_new_run(run);
+    for (size_t i = 0; i < p.n; i++) {
+        struct sf_attempt a;
+        memset(&a, 0, sizeof(a));
+        snprintf(a.run, sizeof(a.run), "%s", run);
+        snprintf(a.action, sizeof(a.action), "activate");
+        snprintf(a.path, sizeof(a.path), "%s", ro.target);
+        item_id(ro.target, p.it[i].target, a.logical_id);
+        snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
+        snprintf(a.product, sizeof(a.product), "%s", p.it[i].comp);
+        snprintf(a.from_rev, sizeof(a.from_rev), "%s", p.it[i].before);
+        snprintf(a.mode, sizeof(a.mode), "host reset");
+        bc.aid[i] = sf_history_begin(h, &a, &ec);
+    }
+    rc = sf_bmcup_activate(s, &p, bev, &bc, &ec);
+    code = exit_of(rc, &p);
+    for (size_t i = 0; i < p.n; i++)
+        if (bc.aid[i] > 0)
+            sf_history_finish(h, bc.aid[i], p.degraded && !strcasecmp(p.it[i].comp, "bios")
+                              ? "degraded" : item_state(p.it[i].st),
+                              p.it[i].after[0] ? p.it[i].after : NULL,
+                              p.it[i].st == SF_BI_FAILED ? p.it[i].msg : NULL);
+    report(&ro, &p, rc, &ec, code);
+    sf_rfs_close(s);
+    sf_history_close(h);
+    return code;
 }

@@ -114,6 +114,10 @@ static int dispatch(const char *cmd, int argc, char **argv)
         redfish |= sf_cli_is_redfish_target(argv[i]);
     if (redfish && !strcmp(cmd, "show"))
         return sf_cmd_rf_show(argc, argv);
+    if (redfish && !strcmp(cmd, "install"))
+        return sf_cmd_rf_install(argc, argv);
+    if (redfish && !strcmp(cmd, "activate"))
+        return sf_cmd_rf_activate(argc, argv);
     if (flash && !strcmp(cmd, "show"))
         return sf_cmd_flash_show(argc, argv);
     if (flash && !strcmp(cmd, "install"))

@@ -1,8 +1,14 @@
 /* sf_bmcup.c - see sf_bmcup.h. */
 #include "engine/sf_bmcup.h"
 
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errctx *ec)
 {
@@ -34,4 +40,507 @@ int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errct
         inv->n++;
     }
     return 0;
+}
+
+/* ---- finding components ---- */
+
+static int same(const char *a, const char *b)
+{
+    return a[0] && !strcasecmp(a, b);
+}
+
+const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp)
+{
+    const struct sf_rf_fw *hit = NULL;
+    for (size_t i = 0; i < inv->n; i++) {
+        const struct sf_rf_fw *f = &inv->fw[i];
+        if (f->backup || f->staged)
+            continue;
+        if (!strcmp(f->uri, comp) || same(f->id, comp) || same(f->software_id, comp) ||
+            same(f->name, comp)) {
+            if (hit && strcmp(hit->uri, f->uri))
+                return NULL; /* ambiguous: the caller says which */
+            hit = f;
+        }
+    }
+    return hit;
+}
+
+const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const char *comp)
+{
+    const struct sf_rf_fw *run = sf_bmcup_find(inv, comp);
+    for (size_t i = 0; i < inv->n; i++) {
+        const struct sf_rf_fw *f = &inv->fw[i];
+        if (!f->backup)
+            continue;
+        char n1[96], n2[96];
+        snprintf(n1, sizeof(n1), "%s_backup", comp);
+        snprintf(n2, sizeof(n2), "Backup_%s", run && run->name[0] ? run->name : comp);
+        if (same(f->id, n1) || same(f->name, n2) || same(f->id, n2) ||
+            (run && run->software_id[0] && same(f->software_id, run->software_id)))
+            return f;
+    }
+    return NULL;
+}
+
+/* ---- plan ---- */
+
+static int is_bmc(const struct sf_bmc_item *it)
+{
+    return !strcasecmp(it->comp, "bmc") || strstr(it->target, "/Managers/") != NULL;
+}
+
+static void defaults(struct sf_bmc_plan *p)
+{
+    if (!p->task_timeout_s)
+        p->task_timeout_s = 600;
+    if (!p->reset_timeout_s)
+        p->reset_timeout_s = 900;
+}
+
+int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf_errctx *ec)
+{
+    defaults(p);
+    for (size_t i = 0; i < p->n; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        const struct sf_rf_fw *f = sf_bmcup_find(inv, it->comp);
+        if (!f) {
+            char have[300] = "";
+            for (size_t k = 0; k < inv->n; k++) {
+                if (inv->fw[k].backup || inv->fw[k].staged)
+                    continue;
+                size_t l = strlen(have);
+                snprintf(have + l, sizeof(have) - l, "%s%s", l ? ", " : "", inv->fw[k].id);
+            }
+            return sf_err_set(ec, SF_EMISMATCH, "the BMC's firmware inventory has no single "
+                              "component '%s' (it has: %s)", it->comp, have);
+        }
+        if (f->updateable == 0)
+            return sf_err_set(ec, SF_ENOTSUP, "%s (%s) is not updateable, says the BMC", it->comp,
+                              f->uri);
+        snprintf(it->target, sizeof(it->target), "%s", f->uri);
+        snprintf(it->name, sizeof(it->name), "%s", f->name[0] ? f->name : f->id);
+        snprintf(it->before, sizeof(it->before), "%s", f->version);
+        if (it->expect[0] && !strcmp(it->expect, f->version)) {
+            it->st = SF_BI_SKIPPED;
+            snprintf(it->msg, sizeof(it->msg), "already runs %s", f->version);
+            continue;
+        }
+        unsigned at = inv->us.apply_times;
+        if (is_bmc(it))
+            it->apply = SF_RF_APPLY_IMMEDIATE;
+        else if (!at || (at & SF_RF_APPLY_ON_RESET))
+            it->apply = SF_RF_APPLY_ON_RESET;
+        else if ((at & SF_RF_APPLY_ON_START) && inv->us.start_update[0])
+            it->apply = SF_RF_APPLY_ON_START;
+        else
+            it->apply = SF_RF_APPLY_IMMEDIATE;
+    }
+    /* Host firmware first, the BMC last: its reset drops the connection
+     * and, on some BMCs, what was only half accepted. */
+    struct sf_bmc_item tmp;
+    for (size_t i = 0; i < p->n; i++)
+        for (size_t k = i + 1; k < p->n; k++)
+            if (is_bmc(&p->it[i]) && !is_bmc(&p->it[k])) {
+                tmp = p->it[i];
+                p->it[i] = p->it[k];
+                p->it[k] = tmp;
+            }
+    return 0;
+}
+
+/* ---- run ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+    nanosleep(&ts, NULL);
+}
+
+static void emit(sf_bev_cb cb, void *arg, enum sf_bev_kind k, const struct sf_bmc_item *it,
+                 int pct, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void emit(sf_bev_cb cb, void *arg, enum sf_bev_kind k, const struct sf_bmc_item *it,
+                 int pct, const char *fmt, ...)
+{
+    if (!cb)
+        return;
+    char t[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t, sizeof(t), fmt, ap);
+    va_end(ap);
+    cb(k, it, t, pct, arg);
+}
+
+static int item_fail(struct sf_bmc_item *it, const char *step, int rc, struct sf_errctx *ec,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int item_fail(struct sf_bmc_item *it, const char *step, int rc, struct sf_errctx *ec,
+                     const char *fmt, ...)
+{
+    it->st = SF_BI_FAILED;
+    snprintf(it->step, sizeof(it->step), "%s", step);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->msg, sizeof(it->msg), fmt, ap);
+    va_end(ap);
+    return sf_err_set(ec, rc, "%s: %s", it->name, it->msg);
+}
+
+enum task_end { TE_DONE, TE_LOST, TE_DOWN };
+
+/* Push one image.  Sets it->task to the task monitor; 0 or an error. */
+static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_item *it,
+                sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    struct sf_http_resp r;
+    int rc;
+    if (inv->us.multipart_uri[0]) {
+        char *params = sf_rf_update_params(it->target, it->apply);
+        if (!params)
+            return SF_ENOMEM;
+        emit(cb, arg, SF_BEV_STEP, it, -1, "pushing %zu bytes to %s (multipart, apply %s)",
+             it->len, inv->us.multipart_uri, sf_rf_apply_str(it->apply));
+        rc = sf_rfs_multipart(s, inv->us.multipart_uri, params, it->file_name, it->img, it->len,
+                              &r, ec);
+        free(params);
+    } else {
+        emit(cb, arg, SF_BEV_STEP, it, -1, "pushing %zu bytes to %s (HttpPushUri; the BMC "
+             "offers no multipart push)", it->len, inv->us.push_uri);
+        rc = sf_rfs_call(s, "POST", inv->us.push_uri, "application/octet-stream", it->img,
+                         it->len, &r, ec);
+    }
+    if (rc) {
+        sf_http_resp_free(&r);
+        return item_fail(it, "pushing", rc, ec, "the push did not complete: %s", ec->msg);
+    }
+    char why[400];
+    sf_rf_error_message(r.body, r.len, why, sizeof(why));
+    long st = r.status;
+    if (st == 413) {
+        sf_http_resp_free(&r);
+        return item_fail(it, "pushing", SF_ERANGE, ec, "the BMC refused the image as too large "
+                         "(HTTP 413%s%s): %zu bytes", why[0] ? ": " : "", why, it->len);
+    }
+    if (st < 200 || st > 299) {
+        sf_http_resp_free(&r);
+        return item_fail(it, "pushing", st == 401 || st == 403 ? SF_EACCES : SF_EIO, ec,
+                         "the BMC refused the push: HTTP %ld%s%s", st, why[0] ? ": " : "", why);
+    }
+    /* The task monitor: the Location header (DSP0266), else the task in
+     * the body. */
+    struct sf_rf_task t;
+    struct sf_errctx ig = { 0 };
+    if (r.location[0]) {
+        const char *path = r.location;
+        const char *scheme = strstr(path, "://");
+        if (scheme)
+            path = strchr(scheme + 3, '/') ? strchr(scheme + 3, '/') : "";
+        snprintf(it->task, sizeof(it->task), "%s", path);
+    } else if (r.len && sf_rf_parse_task(r.body, r.len, &t, &ig) == 0 && t.uri[0]) {
+        snprintf(it->task, sizeof(it->task), "%s", t.uri);
+    } else {
+        it->task[0] = '\0'; /* accepted with no task: the inventory will tell */
+    }
+    sf_http_resp_free(&r);
+    return 0;
+}
+
+/* The task resource behind a monitor: bmcweb's monitor is TASK/Monitor. */
+static void task_of(const char *monitor, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", monitor);
+    size_t l = strlen(out);
+    if (l > 8 && !strcmp(out + l - 8, "/Monitor"))
+        out[l - 8] = '\0';
+}
+
+static int follow(struct sf_rfs *s, struct sf_bmc_item *it, unsigned timeout_s, sf_bev_cb cb,
+                  void *arg, enum task_end *end, struct sf_errctx *ec)
+{
+    *end = TE_DONE;
+    if (!it->task[0])
+        return 0;
+    char task[SF_RF_URI];
+    task_of(it->task, task, sizeof(task));
+    double deadline = now_s() + timeout_s;
+    int last_pct = -2;
+    const char *path = it->task;
+    for (;;) {
+        struct sf_http_resp r;
+        struct sf_errctx tec = { 0 };
+        int rc = sf_rfs_call(s, "GET", path, NULL, NULL, 0, &r, &tec);
+        if (rc) {
+            sf_http_resp_free(&r);
+            if (r.fail == SF_HTTP_REFUSED || r.fail == SF_HTTP_TIMEOUT) {
+                *end = TE_DOWN; /* the BMC went away: a reset */
+                return 0;
+            }
+            return item_fail(it, "following the task", rc, ec, "%s", tec.msg);
+        }
+        struct sf_rf_task t;
+        struct sf_errctx pec = { 0 };
+        if (r.status == 404) {
+            sf_http_resp_free(&r);
+            if (path != task && strcmp(task, it->task)) {
+                path = task; /* the monitor is gone: ask the task itself */
+                continue;
+            }
+            /* Tasks live in the BMC's memory: gone means unknown, never
+             * success. */
+            *end = TE_LOST;
+            return 0;
+        }
+        if (r.status == 204) {
+            sf_http_resp_free(&r);
+            path = task;
+            if (!strcmp(task, it->task)) {
+                *end = TE_DONE;
+                return 0;
+            }
+            continue;
+        }
+        if ((r.status == 200 || r.status == 202) && r.len &&
+            sf_rf_parse_task(r.body, r.len, &t, &pec) == 0) {
+            sf_http_resp_free(&r);
+            if (sf_rf_task_final(t.state)) {
+                if (t.state != SF_RF_TASK_COMPLETED)
+                    return item_fail(it, "following the task", SF_EIO, ec, "the BMC's task "
+                                     "ended %s%s%s%s%s", t.state_str, t.message_id[0] ? ": " : "",
+                                     t.message_id, t.message[0] ? " - " : "", t.message);
+                if (t.message_id[0])
+                    emit(cb, arg, SF_BEV_NOTICE, it, 100, "task %s: %s", t.state_str,
+                         t.message[0] ? t.message : t.message_id);
+                *end = TE_DONE;
+                return 0;
+            }
+            if (t.percent != last_pct && t.percent >= 0)
+                emit(cb, arg, SF_BEV_PROGRESS, it, t.percent, "%s", t.state_str);
+            last_pct = t.percent;
+        } else if (r.status == 200 && path == it->task) {
+            /* A monitor that answers the final response directly. */
+            sf_http_resp_free(&r);
+            path = task;
+            continue;
+        } else {
+            long st = r.status;
+            sf_http_resp_free(&r);
+            return item_fail(it, "following the task", SF_EMALFORMED, ec, "the task monitor "
+                             "answered HTTP %ld with no task", st);
+        }
+        if (now_s() > deadline)
+            return item_fail(it, "following the task", SF_ETIMEDOUT, ec, "the task is still "
+                             "%s at %d%% after %u s: stuck (the image may or may not be staged; "
+                             "'safeflash show' tells)", t.state_str, t.percent < 0 ? 0 : t.percent,
+                             timeout_s);
+        nap(r.retry_after ? (r.retry_after > 5 ? 5 : r.retry_after) : 0.5);
+    }
+}
+
+static void progress_wait(const char *what, void *arg)
+{
+    void **a = arg;
+    sf_bev_cb cb = (sf_bev_cb)(uintptr_t)a[0];
+    emit(cb, a[1], SF_BEV_NOTICE, a[2], -1, "the BMC is %s", what);
+}
+
+/* Read the inventory and judge items by their versions. */
+static int judge(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
+                 const char *why_unchanged, struct sf_errctx *ec)
+{
+    const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
+    if (!f)
+        return item_fail(it, "verifying", SF_EMISMATCH, ec, "%s is no longer in the inventory",
+                         it->comp);
+    snprintf(it->after, sizeof(it->after), "%s", f->version);
+    int moved = it->expect[0] ? !strcmp(f->version, it->expect) : strcmp(f->version, it->before);
+    if (moved && strcmp(f->state, "Updating")) {
+        it->st = SF_BI_UPDATED;
+        snprintf(it->msg, sizeof(it->msg), "%s -> %s", it->before, f->version);
+        return 0;
+    }
+    (void)s;
+    if (!final)
+        return SF_EBUSY;
+    if (it->expect[0] && strcmp(f->version, it->before) && moved == 0)
+        return item_fail(it, "verifying", SF_EMISMATCH, ec, "runs %s, neither %s (before) nor "
+                         "%s (the image)", f->version, it->before, it->expect);
+    return item_fail(it, "verifying", SF_EIO, ec, "still runs %s %s", f->version, why_unchanged);
+}
+
+static int bmc_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                    struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    int rc = push(s, inv, it, cb, arg, ec);
+    enum task_end end = TE_DONE;
+    if (!rc)
+        rc = follow(s, it, p->task_timeout_s, cb, arg, &end, ec);
+    if (rc)
+        return rc;
+    emit(cb, arg, SF_BEV_STEP, it, -1, "waiting for the BMC to restart and answer again (at "
+         "most %u s)", p->reset_timeout_s);
+    void *pa[3] = { (void *)(uintptr_t)cb, arg, it };
+    int down = 0;
+    struct sf_errctx wec = { 0 };
+    int wrc = sf_rfs_wait_back(s, p->reset_timeout_s, 1, &down, progress_wait, pa, &wec);
+    if (wrc && down)
+        return item_fail(it, "waiting for the BMC", wrc, ec, "%s", wec.msg);
+    static struct sf_bmc_inv now;
+    rc = sf_bmcup_inventory(s, &now, ec);
+    if (rc)
+        return item_fail(it, "verifying", rc, ec, "cannot read the inventory: %s", ec->msg);
+    const char *why = end == TE_LOST ? "(the BMC lost the task in its reset; nothing proves the "
+                                       "update)"
+                      : !down ? "(the BMC never restarted)"
+                              : "although its task said Completed";
+    return judge(s, &now, it, 1, why, ec);
+}
+
+static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                      sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    int on_start = 0;
+    for (size_t i = 0; i < p->n; i++)
+        on_start |= p->it[i].st == SF_BI_STAGED && p->it[i].apply == SF_RF_APPLY_ON_START;
+    struct sf_http_resp r;
+    int rc;
+    if (on_start) {
+        emit(cb, arg, SF_BEV_NOTICE, NULL, -1, "releasing the staged images (StartUpdate)");
+        rc = sf_rfs_call(s, "POST", inv->us.start_update, "application/json", "{}", 2, &r, ec);
+        long st = r.status;
+        sf_http_resp_free(&r);
+        if (!rc && (st < 200 || st > 299))
+            rc = sf_err_set(ec, SF_EIO, "UpdateService.StartUpdate: HTTP %ld", st);
+        if (rc)
+            return rc;
+    }
+    /* The system and its reset action, from the service itself. */
+    struct sf_rf_members m;
+    char reset[SF_RF_URI];
+    rc = sf_rfs_get(s, s->root.systems[0] ? s->root.systems : "/redfish/v1/Systems", &r, ec);
+    if (!rc)
+        rc = sf_rf_parse_members(r.body, r.len, &m, ec);
+    sf_http_resp_free(&r);
+    if (!rc && m.n != 1)
+        rc = sf_err_set(ec, SF_ENOTSUP, "the BMC manages %zu systems; safeflash resets one", m.n);
+    if (!rc)
+        rc = sf_rfs_get(s, m.uri[0], &r, ec);
+    if (!rc)
+        rc = sf_rf_parse_action(r.body, r.len, "#ComputerSystem.Reset", reset, sizeof(reset), ec);
+    sf_http_resp_free(&r);
+    if (rc)
+        return rc;
+    char *body = sf_rf_reset_body("ForceRestart");
+    if (!body)
+        return SF_ENOMEM;
+    emit(cb, arg, SF_BEV_STEP, NULL, -1, "resetting the host (%s, ForceRestart) to apply the "
+         "staged firmware", reset);
+    rc = sf_rfs_call(s, "POST", reset, "application/json", body, strlen(body), &r, ec);
+    free(body);
+    long st = r.status;
+    sf_http_resp_free(&r);
+    if (!rc && (st < 200 || st > 299))
+        rc = sf_err_set(ec, SF_EIO, "ComputerSystem.Reset: HTTP %ld", st);
+    if (rc)
+        return rc;
+    /* Wait until every staged item runs its version, or the time is up. */
+    double deadline = now_s() + p->reset_timeout_s;
+    static struct sf_bmc_inv now;
+    int first_rc = 0;
+    for (;;) {
+        nap(0.3);
+        struct sf_errctx iec = { 0 };
+        if (sf_bmcup_inventory(s, &now, &iec))
+            continue; /* a BMC busy with the host may not answer at once */
+        int waiting = 0, final = now_s() > deadline;
+        /* The backup image decides DEGRADED; a save that failed stops the
+         * primary, so there is no point waiting for it. */
+        const struct sf_rf_fw *bk = sf_bmcup_find_backup(&now, "bios");
+        int bad_backup = bk && bk->health[0] && strcmp(bk->health, "OK");
+        for (size_t i = 0; i < p->n; i++) {
+            struct sf_bmc_item *it = &p->it[i];
+            if (it->st != SF_BI_STAGED)
+                continue;
+            struct sf_errctx jec = { 0 };
+            int jrc = judge(s, &now, it, final || bad_backup,
+                            "after the host reset, although the BMC accepted the image", &jec);
+            if (jrc == SF_EBUSY)
+                waiting = 1;
+            else if (jrc && !first_rc) {
+                first_rc = jrc;
+                snprintf(ec->msg, sizeof(ec->msg), "%s", jec.msg);
+            }
+        }
+        if (bad_backup) {
+            p->degraded = 1;
+            snprintf(p->degraded_msg, sizeof(p->degraded_msg), "%s: health %s%s%s",
+                     bk->name[0] ? bk->name : bk->id, bk->health, bk->condition[0] ? " - " : "",
+                     bk->condition);
+        }
+        if (!waiting)
+            break;
+    }
+    return first_rc;
+}
+
+int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                 sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    int rc = 0;
+    /* 1. Host firmware: pushed and staged while the host runs. */
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        if (it->st == SF_BI_SKIPPED || is_bmc(it))
+            continue;
+        enum task_end end;
+        rc = push(s, inv, it, cb, arg, ec);
+        if (!rc)
+            rc = follow(s, it, p->task_timeout_s, cb, arg, &end, ec);
+        if (!rc) {
+            it->st = end == TE_DONE ? SF_BI_STAGED : SF_BI_UNKNOWN;
+            if (end != TE_DONE) {
+                rc = item_fail(it, "following the task", SF_EIO, ec, "the BMC lost the task (%s): "
+                               "whether the image is staged is unknown; 'safeflash show' lists "
+                               "what the BMC has", end == TE_LOST ? "404" : "it went down");
+                it->st = SF_BI_UNKNOWN;
+            }
+        }
+    }
+    /* 2. The BMC, last. */
+    for (size_t i = 0; i < p->n && !rc; i++)
+        if (p->it[i].st != SF_BI_SKIPPED && is_bmc(&p->it[i]))
+            rc = bmc_item(s, inv, p, &p->it[i], cb, arg, ec);
+    if (rc)
+        return rc;
+    /* 3. The host reset, only when asked for. */
+    int staged = 0;
+    for (size_t i = 0; i < p->n; i++)
+        staged |= p->it[i].st == SF_BI_STAGED;
+    if (!staged)
+        return 0;
+    if (!p->reboot_host) {
+        p->pending_host_reset = 1;
+        return 0;
+    }
+    static struct sf_bmc_inv now;
+    rc = sf_bmcup_inventory(s, &now, ec); /* after a BMC reset: the service may have moved */
+    return rc ? rc : host_reset(s, &now, p, cb, arg, ec);
+}
+
+int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,
+                      struct sf_errctx *ec)
+{
+    static struct sf_bmc_inv inv;
+    defaults(p);
+    int rc = sf_bmcup_inventory(s, &inv, ec);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->it[i].st == SF_BI_PLANNED)
+            p->it[i].st = SF_BI_STAGED;
+    return rc ? rc : host_reset(s, &inv, p, cb, arg, ec);
 }

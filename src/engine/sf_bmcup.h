@@ -20,4 +20,78 @@ struct sf_bmc_inv {
 /* Read the UpdateService and every FirmwareInventory member. */
 int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errctx *ec);
 
+/* The running image of a component: an inventory member whose Id or
+ * SoftwareId is comp and that is neither a backup nor staged.  NULL if
+ * none (or several that disagree). */
+const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp);
+/* The backup image of comp ("bios": StandbySpare member of that
+ * SoftwareId, or Id "<comp>_backup" / "Backup_<NAME>"), or NULL. */
+const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const char *comp);
+
+enum sf_bmc_item_state {
+    SF_BI_PLANNED = 0,
+    SF_BI_STAGED,             /* accepted, waits for the host reset */
+    SF_BI_UPDATED,            /* the inventory shows the new version */
+    SF_BI_FAILED,
+    SF_BI_UNKNOWN,            /* the BMC lost the task; the inventory did not prove it */
+    SF_BI_SKIPPED,            /* already runs the version asked for */
+};
+
+struct sf_bmc_item {
+    char comp[17];            /* bmc, bios, me ... */
+    char target[SF_RF_URI];   /* the inventory member pushed to (Targets) */
+    char name[64];
+    const uint8_t *img;
+    size_t len;
+    char file_name[64];
+    char expect[64];          /* the version it must report; "" = must differ from before */
+    char before[64];
+    char after[64];
+    enum sf_rf_apply apply;
+    enum sf_bmc_item_state st;
+    char task[SF_RF_URI];
+    char step[48];            /* where it failed */
+    char msg[512];
+};
+
+struct sf_bmc_plan {
+    size_t n;
+    struct sf_bmc_item it[8];
+    int reboot_host;          /* reset the host to apply staged host firmware */
+    unsigned task_timeout_s;  /* one task; default 600 */
+    unsigned reset_timeout_s; /* a BMC coming back, a host applying; default 900 */
+    int pending_host_reset;   /* result: staged items wait for a host reset */
+    int degraded;             /* result: the backup BIOS is not healthy */
+    char degraded_msg[512];
+};
+
+enum sf_bev_kind { SF_BEV_STEP, SF_BEV_PROGRESS, SF_BEV_NOTICE };
+typedef void (*sf_bev_cb)(enum sf_bev_kind k, const struct sf_bmc_item *it, const char *text,
+                          int percent, void *arg);
+
+/*
+ * Resolve each item against the inventory (its target, its version now),
+ * refuse what cannot work (unknown or not updateable component, nothing to
+ * push to), choose apply times, and order the items: host firmware first,
+ * the BMC last (its reset drops the connection).  SF_EMISMATCH/SF_ENOTSUP
+ * with a message naming the item.
+ */
+int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf_errctx *ec);
+
+/*
+ * Run the plan: push every image (multipart, or HttpPushUri when that is
+ * all the BMC has), follow each task, wait out the BMC's own reset and log
+ * in again, then - with reboot_host - reset the host and wait for the
+ * staged firmware to run.  Every result is decided by the inventory.
+ * Returns 0 when every item ended UPDATED or STAGED (pending_host_reset
+ * says which), else the first failure's error with the items' states set.
+ */
+int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                 sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+
+/* Reset the host and verify staged firmware (`safeflash activate`): items
+ * carry what was staged (comp, expect, before). */
+int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,
+                      struct sf_errctx *ec);
+
 #endif

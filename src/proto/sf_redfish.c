@@ -248,6 +248,20 @@ out:
     return rc;
 }
 
+int sf_rf_parse_action(const char *json, size_t len, const char *name, char *out, size_t cap,
+                       struct sf_errctx *ec)
+{
+    out[0] = '\0';
+    json_object *o = parse_obj(json, len, "resource", ec);
+    if (!o)
+        return SF_EMALFORMED;
+    action_target(get(o, "Actions"), name, out, cap);
+    json_object_put(o);
+    if (!out[0] || out[0] != '/')
+        return sf_err_set(ec, SF_ENOTSUP, "the resource offers no %s action", name);
+    return 0;
+}
+
 void sf_rf_error_message(const char *json, size_t len, char *out, size_t cap)
 {
     out[0] = '\0';

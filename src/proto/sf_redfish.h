@@ -83,6 +83,11 @@ int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
 int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec);
 int sf_rf_parse_task(const char *json, size_t len, struct sf_rf_task *out, struct sf_errctx *ec);
 
+/* The target URI of action name ("#ComputerSystem.Reset") in a resource's
+ * Actions.  SF_ENOTSUP when the resource has no such action. */
+int sf_rf_parse_action(const char *json, size_t len, const char *name, char *out, size_t cap,
+                       struct sf_errctx *ec);
+
 /* A Redfish error body's first message ("" when it is not one). */
 void sf_rf_error_message(const char *json, size_t len, char *out, size_t cap);
 

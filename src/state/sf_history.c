@@ -571,9 +571,9 @@ int sf_history_print(struct sf_history *h, const char *device, int json, struct 
             json_object_object_add(o, "phases", pa);
             json_object_array_add(arr, o);
         } else {
-            /* Board flash (vendor FLASH) has no subenclosures: the
-             * target and its layout say everything. */
-            int flash = !strcmp(f[7], "FLASH");
+            /* Board flash (vendor FLASH) and BMC components (REDFISH)
+             * have no subenclosures: the target and the product say it. */
+            int flash = !strcmp(f[7], "FLASH") || !strcmp(f[7], "REDFISH");
             printf("#%s %s  %s %s%s%s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5],
                    flash ? "" : " subenclosure ", flash ? "" : f[9],
                    f[10][0] ? f[10] : "?", f[11][0] ? f[11] : (f[12][0] ? f[12] : "?"), result,
@@ -728,7 +728,7 @@ int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
     sqlite3_finalize(st);
     st = NULL;
     if (sqlite3_prepare_v2(h->db, "SELECT id, device_path, subenclosure, result, error, to_rev,"
-                           " from_rev, vendor FROM attempts WHERE run=? ORDER BY id", -1, &st,
+                           " from_rev, vendor, product FROM attempts WHERE run=? ORDER BY id", -1, &st,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "SELECT phase, at FROM phases WHERE attempt=? ORDER BY rowid", -1,
                            &ph, NULL) != SQLITE_OK) {
@@ -757,10 +757,13 @@ int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
         col(st, 4, error, sizeof(error));
         col(st, 5, to, sizeof(to));
         col(st, 6, from, sizeof(from));
-        char vendor[16];
+        char vendor[16], product[32];
         col(st, 7, vendor, sizeof(vendor));
+        col(st, 8, product, sizeof(product));
         if (!strcmp(vendor, "FLASH")) /* board flash: no subenclosures */
             snprintf(mod, sizeof(mod), "%s", path);
+        else if (!strcmp(vendor, "REDFISH")) /* a BMC's component */
+            snprintf(mod, sizeof(mod), "%s %s", path, product);
         else
             snprintf(mod, sizeof(mod), "%s subenclosure %d", path, sqlite3_column_int(st, 2));
         sqlite3_reset(ph);

@@ -1,0 +1,111 @@
+#!/bin/bash
+# Server boards over Redfish: install and activate against the emulated BMC
+# through real HTTP.  Field report 002: images are staged locally and
+# pushed (never pulled), host firmware is staged for the host reset, the
+# BMC goes last and its reset is waited out (log in again), and only the
+# firmware inventory says whether anything took.  Then the BMC's bad days:
+# lost tasks, 503 bursts, 413, a stuck task, a task that lies, a backup
+# BIOS that cannot be saved (DEGRADED), and a BMC with no multipart push.
+. "$(dirname "$0")/../lib/common.sh"
+set -e
+export SAFEFLASH_REDFISH_PASSWORD=redfish-demo
+CONF="$ROOT/examples/emu/board.conf"
+# conf EXTRA-JSON NAME: board.conf with extra keys (quirks, limits) spliced in.
+conf() { sed "s|\"host_apply_ms\": 400,|\"host_apply_ms\": 400, $1|" "$CONF" > "$WORK/$2.conf"; echo "$WORK/$2.conf"; }
+"$SFBMC" mkimage --component bios --version R01.01.0012 --size 400000 -o "$WORK/bios.img"
+"$SFBMC" mkimage --component me --version 4.1.5.2 --size 100000 -o "$WORK/me.img"
+"$SFBMC" mkimage --component bmc --version 2.11.0 --size 300000 -o "$WORK/bmc.img"
+IMGS=("$WORK/bmc.img" "$WORK/bios.img" "$WORK/me.img" --component bmc --component bios --component me)
+inv() { "$SF" show "$T" --plain-http --json | jq -r --arg id "$1" '.firmware[] | select(.id == $id) | .version'; }
+state() { curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r "$1"; }
+
+step "BIOS + ME + BMC: host firmware staged first, the BMC last, no host reset without --reboot-host"
+bmc_start "$CONF"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 12 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes
+expect_eq "order" "$(grep -o ': [A-Z]*: pushing' <<<"$ERR" | cut -d' ' -f2 | tr -d ':' | tr '\n' ' ')" "BIOS ME BMC "
+expect_contains "the BMC reset was waited out" "$ERR" "the BMC is answering 200"
+expect_contains "BMC verified from the inventory" "$OUT" "BMC: updated 2.10.0 -> 2.11.0 (from the firmware inventory)"
+expect_contains "BIOS staged" "$OUT" "BIOS: staged, pending host reset (runs R01.01.0011 until then)"
+expect_eq "logged in again after the reset" "$(state .logins)" "2"
+expect_eq "the host was not reset" "$(state .host_resets)" "0"
+expect_eq "BIOS still runs" "$(inv bios)" "R01.01.0011"
+expect_exit 0 "$SF" history --json
+expect_eq "history" "$(jq -r '[.[] | .product + ":" + .result] | join(" ")' <<<"$OUT")" "bios:stored me:stored bmc:updated"
+
+step "activate: the host reset applies what was staged, verified from the inventory"
+expect_exit 0 "$SF" activate "$T" --plain-http --yes
+expect_contains "BIOS" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012"
+expect_contains "ME" "$OUT" "ME: updated 4.1.4.339 -> 4.1.5.2"
+expect_eq "the backup holds the old BIOS" "$(inv bios_backup)" "R01.01.0011"
+expect_exit 0 "$SF" activate "$T" --plain-http --yes
+expect_contains "nothing left" "$OUT" "nothing staged by safeflash"
+bmc_stop "$BMC_PID"
+
+step "--reboot-host: one run, every component verified; 503 bursts waited out"
+bmc_start "$(conf '"quirks": { "burst_503": 3 },' burst)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 0 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes --reboot-host --json
+expect_eq "all updated" "$(jq -r '[.components[].result] | join(" ")' <<<"$OUT")" "updated updated updated"
+expect_eq "versions" "$(jq -r '[.components[].version_after] | join(" ")' <<<"$OUT")" "R01.01.0012 4.1.5.2 2.11.0"
+expect_eq "503s were answered and waited out" "$(( $(state .refused_503) >= 9 ))" "1"
+bmc_stop "$BMC_PID"
+
+step "a task lost in a BMC reset is unknown, never success"
+bmc_start "$(conf '"task_ms": 4000,' slow)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+"$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes > "$WORK/o" 2> "$WORK/e" &
+sfpid=$!
+sleep 1
+curl -s -o /dev/null -u admin:redfish-demo -H 'Content-Type: application/json' \
+    -d '{"ResetType":"ForceRestart"}' "http://127.0.0.1:$BMC_PORT/redfish/v1/Managers/bmc/Actions/Manager.Reset"
+set +e; wait $sfpid; rc=$?; set -e
+expect_eq "exit" "$rc" "1"
+expect_contains "unknown" "$(cat "$WORK/o")" "BIOS: UNKNOWN while following the task: the BMC lost the task"
+bmc_stop "$BMC_PID"
+
+step "413: the BMC refuses an image too large"
+bmc_start "$(conf '"max_image": 200000,' small)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 8 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes
+expect_contains "says so" "$OUT" "refused the image as too large (HTTP 413"
+bmc_stop "$BMC_PID"
+
+step "a stuck task: bounded wait, then a clear failure"
+bmc_start "$(conf '"quirks": { "stuck_task": true },' stuck)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 1 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --yes --task-timeout 2
+expect_contains "stuck" "$OUT" "the task is still Running at 50% after 2 s: stuck"
+bmc_stop "$BMC_PID"
+
+step "a task that lies: Completed, but the inventory disagrees"
+bmc_start "$(conf '"quirks": { "task_lies": "bios" },' lies)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 1 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host \
+    --reset-timeout 3
+expect_contains "caught" "$OUT" "BIOS: FAILED while verifying: still runs R01.01.0011 after the host reset, although the BMC accepted the image"
+bmc_stop "$BMC_PID"
+bmc_start "$(conf '"quirks": { "task_lies": "bmc" },' lies2)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 1 "$SF" install "$WORK/bmc.img" "$T" --component bmc --plain-http --yes --reset-timeout 3
+expect_contains "caught" "$OUT" "BMC: FAILED while verifying: still runs 2.10.0 (the BMC never restarted)"
+bmc_stop "$BMC_PID"
+
+step "field report 000 on a server: the backup BIOS save fails at the host reset - DEGRADED"
+bmc_start "$(conf '"quirks": { "backup_save_fails": true },' backup)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 17 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host
+expect_contains "DEGRADED with the evidence" "$OUT" "DEGRADED: the BMC reports the backup BIOS unhealthy after the host reset (Backup_BIOS: health Critical - Saving the primary BIOS image to the backup device failed"
+expect_contains "the BIOS did not change" "$OUT" "BIOS: FAILED while verifying: still runs R01.01.0011"
+expect_exit 0 "$SF" show "$T" --plain-http
+expect_contains "show says so too" "$OUT" "BACKUP BAD: Saving the primary BIOS image"
+bmc_stop "$BMC_PID"
+
+step "a BMC without multipart push: HttpPushUri"
+bmc_start "$(conf '"quirks": { "no_multipart": true },' legacy)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+expect_exit 12 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --yes
+expect_contains "legacy push" "$ERR" "HttpPushUri; the BMC offers no multipart push"
+expect_exit 0 "$SF" activate "$T" --plain-http --yes
+expect_contains "applied" "$OUT" "ME: updated 4.1.4.339 -> 4.1.5.2"
+
+step "refusals before anything is pushed"
+expect_exit 15 "$SF" install "$WORK/me.img" "$T" --component cpld --plain-http --yes
+expect_contains "unknown component" "$ERR" "has no single component 'cpld' (it has: bmc, bios, me)"
+expect_exit 2 "$SF" install "$WORK/me.img" "$WORK/bios.img" "$T" --component me --plain-http --yes
+one_line "one component per image" "$ERR"
+expect_exit 3 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
+one_line "missing image" "$ERR"
+expect_eq "nothing pushed by the refusals" "$(state .pushes)" "1"
+finish
