@@ -424,6 +424,52 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
                "reset) applies it\n", ro->target, ro->target);
 }
 
+/* One history attempt per component of the plan (skipped ones have none),
+ * and their results. */
+static void attempts_begin(struct sf_history *h, const char *action, const char *target,
+                           const struct sf_bmc_plan *p, const char *state_dir, struct bctx *bc,
+                           struct sf_errctx *ec)
+{
+    char run[33];
+    sf_history_new_run(run);
+    for (size_t i = 0; h && i < p->n; i++) {
+        const struct sf_bmc_item *it = &p->it[i];
+        struct sf_attempt a;
+        memset(&a, 0, sizeof(a));
+        snprintf(a.run, sizeof(a.run), "%s", run);
+        snprintf(a.action, sizeof(a.action), "%s", action);
+        snprintf(a.path, sizeof(a.path), "%s", target);
+        item_id(target, it->target, a.logical_id);
+        snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
+        snprintf(a.product, sizeof(a.product), "%s", it->comp);
+        snprintf(a.from_rev, sizeof(a.from_rev), "%s", it->before);
+        if (it->img) {
+            uint8_t d[32];
+            sf_sha256(it->img, it->len, d);
+            sf_hex(d, 32, a.image_sha);
+            snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", state_dir, a.image_sha);
+        }
+        snprintf(a.mode, sizeof(a.mode), "%s", it->img ? sf_rf_apply_str(it->apply) : "host reset");
+        bc->aid[i] = it->st == SF_BI_SKIPPED ? 0 : sf_history_begin(h, &a, ec);
+    }
+}
+
+static void attempts_finish(struct sf_history *h, const struct sf_bmc_plan *p,
+                            const struct bctx *bc)
+{
+    for (size_t i = 0; h && i < p->n; i++) {
+        const struct sf_bmc_item *it = &p->it[i];
+        if (bc->aid[i] <= 0)
+            continue;
+        /* "stored" is what `activate` looks for (sf_history_stored). */
+        const char *result = it->st == SF_BI_STAGED ? "stored"
+                             : p->degraded && !strcasecmp(it->comp, "bios") ? "degraded"
+                                                                           : item_state(it->st);
+        sf_history_finish(h, bc->aid[i], result, it->after[0] ? it->after : NULL,
+                          it->st == SF_BI_FAILED || it->st == SF_BI_UNKNOWN ? it->msg : NULL);
+    }
+}
+
 int sf_cmd_rf_install(int argc, char **argv)
 {
     struct ropts ro;
@@ -519,34 +565,10 @@ int sf_cmd_rf_install(int argc, char **argv)
     }
     if (code < 0) {
         struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
-        char run[33];
-        sf_history_new_run(run);
-        for (size_t i = 0; h && i < p.n; i++) {
-            struct sf_attempt a;
-            memset(&a, 0, sizeof(a));
-            snprintf(a.run, sizeof(a.run), "%s", run);
-            snprintf(a.action, sizeof(a.action), "install");
-            snprintf(a.path, sizeof(a.path), "%s", ro.target);
-            item_id(ro.target, p.it[i].target, a.logical_id);
-            snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
-            snprintf(a.product, sizeof(a.product), "%s", p.it[i].comp);
-            snprintf(a.from_rev, sizeof(a.from_rev), "%s", p.it[i].before);
-            uint8_t d[32];
-            sf_sha256(p.it[i].img, p.it[i].len, d);
-            sf_hex(d, 32, a.image_sha);
-            snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", st, a.image_sha);
-            snprintf(a.mode, sizeof(a.mode), "%s", sf_rf_apply_str(p.it[i].apply));
-            bc.aid[i] = p.it[i].st == SF_BI_SKIPPED ? 0 : sf_history_begin(h, &a, &ec);
-        }
+        attempts_begin(h, "install", ro.target, &p, st, &bc, &ec);
         int rc = sf_bmcup_run(s, &inv, &p, bev, &bc, &ec);
         code = exit_of(rc, &p);
-        for (size_t i = 0; h && i < p.n; i++)
-            if (bc.aid[i] > 0)
-                sf_history_finish(h, bc.aid[i], p.it[i].st == SF_BI_STAGED ? "stored"
-                                  : p.degraded && !strcasecmp(p.it[i].comp, "bios") ? "degraded"
-                                  : item_state(p.it[i].st), p.it[i].after[0] ? p.it[i].after : NULL,
-                                  p.it[i].st == SF_BI_FAILED || p.it[i].st == SF_BI_UNKNOWN
-                                  ? p.it[i].msg : NULL);
+        attempts_finish(h, &p, &bc);
         report(&ro, &p, rc, &ec, code);
     }
     sf_rfs_close(s);
@@ -617,29 +639,10 @@ int sf_cmd_rf_activate(int argc, char **argv)
         return SF_EXIT_REFUSED;
     }
     struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
-    char run[33];
-    sf_history_new_run(run);
-    for (size_t i = 0; i < p.n; i++) {
-        struct sf_attempt a;
-        memset(&a, 0, sizeof(a));
-        snprintf(a.run, sizeof(a.run), "%s", run);
-        snprintf(a.action, sizeof(a.action), "activate");
-        snprintf(a.path, sizeof(a.path), "%s", ro.target);
-        item_id(ro.target, p.it[i].target, a.logical_id);
-        snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
-        snprintf(a.product, sizeof(a.product), "%s", p.it[i].comp);
-        snprintf(a.from_rev, sizeof(a.from_rev), "%s", p.it[i].before);
-        snprintf(a.mode, sizeof(a.mode), "host reset");
-        bc.aid[i] = sf_history_begin(h, &a, &ec);
-    }
+    attempts_begin(h, "activate", ro.target, &p, NULL, &bc, &ec);
     rc = sf_bmcup_activate(s, &p, bev, &bc, &ec);
     code = exit_of(rc, &p);
-    for (size_t i = 0; i < p.n; i++)
-        if (bc.aid[i] > 0)
-            sf_history_finish(h, bc.aid[i], p.degraded && !strcasecmp(p.it[i].comp, "bios")
-                              ? "degraded" : item_state(p.it[i].st),
-                              p.it[i].after[0] ? p.it[i].after : NULL,
-                              p.it[i].st == SF_BI_FAILED ? p.it[i].msg : NULL);
+    attempts_finish(h, &p, &bc);
     report(&ro, &p, rc, &ec, code);
     sf_rfs_close(s);
     sf_history_close(h);
