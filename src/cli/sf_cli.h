@@ -90,6 +90,7 @@ int sf_cli_is_redfish_target(const char *s);
 int sf_cmd_rf_show(int argc, char **argv);
 int sf_cmd_rf_install(int argc, char **argv);
 int sf_cmd_rf_activate(int argc, char **argv);
+int sf_cmd_rf_resume(int argc, char **argv);
 int sf_cmd_install(int argc, char **argv);
 int sf_cmd_activate(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);

@@ -68,7 +68,7 @@ struct ropts {
     const char *ca, *pin;
     int json;
     /* install / activate */
-    int yes, dry, reboot_host;
+    int yes, dry, reboot_host, restart;
     unsigned task_timeout, reset_timeout;
     size_t nimg, ncomp;
     const char *img[8];
@@ -96,7 +96,10 @@ static void usage(const char *cmd)
                "                       inventory Id, SoftwareId or Name\n"
                "  --reboot-host        reset the host to apply staged host firmware\n"
                "  --task-timeout S     give up on a BMC task after S seconds (default 600)\n"
-               "  --reset-timeout S    wait at most S seconds for a reset (default 900)\n");
+               "  --reset-timeout S    wait at most S seconds for a reset (default 900)\n"
+               "  --restart            abandon an interrupted install of other images\n\n"
+               "Killed half-way? The same command again (or 'safeflash resume') continues:\n"
+               "what the journal shows staged is not pushed again.\n");
     else
         printf("Usage: safeflash activate redfish://USER@HOST[:PORT] [--yes] [--json]\n\n"
                "Reset the host so that the firmware an install staged runs, and verify it\n"
@@ -122,6 +125,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         { "reboot-host", no_argument, NULL, 'R' },
         { "task-timeout", required_argument, NULL, 'T' },
         { "reset-timeout", required_argument, NULL, 'W' },
+        { "restart", no_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -131,7 +135,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-        if ((show && strchr("ynCRTW", c)) || (!inst && strchr("CRT", c)))
+        if ((show && strchr("ynCRTWX", c)) || (!inst && strchr("CRTX", c)))
             return sf_cli_usage_error(cmd, "'%s' is not an option of %s", argv[optind - 1], cmd);
         char *end = NULL;
         unsigned long v;
@@ -144,6 +148,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         case 'y': ro->yes = 1; break;
         case 'n': ro->dry = 1; break;
         case 'R': ro->reboot_host = 1; break;
+        case 'X': ro->restart = 1; break;
         case 'C':
             if (ro->ncomp == 8)
                 return sf_cli_usage_error(cmd, "at most 8 components");
@@ -309,6 +314,8 @@ struct bctx {
     int quiet;
     struct sf_history *h;
     int64_t aid[8];
+    int64_t resume_of[8];     /* the interrupted attempt each item continues */
+    int no_attempt[8];        /* staged by a finished attempt: nothing new to record */
     const struct sf_bmc_plan *p;
 };
 
@@ -426,12 +433,10 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
 
 /* One history attempt per component of the plan (skipped ones have none),
  * and their results. */
-static void attempts_begin(struct sf_history *h, const char *action, const char *target,
-                           const struct sf_bmc_plan *p, const char *state_dir, struct bctx *bc,
-                           struct sf_errctx *ec)
+static void attempts_begin(struct sf_history *h, const char *run, const char *action,
+                           const char *target, const struct sf_bmc_plan *p,
+                           const char *state_dir, struct bctx *bc, struct sf_errctx *ec)
 {
-    char run[33];
-    sf_history_new_run(run);
     for (size_t i = 0; h && i < p->n; i++) {
         const struct sf_bmc_item *it = &p->it[i];
         struct sf_attempt a;
@@ -450,8 +455,78 @@ static void attempts_begin(struct sf_history *h, const char *action, const char 
             snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", state_dir, a.image_sha);
         }
         snprintf(a.mode, sizeof(a.mode), "%s", it->img ? sf_rf_apply_str(it->apply) : "host reset");
-        bc->aid[i] = it->st == SF_BI_SKIPPED ? 0 : sf_history_begin(h, &a, ec);
+        a.resumed_from = bc->resume_of[i];
+        bc->aid[i] = it->st == SF_BI_SKIPPED || bc->no_attempt[i] ? 0 : sf_history_begin(h, &a, ec);
+        if (bc->aid[i] > 0 && bc->resume_of[i] > 0) {
+            /* The interrupted attempt ends here; this one carries on. */
+            char why[64];
+            snprintf(why, sizeof(why), "continued by #%lld", (long long)bc->aid[i]);
+            sf_history_finish(h, bc->resume_of[i], "interrupted", NULL, why);
+        }
     }
+}
+
+/*
+ * The journal (field report 002's other half: a killed client).  For each
+ * item, what earlier runs of this image got done: staged by a finished
+ * attempt and not used up since - not pushed again; an interrupted attempt
+ * whose last phase was "staged" - not pushed again; an interrupted BMC
+ * update whose BMC now runs something else - it took.  An interrupted
+ * attempt with another image blocks, unless --restart abandons it.
+ * Returns -1 to go on, or the exit code.
+ */
+static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_plan *p,
+                   struct bctx *bc, int restart)
+{
+    for (size_t i = 0; h && i < p->n; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        if (it->st == SF_BI_SKIPPED)
+            continue;
+        char id[17], sha[65];
+        uint8_t d[32];
+        item_id(ro->target, it->target, id);
+        sf_sha256(it->img, it->len, d);
+        sf_hex(d, 32, sha);
+        struct sf_unfinished u[8];
+        size_t n = 0;
+        sf_history_unfinished(h, id, u, 8, &n);
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(u[k].image_sha, sha)) {
+                if (restart) {
+                    sf_history_finish(h, u[k].id, "abandoned", NULL, "superseded with --restart");
+                    continue;
+                }
+                fprintf(stderr, "safeflash: %s: %s has an unfinished %s of another image "
+                        "(attempt #%lld, last phase \"%s\"): finish it with 'safeflash resume "
+                        "%s', or pass --restart to abandon it\n", ro->target, it->name,
+                        u[k].action, (long long)u[k].id, u[k].phase, ro->target);
+                return SF_EXIT_REFUSED;
+            }
+            if (bc->resume_of[i])
+                continue; /* the newest one counts */
+            bc->resume_of[i] = u[k].id;
+            if (!strncmp(u[k].phase, "staged", 6)) {
+                it->st = SF_BI_STAGED;
+                snprintf(it->msg, sizeof(it->msg), "staged by attempt #%lld before it was "
+                         "interrupted", (long long)u[k].id);
+            } else if (!strcasecmp(it->comp, "bmc") && u[k].from_rev[0] &&
+                       strcmp(u[k].from_rev, it->before)) {
+                it->st = SF_BI_UPDATED;
+                snprintf(it->after, sizeof(it->after), "%s", it->before);
+                snprintf(it->before, sizeof(it->before), "%s", u[k].from_rev);
+                snprintf(it->msg, sizeof(it->msg), "attempt #%lld's update took: the BMC runs "
+                         "%s now", (long long)u[k].id, it->after);
+            }
+        }
+        struct sf_last_attempt la;
+        if (!bc->resume_of[i] && sf_history_stored(h, id, 0, &la) == 0 &&
+            !strcmp(la.image_sha, sha) && !strcmp(la.from_rev, it->before)) {
+            it->st = SF_BI_STAGED;
+            bc->no_attempt[i] = 1;
+            snprintf(it->msg, sizeof(it->msg), "already staged by attempt #%lld", (long long)la.id);
+        }
+    }
+    return -1;
 }
 
 static void attempts_finish(struct sf_history *h, const struct sf_bmc_plan *p,
@@ -538,6 +613,9 @@ int sf_cmd_rf_install(int argc, char **argv)
             code = sf_cli_pkg_exit(rc); /* a component the board lacks: 15 */
         }
     }
+    struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
+    if (code < 0)
+        code = journal(&ro, h, &p, &bc, ro.restart);
     if (code < 0 && !ro.json) {
         printf("Plan for %s (%s):\n", ro.target, inv.us.multipart_uri[0]
                ? "multipart push" : "HttpPushUri push");
@@ -545,7 +623,8 @@ int sf_cmd_rf_install(int argc, char **argv)
             const struct sf_bmc_item *it = &p.it[i];
             printf("  %zu. %-8s %s (%zu bytes): %s -> %s%s\n", i + 1, it->name, it->file_name,
                    it->len, it->before, it->st == SF_BI_SKIPPED ? "skip: " : "",
-                   it->st == SF_BI_SKIPPED ? it->msg
+                   it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
+                   ? it->msg
                    : !strcasecmp(it->comp, "bmc") || strstr(it->target, "/Managers/")
                    ? "applied now; the BMC restarts and is waited for"
                    : it->apply == SF_RF_APPLY_ON_START ? "staged (OnStartUpdateRequest)"
@@ -564,11 +643,24 @@ int sf_cmd_rf_install(int argc, char **argv)
         code = SF_EXIT_REFUSED;
     }
     if (code < 0) {
-        struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
-        attempts_begin(h, "install", ro.target, &p, st, &bc, &ec);
+        /* The run: `status` shows it, and after a crash `safeflash resume`
+         * runs the same command again - which the journal above turns
+         * into a continuation. */
+        char run[33], joined[4096] = "";
+        sf_history_new_run(run);
+        for (int i = 0; i < argc; i++) {
+            size_t jl = strlen(joined);
+            snprintf(joined + jl, sizeof(joined) - jl, "%s%s", i ? "\t" : "", argv[i]);
+        }
+        if (h)
+            sf_history_run_begin(h, run, "install", joined, (int)p.n);
+        attempts_begin(h, run, "install", ro.target, &p, st, &bc, &ec);
         int rc = sf_bmcup_run(s, &inv, &p, bev, &bc, &ec);
         code = exit_of(rc, &p);
         attempts_finish(h, &p, &bc);
+        if (h)
+            sf_history_run_end(h, run, rc || p.degraded ? "paused-on-error" : "completed",
+                               rc ? ec.msg : p.degraded ? p.degraded_msg : NULL);
         report(&ro, &p, rc, &ec, code);
     }
     sf_rfs_close(s);
@@ -639,7 +731,9 @@ int sf_cmd_rf_activate(int argc, char **argv)
         return SF_EXIT_REFUSED;
     }
     struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
-    attempts_begin(h, "activate", ro.target, &p, NULL, &bc, &ec);
+    char run[33];
+    sf_history_new_run(run);
+    attempts_begin(h, run, "activate", ro.target, &p, NULL, &bc, &ec);
     rc = sf_bmcup_activate(s, &p, bev, &bc, &ec);
     code = exit_of(rc, &p);
     attempts_finish(h, &p, &bc);
@@ -647,4 +741,36 @@ int sf_cmd_rf_activate(int argc, char **argv)
     sf_rfs_close(s);
     sf_history_close(h);
     return code;
+}
+
+/* `safeflash resume redfish://...`: the last run, if it was an install on
+ * this BMC that did not finish, runs again (the journal makes that a
+ * continuation); the bare `safeflash resume` does the same for any run. */
+int sf_cmd_rf_resume(int argc, char **argv)
+{
+    if (argc != 2 || !sf_cli_is_redfish_target(argv[1]))
+        return sf_cli_usage_error("resume", "resume redfish://USER@HOST[:PORT] (the last run's "
+                                  "own options are used again)");
+    struct sf_history *h = NULL;
+    struct sf_errctx ec = { 0 };
+    struct sf_run r;
+    if (sf_history_open(sf_state_dir(NULL), &h, &ec))
+        return sf_cli_fail(SF_ESTATE, &ec);
+    int have = sf_history_run_latest(h, NULL, &r) == 0;
+    sf_history_close(h);
+    int mine = 0;
+    if (have) {
+        /* argv is tab-separated: the target must be one whole field. */
+        char tmp[sizeof(r.argv)];
+        snprintf(tmp, sizeof(tmp), "%s", r.argv);
+        for (char *sv = NULL, *t = strtok_r(tmp, "\t", &sv); t; t = strtok_r(NULL, "\t", &sv))
+            mine |= !strcmp(t, argv[1]);
+    }
+    if (!mine || (strcmp(r.state, "running") && strcmp(r.state, "paused-on-error"))) {
+        printf("%s: nothing unfinished: the last run %s\n", argv[1],
+               !have ? "does not exist" : !mine ? "was for another device" : "finished");
+        return SF_EXIT_OK;
+    }
+    char *rargv[] = { "resume", NULL };
+    return sf_cmd_resume(1, rargv);
 }

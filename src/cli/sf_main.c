@@ -81,6 +81,10 @@ static void usage(FILE *f)
           "\n"
           "Server boards through the BMC (TARGET is redfish://USER@HOST[:PORT]):\n"
           "  show TARGET [--json]                    the firmware inventory\n"
+          "  install IMAGE... TARGET --component C... [--reboot-host]\n"
+          "                                          BIOS/ME staged, BMC last, verified\n"
+          "  activate TARGET                         reset the host, verify what was staged\n"
+          "  resume TARGET                           continue an interrupted install\n"
           "  help [COMMAND]             this text, or a command's\n"
           "\n"
           "Environment:\n"
@@ -118,6 +122,8 @@ static int dispatch(const char *cmd, int argc, char **argv)
         return sf_cmd_rf_install(argc, argv);
     if (redfish && !strcmp(cmd, "activate"))
         return sf_cmd_rf_activate(argc, argv);
+    if (redfish && !strcmp(cmd, "resume"))
+        return sf_cmd_rf_resume(argc, argv);
     if (flash && !strcmp(cmd, "show"))
         return sf_cmd_flash_show(argc, argv);
     if (flash && !strcmp(cmd, "install"))

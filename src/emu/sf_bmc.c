@@ -39,6 +39,7 @@ struct comp {
     char applying[33];        /* host reset: becomes version at updating_until */
     enum apply staged_when;
     int started;              /* OnStartUpdateRequest: StartUpdate was posted */
+    unsigned pushed;          /* images pushed for this component (tests) */
     uint64_t updating_until;  /* host reset in progress: "Updating" */
 };
 
@@ -716,6 +717,9 @@ static enum MHD_Result accept_push(struct sf_bmc *b, struct MHD_Connection *c, c
     }
     struct task *t = new_task(b, comp, bad ? "" : im.version, when, bad_id, bad_msg);
     b->pushes++;
+    struct comp *pc = comp_by_id(b, comp);
+    if (pc)
+        pc->pushed++;
     b->burst_left = b->conf.burst_503;
     char loc[80];
     snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
@@ -841,6 +845,10 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         for (size_t i = 0; i < b->conf.ncomp; i++)
             json_object_object_add(v, b->comp[i].c.id, json_object_new_string(b->comp[i].version));
         json_object_object_add(o, "versions", v);
+        json_object *pu = json_object_new_object();
+        for (size_t i = 0; i < b->conf.ncomp; i++)
+            json_object_object_add(pu, b->comp[i].c.id, json_object_new_int((int)b->comp[i].pushed));
+        json_object_object_add(o, "pushed", pu);
         return send_json(c, MHD_HTTP_OK, o, NULL);
     }
     b->requests++;

@@ -496,12 +496,16 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     /* 1. Host firmware: pushed and staged while the host runs. */
     for (size_t i = 0; i < p->n && !rc; i++) {
         struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED || is_bmc(it))
-            continue;
+        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || is_bmc(it))
+            continue; /* STAGED: an earlier, interrupted run got it there */
         enum task_end end;
         rc = push(s, inv, it, cb, arg, ec);
         if (!rc)
             rc = follow(s, it, p->task_timeout_s, cb, arg, &end, ec);
+        if (!rc && end == TE_DONE)
+            /* Journaled as a phase: a rerun after a crash does not push it
+             * again. */
+            emit(cb, arg, SF_BEV_STEP, it, -1, "staged: the BMC accepted the image");
         if (!rc) {
             it->st = end == TE_DONE ? SF_BI_STAGED : SF_BI_UNKNOWN;
             if (end != TE_DONE) {
@@ -514,7 +518,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     }
     /* 2. The BMC, last. */
     for (size_t i = 0; i < p->n && !rc; i++)
-        if (p->it[i].st != SF_BI_SKIPPED && is_bmc(&p->it[i]))
+        if (p->it[i].st == SF_BI_PLANNED && is_bmc(&p->it[i]))
             rc = bmc_item(s, inv, p, &p->it[i], cb, arg, ec);
     if (rc)
         return rc;

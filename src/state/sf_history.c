@@ -431,7 +431,7 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT id, subenclosure, action, phase, image_sha256, package_sha256,"
-                           " staged_image, mode, expected_rev, device_path FROM attempts"
+                           " staged_image, mode, expected_rev, device_path, from_rev FROM attempts"
                            " WHERE logical_id=? AND finished IS NULL ORDER BY id DESC",
                            -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
@@ -449,6 +449,7 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
         col(st, 7, u->mode, sizeof(u->mode));
         col(st, 8, u->expected_rev, sizeof(u->expected_rev));
         col(st, 9, u->path, sizeof(u->path));
+        col(st, 10, u->from_rev, sizeof(u->from_rev));
     }
     sqlite3_finalize(st);
     return 0;

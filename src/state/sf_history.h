@@ -52,6 +52,7 @@ struct sf_unfinished {
     char mode[16];
     char expected_rev[33];
     char path[256];
+    char from_rev[33];
 };
 
 /* The state directory: $SAFEFLASH_STATE_DIR, else /var/lib/safeflash. */

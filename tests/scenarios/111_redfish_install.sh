@@ -61,6 +61,36 @@ expect_eq "exit" "$rc" "1"
 expect_contains "unknown" "$(cat "$WORK/o")" "BIOS: UNKNOWN while following the task: the BMC lost the task"
 bmc_stop "$BMC_PID"
 
+step "the client killed mid-run: a rerun continues, and what was staged is not pushed again"
+bmc_start "$(conf '"task_ms": 1500,' killed)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+"$SF" install "${IMGS[@]}" "$T" --plain-http --yes > "$WORK/o" 2> "$WORK/e" &
+sfpid=$!
+for _ in $(seq 200); do [ "$(state .pushed.me)" = 1 ] && break; sleep 0.05; done
+kill -9 $sfpid; wait $sfpid 2>/dev/null || true
+expect_eq "killed after the BIOS was staged and the ME pushed" "$(state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 1 0"
+expect_exit 0 "$SF" history --json
+expect_eq "the journal: BIOS staged, ME pushing, BMC not begun - all unfinished" \
+    "$(jq -r '[.[] | select(.result == "unfinished") | .product + ":" + (.phase | split(" ")[0])] | join(" ")' <<<"$OUT")" \
+    "bios:staged: me:pushing bmc:planned"
+expect_exit 0 "$SF" status
+expect_contains "status shows the run" "$OUT" "install, running"
+"$SFBMC" mkimage --component bios --version R01.01.0013 --size 1000 -o "$WORK/bios13.img"
+expect_exit 8 "$SF" install "$WORK/bios13.img" "$T" --component bios --plain-http --yes
+expect_contains "another image waits for the interrupted one" "$ERR" "has an unfinished install of another image"
+expect_exit 12 "$SF" resume "$T"
+expect_contains "the same command again" "$ERR" "resuming run"
+expect_contains "the plan says what is done" "$OUT" "staged by attempt #"
+expect_eq "BIOS not pushed again; ME and BMC pushed" "$(state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 2 1"
+expect_contains "BMC" "$OUT" "BMC: updated 2.10.0 -> 2.11.0"
+expect_exit 0 "$SF" history --json
+expect_eq "interrupted attempts point forward" "$(jq -r '[.[] | select(.result == "interrupted") | .error] | join(",")' <<<"$OUT" | grep -o 'continued by #[0-9]*' | wc -l)" "3"
+expect_exit 0 "$SF" activate "$T" --plain-http --yes
+expect_contains "then the host reset" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012"
+expect_exit 0 "$SF" resume "$T"
+expect_contains "nothing left" "$OUT" "nothing unfinished"
+bmc_stop "$BMC_PID"
+rm -rf "$SAFEFLASH_STATE_DIR"
+
 step "413: the BMC refuses an image too large"
 bmc_start "$(conf '"max_image": 200000,' small)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 8 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes
