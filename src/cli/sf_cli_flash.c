@@ -95,9 +95,7 @@ static void close_all(struct sf_flash **fl, size_t n)
 /* The history's identity for a target: a hash of its name. */
 static void target_id(const char *t, char id[17])
 {
-    uint8_t d[32];
-    sf_sha256(t, strlen(t), d);
-    sf_hex(d, 8, id);
+    sf_cli_hash_id(t, id);
 }
 
 static const char *slot_words(const struct sf_slot_state *s, char *buf, size_t cap)
@@ -869,18 +867,32 @@ int sf_cmd_flash_install(int argc, char **argv)
     return code;
 }
 
+/* repair and resume: open the targets, read the flash and the journal.
+ * -1 to go on (everything open), or the exit code (nothing left open). */
+static int open_journaled(int argc, char **argv, const char *cmd, struct fopts *fo,
+                          struct sf_flash **fl, struct sf_layout *l, struct sf_flash_view *v,
+                          struct sf_unfinished *u)
+{
+    int code = open_cmd(argc, argv, cmd, 0, fo, fl, l);
+    if (code >= 0)
+        return code;
+    code = inspect_and_journal(fo, fl, l, NULL, v, u);
+    if (code >= 0)
+        close_all(fl, fo->ntargets);
+    return code;
+}
+
 int sf_cmd_flash_repair(int argc, char **argv)
 {
     struct fopts fo;
     struct sf_flash *fl[8] = { 0 };
     struct sf_layout l;
-    int code = open_cmd(argc, argv, "repair", 0, &fo, fl, &l);
+    struct sf_flash_view v;
+    struct sf_unfinished u;
+    int code = open_journaled(argc, argv, "repair", &fo, fl, &l, &v, &u);
     if (code >= 0)
         return code;
     struct sf_errctx ec = { 0 };
-    struct sf_flash_view v;
-    struct sf_unfinished u;
-    code = inspect_and_journal(&fo, fl, &l, NULL, &v, &u);
     int rc;
     if (code < 0 && u.id)
         code = refuse(&fo, SF_EXIT_REFUSED, "%s: attempt #%lld (%s) was interrupted during "
@@ -924,13 +936,12 @@ int sf_cmd_flash_resume(int argc, char **argv)
     struct fopts fo;
     struct sf_flash *fl[8] = { 0 };
     struct sf_layout l;
-    int code = open_cmd(argc, argv, "resume", 0, &fo, fl, &l);
+    struct sf_flash_view v;
+    struct sf_unfinished u;
+    int code = open_journaled(argc, argv, "resume", &fo, fl, &l, &v, &u);
     if (code >= 0)
         return code;
     struct sf_errctx ec = { 0 };
-    struct sf_flash_view v;
-    struct sf_unfinished u;
-    code = inspect_and_journal(&fo, fl, &l, NULL, &v, &u);
     int rc;
     if (code < 0 && !u.id) {
         if (fo.json) {

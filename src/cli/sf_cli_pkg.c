@@ -16,6 +16,13 @@
 #include "sf_fmt.h"
 #include "state/sf_history.h"
 
+void sf_cli_hash_id(const char *s, char id[17])
+{
+    uint8_t d[32];
+    sf_sha256(s, strlen(s), d);
+    sf_hex(d, 8, id);
+}
+
 const char *sf_cli_keys_dir(const char *override)
 {
     if (override && *override)

@@ -201,11 +201,9 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
 }
 
 /* Connect and log in; -1 to go on, or the exit code (said in one line). */
-static int connect_cmd(int argc, char **argv, const char *cmd, struct ropts *ro, struct sf_rfs **s)
+/* Ask for the password and log in; -1 to go on, or the exit code. */
+static int login_bmc(const struct ropts *ro, struct sf_rfs **s)
 {
-    int prc = parse(argc, argv, cmd, ro);
-    if (prc)
-        return prc < 0 ? SF_EXIT_OK : prc;
     char pw[256];
     if (get_password(&ro->t, pw, sizeof(pw))) {
         fprintf(stderr, "safeflash: %s: no password: set SAFEFLASH_REDFISH_PASSWORD or run on a "
@@ -218,6 +216,14 @@ static int connect_cmd(int argc, char **argv, const char *cmd, struct ropts *ro,
     if (rc)
         return sf_cli_fail(rc, &ec);
     return -1;
+}
+
+static int connect_cmd(int argc, char **argv, const char *cmd, struct ropts *ro, struct sf_rfs **s)
+{
+    int prc = parse(argc, argv, cmd, ro);
+    if (prc)
+        return prc < 0 ? SF_EXIT_OK : prc;
+    return login_bmc(ro, s);
 }
 
 static const char *role(const struct sf_rf_fw *f)
@@ -349,9 +355,7 @@ static void item_id(const char *target, const char *comp, char id[17])
 {
     char key[400];
     snprintf(key, sizeof(key), "%s#%s", target, comp);
-    uint8_t d[32];
-    sf_sha256(key, strlen(key), d);
-    sf_hex(d, 8, id);
+    sf_cli_hash_id(key, id);
 }
 
 static int exit_of(int rc, const struct sf_bmc_plan *p)
@@ -590,19 +594,8 @@ int sf_cmd_rf_install(int argc, char **argv)
     p.task_timeout_s = ro.task_timeout;
     p.reset_timeout_s = ro.reset_timeout;
     struct sf_rfs *s = NULL;
-    if (code < 0) {
-        char pw[256];
-        if (get_password(&ro.t, pw, sizeof(pw))) {
-            fprintf(stderr, "safeflash: %s: no password: set SAFEFLASH_REDFISH_PASSWORD or run on "
-                    "a terminal to be asked\n", ro.target);
-            code = SF_EXIT_USAGE;
-        } else {
-            int rc = sf_rfs_open(&ro.t, pw, &ro.o, &s, &ec);
-            explicit_bzero(pw, sizeof(pw));
-            if (rc)
-                code = sf_cli_fail(rc, &ec);
-        }
-    }
+    if (code < 0)
+        code = login_bmc(&ro, &s);
     static struct sf_bmc_inv inv;
     if (code < 0) {
         int rc = sf_bmcup_inventory(s, &inv, &ec);

@@ -268,6 +268,19 @@ static json_object *odata(const char *id, const char *type)
     return o;
 }
 
+/* A numbered collection member: @odata.id COLLECTION/N (also into uri),
+ * @odata.type, Id "N". */
+static json_object *odata_member(const char *collection, int n, const char *type, char *uri,
+                                 size_t cap)
+{
+    snprintf(uri, cap, "%s/%d", collection, n);
+    json_object *o = odata(uri, type);
+    char num[16];
+    snprintf(num, sizeof(num), "%d", n);
+    json_object_object_add(o, "Id", json_object_new_string(num));
+    return o;
+}
+
 static json_object *link_to(const char *id)
 {
     json_object *o = json_object_new_object();
@@ -294,11 +307,8 @@ static const char *apply_str(enum apply a)
 static json_object *task_json(const struct sf_bmc *b, const struct task *t)
 {
     char id[64];
-    snprintf(id, sizeof(id), "/redfish/v1/TaskService/Tasks/%d", t->id);
-    json_object *o = odata(id, "#Task.v1_4_3.Task");
-    char num[16];
-    snprintf(num, sizeof(num), "%d", t->id);
-    json_object_object_add(o, "Id", json_object_new_string(num));
+    json_object *o = odata_member("/redfish/v1/TaskService/Tasks", t->id, "#Task.v1_4_3.Task",
+                                  id, sizeof(id));
     json_object_object_add(o, "Name", json_object_new_string("Firmware update task"));
     const char *st = t->st == T_RUNNING ? "Running" : t->st == T_COMPLETED ? "Completed" : "Exception";
     json_object_object_add(o, "TaskState", json_object_new_string(st));
@@ -881,20 +891,11 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         }
         struct session *s = &b->sessions[b->nsessions++];
         s->id = ++b->next_session;
-        uint8_t rnd[16];
-        FILE *ur = fopen("/dev/urandom", "rb");
-        if (!ur || fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd))
-            memset(rnd, s->id, sizeof(rnd));
-        if (ur)
-            fclose(ur);
-        sf_hex(rnd, 16, s->token);
+        sf_random_hex(s->token);
         b->logins++;
         char loc[80];
-        snprintf(loc, sizeof(loc), "/redfish/v1/SessionService/Sessions/%d", s->id);
-        json_object *o = odata(loc, "#Session.v1_5_0.Session");
-        char num[16];
-        snprintf(num, sizeof(num), "%d", s->id);
-        json_object_object_add(o, "Id", json_object_new_string(num));
+        json_object *o = odata_member("/redfish/v1/SessionService/Sessions", s->id,
+                                      "#Session.v1_5_0.Session", loc, sizeof(loc));
         json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
         return send_json_h(c, MHD_HTTP_CREATED, o, "Location", loc, "X-Auth-Token", s->token);
     }

@@ -351,7 +351,7 @@ static void progress_wait(const char *what, void *arg)
 }
 
 /* Read the inventory and judge items by their versions. */
-static int judge(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
+static int judge(struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
                  const char *why_unchanged, struct sf_errctx *ec)
 {
     const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
@@ -365,7 +365,6 @@ static int judge(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_item *i
         snprintf(it->msg, sizeof(it->msg), "%s -> %s", it->before, f->version);
         return 0;
     }
-    (void)s;
     if (!final)
         return SF_EBUSY;
     if (it->expect[0] && strcmp(f->version, it->before) && moved == 0)
@@ -399,7 +398,22 @@ static int bmc_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bm
                                        "update)"
                       : !down ? "(the BMC never restarted)"
                               : "although its task said Completed";
-    return judge(s, &now, it, 1, why, ec);
+    return judge(&now, it, 1, why, ec);
+}
+
+/* POST an action (body NULL: no parameters) and expect 2xx. */
+static int post_action(struct sf_rfs *s, const char *uri, const char *body, const char *what,
+                       struct sf_errctx *ec)
+{
+    struct sf_http_resp r;
+    const char *b = body ? body : "{}";
+    int rc = sf_rfs_call(s, "POST", uri, "application/json", b, strlen(b), &r, ec);
+    char why[300];
+    sf_rf_error_message(r.body, r.len, why, sizeof(why));
+    if (!rc && (r.status < 200 || r.status > 299))
+        rc = sf_err_set(ec, SF_EIO, "%s: HTTP %ld%s%s", what, r.status, why[0] ? ": " : "", why);
+    sf_http_resp_free(&r);
+    return rc;
 }
 
 static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
@@ -412,11 +426,7 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
     int rc;
     if (on_start) {
         emit(cb, arg, SF_BEV_NOTICE, NULL, -1, "releasing the staged images (StartUpdate)");
-        rc = sf_rfs_call(s, "POST", inv->us.start_update, "application/json", "{}", 2, &r, ec);
-        long st = r.status;
-        sf_http_resp_free(&r);
-        if (!rc && (st < 200 || st > 299))
-            rc = sf_err_set(ec, SF_EIO, "UpdateService.StartUpdate: HTTP %ld", st);
+        rc = post_action(s, inv->us.start_update, NULL, "UpdateService.StartUpdate", ec);
         if (rc)
             return rc;
     }
@@ -441,12 +451,8 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
         return SF_ENOMEM;
     emit(cb, arg, SF_BEV_STEP, NULL, -1, "resetting the host (%s, ForceRestart) to apply the "
          "staged firmware", reset);
-    rc = sf_rfs_call(s, "POST", reset, "application/json", body, strlen(body), &r, ec);
+    rc = post_action(s, reset, body, "ComputerSystem.Reset", ec);
     free(body);
-    long st = r.status;
-    sf_http_resp_free(&r);
-    if (!rc && (st < 200 || st > 299))
-        rc = sf_err_set(ec, SF_EIO, "ComputerSystem.Reset: HTTP %ld", st);
     if (rc)
         return rc;
     /* Wait until every staged item runs its version, or the time is up. */
@@ -468,7 +474,7 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
             if (it->st != SF_BI_STAGED)
                 continue;
             struct sf_errctx jec = { 0 };
-            int jrc = judge(s, &now, it, final || bad_backup,
+            int jrc = judge(&now, it, final || bad_backup,
                             "after the host reset, although the BMC accepted the image", &jec);
             if (jrc == SF_EBUSY)
                 waiting = 1;

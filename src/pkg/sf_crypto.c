@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +21,20 @@ void sf_sha256(const void *data, size_t len, uint8_t out[32])
 {
     unsigned int n = 32;
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+}
+
+void sf_random_hex(char out[33])
+{
+    uint8_t b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        /* No entropy from OpenSSL (should not happen on Linux): still
+         * unique enough per process and moment for an identifier. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        for (int i = 0; i < 16; i++)
+            b[i] = (uint8_t)((ts.tv_nsec >> (i % 8)) ^ getpid() ^ i);
+    }
+    sf_hex(b, 16, out);
 }
 
 void sf_hex(const uint8_t *in, size_t n, char *out)

@@ -19,6 +19,9 @@
 void sf_sha256(const void *data, size_t len, uint8_t out[32]);
 /* 64 hex digits + NUL. */
 void sf_hex(const uint8_t *in, size_t n, char *out);
+/* 16 random bytes as 32 hex digits + NUL (RAND_bytes): run ids, session
+ * tokens. */
+void sf_random_hex(char out[33]);
 /* Parse 64 hex digits; 0 or SF_EMALFORMED. */
 int sf_unhex32(const char *hex, uint8_t out[32]);
 

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "sf_history.h"
 
+#include "pkg/sf_crypto.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -70,22 +72,7 @@ static void now_iso(char out[32])
 
 void sf_history_new_run(char run[33])
 {
-    uint8_t b[16];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        for (int i = 0; i < 16; i++)
-            b[i] = (uint8_t)((ts.tv_nsec >> (i % 8)) ^ getpid() ^ i);
-    }
-    if (fd >= 0)
-        close(fd);
-    static const char h[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++) {
-        run[2 * i] = h[b[i] >> 4];
-        run[2 * i + 1] = h[b[i] & 15];
-    }
-    run[32] = '\0';
+    sf_random_hex(run);
 }
 
 static int mkdir_p(const char *dir)
