@@ -261,7 +261,14 @@ int sf_cmd_rf_show(int argc, char **argv)
         for (size_t i = 0; i < inv.n; i++) {
             const struct sf_rf_fw *f = &inv.fw[i];
             json_object *x = json_object_new_object();
+            char key[64];
+            const char *cls = sf_bmcup_class(f);
+            sf_bmcup_key(&inv, f, key, sizeof(key));
             json_object_object_add(x, "id", json_object_new_string(f->id));
+            /* What --component takes for it. */
+            if (sf_bmcup_running(f))
+                json_object_object_add(x, "component", json_object_new_string(key));
+            json_object_object_add(x, "class", cls ? json_object_new_string(cls) : NULL);
             json_object_object_add(x, "name", json_object_new_string(f->name[0] ? f->name : f->id));
             json_object_object_add(x, "uri", json_object_new_string(f->uri));
             json_object_object_add(x, "version", json_object_new_string(f->version));
@@ -283,14 +290,20 @@ int sf_cmd_rf_show(int argc, char **argv)
         printf("%s: Redfish %s, %s login, images by %s\n", ro.target,
                s->root.redfish_version[0] ? s->root.redfish_version : "(version not said)",
                s->basic ? "Basic" : "session", push);
-        printf("  %-16s %-20s %-10s %-14s %-8s\n", "COMPONENT", "VERSION", "UPDATEABLE", "STATE",
-               "HEALTH");
+        printf("  %-16s %-20s %-10s %-14s %-8s %s\n", "COMPONENT", "VERSION", "UPDATEABLE",
+               "STATE", "HEALTH", "NAME");
         for (size_t i = 0; i < inv.n; i++) {
             const struct sf_rf_fw *f = &inv.fw[i];
-            printf("  %-16s %-20s %-10s %-14s %-8s %s\n", f->name[0] ? f->name : f->id,
+            /* Running images by what --component takes for them; others
+             * by their name. */
+            char key[64];
+            sf_bmcup_key(&inv, f, key, sizeof(key));
+            const char *r = role(f);
+            printf("  %-16s %-20s %-10s %-14s %-8s %s%s%s\n", sf_bmcup_running(f) ? key : f->id,
                    f->version[0] ? f->version : "(none)",
                    f->updateable < 0 ? "?" : f->updateable ? "yes" : "no",
-                   f->state[0] ? f->state : "-", f->health[0] ? f->health : "-", role(f));
+                   f->state[0] ? f->state : "-", f->health[0] ? f->health : "-",
+                   sf_bmcup_label(f, f->id), r[0] ? " - " : "", r);
             if (f->backup && f->health[0] && strcmp(f->health, "OK"))
                 printf("  %-16s BACKUP BAD: %s\n", "", f->condition[0] ? f->condition
                        : "the BMC reports its health as not OK");
@@ -448,7 +461,7 @@ static void attempts_begin(struct sf_history *h, const char *run, const char *ac
         snprintf(a.run, sizeof(a.run), "%s", run);
         snprintf(a.action, sizeof(a.action), "%s", action);
         snprintf(a.path, sizeof(a.path), "%s", target);
-        item_id(target, it->target, a.logical_id);
+        item_id(target, it->comp, a.logical_id);
         snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
         snprintf(a.product, sizeof(a.product), "%s", it->comp);
         snprintf(a.from_rev, sizeof(a.from_rev), "%s", it->before);
@@ -488,7 +501,7 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
             continue;
         char id[17], sha[65];
         uint8_t d[32];
-        item_id(ro->target, it->target, id);
+        item_id(ro->target, it->comp, id);
         sf_sha256(it->img, it->len, d);
         sf_hex(d, 32, sha);
         struct sf_unfinished u[8];
@@ -513,7 +526,7 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
                 it->st = SF_BI_STAGED;
                 snprintf(it->msg, sizeof(it->msg), "staged by attempt #%lld before it was "
                          "interrupted", (long long)u[k].id);
-            } else if (!strcasecmp(it->comp, "bmc") && u[k].from_rev[0] &&
+            } else if ((it->is_bmc || !strcasecmp(it->comp, "bmc")) && u[k].from_rev[0] &&
                        strcmp(u[k].from_rev, it->before)) {
                 it->st = SF_BI_UPDATED;
                 snprintf(it->after, sizeof(it->after), "%s", it->before);
@@ -618,7 +631,7 @@ int sf_cmd_rf_install(int argc, char **argv)
                    it->len, it->before, it->st == SF_BI_SKIPPED ? "skip: " : "",
                    it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
                    ? it->msg
-                   : !strcasecmp(it->comp, "bmc") || strstr(it->target, "/Managers/")
+                   : it->is_bmc
                    ? "applied now; the BMC restarts and is waited for"
                    : it->apply == SF_RF_APPLY_ON_START ? "staged (OnStartUpdateRequest)"
                                                        : "staged for the host's next reset");
@@ -683,18 +696,19 @@ int sf_cmd_rf_activate(int argc, char **argv)
     int64_t stored_by[8] = { 0 };
     for (size_t i = 0; !rc && i < inv.n && p.n < 8; i++) {
         const struct sf_rf_fw *f = &inv.fw[i];
-        if (f->backup || f->staged)
+        if (!sf_bmcup_running(f))
             continue;
-        char id[17];
+        char id[17], key[sizeof(p.it[0].comp)];
         struct sf_last_attempt la;
-        item_id(ro.target, f->uri, id);
+        sf_bmcup_key(&inv, f, key, sizeof(key));
+        item_id(ro.target, key, id);
         if (sf_history_stored(h, id, 0, &la))
             continue;
         struct sf_bmc_item *it = &p.it[p.n];
         stored_by[p.n++] = la.id;
-        snprintf(it->comp, sizeof(it->comp), "%.16s", f->id);
+        snprintf(it->comp, sizeof(it->comp), "%s", key);
         snprintf(it->target, sizeof(it->target), "%s", f->uri);
-        snprintf(it->name, sizeof(it->name), "%s", f->name[0] ? f->name : f->id);
+        snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, key));
         snprintf(it->before, sizeof(it->before), "%s", la.from_rev);
         it->st = SF_BI_STAGED;
     }

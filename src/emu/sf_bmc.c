@@ -77,6 +77,7 @@ struct sf_bmc {
     unsigned burst_left;
     /* counters for /sfemu/state */
     unsigned pushes, bmc_resets, host_resets, requests, logins, refused_503;
+    char last_targets[160];   /* the last multipart push's Targets[0] (tests) */
 };
 
 static uint64_t now_ms(void)
@@ -149,6 +150,8 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         goto out;
     }
     unsigned port = 0, max_image = 32u << 20;
+    snprintf(out->manufacturer, sizeof(out->manufacturer), "SFEMU");
+    snprintf(out->model, sizeof(out->model), "EMU-BOARD");
     out->task_ms = 300;
     out->reset_down_ms = 600;
     out->reset_503_ms = 400;
@@ -159,6 +162,8 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         (rc = str_of(b, "password", out->password, sizeof(out->password), 1, ec)) ||
         (rc = str_of(b, "tls_cert", out->tls_cert, sizeof(out->tls_cert), 0, ec)) ||
         (rc = str_of(b, "tls_key", out->tls_key, sizeof(out->tls_key), 0, ec)) ||
+        (rc = str_of(b, "manufacturer", out->manufacturer, sizeof(out->manufacturer), 0, ec)) ||
+        (rc = str_of(b, "model", out->model, sizeof(out->model), 0, ec)) ||
         (rc = uint_of(b, "port", &port, 65535, ec)) ||
         (rc = uint_of(b, "max_image", &max_image, MAX_BODY, ec)) ||
         (rc = uint_of(b, "task_ms", &out->task_ms, 600000, ec)) ||
@@ -195,6 +200,7 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         bool_of(q, "stuck_task", &out->stuck_task);
         bool_of(q, "backup_save_fails", &out->backup_save_fails);
         bool_of(q, "apply_on_reset_only", &out->apply_on_reset_only);
+        bool_of(q, "opaque_ids", &out->opaque_ids);
     }
 out:
     json_object_put(root);
@@ -295,6 +301,51 @@ static struct comp *comp_by_id(struct sf_bmc *b, const char *id)
     for (size_t i = 0; i < b->conf.ncomp; i++)
         if (!strcmp(b->comp[i].c.id, id))
             return &b->comp[i];
+    return NULL;
+}
+
+/* FirmwareInventory members: the running image (kind 0), the backup (1),
+ * the staged one (2).  Ids are "<id>", "<id>_backup", "<id>_staged" - or,
+ * with the opaque_ids quirk, as bmcweb names them: a hash of what the
+ * image is, so that an update gives the running image a new Id. */
+enum { K_RUN, K_BACKUP, K_STAGED, K_N };
+
+static int member_exists(const struct comp *c, int kind)
+{
+    return kind == K_RUN || (kind == K_BACKUP && c->c.has_backup) ||
+           (kind == K_STAGED && c->staged[0]);
+}
+
+static void member_id(const struct sf_bmc *b, const struct comp *c, int kind, char *out,
+                      size_t cap)
+{
+    static const char *suffix[] = { "", "_backup", "_staged" };
+    if (!b->conf.opaque_ids) {
+        snprintf(out, cap, "%s%s", c->c.id, suffix[kind]);
+        return;
+    }
+    const char *v = kind == K_RUN ? c->version : kind == K_BACKUP ? c->backup_version : c->staged;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    char key[96];
+    snprintf(key, sizeof(key), "%s/%d/%s", c->c.id, kind, v);
+    for (const char *p = key; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    snprintf(out, cap, "%08x", h);
+}
+
+static struct comp *member_by_id(struct sf_bmc *b, const char *id, int *kind)
+{
+    for (size_t i = 0; i < b->conf.ncomp; i++)
+        for (int k = 0; k < K_N; k++) {
+            char m[40];
+            if (!member_exists(&b->comp[i], k))
+                continue;
+            member_id(b, &b->comp[i], k, m, sizeof(m));
+            if (!strcmp(m, id)) {
+                *kind = k;
+                return &b->comp[i];
+            }
+        }
     return NULL;
 }
 
@@ -562,23 +613,37 @@ static void add_status(json_object *o, const char *state, const char *health)
 /* One FirmwareInventory member, or NULL if id names none. */
 static json_object *inventory_item(struct sf_bmc *b, const char *id)
 {
-    char base[17];
-    size_t l = strlen(id);
-    int backup = l > 7 && !strcmp(id + l - 7, "_backup");
-    int staged = l > 7 && !strcmp(id + l - 7, "_staged");
-    snprintf(base, sizeof(base), "%.*s", (int)(backup || staged ? l - 7 : l), id);
-    struct comp *c = comp_by_id(b, base);
-    if (!c || (backup && !c->c.has_backup) || (staged && !c->staged[0]))
+    int kind = K_RUN;
+    struct comp *c = member_by_id(b, id, &kind);
+    if (!c)
         return NULL;
+    int backup = kind == K_BACKUP, staged = kind == K_STAGED;
     char path[128];
     snprintf(path, sizeof(path), "/redfish/v1/UpdateService/FirmwareInventory/%s", id);
     json_object *o = odata(path, "#SoftwareInventory.v1_9_0.SoftwareInventory");
-    char name[64];
-    snprintf(name, sizeof(name), "%s%s%s", backup ? "Backup_" : staged ? "Staged_" : "",
-             c->c.name, "");
     json_object_object_add(o, "Id", json_object_new_string(id));
-    json_object_object_add(o, "Name", json_object_new_string(name));
-    json_object_object_add(o, "SoftwareId", json_object_new_string(c->c.id));
+    if (b->conf.opaque_ids) {
+        /* bmcweb: every member is "Software Inventory"; the Description
+         * and RelatedItem say what it is. */
+        char d[64];
+        snprintf(d, sizeof(d), "%s image", !strcmp(c->c.id, "bios") ? "Host" : c->c.name);
+        json_object_object_add(o, "Name", json_object_new_string("Software Inventory"));
+        json_object_object_add(o, "Description", json_object_new_string(d));
+        const char *rel = !strcmp(c->c.id, "bmc") ? "/redfish/v1/Managers/bmc"
+                          : !strcmp(c->c.id, "bios") ? "/redfish/v1/Systems/system/Bios" : NULL;
+        if (rel) {
+            json_object *ra = json_object_new_array();
+            json_object_array_add(ra, link_to(rel));
+            json_object_object_add(o, "RelatedItem", ra);
+            json_object_object_add(o, "RelatedItem@odata.count", json_object_new_int(1));
+        }
+    } else {
+        char name[64];
+        snprintf(name, sizeof(name), "%s%s", backup ? "Backup_" : staged ? "Staged_" : "",
+                 c->c.name);
+        json_object_object_add(o, "Name", json_object_new_string(name));
+        json_object_object_add(o, "SoftwareId", json_object_new_string(c->c.id));
+    }
     json_object_object_add(o, "Version", json_object_new_string(backup ? c->backup_version
                                                                 : staged ? c->staged : c->version));
     json_object_object_add(o, "Updateable", json_object_new_boolean(!backup && !staged));
@@ -618,13 +683,12 @@ static json_object *inventory(struct sf_bmc *b)
     json_object *m = json_object_new_array();
     for (size_t i = 0; i < b->conf.ncomp; i++) {
         struct comp *c = &b->comp[i];
-        char p[128];
-        static const char *suffix[] = { "", "_backup", "_staged" };
-        for (int k = 0; k < 3; k++) {
-            if ((k == 1 && !c->c.has_backup) || (k == 2 && !c->staged[0]))
+        for (int k = 0; k < K_N; k++) {
+            char id[40], p[128];
+            if (!member_exists(c, k))
                 continue;
-            snprintf(p, sizeof(p), "/redfish/v1/UpdateService/FirmwareInventory/%s%s", c->c.id,
-                     suffix[k]);
+            member_id(b, c, k, id, sizeof(id));
+            snprintf(p, sizeof(p), "/redfish/v1/UpdateService/FirmwareInventory/%s", id);
             json_object_array_add(m, link_to(p));
         }
     }
@@ -677,10 +741,11 @@ static json_object *manager(const struct sf_bmc *b)
 
 static json_object *system_res(const struct sf_bmc *b)
 {
-    (void)b;
     json_object *o = odata("/redfish/v1/Systems/system", "#ComputerSystem.v1_16_0.ComputerSystem");
     json_object_object_add(o, "Id", json_object_new_string("system"));
     json_object_object_add(o, "Name", json_object_new_string("Emulated server board"));
+    json_object_object_add(o, "Manufacturer", json_object_new_string(b->conf.manufacturer));
+    json_object_object_add(o, "Model", json_object_new_string(b->conf.model));
     json_object_object_add(o, "PowerState", json_object_new_string("On"));
     reset_action(o, "#ComputerSystem.Reset",
                  "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset", 1);
@@ -765,6 +830,8 @@ static enum MHD_Result multipart_push(struct sf_bmc *b, struct MHD_Connection *c
     }
     char want[17] = "";
     json_object *targets, *at;
+    struct comp *tc;
+    int tk;
     if (json_object_object_get_ex(p, "Targets", &targets)) {
         if (!json_object_is_type(targets, json_type_array) || json_object_array_length(targets) > 1) {
             json_object_put(p);
@@ -773,12 +840,14 @@ static enum MHD_Result multipart_push(struct sf_bmc *b, struct MHD_Connection *c
         }
         if (json_object_array_length(targets) == 1) {
             const char *u = json_object_get_string(json_object_array_get_idx(targets, 0));
+            snprintf(b->last_targets, sizeof(b->last_targets), "%s", u ? u : "");
             const char *pre = "/redfish/v1/UpdateService/FirmwareInventory/";
             const char *mgr = "/redfish/v1/Managers/bmc";
             if (u && !strcmp(u, mgr))
                 snprintf(want, sizeof(want), "bmc");
-            else if (u && !strncmp(u, pre, strlen(pre)) && comp_by_id(b, u + strlen(pre)))
-                snprintf(want, sizeof(want), "%s", u + strlen(pre));
+            else if (u && !strncmp(u, pre, strlen(pre)) &&
+                     (tc = member_by_id(b, u + strlen(pre), &tk)) && tk == K_RUN)
+                snprintf(want, sizeof(want), "%s", tc->c.id);
             else {
                 json_object_put(p);
                 return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ResourceNotFound",
@@ -846,6 +915,7 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
     if (!strcmp(u, "/sfemu/state") && get) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "pushes", json_object_new_int((int)b->pushes));
+        json_object_object_add(o, "last_targets", json_object_new_string(b->last_targets));
         json_object_object_add(o, "bmc_resets", json_object_new_int((int)b->bmc_resets));
         json_object_object_add(o, "host_resets", json_object_new_int((int)b->host_resets));
         json_object_object_add(o, "logins", json_object_new_int((int)b->logins));

@@ -50,6 +50,7 @@ struct sf_bmc_conf {
     char user[33], password[65];
     uint16_t port;            /* 0: any free port */
     char tls_cert[512], tls_key[512]; /* PEM files; empty: plain HTTP */
+    char manufacturer[64], model[64]; /* ComputerSystem: what packages match */
     uint32_t max_image;       /* larger pushes get 413 */
     unsigned task_ms;         /* how long a push task runs */
     unsigned reset_down_ms;   /* BMC reset: connections refused this long */
@@ -65,6 +66,8 @@ struct sf_bmc_conf {
     unsigned burst_503;       /* after each accepted push, this many requests get 503 */
     int backup_save_fails;    /* host reset: saving the BIOS to the backup fails */
     int apply_on_reset_only;  /* only OnReset (no OnStartUpdateRequest) */
+    int opaque_ids;           /* bmcweb's inventory: hashed Ids, every Name "Software
+                               * Inventory", Description and RelatedItem say what */
 };
 
 /* Load the BMC called name (NULL: the first) from an emulator config's

@@ -1,12 +1,13 @@
 /* sf_bmcup.c - see sf_bmcup.h. */
+#define _GNU_SOURCE
 #include "engine/sf_bmcup.h"
 
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 #include <time.h>
 
@@ -49,35 +50,115 @@ static int same(const char *a, const char *b)
     return a[0] && !strcasecmp(a, b);
 }
 
-const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp)
+/* An image that runs now: not a backup, not staged, not marked inactive,
+ * not one of iDRAC's "Previous-"/"Available-" copies. */
+int sf_bmcup_running(const struct sf_rf_fw *f)
+{
+    return !f->backup && !f->staged && f->active != 0 && strcasecmp(f->state, "Disabled") &&
+           strcasecmp(f->state, "Absent") && strncmp(f->id, "Previous-", 9) &&
+           strncmp(f->id, "Available-", 10);
+}
+
+/* Does text hold word (a run of letters and digits, case ignored)? */
+static int has_word(const char *text, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = text; *p;) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *b = p;
+        while (*p && isalnum((unsigned char)*p))
+            p++;
+        if ((size_t)(p - b) == wl && !strncasecmp(b, word, wl))
+            return 1;
+    }
+    return 0;
+}
+
+const char *sf_bmcup_class(const struct sf_rf_fw *f)
+{
+    if (f->manager[0])
+        return "bmc";
+    if (f->rel_bios)
+        return "bios";
+    static const struct { const char *cls, *words[5]; } k[] = {
+        { "bmc", { "bmc", "idrac", "ilo", "xcc", NULL } },
+        { "bios", { "bios", "uefi", NULL } },
+        { "me", { "me", "sps", NULL } },
+    };
+    const char *hit = NULL;
+    for (size_t c = 0; c < sizeof(k) / sizeof(k[0]); c++) {
+        int any = 0;
+        for (size_t w = 0; k[c].words[w]; w++) {
+            const char *t[4] = { f->id, f->name, f->software_id, f->description };
+            for (size_t i = 0; i < 4; i++)
+                any |= has_word(t[i], k[c].words[w]);
+        }
+        if (!any && !strcmp(k[c].cls, "me"))
+            any = strcasestr(f->name, "management engine") ||
+                  strcasestr(f->description, "management engine");
+        if (any && hit)
+            return NULL; /* says two things: no guess */
+        if (any)
+            hit = k[c].cls;
+    }
+    return hit;
+}
+
+/* The one running member that matches, *amb when several do. */
+static const struct sf_rf_fw *find_by(const struct sf_bmc_inv *inv, const char *comp, int cls,
+                                      int *amb)
 {
     const struct sf_rf_fw *hit = NULL;
     for (size_t i = 0; i < inv->n; i++) {
         const struct sf_rf_fw *f = &inv->fw[i];
-        if (f->backup || f->staged)
+        if (!sf_bmcup_running(f))
             continue;
-        if (!strcmp(f->uri, comp) || same(f->id, comp) || same(f->software_id, comp) ||
-            same(f->name, comp)) {
+        const char *c = cls ? sf_bmcup_class(f) : NULL;
+        if (cls ? c && !strcasecmp(c, comp)
+                : !strcmp(f->uri, comp) || same(f->id, comp) || same(f->software_id, comp) ||
+                  same(f->name, comp)) {
             if (hit && strcmp(hit->uri, f->uri))
-                return NULL; /* ambiguous: the caller says which */
+                *amb = 1;
             hit = f;
         }
     }
-    return hit;
+    return *amb ? NULL : hit;
+}
+
+const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp)
+{
+    /* Exact names first (the emulator's "bios", Supermicro's "BIOS",
+     * iDRAC's Name "BIOS"), then what members say they are (bmcweb's
+     * hashed Ids with RelatedItem and "BMC image"). */
+    int amb = 0;
+    const struct sf_rf_fw *f = find_by(inv, comp, 0, &amb);
+    if (!f && !amb)
+        f = find_by(inv, comp, 1, &amb);
+    return f;
+}
+
+void sf_bmcup_key(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f, char *out, size_t cap)
+{
+    const char *c = sf_bmcup_class(f);
+    snprintf(out, cap, "%s", c && sf_bmcup_find(inv, c) == f ? c : f->id);
 }
 
 const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const char *comp)
 {
     const struct sf_rf_fw *run = sf_bmcup_find(inv, comp);
+    const char *cls = run ? sf_bmcup_class(run) : NULL;
     for (size_t i = 0; i < inv->n; i++) {
         const struct sf_rf_fw *f = &inv->fw[i];
         if (!f->backup)
             continue;
-        char n1[96], n2[96];
+        char n1[128], n2[128];
         snprintf(n1, sizeof(n1), "%s_backup", comp);
         snprintf(n2, sizeof(n2), "Backup_%s", run && run->name[0] ? run->name : comp);
+        const char *fc = sf_bmcup_class(f);
         if (same(f->id, n1) || same(f->name, n2) || same(f->id, n2) ||
-            (run && run->software_id[0] && same(f->software_id, run->software_id)))
+            (run && run->software_id[0] && same(f->software_id, run->software_id)) ||
+            (fc && ((cls && !strcmp(fc, cls)) || !strcasecmp(fc, comp))))
             return f;
     }
     return NULL;
@@ -85,9 +166,16 @@ const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const 
 
 /* ---- plan ---- */
 
+const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key)
+{
+    if (f->name[0] && strcasecmp(f->name, "Software Inventory"))
+        return f->name;
+    return strcmp(key, f->id) ? key : f->id;
+}
+
 static int is_bmc(const struct sf_bmc_item *it)
 {
-    return !strcasecmp(it->comp, "bmc") || strstr(it->target, "/Managers/") != NULL;
+    return it->is_bmc || !strcasecmp(it->comp, "bmc");
 }
 
 static void defaults(struct sf_bmc_plan *p)
@@ -105,21 +193,34 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
         struct sf_bmc_item *it = &p->it[i];
         const struct sf_rf_fw *f = sf_bmcup_find(inv, it->comp);
         if (!f) {
-            char have[300] = "";
+            char have[400] = "";
             for (size_t k = 0; k < inv->n; k++) {
-                if (inv->fw[k].backup || inv->fw[k].staged)
+                if (!sf_bmcup_running(&inv->fw[k]))
                     continue;
                 size_t l = strlen(have);
-                snprintf(have + l, sizeof(have) - l, "%s%s", l ? ", " : "", inv->fw[k].id);
+                const char *c = sf_bmcup_class(&inv->fw[k]);
+                if (c && !strcasecmp(c, inv->fw[k].id))
+                    c = NULL;
+                snprintf(have + l, sizeof(have) - l, "%s%s%s%s%s", l ? ", " : "", inv->fw[k].id,
+                         c ? " (" : "", c ? c : "", c ? ")" : "");
             }
             return sf_err_set(ec, SF_EMISMATCH, "the BMC's firmware inventory has no single "
-                              "component '%s' (it has: %s)", it->comp, have);
+                              "component '%s' (it runs: %s)", it->comp, have);
         }
         if (f->updateable == 0)
             return sf_err_set(ec, SF_ENOTSUP, "%s (%s) is not updateable, says the BMC", it->comp,
                               f->uri);
         snprintf(it->target, sizeof(it->target), "%s", f->uri);
-        snprintf(it->name, sizeof(it->name), "%s", f->name[0] ? f->name : f->id);
+        /* The BMC's own image is pushed to its Manager where the service
+         * links one (older bmcweb takes nothing else in Targets). */
+        snprintf(it->push_target, sizeof(it->push_target), "%s", f->manager[0] ? f->manager
+                                                                                : f->uri);
+        const char *cls = sf_bmcup_class(f);
+        it->is_bmc = cls && !strcmp(cls, "bmc");
+        /* The key that finds it again after the update: a hashed Id
+         * (bmcweb derives it from the version) changes, "bios" does not. */
+        sf_bmcup_key(inv, f, it->comp, sizeof(it->comp));
+        snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, it->comp));
         snprintf(it->before, sizeof(it->before), "%s", f->version);
         if (it->expect[0] && !strcmp(it->expect, f->version)) {
             it->st = SF_BI_SKIPPED;
@@ -202,7 +303,8 @@ static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_it
     struct sf_http_resp r;
     int rc;
     if (inv->us.multipart_uri[0]) {
-        char *params = sf_rf_update_params(it->target, it->apply);
+        char *params = sf_rf_update_params(it->push_target[0] ? it->push_target : it->target,
+                                           it->apply);
         if (!params)
             return SF_ENOMEM;
         emit(cb, arg, SF_BEV_STEP, it, -1, "pushing %zu bytes to %s (multipart, apply %s)",

@@ -9,7 +9,7 @@
 
 #include "engine/sf_rfsess.h"
 
-#define SF_BMCUP_MAX_FW 32
+#define SF_BMCUP_MAX_FW 128
 
 struct sf_bmc_inv {
     struct sf_rf_update us;
@@ -20,10 +20,24 @@ struct sf_bmc_inv {
 /* Read the UpdateService and every FirmwareInventory member. */
 int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errctx *ec);
 
-/* The running image of a component: an inventory member whose Id or
- * SoftwareId is comp and that is neither a backup nor staged.  NULL if
- * none (or several that disagree). */
+/* The running image of a component: a member that is neither a backup,
+ * staged nor inactive, whose URI, Id, SoftwareId or Name is comp - else,
+ * for "bmc", "bios" and "me", the one whose class (below) is comp.  NULL
+ * if none, or several that disagree. */
 const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp);
+/* 1 for an image that runs now: not a backup, not staged, not marked
+ * inactive or Disabled, not one of iDRAC's Previous-/Available- copies. */
+int sf_bmcup_running(const struct sf_rf_fw *f);
+/* What to call f in messages: its Name, unless that is the generic
+ * "Software Inventory" bmcweb gives every member - then key, else its Id. */
+const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key);
+/* What a member is: "bmc", "bios" or "me", from its RelatedItem (a
+ * Manager; a ComputerSystem or its Bios) or the words of its Id, Name,
+ * SoftwareId and Description; NULL when it says none or several. */
+const char *sf_bmcup_class(const struct sf_rf_fw *f);
+/* The name that finds f again after its version changed: its class when
+ * that finds exactly f, else its Id. */
+void sf_bmcup_key(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f, char *out, size_t cap);
 /* The backup image of comp ("bios": StandbySpare member of that
  * SoftwareId, or Id "<comp>_backup" / "Backup_<NAME>"), or NULL. */
 const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const char *comp);
@@ -39,8 +53,10 @@ enum sf_bmc_item_state {
 
 struct sf_bmc_item {
     char comp[17];            /* bmc, bios, me ... */
-    char target[SF_RF_URI];   /* the inventory member pushed to (Targets) */
-    char name[64];
+    int is_bmc;               /* the BMC's own image: last, Immediate, reset waited out */
+    char target[SF_RF_URI];   /* the inventory member */
+    char push_target[SF_RF_URI]; /* Targets: the member, or the BMC's Manager */
+    char name[96];
     const uint8_t *img;
     size_t len;
     char file_name[64];

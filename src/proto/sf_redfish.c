@@ -189,6 +189,24 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
         goto out;
     str(o, "Name", out->name, sizeof(out->name), 0, "", &ig);
     str(o, "SoftwareId", out->software_id, sizeof(out->software_id), 0, "", &ig);
+    str(o, "Description", out->description, sizeof(out->description), 0, "", &ig);
+    json_object *ac = get(o, "Active");
+    out->active = ac && json_object_is_type(ac, json_type_boolean) ? json_object_get_boolean(ac)
+                                                                    : -1;
+    /* RelatedItem says what an image runs on (bmcweb: the Manager for the
+     * BMC's image, Systems/<id>/Bios for the host's) - the schema's way of
+     * naming a component where Ids are opaque hashes. */
+    json_object *rel = get(o, "RelatedItem");
+    for (size_t i = 0; rel && json_object_is_type(rel, json_type_array) &&
+                       i < json_object_array_length(rel); i++) {
+        char ru[SF_RF_URI];
+        str(json_object_array_get_idx(rel, i), "@odata.id", ru, sizeof(ru), 0, "", &ig);
+        const char *sys = strstr(ru, "/Systems/");
+        if (strstr(ru, "/Managers/") && !out->manager[0])
+            snprintf(out->manager, sizeof(out->manager), "%s", ru);
+        else if (sys && (strstr(sys, "/Bios") || !strchr(sys + 9, '/')))
+            out->rel_bios = 1;
+    }
     /* Version is what decides; a member without one is reported, not
      * guessed at. */
     str(o, "Version", out->version, sizeof(out->version), 0, "", &ig);

@@ -44,13 +44,17 @@ struct sf_rf_update {
 /* A collection's member URIs. */
 struct sf_rf_members {
     size_t n;
-    char uri[64][SF_RF_URI];
+    char uri[128][SF_RF_URI];        /* iDRACs list NICs, disks, PSUs... */
 };
 
 struct sf_rf_fw {
     char uri[SF_RF_URI];
-    char id[64], name[64], software_id[64];
+    char id[96], name[96], software_id[64];
+    char description[96];
     char version[64];
+    int active;                      /* "Active" (SoftwareInventory v1.9): -1 not said */
+    char manager[SF_RF_URI];         /* a RelatedItem that is a Manager: the BMC's own image */
+    int rel_bios;                    /* a RelatedItem is a ComputerSystem or its Bios */
     int updateable;                  /* -1 not said */
     char state[32], health[32];      /* Status.State / Status.Health, "" */
     int staged;                      /* "Staged": true, or State StandbyOffline */

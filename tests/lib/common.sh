@@ -100,7 +100,7 @@ bmc_start() {
     "$SFBMC" serve "$1" ${2:+--name "$2"} --port-file "$pf" 2>>"$WORK/sfbmc.log" &
     BMC_PID=$!
     BMC_PIDS="$BMC_PIDS $BMC_PID"
-    trap 'kill $BMC_PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+    trap 'kill $BMC_PIDS 2>/dev/null || true; wait 2>/dev/null; rm -rf "$WORK"' EXIT
     for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
     [ -s "$pf" ] || { fail "sfbmc did not start: $(cat "$WORK/sfbmc.log")"; finish; }
     BMC_PORT=$(cat "$pf")

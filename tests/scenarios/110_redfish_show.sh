@@ -17,8 +17,8 @@ B="http://127.0.0.1:$BMC_PORT"
 step "show: the firmware inventory, with the backup BIOS marked"
 expect_exit 0 "$SF" show "$T" --plain-http
 expect_contains "session login" "$OUT" "session login, images by multipart push"
-expect_contains "BIOS" "$OUT" "BIOS             R01.01.0011"
-expect_contains "backup" "$OUT" "Backup_BIOS      R01.01.0011          no         StandbySpare   OK       backup image"
+expect_contains "BIOS" "$OUT" "bios             R01.01.0011          yes        Enabled        OK       BIOS"
+expect_contains "backup" "$OUT" "bios_backup      R01.01.0011          no         StandbySpare   OK       Backup_BIOS - backup image"
 expect_exit 0 "$SF" show "$T" --plain-http --json
 expect_eq "components" "$(jq -r '[.firmware[].id] | join(" ")' <<<"$OUT")" "bmc bios bios_backup me"
 expect_eq "ME version" "$(jq -r '.firmware[] | select(.id == "me") | .version' <<<"$OUT")" "4.1.4.339"
@@ -80,7 +80,7 @@ one_line "while it is down" "$ERR"
 for _ in $(seq 60); do [ "$(bmc_code /redfish/v1)" = 503 ] && break; sleep 0.05; done
 expect_eq "starting: 503" "$(bmc_code /redfish/v1)" "503"
 expect_exit 0 "$SF" show "$T" --plain-http
-expect_contains "503s waited out" "$OUT" "BMC              2.10.0"
+expect_contains "503s waited out" "$OUT" "bmc              2.10.0"
 expect_eq "the push task is gone with the reset" "$(bmc_code /redfish/v1/TaskService/Tasks/2 -u admin:redfish-demo)" "404"
 
 step "Basic authentication when the BMC has no SessionService"

@@ -132,7 +132,7 @@ expect_contains "applied" "$OUT" "ME: updated 4.1.4.339 -> 4.1.5.2"
 
 step "refusals before anything is pushed"
 expect_exit 15 "$SF" install "$WORK/me.img" "$T" --component cpld --plain-http --yes
-expect_contains "unknown component" "$ERR" "has no single component 'cpld' (it has: bmc, bios, me)"
+expect_contains "unknown component" "$ERR" "has no single component 'cpld' (it runs: bmc, bios, me)"
 expect_exit 2 "$SF" install "$WORK/me.img" "$WORK/bios.img" "$T" --component me --plain-http --yes
 one_line "one component per image" "$ERR"
 expect_exit 3 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
