@@ -77,6 +77,11 @@ int sf_cli_exit_for(int err);
 int sf_cli_fail(int err, const struct sf_errctx *ec);
 
 /* Print a usage error for cmd on stderr; returns SF_EXIT_USAGE. */
+/* A refusal before anything was written: "safeflash: <msg>" on stderr and,
+ * with json, {"target","result":"refused","error","exit_code"} on stdout.
+ * Returns code. */
+int sf_cli_refuse(int json, const char *target, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -282,17 +282,7 @@ static int refuse(const struct fopts *fo, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "safeflash: %s\n", msg);
-    if (fo->json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "target", json_object_new_string(fo->targets[0]));
-        json_object_object_add(j, "result", json_object_new_string("refused"));
-        json_object_object_add(j, "error", json_object_new_string(msg));
-        json_object_object_add(j, "exit_code", json_object_new_int(code));
-        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-        json_object_put(j);
-    }
-    return code;
+    return sf_cli_refuse(fo->json, fo->targets[0], code, "%s", msg);
 }
 
 /* Parse the command line, open the targets and check the layout against
@@ -526,6 +516,10 @@ static int load_what(const struct fopts *fo, const struct sf_layout *l, struct w
         if (rc)
             return refuse(fo, sf_cli_pkg_exit(rc), "%s", ec.msg);
         const struct sf_manifest *m = &w->pkg->man;
+        if (m->ncomponents)
+            return refuse(fo, SF_EXIT_MISMATCH, "%s: a package of server-board components (%s...) "
+                          "for a BMC: install it on redfish://USER@HOST; nothing was written",
+                          fo->image, m->components[0].component);
         sf_hex(w->pkg->file_sha256, 32, w->package_sha);
         struct sf_errctx sec = { 0 };
         rc = sf_pkg_check_signature(w->pkg, sf_cli_keys_dir(fo->keys), &sec);

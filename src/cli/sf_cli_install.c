@@ -987,6 +987,13 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             if (rc)
                 return refuse(&cx, sf_cli_pkg_exit(rc), "%s", ec.msg);
             sf_hex(pkg->file_sha256, 32, in.package_sha);
+            if (pkg->man.ncomponents) {
+                code = refuse(&cx, SF_EXIT_MISMATCH, "%s: a package of server-board components "
+                              "(%s...) for a BMC: install it on redfish://USER@HOST", image,
+                              pkg->man.components[0].component);
+                sf_pkg_free(pkg);
+                return code;
+            }
             if (!pkg->man.revision[0]) {
                 code = refuse(&cx, SF_EXIT_MISMATCH, "%s: version %s has no 4-character "
                               "\"revision\": SES processors and drives report 4 characters, "

@@ -103,13 +103,18 @@ static void pkg_usage(FILE *f)
           "                                [--revision R] [--min-version Y] [--mode M]\n"
           "                                [--notes TEXT] [--target VENDOR:PRODUCT:FILE]...\n"
           "                                [--sign KEY] -o OUT\n"
+          "       safeflash package create --component NAME:VERSION:FILE... --vendor V\n"
+          "                                --product P --version X [--sign KEY] -o OUT\n"
           "       safeflash package inspect FILE [--json] [--keys DIR]\n"
           "       safeflash package verify FILE [--keys DIR]\n"
           "\n"
           "A package is one file: a signed manifest and its images (docs/package.md).\n"
           "--vendor/--product are fnmatch patterns matched against each subenclosure's\n"
           "vendor and product; --target gives another image for subenclosures that\n"
-          "match VENDOR:PRODUCT.  Trusted keys: --keys, $SAFEFLASH_KEYS, or\n"
+          "match VENDOR:PRODUCT.  --component makes a package for a server board's\n"
+          "BMC: each component (bmc, bios, me...) gets FILE and must report VERSION\n"
+          "afterwards; --vendor/--product then match the board's Manufacturer and\n"
+          "Model.  Trusted keys: --keys, $SAFEFLASH_KEYS, or\n"
           "/etc/safeflash/keys (*.pub).\n",
           f);
 }
@@ -123,11 +128,12 @@ static int pkg_create(int argc, char **argv)
         { "mode", required_argument, NULL, 'M' },    { "notes", required_argument, NULL, 'n' },
         { "target", required_argument, NULL, 't' },  { "sign", required_argument, NULL, 's' },
         { "output", required_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
+        { "component", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     struct sf_manifest *m = calloc(1, sizeof(*m));
     const char *image = NULL, *key = NULL, *out = NULL;
-    const char *tfile[SF_MAN_MAX_TARGETS];
+    const char *tfile[SF_MAN_MAX_TARGETS], *cfile[SF_MAN_MAX_COMPONENTS];
     int c, rc = SF_EXIT_USAGE;
     if (!m)
         return SF_EXIT_FAILED;
@@ -162,15 +168,37 @@ static int pkg_create(int argc, char **argv)
             free(a);
             break;
         }
+        case 'C': {
+            /* NAME:VERSION:FILE - the file is the rest, so it may hold ':'. */
+            const char *p1 = strchr(optarg, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+            if (!p2 || p1 == optarg || p2 == p1 + 1 || !p2[1] ||
+                m->ncomponents >= SF_MAN_MAX_COMPONENTS) {
+                free(m);
+                return sf_cli_usage_error("package create", "--component takes NAME:VERSION:FILE "
+                                          "(at most %d)", SF_MAN_MAX_COMPONENTS);
+            }
+            struct sf_man_component *mc = &m->components[m->ncomponents];
+            snprintf(mc->component, sizeof(mc->component), "%.*s", (int)(p1 - optarg), optarg);
+            snprintf(mc->version, sizeof(mc->version), "%.*s", (int)(p2 - p1 - 1), p1 + 1);
+            snprintf(mc->image, sizeof(mc->image), "%s", base_name(p2 + 1));
+            cfile[m->ncomponents++] = p2 + 1;
+            break;
+        }
         case 'h': pkg_usage(stdout); free(m); return SF_EXIT_OK;
         default:
             free(m);
             return sf_cli_usage_error("package create", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!image || !m->vendor[0] || !m->product[0] || !m->version[0] || !out) {
+    if ((!image && !m->ncomponents) || !m->vendor[0] || !m->product[0] || !m->version[0] || !out) {
         free(m);
-        return sf_cli_usage_error("package create", "needs --image, --vendor, --product, --version and -o");
+        return sf_cli_usage_error("package create", "needs --image (or --component), --vendor, "
+                                  "--product, --version and -o");
+    }
+    if (m->ncomponents && (image || m->ntargets)) {
+        free(m);
+        return sf_cli_usage_error("package create", "--component makes a board package: no "
+                                  "--image or --target with it");
     }
     if (optind < argc) {
         free(m);
@@ -181,12 +209,17 @@ static int pkg_create(int argc, char **argv)
     size_t lens[SF_MAN_MAX_IMAGES], n = 0;
     uint8_t *bufs[SF_MAN_MAX_IMAGES] = { 0 };
     char msg[300];
-    const char *files[1 + SF_MAN_MAX_TARGETS];
-    files[0] = image;
+    const char *files[1 + SF_MAN_MAX_TARGETS + SF_MAN_MAX_COMPONENTS];
+    size_t nfiles = 0;
+    if (image) {
+        files[nfiles++] = image;
+        snprintf(m->image, sizeof(m->image), "%s", base_name(image));
+    }
     for (size_t i = 0; i < m->ntargets; i++)
-        files[i + 1] = tfile[i];
-    snprintf(m->image, sizeof(m->image), "%s", base_name(image));
-    for (size_t i = 0; i < 1 + m->ntargets; i++) {
+        files[nfiles++] = tfile[i];
+    for (size_t i = 0; i < m->ncomponents; i++)
+        files[nfiles++] = cfile[i];
+    for (size_t i = 0; i < nfiles; i++) {
         const char *nm = base_name(files[i]);
         int dup = 0;
         for (size_t j = 0; j < n; j++)
@@ -250,7 +283,7 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
     const char *keys = NULL;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
         switch (c) {
         case 'j': if (verify) return sf_cli_usage_error(cmd, "unknown option '--json'"); json = 1; break;
         case 'k': keys = optarg; break;
@@ -314,13 +347,22 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
         }
         json_object_object_add(j, "images", a);
         json_object_object_add(j, "targets", sf_manifest_targets_json(m));
+        if (m->ncomponents)
+            json_object_object_add(j, "components", sf_manifest_components_json(m));
         sf_fmt_json_print(stdout, j);
         json_object_put(j);
     } else {
         sf_hex(p->file_sha256, 32, hex);
         printf("%s\n  package sha256: %s\n", argv[optind], hex);
         printf("  for:            vendor %s, product %s\n", m->vendor, m->product);
-        printf("  version:        %s (processors report revision %s)\n", m->version, m->revision);
+        if (m->ncomponents)
+            printf("  version:        %s (a server board's components, for its BMC)\n",
+                   m->version);
+        else if (m->revision[0])
+            printf("  version:        %s (processors report revision %s)\n", m->version,
+                   m->revision);
+        else
+            printf("  version:        %s (board flash)\n", m->version);
         if (m->min_version[0])
             printf("  min version:    %s\n", m->min_version);
         if (m->mode[0])
@@ -331,11 +373,14 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
             sf_hex(m->images[i].sha256, 32, hex);
             printf("  image:          %s, %llu bytes, sha256 %s%s\n", m->images[i].name,
                    (unsigned long long)m->images[i].size, hex,
-                   !strcmp(m->image, m->images[i].name) ? " (default)" : "");
+                   m->image[0] && !strcmp(m->image, m->images[i].name) ? " (default)" : "");
         }
         for (size_t i = 0; i < m->ntargets; i++)
             printf("  target:         vendor %s product %s gets %s\n", m->targets[i].vendor,
                    m->targets[i].product, m->targets[i].image);
+        for (size_t i = 0; i < m->ncomponents; i++)
+            printf("  component:      %s gets %s, must then report %s\n",
+                   m->components[i].component, m->components[i].image, m->components[i].version);
         if (m->notes[0])
             printf("  release notes:\n    %s\n", m->notes);
     }

@@ -21,6 +21,7 @@
 
 #include "engine/sf_bmcup.h"
 #include "pkg/sf_crypto.h"
+#include "pkg/sf_pkg.h"
 #include "state/sf_history.h"
 #include "sf_cli.h"
 
@@ -68,7 +69,9 @@ struct ropts {
     const char *ca, *pin;
     int json;
     /* install / activate */
-    int yes, dry, reboot_host, restart;
+    int yes, dry, reboot_host, restart, allow_unsigned, allow_downgrade;
+    const char *keys;
+    int is_pkg;               /* install: the one image is a package */
     unsigned task_timeout, reset_timeout;
     size_t nimg, ncomp;
     const char *img[8];
@@ -84,6 +87,7 @@ static void usage(const char *cmd)
                "health; backup images and images staged for a reset are marked as such.\n");
     else if (!strcmp(cmd, "install"))
         printf("Usage: safeflash install IMAGE... redfish://USER@HOST[:PORT] --component C...\n"
+               "       safeflash install PACKAGE redfish://USER@HOST[:PORT]\n"
                "       [--reboot-host] [--yes] [--dry-run] [--json] [trust options]\n\n"
                "Update a server board's firmware through its BMC (field report 002): every\n"
                "image is read and staged locally first, then pushed to the BMC (multipart,\n"
@@ -97,7 +101,14 @@ static void usage(const char *cmd)
                "  --reboot-host        reset the host to apply staged host firmware\n"
                "  --task-timeout S     give up on a BMC task after S seconds (default 600)\n"
                "  --reset-timeout S    wait at most S seconds for a reset (default 900)\n"
-               "  --restart            abandon an interrupted install of other images\n\n"
+               "  --restart            abandon an interrupted install of other images\n"
+               "  --keys DIR           trusted package keys (default $SAFEFLASH_KEYS or\n"
+               "                       /etc/safeflash/keys)\n"
+               "  --allow-unsigned     install a package no trusted key signed\n"
+               "  --allow-downgrade    install a component older than what runs\n\n"
+               "A package (docs/package.md) names its components and the version each\n"
+               "must report afterwards; it is refused (15) unless its vendor/product\n"
+               "patterns match the board's Manufacturer and Model.\n\n"
                "Killed half-way? The same command again (or 'safeflash resume') continues:\n"
                "what the journal shows staged is not pushed again.\n");
     else
@@ -126,6 +137,9 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         { "task-timeout", required_argument, NULL, 'T' },
         { "reset-timeout", required_argument, NULL, 'W' },
         { "restart", no_argument, NULL, 'X' },
+        { "keys", required_argument, NULL, 'K' },
+        { "allow-unsigned", no_argument, NULL, 'U' },
+        { "allow-downgrade", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -135,7 +149,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-        if ((show && strchr("ynCRTWX", c)) || (!inst && strchr("CRTX", c)))
+        if ((show && strchr("ynCRTWXKUD", c)) || (!inst && strchr("CRTXKUD", c)))
             return sf_cli_usage_error(cmd, "'%s' is not an option of %s", argv[optind - 1], cmd);
         char *end = NULL;
         unsigned long v;
@@ -149,6 +163,9 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         case 'n': ro->dry = 1; break;
         case 'R': ro->reboot_host = 1; break;
         case 'X': ro->restart = 1; break;
+        case 'K': ro->keys = optarg; break;
+        case 'U': ro->allow_unsigned = 1; break;
+        case 'D': ro->allow_downgrade = 1; break;
         case 'C':
             if (ro->ncomp == 8)
                 return sf_cli_usage_error(cmd, "at most 8 components");
@@ -181,7 +198,16 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     }
     if (inst && !ro->nimg)
         return sf_cli_usage_error(cmd, "an image to install is needed");
-    if (inst && ro->ncomp != ro->nimg)
+    /* A package names its components; raw images need one --component
+     * each.  One package per run: it is one board's release. */
+    int pkgs = 0;
+    for (size_t i = 0; inst && i < ro->nimg; i++)
+        pkgs += sf_pkg_is_package(ro->img[i]) == 1;
+    if (pkgs && (ro->nimg != 1 || ro->ncomp))
+        return sf_cli_usage_error(cmd, "a package names its own components: give one package "
+                                  "and no --component, or raw images with one --component each");
+    ro->is_pkg = pkgs == 1;
+    if (inst && !pkgs && ro->ncomp != ro->nimg)
         return sf_cli_usage_error(cmd, "one --component per image, in the images' order (%zu "
                                   "images, %zu components)", ro->nimg, ro->ncomp);
     char why[200];
@@ -336,6 +362,7 @@ struct bctx {
     int64_t resume_of[8];     /* the interrupted attempt each item continues */
     int no_attempt[8];        /* staged by a finished attempt: nothing new to record */
     const struct sf_bmc_plan *p;
+    const char *package_sha;  /* "" or NULL for raw images */
 };
 
 static int item_index(const struct bctx *c, const struct sf_bmc_item *it)
@@ -465,6 +492,8 @@ static void attempts_begin(struct sf_history *h, const char *run, const char *ac
         snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
         snprintf(a.product, sizeof(a.product), "%s", it->comp);
         snprintf(a.from_rev, sizeof(a.from_rev), "%s", it->before);
+        snprintf(a.expected_rev, sizeof(a.expected_rev), "%s", it->expect);
+        snprintf(a.package_sha, sizeof(a.package_sha), "%s", bc->package_sha ? bc->package_sha : "");
         if (it->img) {
             uint8_t d[32];
             sf_sha256(it->img, it->len, d);
@@ -513,11 +542,11 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
                     sf_history_finish(h, u[k].id, "abandoned", NULL, "superseded with --restart");
                     continue;
                 }
-                fprintf(stderr, "safeflash: %s: %s has an unfinished %s of another image "
-                        "(attempt #%lld, last phase \"%s\"): finish it with 'safeflash resume "
-                        "%s', or pass --restart to abandon it\n", ro->target, it->name,
-                        u[k].action, (long long)u[k].id, u[k].phase, ro->target);
-                return SF_EXIT_REFUSED;
+                return sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "%s: %s has an "
+                                     "unfinished %s of another image (attempt #%lld, last phase "
+                                     "\"%s\"): finish it with 'safeflash resume %s', or pass "
+                                     "--restart to abandon it", ro->target, it->name,
+                                     u[k].action, (long long)u[k].id, u[k].phase, ro->target);
             }
             if (bc->resume_of[i])
                 continue; /* the newest one counts */
@@ -562,6 +591,81 @@ static void attempts_finish(struct sf_history *h, const struct sf_bmc_plan *p,
     }
 }
 
+/* A package for this board: container and hashes (14), signature (13),
+ * and one item per component with the version it must report.  -1 to go
+ * on, or the exit code. */
+static int load_package(const struct ropts *ro, struct sf_pkg **pkg, struct sf_bmc_plan *p,
+                        char sha[65])
+{
+    struct sf_errctx ec = { 0 };
+    int rc = sf_pkg_read(ro->img[0], pkg, &ec);
+    if (rc)
+        return sf_cli_refuse(ro->json, ro->target, sf_cli_pkg_exit(rc), "%s", ec.msg);
+    const struct sf_manifest *m = &(*pkg)->man;
+    if (!m->ncomponents)
+        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s: the package names no "
+                             "components (it is for %s): a BMC takes packages of server-board "
+                             "components; nothing was pushed", ro->img[0],
+                             m->revision[0] ? "an enclosure or a drive" : "board flash");
+    sf_hex((*pkg)->file_sha256, 32, sha);
+    struct sf_errctx sec = { 0 };
+    rc = sf_pkg_check_signature(*pkg, sf_cli_keys_dir(ro->keys), &sec);
+    if (rc && !ro->allow_unsigned)
+        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_SIGNATURE, "%s: %s: refusing it "
+                             "(--allow-unsigned overrides); nothing was pushed", ro->img[0],
+                             sec.msg);
+    if (rc)
+        fprintf(stderr, "safeflash: warning: %s: %s; installing anyway (--allow-unsigned)\n",
+                ro->img[0], sec.msg);
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const struct sf_man_component *c = &m->components[i];
+        const struct sf_pkg_image *pi = sf_pkg_image(*pkg, c->image);
+        struct sf_bmc_item *it = &p->it[p->n++];
+        snprintf(it->comp, sizeof(it->comp), "%s", c->component);
+        snprintf(it->expect, sizeof(it->expect), "%s", c->version);
+        snprintf(it->file_name, sizeof(it->file_name), "%s", c->image);
+        it->img = pi->data;
+        it->len = pi->len;
+    }
+    return -1;
+}
+
+/* A wrong image is the disaster: the package's vendor/product patterns
+ * must match the board the BMC manages.  -1 to go on, or the exit code. */
+static int check_board(const struct ropts *ro, struct sf_rfs *s, const struct sf_pkg *pkg,
+                       char *board, size_t cap)
+{
+    struct sf_rf_system sys;
+    struct sf_errctx ec = { 0 };
+    int rc = sf_bmcup_system(s, &sys, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    if (!sys.manufacturer[0] || !sys.model[0])
+        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s does not say its "
+                             "Manufacturer and Model: %s cannot be matched to it; nothing was "
+                             "pushed (raw images with --component can be)", sys.uri, ro->img[0]);
+    if (!sf_manifest_matches(&pkg->man, sys.manufacturer, sys.model))
+        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s is for vendor %s "
+                             "product %s; this board is %s %s: nothing was pushed", ro->img[0],
+                             pkg->man.vendor, pkg->man.product, sys.manufacturer, sys.model);
+    snprintf(board, cap, "%s %s", sys.manufacturer, sys.model);
+    return -1;
+}
+
+/* No component goes back to an older version unless asked.  -1 or the
+ * exit code. */
+static int check_versions(const struct ropts *ro, const struct sf_bmc_plan *p)
+{
+    for (size_t i = 0; i < p->n && !ro->allow_downgrade; i++) {
+        const struct sf_bmc_item *it = &p->it[i];
+        if (it->expect[0] && it->st == SF_BI_PLANNED && sf_version_cmp(it->before, it->expect) > 0)
+            return sf_cli_refuse(ro->json, ro->target, SF_EXIT_VERSION, "%s runs %s, newer than "
+                                 "%s: refusing a downgrade (--allow-downgrade overrides); "
+                                 "nothing was pushed", it->name, it->before, it->expect);
+    }
+    return -1;
+}
+
 int sf_cmd_rf_install(int argc, char **argv)
 {
     struct ropts ro;
@@ -573,27 +677,23 @@ int sf_cmd_rf_install(int argc, char **argv)
     static struct sf_bmc_plan p;
     memset(&p, 0, sizeof(p));
     uint8_t *data[8] = { 0 };
+    struct sf_pkg *pkg = NULL;
+    char pkg_sha[65] = "";
     struct sf_errctx ec = { 0 };
     int code = -1;
     const char *st = sf_state_dir(NULL);
     struct sf_history *h = NULL;
     if (sf_history_open(st, &h, &ec)) /* creates the state directory */
         code = sf_cli_fail(SF_ESTATE, &ec);
-    for (size_t i = 0; code < 0 && i < ro.nimg; i++) {
+    if (code < 0 && ro.is_pkg)
+        code = load_package(&ro, &pkg, &p, pkg_sha);
+    for (size_t i = 0; code < 0 && !pkg && i < ro.nimg; i++) {
         size_t len = 0;
         if (sf_cli_read_file(ro.img[i], &data[i], &len, 256u << 20, ec.msg, sizeof(ec.msg)) ||
             len == 0) {
             if (!ec.msg[0])
                 snprintf(ec.msg, sizeof(ec.msg), "%s: empty image", ro.img[i]);
             code = sf_cli_fail(SF_ENODEV, &ec);
-            break;
-        }
-        uint8_t d[32];
-        char sha[65];
-        sf_sha256(data[i], len, d);
-        sf_hex(d, 32, sha);
-        if (!ro.dry && sf_cli_stage(st, sha, data[i], len, &ec)) {
-            code = sf_cli_fail(SF_ESTATE, &ec);
             break;
         }
         struct sf_bmc_item *it = &p.it[p.n++];
@@ -603,6 +703,14 @@ int sf_cmd_rf_install(int argc, char **argv)
         const char *base = strrchr(ro.img[i], '/');
         snprintf(it->file_name, sizeof(it->file_name), "%s", base ? base + 1 : ro.img[i]);
     }
+    for (size_t i = 0; code < 0 && !ro.dry && i < p.n; i++) {
+        uint8_t d[32];
+        char sha[65];
+        sf_sha256(p.it[i].img, p.it[i].len, d);
+        sf_hex(d, 32, sha);
+        if (sf_cli_stage(st, sha, p.it[i].img, p.it[i].len, &ec))
+            code = sf_cli_fail(SF_ESTATE, &ec);
+    }
     p.reboot_host = ro.reboot_host;
     p.task_timeout_s = ro.task_timeout;
     p.reset_timeout_s = ro.reset_timeout;
@@ -610,25 +718,39 @@ int sf_cmd_rf_install(int argc, char **argv)
     if (code < 0)
         code = login_bmc(&ro, &s);
     static struct sf_bmc_inv inv;
+    char board[160] = "";
+    if (code < 0 && pkg)
+        code = check_board(&ro, s, pkg, board, sizeof(board));
     if (code < 0) {
         int rc = sf_bmcup_inventory(s, &inv, &ec);
         if (!rc)
             rc = sf_bmcup_plan(&inv, &p, &ec);
-        if (rc) {
-            sf_cli_fail(rc, &ec);
-            code = sf_cli_pkg_exit(rc); /* a component the board lacks: 15 */
-        }
+        if (rc == SF_EMISMATCH || rc == SF_ENOTSUP)
+            code = sf_cli_refuse(ro.json, ro.target, sf_cli_pkg_exit(rc), "%s", ec.msg);
+        else if (rc)
+            code = sf_cli_fail(rc, &ec);
     }
-    struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
+    if (code < 0)
+        code = check_versions(&ro, &p);
+    struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p,
+                       .package_sha = pkg_sha };
     if (code < 0)
         code = journal(&ro, h, &p, &bc, ro.restart);
     if (code < 0 && !ro.json) {
         printf("Plan for %s (%s):\n", ro.target, inv.us.multipart_uri[0]
                ? "multipart push" : "HttpPushUri push");
+        if (pkg)
+            printf("  package %s: version %s for %s %s, this board is %s; %s%s\n", ro.img[0],
+                   pkg->man.version, pkg->man.vendor, pkg->man.product, board,
+                   pkg->trusted ? "signed by trusted key " : "NOT signed by a trusted key",
+                   pkg->trusted ? pkg->signer : "");
         for (size_t i = 0; i < p.n; i++) {
             const struct sf_bmc_item *it = &p.it[i];
-            printf("  %zu. %-8s %s (%zu bytes): %s -> %s%s\n", i + 1, it->name, it->file_name,
-                   it->len, it->before, it->st == SF_BI_SKIPPED ? "skip: " : "",
+            char to[80] = "";
+            if (it->expect[0] && it->st == SF_BI_PLANNED)
+                snprintf(to, sizeof(to), "%s, ", it->expect);
+            printf("  %zu. %-8s %s (%zu bytes): %s -> %s%s%s\n", i + 1, it->name, it->file_name,
+                   it->len, it->before, to, it->st == SF_BI_SKIPPED ? "skip: " : "",
                    it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
                    ? it->msg
                    : it->is_bmc
@@ -673,6 +795,7 @@ int sf_cmd_rf_install(int argc, char **argv)
     sf_history_close(h);
     for (size_t i = 0; i < 8; i++)
         free(data[i]);
+    sf_pkg_free(pkg);
     return code;
 }
 

@@ -2,6 +2,7 @@
  * sf_main.c - `safeflash` entry point: global options, dispatch, exit codes.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,26 @@ int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "safeflash%s%s: %s (see 'safeflash %s%s--help')\n", cmd ? " " : "",
             cmd ? cmd : "", msg, cmd ? cmd : "", cmd ? " " : "");
     return SF_EXIT_USAGE;
+}
+
+int sf_cli_refuse(int json, const char *target, int code, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "safeflash: %s\n", msg);
+    if (json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "target", json_object_new_string(target));
+        json_object_object_add(j, "result", json_object_new_string("refused"));
+        json_object_object_add(j, "error", json_object_new_string(msg));
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        json_object_put(j);
+    }
+    return code;
 }
 
 static void usage(FILE *f)

@@ -518,13 +518,32 @@ static int post_action(struct sf_rfs *s, const char *uri, const char *body, cons
     return rc;
 }
 
+int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx *ec)
+{
+    struct sf_http_resp r;
+    struct sf_rf_members m;
+    memset(out, 0, sizeof(*out));
+    int rc = sf_rfs_get(s, s->root.systems[0] ? s->root.systems : "/redfish/v1/Systems", &r, ec);
+    if (!rc)
+        rc = sf_rf_parse_members(r.body, r.len, &m, ec);
+    sf_http_resp_free(&r);
+    if (!rc && m.n != 1)
+        rc = sf_err_set(ec, SF_ENOTSUP, "the BMC manages %zu systems; safeflash updates "
+                        "single-system boards", m.n);
+    if (!rc)
+        rc = sf_rfs_get(s, m.uri[0], &r, ec);
+    if (!rc)
+        rc = sf_rf_parse_system(r.body, r.len, out, ec);
+    sf_http_resp_free(&r);
+    return rc;
+}
+
 static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
                       sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     int on_start = 0;
     for (size_t i = 0; i < p->n; i++)
         on_start |= p->it[i].st == SF_BI_STAGED && p->it[i].apply == SF_RF_APPLY_ON_START;
-    struct sf_http_resp r;
     int rc;
     if (on_start) {
         emit(cb, arg, SF_BEV_NOTICE, NULL, -1, "releasing the staged images (StartUpdate)");
@@ -533,21 +552,13 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
             return rc;
     }
     /* The system and its reset action, from the service itself. */
-    struct sf_rf_members m;
-    char reset[SF_RF_URI];
-    rc = sf_rfs_get(s, s->root.systems[0] ? s->root.systems : "/redfish/v1/Systems", &r, ec);
-    if (!rc)
-        rc = sf_rf_parse_members(r.body, r.len, &m, ec);
-    sf_http_resp_free(&r);
-    if (!rc && m.n != 1)
-        rc = sf_err_set(ec, SF_ENOTSUP, "the BMC manages %zu systems; safeflash resets one", m.n);
-    if (!rc)
-        rc = sf_rfs_get(s, m.uri[0], &r, ec);
-    if (!rc)
-        rc = sf_rf_parse_action(r.body, r.len, "#ComputerSystem.Reset", reset, sizeof(reset), ec);
-    sf_http_resp_free(&r);
+    struct sf_rf_system sys;
+    rc = sf_bmcup_system(s, &sys, ec);
+    if (!rc && !sys.reset[0])
+        rc = sf_err_set(ec, SF_ENOTSUP, "%s offers no #ComputerSystem.Reset action", sys.uri);
     if (rc)
         return rc;
+    const char *reset = sys.reset;
     char *body = sf_rf_reset_body("ForceRestart");
     if (!body)
         return SF_ENOMEM;

@@ -25,6 +25,9 @@ int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errct
  * for "bmc", "bios" and "me", the one whose class (below) is comp.  NULL
  * if none, or several that disagree. */
 const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *comp);
+/* The one ComputerSystem the BMC manages: Manufacturer, Model, reset. */
+int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx *ec);
+
 /* 1 for an image that runs now: not a backup, not staged, not marked
  * inactive or Disabled, not one of iDRAC's Previous-/Available- copies. */
 int sf_bmcup_running(const struct sf_rf_fw *f);

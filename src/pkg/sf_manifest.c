@@ -106,7 +106,8 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
         (rc = str_field(root, "min_version", m->min_version, sizeof(m->min_version), 0, ec)) ||
         (rc = str_field(root, "mode", m->mode, sizeof(m->mode), 0, ec)) ||
         (rc = str_field(root, "release_notes", m->notes, sizeof(m->notes), 0, ec)) ||
-        (rc = str_field(root, "image", m->image, sizeof(m->image), 1, ec)))
+        (rc = str_field(root, "image", m->image, sizeof(m->image),
+                        !json_object_object_get_ex(root, "components", NULL), ec)))
         goto out;
     if (!m->version[0] || !printable(m->version) || !printable(m->vendor) || !printable(m->product) ||
         !printable(m->min_version) || !printable(m->revision)) {
@@ -167,7 +168,7 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
             }
         m->nimages++;
     }
-    if (!sf_manifest_find_image(m, m->image)) {
+    if (m->image[0] && !sf_manifest_find_image(m, m->image)) {
         rc = sf_err_set(ec, SF_EMALFORMED, "manifest: default image \"%s\" is not in \"images\"",
                         m->image);
         goto out;
@@ -199,10 +200,67 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
             m->ntargets++;
         }
     }
+    json_object *co;
+    if (json_object_object_get_ex(root, "components", &co)) {
+        if (!json_object_is_type(co, json_type_array) || json_object_array_length(co) == 0 ||
+            json_object_array_length(co) > SF_MAN_MAX_COMPONENTS) {
+            rc = sf_err_set(ec, SF_EMALFORMED, "manifest: \"components\" must list 1 to %d "
+                            "components", SF_MAN_MAX_COMPONENTS);
+            goto out;
+        }
+        for (size_t i = 0; i < json_object_array_length(co); i++) {
+            json_object *e = json_object_array_get_idx(co, i);
+            struct sf_man_component *c = &m->components[i];
+            if (!json_object_is_type(e, json_type_object) ||
+                (rc = str_field(e, "component", c->component, sizeof(c->component), 1, ec)) ||
+                (rc = str_field(e, "version", c->version, sizeof(c->version), 1, ec)) ||
+                (rc = str_field(e, "image", c->image, sizeof(c->image), 1, ec))) {
+                if (!rc)
+                    rc = sf_err_set(ec, SF_EMALFORMED, "manifest: component %zu must be an "
+                                    "object", i);
+                goto out;
+            }
+            if (!sf_manifest_name_ok(c->component) || !c->version[0] || !printable(c->version)) {
+                rc = sf_err_set(ec, SF_EMALFORMED, "manifest: component %zu: \"component\" must "
+                                "be a plain name and \"version\" printable ASCII", i);
+                goto out;
+            }
+            if (!sf_manifest_find_image(m, c->image)) {
+                rc = sf_err_set(ec, SF_EMALFORMED, "manifest: component %s names image \"%s\", "
+                                "which is not in \"images\"", c->component, c->image);
+                goto out;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(m->components[j].component, c->component)) {
+                    rc = sf_err_set(ec, SF_EMALFORMED, "manifest: component %s listed twice",
+                                    c->component);
+                    goto out;
+                }
+            m->ncomponents++;
+        }
+        if (m->ntargets) {
+            rc = sf_err_set(ec, SF_EMALFORMED, "manifest: \"targets\" and \"components\" do "
+                            "not go together (one board per component package)");
+            goto out;
+        }
+    }
 out:
     json_object_put(root);
     json_tokener_free(tok);
     return rc;
+}
+
+json_object *sf_manifest_components_json(const struct sf_manifest *m)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; m && i < m->ncomponents; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "component", json_object_new_string(m->components[i].component));
+        json_object_object_add(e, "version", json_object_new_string(m->components[i].version));
+        json_object_object_add(e, "image", json_object_new_string(m->components[i].image));
+        json_object_array_add(a, e);
+    }
+    return a;
 }
 
 json_object *sf_manifest_targets_json(const struct sf_manifest *m)
@@ -235,7 +293,8 @@ int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len)
         json_object_object_add(o, "mode", json_object_new_string(m->mode));
     if (m->notes[0])
         json_object_object_add(o, "release_notes", json_object_new_string(m->notes));
-    json_object_object_add(o, "image", json_object_new_string(m->image));
+    if (m->image[0])
+        json_object_object_add(o, "image", json_object_new_string(m->image));
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < m->nimages; i++) {
         char hex[65];
@@ -249,6 +308,8 @@ int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len)
     json_object_object_add(o, "images", a);
     if (m->ntargets)
         json_object_object_add(o, "targets", sf_manifest_targets_json(m));
+    if (m->ncomponents)
+        json_object_object_add(o, "components", sf_manifest_components_json(m));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                           JSON_C_TO_STRING_SPACED |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -283,6 +344,11 @@ static int match(const char *pattern, const char *value)
     while (l && v[l - 1] == ' ')
         v[--l] = '\0';
     return fnmatch(pattern, v, 0) == 0;
+}
+
+int sf_manifest_matches(const struct sf_manifest *m, const char *vendor, const char *product)
+{
+    return m && vendor && product && match(m->vendor, vendor) && match(m->product, product);
 }
 
 const struct sf_man_image *sf_manifest_image_for(const struct sf_manifest *m,

@@ -17,13 +17,22 @@
  *     "release_notes": "...",                         optional
  *     "image": "fw.bin",                              default image
  *     "images": [ { "name": "fw.bin", "size": N, "sha256": "hex" } ],
- *     "targets": [ { "vendor": "...", "product": "...", "image": "x.bin" } ]
+ *     "targets": [ { "vendor": "...", "product": "...", "image": "x.bin" } ],
+ *     "components": [ { "component": "bios", "version": "R01.01.0012",
+ *                       "image": "bios.bin" } ]
  *   }
  *
  * "targets" names a different image for subenclosures whose vendor and
  * product match; the first match wins, then the top-level patterns with
  * the default image.  A subenclosure matching neither is not a target the
  * package may touch.
+ *
+ * "components" makes a package for a server board's BMC (Redfish): each
+ * entry is one firmware component, the image it gets and the version the
+ * BMC's inventory must show afterwards; vendor/product are then matched
+ * against the ComputerSystem's Manufacturer and Model, and "image" may be
+ * left out.  Such a package is refused by SES processors, drives and board
+ * flash.
  */
 #ifndef SF_MANIFEST_H
 #define SF_MANIFEST_H
@@ -37,6 +46,7 @@
 #define SF_MAN_MAX_IMAGES 8
 #define SF_MAN_MAX_TARGETS 16
 #define SF_MAN_NAME 64
+#define SF_MAN_MAX_COMPONENTS 8
 
 struct sf_man_image {
     char name[SF_MAN_NAME];
@@ -47,6 +57,12 @@ struct sf_man_image {
 struct sf_man_target {
     char vendor[32];
     char product[64];
+    char image[SF_MAN_NAME];
+};
+
+struct sf_man_component {
+    char component[17];         /* bmc, bios, me, or a BMC's inventory Id */
+    char version[64];           /* what the inventory reports afterwards */
     char image[SF_MAN_NAME];
 };
 
@@ -64,6 +80,8 @@ struct sf_manifest {
     struct sf_man_image images[SF_MAN_MAX_IMAGES];
     size_t ntargets;
     struct sf_man_target targets[SF_MAN_MAX_TARGETS];
+    size_t ncomponents;
+    struct sf_man_component components[SF_MAN_MAX_COMPONENTS];
 };
 
 /* Parse and validate.  SF_EMALFORMED with ec->msg naming the field. */
@@ -78,11 +96,17 @@ int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len);
  * `package inspect --json`. */
 struct json_object;
 struct json_object *sf_manifest_targets_json(const struct sf_manifest *m);
+/* The same for "components". */
+struct json_object *sf_manifest_components_json(const struct sf_manifest *m);
 
 /* The image a subenclosure with this vendor/product gets, or NULL when the
  * package does not apply to it.  vendor/product are compared trimmed. */
 const struct sf_man_image *sf_manifest_image_for(const struct sf_manifest *m,
                                                  const char *vendor, const char *product);
+
+/* 1 when the top-level vendor/product patterns match (a board's
+ * Manufacturer/Model for component packages). */
+int sf_manifest_matches(const struct sf_manifest *m, const char *vendor, const char *product);
 
 const struct sf_man_image *sf_manifest_find_image(const struct sf_manifest *m, const char *name);
 

@@ -266,18 +266,22 @@ out:
     return rc;
 }
 
-int sf_rf_parse_action(const char *json, size_t len, const char *name, char *out, size_t cap,
+int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
                        struct sf_errctx *ec)
 {
-    out[0] = '\0';
-    json_object *o = parse_obj(json, len, "resource", ec);
+    memset(out, 0, sizeof(*out));
+    json_object *o = parse_obj(json, len, "computer system", ec);
     if (!o)
         return SF_EMALFORMED;
-    action_target(get(o, "Actions"), name, out, cap);
+    struct sf_errctx ig = { 0 };
+    int rc = str(o, "@odata.id", out->uri, sizeof(out->uri), 1, "computer system", ec);
+    str(o, "Manufacturer", out->manufacturer, sizeof(out->manufacturer), 0, "", &ig);
+    str(o, "Model", out->model, sizeof(out->model), 0, "", &ig);
+    action_target(get(o, "Actions"), "#ComputerSystem.Reset", out->reset, sizeof(out->reset));
+    if (out->reset[0] != '/')
+        out->reset[0] = '\0';
     json_object_put(o);
-    if (!out[0] || out[0] != '/')
-        return sf_err_set(ec, SF_ENOTSUP, "the resource offers no %s action", name);
-    return 0;
+    return rc;
 }
 
 void sf_rf_error_message(const char *json, size_t len, char *out, size_t cap)

@@ -87,9 +87,14 @@ int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
 int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec);
 int sf_rf_parse_task(const char *json, size_t len, struct sf_rf_task *out, struct sf_errctx *ec);
 
-/* The target URI of action name ("#ComputerSystem.Reset") in a resource's
- * Actions.  SF_ENOTSUP when the resource has no such action. */
-int sf_rf_parse_action(const char *json, size_t len, const char *name, char *out, size_t cap,
+/* A ComputerSystem: what board it is (packages match Manufacturer and
+ * Model) and its reset action ("" when it offers none). */
+struct sf_rf_system {
+    char uri[SF_RF_URI];
+    char manufacturer[64], model[64];
+    char reset[SF_RF_URI];
+};
+int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
                        struct sf_errctx *ec);
 
 /* A Redfish error body's first message ("" when it is not one). */

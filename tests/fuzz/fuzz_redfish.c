@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct sf_rf_members m;
     static struct sf_rf_fw fw;
     static struct sf_rf_task t;
+    static struct sf_rf_system sys;
     if (sf_rf_parse_root(j, size, &root, &ec) == 0 && !root.update_service[0])
         abort();
     if (sf_rf_parse_update(j, size, &us, &ec) == 0 && !us.inventory[0])
@@ -24,7 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < m.n; i++)
             if (m.uri[i][0] != '/' || !memchr(m.uri[i], '\0', SF_RF_URI))
                 abort();
-    if (sf_rf_parse_fw(j, size, &fw, &ec) == 0 && (!fw.id[0] || fw.updateable < -1 || fw.updateable > 1))
+    if (sf_rf_parse_fw(j, size, &fw, &ec) == 0 &&
+        (!fw.id[0] || fw.updateable < -1 || fw.updateable > 1 || fw.active < -1 ||
+         fw.active > 1 || (fw.manager[0] && !strstr(fw.manager, "/Managers/"))))
+        abort();
+    /* A reset target, when there is one, is a path. */
+    if (sf_rf_parse_system(j, size, &sys, &ec) == 0 && (!sys.uri[0] || (sys.reset[0] &&
+                                                                       sys.reset[0] != '/')))
         abort();
     if (sf_rf_parse_task(j, size, &t, &ec) == 0 &&
         (t.percent < -1 || t.percent > 100 || t.state > SF_RF_TASK_CANCELLED))
