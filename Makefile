@@ -101,7 +101,7 @@ $(SFEMU): $(SFEMU_OBJS) $(LIBA)
 
 $(SFBMC): $(SFBMC_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFBMC_OBJS) $(LIBA) $(LDLIBS_ALL) \
-		$(shell pkg-config --libs libmicrohttpd) -lpthread
+		$(shell pkg-config --libs libmicrohttpd) $(NET_LDLIBS) -lpthread
 
 # The preload library carries its own copy of the library code so it can
 # be loaded into any program (sg3_utils) without safeflash's objects.

@@ -72,6 +72,7 @@ struct ropts {
     int yes, dry, reboot_host, restart, allow_unsigned, allow_downgrade;
     const char *keys;
     int is_pkg;               /* install: the one image is a package */
+    const char *pull;         /* install --pull URL */
     unsigned task_timeout, reset_timeout;
     size_t nimg, ncomp;
     const char *img[8];
@@ -88,6 +89,7 @@ static void usage(const char *cmd)
     else if (!strcmp(cmd, "install"))
         printf("Usage: safeflash install IMAGE... redfish://USER@HOST[:PORT] --component C...\n"
                "       safeflash install PACKAGE redfish://USER@HOST[:PORT]\n"
+               "       safeflash install --pull URL redfish://USER@HOST[:PORT] --component C\n"
                "       [--reboot-host] [--yes] [--dry-run] [--json] [trust options]\n\n"
                "Update a server board's firmware through its BMC (field report 002): every\n"
                "image is read and staged locally first, then pushed to the BMC (multipart,\n"
@@ -105,7 +107,11 @@ static void usage(const char *cmd)
                "  --keys DIR           trusted package keys (default $SAFEFLASH_KEYS or\n"
                "                       /etc/safeflash/keys)\n"
                "  --allow-unsigned     install a package no trusted key signed\n"
-               "  --allow-downgrade    install a component older than what runs\n\n"
+               "  --allow-downgrade    install a component older than what runs\n"
+               "  --pull URL           instead of an image: the BMC fetches URL itself\n"
+               "                       (SimpleUpdate) - never done otherwise; nothing is\n"
+               "                       staged here, and a reset of the BMC or of the URL's\n"
+               "                       server mid-transfer fails the update half-way\n\n"
                "A package (docs/package.md) names its components and the version each\n"
                "must report afterwards; it is refused (15) unless its vendor/product\n"
                "patterns match the board's Manufacturer and Model.\n\n"
@@ -140,6 +146,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         { "keys", required_argument, NULL, 'K' },
         { "allow-unsigned", no_argument, NULL, 'U' },
         { "allow-downgrade", no_argument, NULL, 'D' },
+        { "pull", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -149,7 +156,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-        if ((show && strchr("ynCRTWXKUD", c)) || (!inst && strchr("CRTXKUD", c)))
+        if ((show && strchr("ynCRTWXKUDP", c)) || (!inst && strchr("CRTXKUDP", c)))
             return sf_cli_usage_error(cmd, "'%s' is not an option of %s", argv[optind - 1], cmd);
         char *end = NULL;
         unsigned long v;
@@ -166,6 +173,15 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         case 'K': ro->keys = optarg; break;
         case 'U': ro->allow_unsigned = 1; break;
         case 'D': ro->allow_downgrade = 1; break;
+        case 'P':
+            if (ro->pull)
+                return sf_cli_usage_error(cmd, "one --pull per run");
+            if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+                return sf_cli_usage_error(cmd, "--pull takes an http:// or https:// URL");
+            if (strlen(optarg) >= sizeof(((struct sf_bmc_item *)0)->pull))
+                return sf_cli_usage_error(cmd, "--pull: the URL is too long");
+            ro->pull = optarg;
+            break;
         case 'C':
             if (ro->ncomp == 8)
                 return sf_cli_usage_error(cmd, "at most 8 components");
@@ -196,7 +212,10 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
             return sf_cli_usage_error(cmd, "at most 8 images");
         ro->img[ro->nimg++] = argv[i];
     }
-    if (inst && !ro->nimg)
+    if (inst && ro->pull && (ro->nimg || ro->ncomp != 1))
+        return sf_cli_usage_error(cmd, "--pull URL stands for the image: no IMAGE arguments, "
+                                  "and one --component");
+    if (inst && !ro->nimg && !ro->pull)
         return sf_cli_usage_error(cmd, "an image to install is needed");
     /* A package names its components; raw images need one --component
      * each.  One package per run: it is one board's release. */
@@ -207,7 +226,7 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
         return sf_cli_usage_error(cmd, "a package names its own components: give one package "
                                   "and no --component, or raw images with one --component each");
     ro->is_pkg = pkgs == 1;
-    if (inst && !pkgs && ro->ncomp != ro->nimg)
+    if (inst && !pkgs && !ro->pull && ro->ncomp != ro->nimg)
         return sf_cli_usage_error(cmd, "one --component per image, in the images' order (%zu "
                                   "images, %zu components)", ro->nimg, ro->ncomp);
     char why[200];
@@ -477,6 +496,21 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
 
 /* One history attempt per component of the plan (skipped ones have none),
  * and their results. */
+/* What identifies an item's image in the journal: its SHA-256, or for a
+ * pull the SHA-256 of "pull URL" (the bytes never pass through here). */
+static void item_sha(const struct sf_bmc_item *it, char hex[65])
+{
+    uint8_t d[32];
+    if (it->pull[0]) {
+        char k[600];
+        snprintf(k, sizeof(k), "pull %s", it->pull);
+        sf_sha256(k, strlen(k), d);
+    } else {
+        sf_sha256(it->img, it->len, d);
+    }
+    sf_hex(d, 32, hex);
+}
+
 static void attempts_begin(struct sf_history *h, const char *run, const char *action,
                            const char *target, const struct sf_bmc_plan *p,
                            const char *state_dir, struct bctx *bc, struct sf_errctx *ec)
@@ -494,13 +528,12 @@ static void attempts_begin(struct sf_history *h, const char *run, const char *ac
         snprintf(a.from_rev, sizeof(a.from_rev), "%s", it->before);
         snprintf(a.expected_rev, sizeof(a.expected_rev), "%s", it->expect);
         snprintf(a.package_sha, sizeof(a.package_sha), "%s", bc->package_sha ? bc->package_sha : "");
-        if (it->img) {
-            uint8_t d[32];
-            sf_sha256(it->img, it->len, d);
-            sf_hex(d, 32, a.image_sha);
+        if (it->img || it->pull[0])
+            item_sha(it, a.image_sha);
+        if (it->img)
             snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", state_dir, a.image_sha);
-        }
-        snprintf(a.mode, sizeof(a.mode), "%s", it->img ? sf_rf_apply_str(it->apply) : "host reset");
+        snprintf(a.mode, sizeof(a.mode), "%s", it->pull[0] ? "pull" : it->img
+                 ? sf_rf_apply_str(it->apply) : "host reset");
         a.resumed_from = bc->resume_of[i];
         bc->aid[i] = it->st == SF_BI_SKIPPED || bc->no_attempt[i] ? 0 : sf_history_begin(h, &a, ec);
         if (bc->aid[i] > 0 && bc->resume_of[i] > 0) {
@@ -529,10 +562,8 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
         if (it->st == SF_BI_SKIPPED)
             continue;
         char id[17], sha[65];
-        uint8_t d[32];
         item_id(ro->target, it->comp, id);
-        sf_sha256(it->img, it->len, d);
-        sf_hex(d, 32, sha);
+        item_sha(it, sha);
         struct sf_unfinished u[8];
         size_t n = 0;
         sf_history_unfinished(h, id, u, 8, &n);
@@ -703,9 +734,25 @@ int sf_cmd_rf_install(int argc, char **argv)
         const char *base = strrchr(ro.img[i], '/');
         snprintf(it->file_name, sizeof(it->file_name), "%s", base ? base + 1 : ro.img[i]);
     }
+    if (code < 0 && ro.pull) {
+        struct sf_bmc_item *it = &p.it[p.n++];
+        snprintf(it->comp, sizeof(it->comp), "%s", ro.comp[0]);
+        snprintf(it->pull, sizeof(it->pull), "%s", ro.pull);
+        const char *base = strrchr(ro.pull, '/');
+        snprintf(it->file_name, sizeof(it->file_name), "%s", base && base[1] ? base + 1 : ro.pull);
+        /* Said every time, --yes or not: this is field report 002. */
+        fprintf(stderr, "safeflash: warning: --pull: the BMC will fetch %s itself. Nothing is "
+                "staged on this host and safeflash cannot check the image before the BMC has "
+                "it; if the BMC or the server behind that URL resets mid-transfer, the update "
+                "fails half-way (field report 002: virtual media dropped by a BMC reset left a "
+                "board that did not boot). Push a local image instead unless this BMC cannot "
+                "take one.\n", ro.pull);
+    }
     for (size_t i = 0; code < 0 && !ro.dry && i < p.n; i++) {
         uint8_t d[32];
         char sha[65];
+        if (!p.it[i].img)
+            continue; /* --pull: nothing here to stage */
         sf_sha256(p.it[i].img, p.it[i].len, d);
         sf_hex(d, 32, sha);
         if (sf_cli_stage(st, sha, p.it[i].img, p.it[i].len, &ec))
@@ -749,8 +796,10 @@ int sf_cmd_rf_install(int argc, char **argv)
             char to[80] = "";
             if (it->expect[0] && it->st == SF_BI_PLANNED)
                 snprintf(to, sizeof(to), "%s, ", it->expect);
-            printf("  %zu. %-8s %s (%zu bytes): %s -> %s%s%s\n", i + 1, it->name, it->file_name,
-                   it->len, it->before, to, it->st == SF_BI_SKIPPED ? "skip: " : "",
+            char size[64];
+            snprintf(size, sizeof(size), it->pull[0] ? "pulled by the BMC" : "%zu bytes", it->len);
+            printf("  %zu. %-8s %s (%s): %s -> %s%s%s\n", i + 1, it->name, it->file_name,
+                   size, it->before, to, it->st == SF_BI_SKIPPED ? "skip: " : "",
                    it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
                    ? it->msg
                    : it->is_bmc

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "emu/sf_bmc.h"
+#include "transport/sf_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,7 +78,8 @@ struct sf_bmc {
     unsigned burst_left;
     /* counters for /sfemu/state */
     unsigned pushes, bmc_resets, host_resets, requests, logins, refused_503;
-    char last_targets[160];   /* the last multipart push's Targets[0] (tests) */
+    char last_targets[160];   /* the last push's Targets[0] (tests) */
+    unsigned pulls;           /* SimpleUpdate requests (tests) */
 };
 
 static uint64_t now_ms(void)
@@ -201,6 +203,7 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         bool_of(q, "backup_save_fails", &out->backup_save_fails);
         bool_of(q, "apply_on_reset_only", &out->apply_on_reset_only);
         bool_of(q, "opaque_ids", &out->opaque_ids);
+        bool_of(q, "no_simple_update", &out->no_simple_update);
     }
 out:
     json_object_put(root);
@@ -592,6 +595,16 @@ static json_object *update_service(const struct sf_bmc *b)
     json_object_object_add(o, "FirmwareInventory",
                            link_to("/redfish/v1/UpdateService/FirmwareInventory"));
     json_object *acts = json_object_new_object();
+    if (!b->conf.no_simple_update) {
+        json_object *su = json_object_new_object();
+        json_object_object_add(su, "target", json_object_new_string(
+                                   "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate"));
+        json_object *tp = json_object_new_array();
+        json_object_array_add(tp, json_object_new_string("HTTP"));
+        json_object_array_add(tp, json_object_new_string("HTTPS"));
+        json_object_object_add(su, "TransferProtocol@Redfish.AllowableValues", tp);
+        json_object_object_add(acts, "#UpdateService.SimpleUpdate", su);
+    }
     if (!b->conf.apply_on_reset_only) {
         json_object *su = json_object_new_object();
         json_object_object_add(su, "target", json_object_new_string(
@@ -816,6 +829,107 @@ static enum apply parse_apply(const char *s, int *ok, const struct sf_bmc *b)
     return AP_NONE;
 }
 
+/* Targets (at most one, as bmcweb): the component it names in want ("" when
+ * none is named).  NULL, or what is wrong with it. */
+static const char *targets_of(struct sf_bmc *b, json_object *p, char want[17])
+{
+    json_object *targets;
+    want[0] = '\0';
+    if (!json_object_object_get_ex(p, "Targets", &targets))
+        return NULL;
+    if (!json_object_is_type(targets, json_type_array) || json_object_array_length(targets) > 1)
+        return "Targets must be an array of at most one URI.";
+    if (json_object_array_length(targets) == 0)
+        return NULL;
+    const char *u = json_object_get_string(json_object_array_get_idx(targets, 0));
+    snprintf(b->last_targets, sizeof(b->last_targets), "%s", u ? u : "");
+    const char *pre = "/redfish/v1/UpdateService/FirmwareInventory/";
+    struct comp *tc;
+    int tk;
+    if (u && !strcmp(u, "/redfish/v1/Managers/bmc"))
+        snprintf(want, 17, "bmc");
+    else if (u && !strncmp(u, pre, strlen(pre)) && (tc = member_by_id(b, u + strlen(pre), &tk)) &&
+             tk == K_RUN)
+        snprintf(want, 17, "%s", tc->c.id);
+    else
+        return "The target in Targets is not an updateable component.";
+    return NULL;
+}
+
+/* POST UpdateService.SimpleUpdate: the BMC fetches ImageURI itself (HTTP
+ * or HTTPS; bmcweb dropped TFTP).  The fetch is what field report 002 lost:
+ * if the source goes away, the task ends TransferFailed. */
+static enum MHD_Result simple_update(struct sf_bmc *b, struct MHD_Connection *c, struct req *q)
+{
+    json_object *p = q->body ? json_tokener_parse(q->body) : NULL;
+    if (!p || !json_object_is_type(p, json_type_object)) {
+        json_object_put(p);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.MalformedJSON",
+                          "The request body is not a JSON object.");
+    }
+    static const char *known[] = { "ImageURI", "TransferProtocol", "Targets", "Username",
+                                   "Password", "ForceUpdate", NULL };
+    json_object_object_foreach(p, key, val) {
+        (void)val;
+        int ok = 0;
+        for (size_t i = 0; known[i]; i++)
+            ok |= !strcmp(key, known[i]);
+        if (!ok) {
+            char m[160];
+            snprintf(m, sizeof(m), "The parameter %.64s is not known to SimpleUpdate.", key);
+            json_object_put(p);
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterUnknown", m);
+        }
+    }
+    json_object *iu;
+    const char *uri = json_object_object_get_ex(p, "ImageURI", &iu) &&
+                      json_object_is_type(iu, json_type_string) ? json_object_get_string(iu) : NULL;
+    char want[17], url[512];
+    const char *terr = targets_of(b, p, want);
+    snprintf(url, sizeof(url), "%s", uri ? uri : "");
+    json_object_put(p);
+    if (!url[0])
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterMissing",
+                          "SimpleUpdate needs ImageURI.");
+    if (terr)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyValueFormatError", terr);
+    const char *rest = !strncmp(url, "http://", 7) ? url + 7 : !strncmp(url, "https://", 8)
+                       ? url + 8 : NULL;
+    if (!rest)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterNotSupported",
+                          "Only HTTP and HTTPS image URIs are supported.");
+    b->pulls++;
+    char base[512];
+    const char *path = strchr(rest, '/');
+    snprintf(base, sizeof(base), "%.*s", (int)((path ? path : rest + strlen(rest)) - url), url);
+    struct sf_http_opts o = { .insecure = 1, .connect_timeout_ms = 3000, .timeout_ms = 60000 };
+    struct sf_http *h = NULL;
+    struct sf_http_resp r;
+    memset(&r, 0, sizeof(r));
+    struct sf_errctx ec = { 0 };
+    int rc = sf_http_open(base, &o, &h, &ec);
+    if (!rc)
+        rc = sf_http_request(h, "GET", path ? path : "/", NULL, NULL, 0, &r, &ec);
+    sf_http_close(h);
+    if (rc || r.status != 200) {
+        char m[400];
+        if (rc)
+            snprintf(m, sizeof(m), "Transfer of image '%.200s' failed: %.150s", url, ec.msg);
+        else
+            snprintf(m, sizeof(m), "Transfer of image '%.200s' failed: HTTP %ld", url, r.status);
+        sf_http_resp_free(&r);
+        struct task *t = new_task(b, want[0] ? want : "unknown", "", AP_ON_RESET,
+                                  "Update.1.0.TransferFailed", m);
+        char loc[80];
+        snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
+        return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After",
+                           "1");
+    }
+    enum MHD_Result ret = accept_push(b, c, (const uint8_t *)r.body, r.len, want, AP_NONE);
+    sf_http_resp_free(&r);
+    return ret;
+}
+
 static enum MHD_Result multipart_push(struct sf_bmc *b, struct MHD_Connection *c, struct req *q)
 {
     if (!q->params || !q->file_seen)
@@ -829,31 +943,11 @@ static enum MHD_Result multipart_push(struct sf_bmc *b, struct MHD_Connection *c
                           "UpdateParameters is not a JSON object.");
     }
     char want[17] = "";
-    json_object *targets, *at;
-    struct comp *tc;
-    int tk;
-    if (json_object_object_get_ex(p, "Targets", &targets)) {
-        if (!json_object_is_type(targets, json_type_array) || json_object_array_length(targets) > 1) {
-            json_object_put(p);
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyValueFormatError",
-                              "Targets must be an array of at most one URI.");
-        }
-        if (json_object_array_length(targets) == 1) {
-            const char *u = json_object_get_string(json_object_array_get_idx(targets, 0));
-            snprintf(b->last_targets, sizeof(b->last_targets), "%s", u ? u : "");
-            const char *pre = "/redfish/v1/UpdateService/FirmwareInventory/";
-            const char *mgr = "/redfish/v1/Managers/bmc";
-            if (u && !strcmp(u, mgr))
-                snprintf(want, sizeof(want), "bmc");
-            else if (u && !strncmp(u, pre, strlen(pre)) &&
-                     (tc = member_by_id(b, u + strlen(pre), &tk)) && tk == K_RUN)
-                snprintf(want, sizeof(want), "%s", tc->c.id);
-            else {
-                json_object_put(p);
-                return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ResourceNotFound",
-                                  "The target in Targets is not an updateable component.");
-            }
-        }
+    json_object *at;
+    const char *terr = targets_of(b, p, want);
+    if (terr) {
+        json_object_put(p);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.PropertyValueFormatError", terr);
     }
     int ok = 1;
     enum apply when = AP_NONE;
@@ -916,6 +1010,7 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         json_object *o = json_object_new_object();
         json_object_object_add(o, "pushes", json_object_new_int((int)b->pushes));
         json_object_object_add(o, "last_targets", json_object_new_string(b->last_targets));
+        json_object_object_add(o, "pulls", json_object_new_int((int)b->pulls));
         json_object_object_add(o, "bmc_resets", json_object_new_int((int)b->bmc_resets));
         json_object_object_add(o, "host_resets", json_object_new_int((int)b->host_resets));
         json_object_object_add(o, "logins", json_object_new_int((int)b->logins));
@@ -1020,6 +1115,9 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
                               "The image is larger than this BMC accepts.");
         return accept_push(b, c, (const uint8_t *)q->body, q->len, "", AP_NONE);
     }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate") &&
+        !b->conf.no_simple_update)
+        return simple_update(b, c, q);
     if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.StartUpdate") &&
         !b->conf.apply_on_reset_only) {
         int n = 0;

@@ -11,7 +11,8 @@
  *                                    authentication is accepted as well
  *   UpdateService                    HttpPushUri (raw octet-stream),
  *                                    MultipartHttpPushUri (UpdateParameters +
- *                                    UpdateFile), StartUpdate
+ *                                    UpdateFile), StartUpdate, SimpleUpdate
+ *                                    (fetches an http(s) ImageURI itself)
  *   UpdateService/FirmwareInventory  bmc, bios, bios_backup (StandbySpare),
  *                                    me, and <id>_staged while an image waits
  *   TaskService/Tasks/N[/Monitor]    tasks in memory only (at most 100): the
@@ -66,6 +67,7 @@ struct sf_bmc_conf {
     unsigned burst_503;       /* after each accepted push, this many requests get 503 */
     int backup_save_fails;    /* host reset: saving the BIOS to the backup fails */
     int apply_on_reset_only;  /* only OnReset (no OnStartUpdateRequest) */
+    int no_simple_update;     /* no UpdateService.SimpleUpdate (pulls) */
     int opaque_ids;           /* bmcweb's inventory: hashed Ids, every Name "Software
                                * Inventory", Description and RelatedItem say what */
 };

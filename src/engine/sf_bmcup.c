@@ -207,6 +207,9 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
             return sf_err_set(ec, SF_EMISMATCH, "the BMC's firmware inventory has no single "
                               "component '%s' (it runs: %s)", it->comp, have);
         }
+        if (it->pull[0] && !inv->us.simple_update[0])
+            return sf_err_set(ec, SF_ENOTSUP, "the BMC offers no UpdateService.SimpleUpdate: "
+                              "--pull cannot be used with it (push the image instead)");
         if (f->updateable == 0)
             return sf_err_set(ec, SF_ENOTSUP, "%s (%s) is not updateable, says the BMC", it->comp,
                               f->uri);
@@ -302,9 +305,22 @@ static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_it
 {
     struct sf_http_resp r;
     int rc;
-    if (inv->us.multipart_uri[0]) {
-        char *params = sf_rf_update_params(it->push_target[0] ? it->push_target : it->target,
-                                           it->apply);
+    const char *to = it->push_target[0] ? it->push_target : it->target;
+    if (it->pull[0]) {
+        /* Only on the operator's explicit --pull (field report 002). */
+        if (!inv->us.simple_update[0])
+            return item_fail(it, "pulling", SF_ENOTSUP, ec, "the BMC offers no "
+                             "UpdateService.SimpleUpdate to pull %s with", it->pull);
+        char *body = sf_rf_simple_update_body(it->pull, to);
+        if (!body)
+            return SF_ENOMEM;
+        emit(cb, arg, SF_BEV_STEP, it, -1, "asking the BMC to pull %s itself (SimpleUpdate)",
+             it->pull);
+        rc = sf_rfs_call(s, "POST", inv->us.simple_update, "application/json", body,
+                         strlen(body), &r, ec);
+        free(body);
+    } else if (inv->us.multipart_uri[0]) {
+        char *params = sf_rf_update_params(to, it->apply);
         if (!params)
             return SF_ENOMEM;
         emit(cb, arg, SF_BEV_STEP, it, -1, "pushing %zu bytes to %s (multipart, apply %s)",
@@ -320,7 +336,8 @@ static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_it
     }
     if (rc) {
         sf_http_resp_free(&r);
-        return item_fail(it, "pushing", rc, ec, "the push did not complete: %s", ec->msg);
+        return item_fail(it, "pushing", rc, ec, "the %s did not complete: %s",
+                         it->pull[0] ? "request" : "push", ec->msg);
     }
     char why[400];
     sf_rf_error_message(r.body, r.len, why, sizeof(why));
@@ -333,7 +350,8 @@ static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_it
     if (st < 200 || st > 299) {
         sf_http_resp_free(&r);
         return item_fail(it, "pushing", st == 401 || st == 403 ? SF_EACCES : SF_EIO, ec,
-                         "the BMC refused the push: HTTP %ld%s%s", st, why[0] ? ": " : "", why);
+                         "the BMC refused the %s: HTTP %ld%s%s", it->pull[0] ? "pull" : "push",
+                         st, why[0] ? ": " : "", why);
     }
     /* The task monitor: the Location header (DSP0266), else the task in
      * the body. */

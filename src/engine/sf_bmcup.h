@@ -62,6 +62,7 @@ struct sf_bmc_item {
     char name[96];
     const uint8_t *img;
     size_t len;
+    char pull[512];           /* --pull: the BMC fetches this URL (SimpleUpdate); img NULL */
     char file_name[64];
     char expect[64];          /* the version it must report; "" = must differ from before */
     char before[64];

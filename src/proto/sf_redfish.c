@@ -341,6 +341,21 @@ char *sf_rf_reset_body(const char *reset_type)
     return dump(o);
 }
 
+char *sf_rf_simple_update_body(const char *image_uri, const char *target)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ImageURI", json_object_new_string(image_uri));
+    if (target) {
+        json_object *t = json_object_new_array();
+        json_object_array_add(t, json_object_new_string(target));
+        json_object_object_add(o, "Targets", t);
+    }
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
 char *sf_rf_update_params(const char *target, enum sf_rf_apply apply)
 {
     json_object *o = json_object_new_object();

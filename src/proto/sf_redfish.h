@@ -118,6 +118,9 @@ int sf_rf_host_is_loopback(const char *host);
 /* Bodies: malloc'd JSON text. */
 char *sf_rf_login_body(const char *user, const char *password);
 char *sf_rf_reset_body(const char *reset_type);
+/* SimpleUpdate's parameters: ImageURI and Targets [target] (NULL: none).
+ * No apply time: bmcweb refuses parameters it does not know. */
+char *sf_rf_simple_update_body(const char *image_uri, const char *target);
 /* UpdateParameters: Targets [target] (NULL: none), the apply time. */
 char *sf_rf_update_params(const char *target, enum sf_rf_apply apply);
 
