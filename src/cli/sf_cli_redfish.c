@@ -23,6 +23,7 @@
 #include "pkg/sf_crypto.h"
 #include "pkg/sf_pkg.h"
 #include "state/sf_history.h"
+#include "state/sf_lock.h"
 #include "sf_cli.h"
 
 int sf_cli_is_redfish_target(const char *s)
@@ -246,6 +247,22 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
 }
 
 /* Connect and log in; -1 to go on, or the exit code (said in one line). */
+/* One safeflash per BMC: two runs pushing to one BMC would race for its
+ * single update slot and each other's resets.  Keyed by host and port, not
+ * user.  Returns the lock fd, or -1 after saying why (exit 8 in *code). */
+static int lock_bmc(const struct ropts *ro, int *code)
+{
+    char key[300], id[17];
+    snprintf(key, sizeof(key), "bmc %s:%u", ro->t.host, ro->t.port);
+    sf_cli_hash_id(key, id);
+    struct sf_errctx ec = { 0 };
+    int fd = sf_lock_acquire_named(sf_state_dir(NULL), id, "this BMC", &ec);
+    if (fd < 0)
+        *code = sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "%s: %s", ro->target,
+                              ec.msg);
+    return fd;
+}
+
 /* Ask for the password and log in; -1 to go on, or the exit code. */
 static int login_bmc(const struct ropts *ro, struct sf_rfs **s)
 {
@@ -714,8 +731,11 @@ int sf_cmd_rf_install(int argc, char **argv)
     int code = -1;
     const char *st = sf_state_dir(NULL);
     struct sf_history *h = NULL;
+    int lockfd = -1;
     if (sf_history_open(st, &h, &ec)) /* creates the state directory */
         code = sf_cli_fail(SF_ESTATE, &ec);
+    if (code < 0 && !ro.dry)
+        lockfd = lock_bmc(&ro, &code);
     if (code < 0 && ro.is_pkg)
         code = load_package(&ro, &pkg, &p, pkg_sha);
     for (size_t i = 0; code < 0 && !pkg && i < ro.nimg; i++) {
@@ -845,8 +865,11 @@ int sf_cmd_rf_install(int argc, char **argv)
     for (size_t i = 0; i < 8; i++)
         free(data[i]);
     sf_pkg_free(pkg);
+    sf_lock_release(lockfd);
     return code;
 }
+
+static int activate_run(const struct ropts *rop, struct sf_rfs *s);
 
 int sf_cmd_rf_activate(int argc, char **argv)
 {
@@ -855,6 +878,20 @@ int sf_cmd_rf_activate(int argc, char **argv)
     int code = connect_cmd(argc, argv, "activate", &ro, &s);
     if (code >= 0)
         return code;
+    int lockfd = lock_bmc(&ro, &code);
+    if (lockfd < 0) {
+        sf_rfs_close(s);
+        return code;
+    }
+    code = activate_run(&ro, s); /* closes s */
+    sf_lock_release(lockfd);
+    return code;
+}
+
+static int activate_run(const struct ropts *rop, struct sf_rfs *s)
+{
+    struct ropts ro = *rop;
+    int code;
     struct sf_errctx ec = { 0 };
     static struct sf_bmc_inv inv;
     static struct sf_bmc_plan p;

@@ -15,6 +15,12 @@
 
 int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec)
 {
+    return sf_lock_acquire_named(state_dir, key, NULL, ec);
+}
+
+int sf_lock_acquire_named(const char *state_dir, const char *key, const char *what,
+                          struct sf_errctx *ec)
+{
     char dir[4096], path[4200];
     snprintf(dir, sizeof(dir), "%s/locks", state_dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
@@ -33,6 +39,9 @@ int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec
         char who[48] = "";
         if (pid[0])
             snprintf(who, sizeof(who), " (pid %s)", pid);
+        if (what)
+            return sf_err_set(ec, SF_ELOCKED, "another safeflash%s is updating %s; wait for it "
+                              "to finish", who, what);
         return sf_err_set(ec, SF_ELOCKED, "another safeflash%s is updating enclosure %s; wait "
                           "for it to finish", who, key);
     }

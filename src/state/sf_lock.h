@@ -1,5 +1,5 @@
 /*
- * sf_lock.h - one safeflash at a time per enclosure.
+ * sf_lock.h - one safeflash at a time per enclosure (or BMC).
  *
  * An exclusive, non-blocking flock() on STATE_DIR/locks/<logical id>.lock.
  * Keyed by the enclosure logical identifier, not the path, because two
@@ -14,6 +14,9 @@
 /* Returns an fd holding the lock (>= 0), or SF_ELOCKED naming the holder's
  * pid, or another error. */
 int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec);
+/* The same for other devices: what names it in the message ("this BMC"). */
+int sf_lock_acquire_named(const char *state_dir, const char *key, const char *what,
+                          struct sf_errctx *ec);
 /* As sf_lock_acquire, but wait up to timeout_ms for the holder to finish
  * (the children of one --jobs run take turns on one enclosure this way). */
 int sf_lock_acquire_wait(const char *state_dir, const char *key, unsigned timeout_ms,

@@ -54,4 +54,14 @@ sed 's|"host_apply_ms": 400,|"host_apply_ms": 400, "quirks": { "no_simple_update
 bmc_start "$WORK/nopull.conf"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 10 "$SF" install --pull "http://127.0.0.1:$WPORT/bmc.img" "$T" --component bmc --plain-http --yes
 expect_contains "said" "$ERR" "offers no UpdateService.SimpleUpdate"
+
+step "one safeflash per BMC: a second run waits for nobody and says who holds it"
+"$SF" install "$WORK/www/bmc.img" "$T" --component bmc --plain-http --yes > "$WORK/o" 2>&1 &
+sfpid=$!
+for _ in $(seq 100); do [ "$(state .pushes)" = 1 ] && break; sleep 0.05; done
+expect_exit 8 "$SF" activate "$T" --plain-http --yes
+expect_contains "locked" "$ERR" "is updating this BMC; wait for it to finish"
+one_line "one line" "$ERR"
+set +e; wait $sfpid; rc=$?; set -e
+expect_eq "the first run finished undisturbed" "$rc" "0"
 finish
