@@ -128,4 +128,11 @@ expect_exit 0 "$SF" package create --image "$WORK/esm.bin" --vendor SFEMU --prod
     --version 0700 --target 'SFEMU:JBOD-2U24-EXP:'"$WORK/exp.bin" --sign "$K.key" -o "$WORK/split.sfpkg"
 expect_exit 0 sfp install --yes --mode immediate $FAST "$WORK/split.sfpkg" $DEV
 expect_eq "both on 0700" "$(sub_rev 0),$(sub_rev 1)" "0700,0700"
+
+step "a package of server-board components (for a BMC) is refused by the enclosure"
+expect_exit 0 "$SF" package create --component bios:0800:"$WORK/esm.bin" --vendor SFEMU \
+    --product 'JBOD-2U24*' --version 0800 --sign "$K.key" -o "$WORK/board.sfpkg"
+expect_exit 15 sfp install --yes --mode immediate $FAST "$WORK/board.sfpkg" $DEV
+expect_contains "said" "$ERR" "a package of server-board components (bios...) for a BMC"
+expect_eq "nothing changed" "$(sub_rev 0),$(sub_rev 1)" "0700,0700"
 finish
