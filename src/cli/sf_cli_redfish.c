@@ -603,7 +603,7 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
                 it->st = SF_BI_STAGED;
                 snprintf(it->msg, sizeof(it->msg), "staged by attempt #%lld before it was "
                          "interrupted", (long long)u[k].id);
-            } else if ((it->is_bmc || !strcasecmp(it->comp, "bmc")) && u[k].from_rev[0] &&
+            } else if (it->is_bmc && u[k].from_rev[0] &&
                        strcmp(u[k].from_rev, it->before)) {
                 it->st = SF_BI_UPDATED;
                 snprintf(it->after, sizeof(it->after), "%s", it->before);
@@ -769,12 +769,10 @@ int sf_cmd_rf_install(int argc, char **argv)
                 "take one.\n", ro.pull);
     }
     for (size_t i = 0; code < 0 && !ro.dry && i < p.n; i++) {
-        uint8_t d[32];
         char sha[65];
         if (!p.it[i].img)
             continue; /* --pull: nothing here to stage */
-        sf_sha256(p.it[i].img, p.it[i].len, d);
-        sf_hex(d, 32, sha);
+        item_sha(&p.it[i], sha);
         if (sf_cli_stage(st, sha, p.it[i].img, p.it[i].len, &ec))
             code = sf_cli_fail(SF_ESTATE, &ec);
     }
@@ -869,7 +867,7 @@ int sf_cmd_rf_install(int argc, char **argv)
     return code;
 }
 
-static int activate_run(const struct ropts *rop, struct sf_rfs *s);
+static int activate_run(const struct ropts *ro, struct sf_rfs *s);
 
 int sf_cmd_rf_activate(int argc, char **argv)
 {
@@ -888,15 +886,14 @@ int sf_cmd_rf_activate(int argc, char **argv)
     return code;
 }
 
-static int activate_run(const struct ropts *rop, struct sf_rfs *s)
+static int activate_run(const struct ropts *ro, struct sf_rfs *s)
 {
-    struct ropts ro = *rop;
     int code;
     struct sf_errctx ec = { 0 };
     static struct sf_bmc_inv inv;
     static struct sf_bmc_plan p;
     memset(&p, 0, sizeof(p));
-    p.reset_timeout_s = ro.reset_timeout;
+    p.reset_timeout_s = ro->reset_timeout;
     struct sf_history *h = NULL;
     int rc = sf_bmcup_inventory(s, &inv, &ec);
     if (!rc && sf_history_open(sf_state_dir(NULL), &h, &ec))
@@ -910,7 +907,7 @@ static int activate_run(const struct ropts *rop, struct sf_rfs *s)
         char id[17], key[sizeof(p.it[0].comp)];
         struct sf_last_attempt la;
         sf_bmcup_key(&inv, f, key, sizeof(key));
-        item_id(ro.target, key, id);
+        item_id(ro->target, key, id);
         if (sf_history_stored(h, id, 0, &la))
             continue;
         struct sf_bmc_item *it = &p.it[p.n];
@@ -927,33 +924,33 @@ static int activate_run(const struct ropts *rop, struct sf_rfs *s)
         return sf_cli_fail(rc, &ec);
     }
     if (!p.n) {
-        printf("%s: nothing staged by safeflash waits for a host reset\n", ro.target);
+        printf("%s: nothing staged by safeflash waits for a host reset\n", ro->target);
         sf_rfs_close(s);
         sf_history_close(h);
         return SF_EXIT_OK;
     }
-    if (!ro.json) {
-        printf("Plan for %s: reset the host, then verify from the inventory:\n", ro.target);
+    if (!ro->json) {
+        printf("Plan for %s: reset the host, then verify from the inventory:\n", ro->target);
         for (size_t i = 0; i < p.n; i++)
             printf("  %-8s staged by attempt #%lld (runs %s now)\n", p.it[i].name,
                    (long long)stored_by[i], p.it[i].before);
         fflush(stdout);
     }
-    if (!ro.yes && !sf_cli_confirm("Reset the host now?")) {
+    if (!ro->yes && !sf_cli_confirm("Reset the host now?")) {
         fprintf(stderr, "safeflash: not confirmed: the host was not reset%s\n",
                 isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
         sf_rfs_close(s);
         sf_history_close(h);
         return SF_EXIT_REFUSED;
     }
-    struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p };
+    struct bctx bc = { .target = ro->target, .quiet = ro->json, .h = h, .p = &p };
     char run[33];
     sf_history_new_run(run);
-    attempts_begin(h, run, "activate", ro.target, &p, NULL, &bc, &ec);
+    attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
     rc = sf_bmcup_activate(s, &p, bev, &bc, &ec);
     code = exit_of(rc, &p);
     attempts_finish(h, &p, &bc);
-    report(&ro, &p, rc, &ec, code);
+    report(ro, &p, rc, &ec, code);
     sf_rfs_close(s);
     sf_history_close(h);
     return code;

@@ -767,6 +767,14 @@ static json_object *system_res(const struct sf_bmc *b)
 
 /* ---- pushes ---- */
 
+/* 202 Accepted with the task and its monitor in Location (DSP0266). */
+static enum MHD_Result send_accepted(struct sf_bmc *b, struct MHD_Connection *c, struct task *t)
+{
+    char loc[80];
+    snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
+    return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After", "1");
+}
+
 /* Check a pushed image for target component want ("" any) and start a task
  * for it.  Returns the response. */
 static enum MHD_Result accept_push(struct sf_bmc *b, struct MHD_Connection *c, const uint8_t *img,
@@ -809,9 +817,7 @@ static enum MHD_Result accept_push(struct sf_bmc *b, struct MHD_Connection *c, c
     if (pc)
         pc->pushed++;
     b->burst_left = b->conf.burst_503;
-    char loc[80];
-    snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
-    return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After", "1");
+    return send_accepted(b, c, t);
 }
 
 static enum apply parse_apply(const char *s, int *ok, const struct sf_bmc *b)
@@ -918,12 +924,8 @@ static enum MHD_Result simple_update(struct sf_bmc *b, struct MHD_Connection *c,
         else
             snprintf(m, sizeof(m), "Transfer of image '%.200s' failed: HTTP %ld", url, r.status);
         sf_http_resp_free(&r);
-        struct task *t = new_task(b, want[0] ? want : "unknown", "", AP_ON_RESET,
-                                  "Update.1.0.TransferFailed", m);
-        char loc[80];
-        snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
-        return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After",
-                           "1");
+        return send_accepted(b, c, new_task(b, want[0] ? want : "unknown", "", AP_ON_RESET,
+                                            "Update.1.0.TransferFailed", m));
     }
     enum MHD_Result ret = accept_push(b, c, (const uint8_t *)r.body, r.len, want, AP_NONE);
     sf_http_resp_free(&r);

@@ -173,11 +173,6 @@ const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key)
     return strcmp(key, f->id) ? key : f->id;
 }
 
-static int is_bmc(const struct sf_bmc_item *it)
-{
-    return it->is_bmc || !strcasecmp(it->comp, "bmc");
-}
-
 static void defaults(struct sf_bmc_plan *p)
 {
     if (!p->task_timeout_s)
@@ -219,7 +214,7 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
         snprintf(it->push_target, sizeof(it->push_target), "%s", f->manager[0] ? f->manager
                                                                                 : f->uri);
         const char *cls = sf_bmcup_class(f);
-        it->is_bmc = cls && !strcmp(cls, "bmc");
+        it->is_bmc = (cls && !strcmp(cls, "bmc")) || !strcasecmp(it->comp, "bmc");
         /* The key that finds it again after the update: a hashed Id
          * (bmcweb derives it from the version) changes, "bios" does not. */
         sf_bmcup_key(inv, f, it->comp, sizeof(it->comp));
@@ -231,7 +226,7 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
             continue;
         }
         unsigned at = inv->us.apply_times;
-        if (is_bmc(it))
+        if (it->is_bmc)
             it->apply = SF_RF_APPLY_IMMEDIATE;
         else if (!at || (at & SF_RF_APPLY_ON_RESET))
             it->apply = SF_RF_APPLY_ON_RESET;
@@ -245,7 +240,7 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
     struct sf_bmc_item tmp;
     for (size_t i = 0; i < p->n; i++)
         for (size_t k = i + 1; k < p->n; k++)
-            if (is_bmc(&p->it[i]) && !is_bmc(&p->it[k])) {
+            if (p->it[i].is_bmc && !p->it[k].is_bmc) {
                 tmp = p->it[i];
                 p->it[i] = p->it[k];
                 p->it[k] = tmp;
@@ -633,7 +628,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     /* 1. Host firmware: pushed and staged while the host runs. */
     for (size_t i = 0; i < p->n && !rc; i++) {
         struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || is_bmc(it))
+        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->is_bmc)
             continue; /* STAGED: an earlier, interrupted run got it there */
         enum task_end end;
         rc = push(s, inv, it, cb, arg, ec);
@@ -655,7 +650,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     }
     /* 2. The BMC, last. */
     for (size_t i = 0; i < p->n && !rc; i++)
-        if (p->it[i].st == SF_BI_PLANNED && is_bmc(&p->it[i]))
+        if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc)
             rc = bmc_item(s, inv, p, &p->it[i], cb, arg, ec);
     if (rc)
         return rc;

@@ -56,7 +56,8 @@ enum sf_bmc_item_state {
 
 struct sf_bmc_item {
     char comp[17];            /* bmc, bios, me ... */
-    int is_bmc;               /* the BMC's own image: last, Immediate, reset waited out */
+    int is_bmc;               /* set by the plan: the BMC's own image - last, Immediate,
+                               * its reset waited out */
     char target[SF_RF_URI];   /* the inventory member */
     char push_target[SF_RF_URI]; /* Targets: the member, or the BMC's Manager */
     char name[96];
