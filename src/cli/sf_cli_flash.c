@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "pkg/sf_crypto.h"
 #include "pkg/sf_pkg.h"
 #include "state/sf_history.h"
+#include "state/sf_lock.h"
 #include "sf_cli.h"
 
 int sf_cli_is_flash_target(const char *s)
@@ -86,12 +88,6 @@ static int open_all(char **targets, size_t n, const char *layout, struct sf_flas
     return 0;
 }
 
-static void close_all(struct sf_flash **fl, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        sf_flash_close(fl[i]);
-}
-
 /* The history's identity for a target: a hash of its name. */
 static void target_id(const char *t, char id[17])
 {
@@ -149,7 +145,19 @@ struct fopts {
     const char *image;
     int argc;                 /* the command line, recorded with the run */
     char **argv;
+    int locks[8];             /* writing commands: one lock per device */
+    size_t nlocks;
 };
+
+/* The flash devices, and the locks a writing command holds on them. */
+static void close_all(struct sf_flash **fl, struct fopts *fo)
+{
+    for (size_t i = 0; i < fo->ntargets; i++)
+        sf_flash_close(fl[i]);
+    for (size_t i = 0; i < fo->nlocks; i++)
+        sf_lock_release(fo->locks[i]);
+    fo->nlocks = 0;
+}
 
 static void usage(const char *cmd)
 {
@@ -285,6 +293,41 @@ static int refuse(const struct fopts *fo, int code, const char *fmt, ...)
     return sf_cli_refuse(fo->json, fo->targets[0], code, "%s", msg);
 }
 
+/*
+ * One writer per flash device: two runs programming one chip would each
+ * erase what the other wrote, and both would read a header the other is
+ * about to replace.  Keyed by the device's resolved path (mtd:/dev/mtd0
+ * and a symlink to it are one chip).  -1 to go on, or the exit code after
+ * saying why (locks taken so far are released).
+ */
+static int lock_targets(struct fopts *fo)
+{
+    /* Opening the history creates the state directory the locks live in. */
+    struct sf_history *h = NULL;
+    struct sf_errctx hec = { 0 };
+    int hrc = sf_history_open(sf_state_dir(NULL), &h, &hec);
+    sf_history_close(h);
+    if (hrc)
+        return refuse(fo, sf_cli_exit_for(hrc), "%s", hec.msg);
+    for (size_t i = 0; i < fo->ntargets; i++) {
+        const char *t = fo->targets[i];
+        const char *path = strchr(t, ':') ? strchr(t, ':') + 1 : t;
+        char real[PATH_MAX], key[PATH_MAX + 16], id[17];
+        snprintf(key, sizeof(key), "flash %s", realpath(path, real) ? real : path);
+        sf_cli_hash_id(key, id);
+        struct sf_errctx ec = { 0 };
+        int fd = sf_lock_acquire_named(sf_state_dir(NULL), id, "this flash device", &ec);
+        if (fd < 0) {
+            for (size_t k = 0; k < fo->nlocks; k++)
+                sf_lock_release(fo->locks[k]);
+            fo->nlocks = 0;
+            return refuse(fo, sf_cli_exit_for(fd), "%s: %s", t, ec.msg);
+        }
+        fo->locks[fo->nlocks++] = fd;
+    }
+    return -1;
+}
+
 /* Parse the command line, open the targets and check the layout against
  * them.  Returns -1 to go on, or the exit code to return (help, usage,
  * open errors: said in one line, nothing left open). */
@@ -295,9 +338,15 @@ static int open_cmd(int argc, char **argv, const char *cmd, int want_image, stru
     if (prc)
         return prc < 0 ? SF_EXIT_OK : prc;
     struct sf_errctx ec = { 0 };
+    fo->nlocks = 0;
+    if (strcmp(cmd, "show") && !fo->dry) {
+        int code = lock_targets(fo);
+        if (code >= 0)
+            return code;
+    }
     int rc = open_all(fo->targets, fo->ntargets, fo->layout, fl, l, &ec);
     if (rc) {
-        close_all(fl, fo->ntargets);
+        close_all(fl, fo);
         return sf_cli_fail(rc, &ec);
     }
     return -1;
@@ -315,7 +364,7 @@ int sf_cmd_flash_show(int argc, char **argv)
     struct sf_flash_view v;
     int rc = sf_flashup_inspect(fl, fo.ntargets, &l, &v, &ec);
     if (rc) {
-        close_all(fl, fo.ntargets);
+        close_all(fl, &fo);
         return sf_cli_fail(rc, &ec);
     }
     /* The last attempt's result: a DEGRADED one marks the backup bad. */
@@ -411,7 +460,7 @@ int sf_cmd_flash_show(int argc, char **argv)
                    un[0].expected_rev[0] ? un[0].expected_rev : "?", un[0].phase, fo.targets[0],
                    fo.layout);
     }
-    close_all(fl, fo.ntargets);
+    close_all(fl, &fo);
     return SF_EXIT_OK;
 }
 
@@ -857,7 +906,7 @@ int sf_cmd_flash_install(int argc, char **argv)
         code = run_job(&fo, fl, &l, &v, &jb);
     }
     what_free(&w);
-    close_all(fl, fo.ntargets);
+    close_all(fl, &fo);
     return code;
 }
 
@@ -872,7 +921,7 @@ static int open_journaled(int argc, char **argv, const char *cmd, struct fopts *
         return code;
     code = inspect_and_journal(fo, fl, l, NULL, v, u);
     if (code >= 0)
-        close_all(fl, fo->ntargets);
+        close_all(fl, fo);
     return code;
 }
 
@@ -921,7 +970,7 @@ int sf_cmd_flash_repair(int argc, char **argv)
         code = run_job(&fo, fl, &l, &v, &jb);
     }
     free(img);
-    close_all(fl, fo.ntargets);
+    close_all(fl, &fo);
     return code;
 }
 
@@ -974,6 +1023,6 @@ int sf_cmd_flash_resume(int argc, char **argv)
         code = run_job(&fo, fl, &l, &v, &jb);
     }
     free(img);
-    close_all(fl, fo.ntargets);
+    close_all(fl, &fo);
     return code;
 }

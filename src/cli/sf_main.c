@@ -29,6 +29,7 @@ int sf_cli_exit_for(int err)
     case SF_ENOTSUP: return SF_EXIT_NOTSUP;
     case SF_ECONFIG:
     case SF_ESTATE: return SF_EXIT_CONFIG;
+    case SF_ELOCKED: return SF_EXIT_REFUSED; /* nothing was done: run again later */
     default: return SF_EXIT_FAILED;
     }
 }

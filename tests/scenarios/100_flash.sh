@@ -86,4 +86,20 @@ expect_exit 8 "$SF" install "$WORK/big.bin" "$T" --layout "$AB" --image-version 
 expect_contains "too big" "$OUT" "does not fit region"
 expect_exit 3 "$SF" show "file:$WORK/nonexistent" --layout "$AB"
 one_line "no such file" "$ERR"
+step "one writer per flash chip, whatever path names it"
+blank "$F"; ln -sf "$F" "$WORK/alias.bin"
+export SAFEFLASH_STATE_DIR="$WORK/lockstate"
+expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
+L=$(ls "$SAFEFLASH_STATE_DIR"/locks/*.lock)
+expect_eq "one lock file for the chip" "$(wc -l <<<"$L")" "1"
+exec 9<>"$L"; flock -n 9   # this shell holds the chip's lock, as a running safeflash would
+expect_exit 8 "$SF" install "$WORK/v2.bin" "file:$WORK/alias.bin" --layout "$AB" --image-version 2.0 --yes
+expect_contains "refused through the symlink" "$ERR" "is updating this flash device; wait for it to finish"
+one_line "in one line" "$ERR"
+expect_exit 8 "$SF" resume "$T" --layout "$AB" --yes
+expect_exit 0 "$SF" install "$WORK/v2.bin" "$T" --layout "$AB" --image-version 2.0 --dry-run
+expect_exit 0 "$SF" show "$T" --layout "$AB" --json
+expect_eq "nothing was written meanwhile" "$(jq -r '[.regions[].version] | join(" ")' <<<"$OUT")" "1.0 "
+exec 9>&-
+expect_exit 0 "$SF" install "$WORK/v2.bin" "file:$WORK/alias.bin" --layout "$AB" --image-version 2.0 --yes
 finish
