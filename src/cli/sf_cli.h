@@ -57,7 +57,6 @@ void sf_cli_hash_id(const char *s, char id[17]);
 int sf_cli_pkg_exit(int err);
 /* --keys, $SAFEFLASH_KEYS, /etc/safeflash/keys. */
 const char *sf_cli_keys_dir(const char *override);
-/* Read a whole file (at most max bytes); one-line message on failure. */
 /* Stage an image in STATE/staging/SHA.img (content-addressed; temp file,
  * fsync, rename, directory fsync), unless it is there already.  STATE
  * must exist. */
@@ -66,6 +65,7 @@ int sf_cli_stage(const char *state, const char *sha, const uint8_t *img, size_t 
 /* Ask QUESTION on the terminal (/dev/tty); 1 for yes, 0 for anything else
  * or no terminal. */
 int sf_cli_confirm(const char *question);
+/* Read a whole file (at most max bytes); one-line message on failure. */
 int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
                      size_t cap);
 
@@ -76,12 +76,12 @@ int sf_cli_exit_for(int err);
  * and return the exit code for err. */
 int sf_cli_fail(int err, const struct sf_errctx *ec);
 
-/* Print a usage error for cmd on stderr; returns SF_EXIT_USAGE. */
 /* A refusal before anything was written: "safeflash: <msg>" on stderr and,
  * with json, {"target","result":"refused","error","exit_code"} on stdout.
  * Returns code. */
 int sf_cli_refuse(int json, const char *target, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Print a usage error for cmd on stderr; returns SF_EXIT_USAGE. */
 int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
