@@ -246,7 +246,6 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     return 0;
 }
 
-/* Connect and log in; -1 to go on, or the exit code (said in one line). */
 /* One safeflash per BMC: two runs pushing to one BMC would race for its
  * single update slot and each other's resets.  Keyed by host and port, not
  * user.  Returns the lock fd, or -1 after saying why (exit 8 in *code). */
@@ -290,7 +289,7 @@ static int connect_cmd(int argc, char **argv, const char *cmd, struct ropts *ro,
 
 static const char *role(const struct sf_rf_fw *f)
 {
-    return f->backup ? "backup image" : f->staged ? "staged, waits for a reset or StartUpdate"
+    return sf_bmcup_is_backup(f) ? "backup image" : f->staged ? "staged, waits for a reset or StartUpdate"
            : !strcmp(f->state, "Updating") ? "being updated" : "";
 }
 
@@ -338,7 +337,7 @@ int sf_cmd_rf_show(int argc, char **argv)
                                    : json_object_new_boolean(f->updateable));
             json_object_object_add(x, "state", json_object_new_string(f->state));
             json_object_object_add(x, "health", json_object_new_string(f->health));
-            json_object_object_add(x, "backup", json_object_new_boolean(f->backup));
+            json_object_object_add(x, "backup", json_object_new_boolean(sf_bmcup_is_backup(f)));
             json_object_object_add(x, "staged", json_object_new_boolean(f->staged));
             if (f->condition[0])
                 json_object_object_add(x, "condition", json_object_new_string(f->condition));
@@ -366,7 +365,7 @@ int sf_cmd_rf_show(int argc, char **argv)
                    f->updateable < 0 ? "?" : f->updateable ? "yes" : "no",
                    f->state[0] ? f->state : "-", f->health[0] ? f->health : "-",
                    sf_bmcup_label(f, f->id), r[0] ? " - " : "", r);
-            if (f->backup && f->health[0] && strcmp(f->health, "OK"))
+            if (sf_bmcup_is_backup(f) && f->health[0] && strcmp(f->health, "OK"))
                 printf("  %-16s BACKUP BAD: %s\n", "", f->condition[0] ? f->condition
                        : "the BMC reports its health as not OK");
         }

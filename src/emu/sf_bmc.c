@@ -192,11 +192,16 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         bool_of(c, "backup", &cc->has_backup);
     }
     if (json_object_object_get_ex(b, "quirks", &q)) {
-        unsigned burst = 0;
+        unsigned burst = 0, page = 0;
         if ((rc = str_of(q, "task_lies", out->task_lies, sizeof(out->task_lies), 0, ec)) ||
-            (rc = uint_of(q, "burst_503", &burst, 1000, ec)))
+            (rc = uint_of(q, "burst_503", &burst, 1000, ec)) ||
+            (rc = uint_of(q, "page_size", &page, 1000, ec)))
             goto out;
         out->burst_503 = burst;
+        out->page_size = page;
+        bool_of(q, "absolute_location", &out->absolute_location);
+        bool_of(q, "root_slash_only", &out->root_slash_only);
+        bool_of(q, "bare_monitor", &out->bare_monitor);
         bool_of(q, "no_multipart", &out->no_multipart);
         bool_of(q, "no_sessions", &out->no_sessions);
         bool_of(q, "stuck_task", &out->stuck_task);
@@ -688,12 +693,15 @@ static json_object *inventory_item(struct sf_bmc *b, const char *id)
     return o;
 }
 
-static json_object *inventory(struct sf_bmc *b)
+/* The collection, or with page_size one page of it from member skip on
+ * ($skip, as DSP0266's paging does). */
+static json_object *inventory(struct sf_bmc *b, unsigned skip)
 {
     json_object *o = odata("/redfish/v1/UpdateService/FirmwareInventory",
                            "#SoftwareInventoryCollection.SoftwareInventoryCollection");
     json_object_object_add(o, "Name", json_object_new_string("Software Inventory Collection"));
     json_object *m = json_object_new_array();
+    unsigned n = 0;
     for (size_t i = 0; i < b->conf.ncomp; i++) {
         struct comp *c = &b->comp[i];
         for (int k = 0; k < K_N; k++) {
@@ -702,11 +710,20 @@ static json_object *inventory(struct sf_bmc *b)
                 continue;
             member_id(b, c, k, id, sizeof(id));
             snprintf(p, sizeof(p), "/redfish/v1/UpdateService/FirmwareInventory/%s", id);
-            json_object_array_add(m, link_to(p));
+            if (n >= skip && (!b->conf.page_size || n < skip + b->conf.page_size))
+                json_object_array_add(m, link_to(p));
+            n++;
         }
     }
-    json_object_object_add(o, "Members@odata.count", json_object_new_int((int)json_object_array_length(m)));
+    /* The count is the whole collection's, whatever the page holds. */
+    json_object_object_add(o, "Members@odata.count", json_object_new_int((int)n));
     json_object_object_add(o, "Members", m);
+    if (b->conf.page_size && skip + b->conf.page_size < n) {
+        char next[96];
+        snprintf(next, sizeof(next), "/redfish/v1/UpdateService/FirmwareInventory?$skip=%u",
+                 skip + b->conf.page_size);
+        json_object_object_add(o, "Members@odata.nextLink", json_object_new_string(next));
+    }
     return o;
 }
 
@@ -767,12 +784,50 @@ static json_object *system_res(const struct sf_bmc *b)
 
 /* ---- pushes ---- */
 
+/* A Location header's value for path: the path itself, or with the
+ * absolute_location quirk the whole URL, as iLO writes it. */
+static void location(const struct sf_bmc *b, const char *path, char *out, size_t cap)
+{
+    if (b->conf.absolute_location)
+        snprintf(out, cap, "%s://127.0.0.1:%u%s", b->conf.tls_cert[0] ? "https" : "http",
+                 sf_bmc_port(b), path);
+    else
+        snprintf(out, cap, "%s", path);
+}
+
 /* 202 Accepted with the task and its monitor in Location (DSP0266). */
 static enum MHD_Result send_accepted(struct sf_bmc *b, struct MHD_Connection *c, struct task *t)
 {
-    char loc[80];
-    snprintf(loc, sizeof(loc), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
-    return send_json_h(c, MHD_HTTP_ACCEPTED, task_json(b, t), "Location", loc, "Retry-After", "1");
+    char p[80], loc[160];
+    if (b->conf.bare_monitor)
+        snprintf(p, sizeof(p), "/redfish/v1/TaskService/TaskMonitors/%d", t->id);
+    else
+        snprintf(p, sizeof(p), "/redfish/v1/TaskService/Tasks/%d/Monitor", t->id);
+    location(b, p, loc, sizeof(loc));
+    return send_json_h(c, MHD_HTTP_ACCEPTED, b->conf.bare_monitor ? NULL : task_json(b, t),
+                       "Location", loc, "Retry-After", "1");
+}
+
+/* A bare task monitor: 202 while running, then once the operation's own
+ * answer, then 404. */
+static enum MHD_Result bare_monitor(struct sf_bmc *b, struct MHD_Connection *c, const char *u)
+{
+    struct task *t = task_by_id(b, atoi(u));
+    if (!t || t->monitor_done)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                          "No such task monitor.");
+    if (t->st == T_RUNNING)
+        return send_json_h(c, MHD_HTTP_ACCEPTED, NULL, "Retry-After", "1", NULL, NULL);
+    t->monitor_done = 1;
+    if (t->st == T_EXCEPTION)
+        return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, t->msg_id, t->msg);
+    json_object *o = json_object_new_object(), *ext = json_object_new_array();
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "MessageId", json_object_new_string(t->msg_id));
+    json_object_object_add(m, "Message", json_object_new_string(t->msg));
+    json_object_array_add(ext, m);
+    json_object_object_add(o, "@Message.ExtendedInfo", ext);
+    return send_json(c, MHD_HTTP_OK, o, NULL);
 }
 
 /* Check a pushed image for target component want ("" any) and start a task
@@ -1016,6 +1071,7 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         json_object_object_add(o, "bmc_resets", json_object_new_int((int)b->bmc_resets));
         json_object_object_add(o, "host_resets", json_object_new_int((int)b->host_resets));
         json_object_object_add(o, "logins", json_object_new_int((int)b->logins));
+        json_object_object_add(o, "sessions", json_object_new_int(b->nsessions));
         json_object_object_add(o, "requests", json_object_new_int((int)b->requests));
         json_object_object_add(o, "refused_503", json_object_new_int((int)b->refused_503));
         json_object *v = json_object_new_object();
@@ -1033,6 +1089,13 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         b->burst_left--;
         b->refused_503++;
         return send_503(c);
+    }
+    if (b->conf.root_slash_only && !strcmp(url, "/redfish/v1")) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Location", "/redfish/v1/");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_PERMANENT_REDIRECT, r);
+        MHD_destroy_response(r);
+        return ret;
     }
     if ((!strcmp(u, "/redfish") || !strcmp(u, "/redfish/v1")) && get) {
         if (!strcmp(u, "/redfish")) {
@@ -1060,10 +1123,11 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         s->id = ++b->next_session;
         sf_random_hex(s->token);
         b->logins++;
-        char loc[80];
+        char sp[80], loc[160];
         json_object *o = odata_member("/redfish/v1/SessionService/Sessions", s->id,
-                                      "#Session.v1_5_0.Session", loc, sizeof(loc));
+                                      "#Session.v1_5_0.Session", sp, sizeof(sp));
         json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
+        location(b, sp, loc, sizeof(loc));
         return send_json_h(c, MHD_HTTP_CREATED, o, "Location", loc, "X-Auth-Token", s->token);
     }
     if (!authorized(b, c)) {
@@ -1092,8 +1156,11 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
     }
     if (get && !strcmp(u, "/redfish/v1/UpdateService"))
         return send_json(c, MHD_HTTP_OK, update_service(b), NULL);
-    if (get && !strcmp(u, "/redfish/v1/UpdateService/FirmwareInventory"))
-        return send_json(c, MHD_HTTP_OK, inventory(b), NULL);
+    if (get && !strcmp(u, "/redfish/v1/UpdateService/FirmwareInventory")) {
+        const char *sk = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
+        return send_json(c, MHD_HTTP_OK, inventory(b, sk ? (unsigned)strtoul(sk, NULL, 10) : 0),
+                         NULL);
+    }
     const char *inv = "/redfish/v1/UpdateService/FirmwareInventory/";
     if (get && !strncmp(u, inv, strlen(inv))) {
         json_object *o = inventory_item(b, u + strlen(inv));
@@ -1137,6 +1204,9 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
                               "No image is waiting for StartUpdate.");
         return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
     }
+    const char *mons = "/redfish/v1/TaskService/TaskMonitors/";
+    if (get && b->conf.bare_monitor && !strncmp(u, mons, strlen(mons)))
+        return bare_monitor(b, c, u + strlen(mons));
     const char *tasks = "/redfish/v1/TaskService/Tasks/";
     if (get && !strncmp(u, tasks, strlen(tasks))) {
         char *end = NULL;

@@ -70,6 +70,14 @@ struct sf_bmc_conf {
     int no_simple_update;     /* no UpdateService.SimpleUpdate (pulls) */
     int opaque_ids;           /* bmcweb's inventory: hashed Ids, every Name "Software
                                * Inventory", Description and RelatedItem say what */
+    int absolute_location;    /* Location headers as absolute URLs (iLO) */
+    int bare_monitor;         /* DSP0266's plain task monitor: TaskMonitors/N, 202 with
+                               * no body while running, then the operation's own
+                               * answer (200, or 500 with the error), then 404 */
+    int root_slash_only;      /* /redfish/v1 answers 308 to /redfish/v1/, as a web
+                               * framework's strict routes do */
+    unsigned page_size;       /* FirmwareInventory in pages of this many members, with
+                               * Members@odata.nextLink; 0: one page */
 };
 
 /* Load the BMC called name (NULL: the first) from an emulator config's

@@ -21,13 +21,24 @@ int sf_bmcup_inventory(struct sf_rfs *s, struct sf_bmc_inv *inv, struct sf_errct
     sf_http_resp_free(&r);
     if (rc)
         return rc;
+    /* Big inventories may come in pages (Members@odata.nextLink); the
+     * member cap bounds how many are followed. */
     struct sf_rf_members m;
-    rc = sf_rfs_get(s, inv->us.inventory, &r, ec);
-    if (!rc)
-        rc = sf_rf_parse_members(r.body, r.len, &m, ec);
-    sf_http_resp_free(&r);
-    if (rc)
-        return rc;
+    memset(&m, 0, sizeof(m));
+    const char *page = inv->us.inventory;
+    char next[SF_RF_URI];
+    for (unsigned pages = 0; page[0]; pages++) {
+        if (pages == 64)
+            return sf_err_set(ec, SF_ERANGE, "FirmwareInventory: more than 64 pages");
+        rc = sf_rfs_get(s, page, &r, ec);
+        if (!rc)
+            rc = sf_rf_parse_members_page(r.body, r.len, &m, ec);
+        sf_http_resp_free(&r);
+        if (rc)
+            return rc;
+        snprintf(next, sizeof(next), "%s", m.next);
+        page = next;
+    }
     if (m.n > SF_BMCUP_MAX_FW)
         return sf_err_set(ec, SF_ERANGE, "FirmwareInventory lists %zu items; at most %d are read",
                           m.n, SF_BMCUP_MAX_FW);
@@ -50,15 +61,6 @@ static int same(const char *a, const char *b)
     return a[0] && !strcasecmp(a, b);
 }
 
-/* An image that runs now: not a backup, not staged, not marked inactive,
- * not one of iDRAC's "Previous-"/"Available-" copies. */
-int sf_bmcup_running(const struct sf_rf_fw *f)
-{
-    return !f->backup && !f->staged && f->active != 0 && strcasecmp(f->state, "Disabled") &&
-           strcasecmp(f->state, "Absent") && strncmp(f->id, "Previous-", 9) &&
-           strncmp(f->id, "Available-", 10);
-}
-
 /* Does text hold word (a run of letters and digits, case ignored)? */
 static int has_word(const char *text, const char *word)
 {
@@ -73,6 +75,37 @@ static int has_word(const char *text, const char *word)
             return 1;
     }
     return 0;
+}
+
+/* Id or Name words that make a member a copy kept beside the running
+ * image, even when it says "Enabled": Supermicro's Backup_, Golden_ and
+ * Staging_BIOS, HPE's "Redundant System ROM", iDRAC's "Previous-"
+ * rollback images.  The first list is the backup a BIOS save writes. */
+static const char *const backup_words[] = { "backup", "redundant", NULL };
+static const char *const copy_words[] = { "golden", "recovery", "staging", "staged",
+                                          "previous", "rollback", NULL };
+
+static int named(const struct sf_rf_fw *f, const char *const *words)
+{
+    for (size_t w = 0; words[w]; w++)
+        if (has_word(f->id, words[w]) || has_word(f->name, words[w]))
+            return 1;
+    return 0;
+}
+
+/* An image that runs now: not a backup, not staged, not marked inactive,
+ * not a copy by its name, not one of iDRAC's "Available-" (staged)
+ * packages. */
+int sf_bmcup_is_backup(const struct sf_rf_fw *f)
+{
+    return f->backup || named(f, backup_words);
+}
+
+int sf_bmcup_running(const struct sf_rf_fw *f)
+{
+    return !sf_bmcup_is_backup(f) && !f->staged && f->active != 0 && strcasecmp(f->state, "Disabled") &&
+           strcasecmp(f->state, "Absent") && !named(f, copy_words) &&
+           strncmp(f->id, "Available-", 10);
 }
 
 const char *sf_bmcup_class(const struct sf_rf_fw *f)
@@ -94,9 +127,12 @@ const char *sf_bmcup_class(const struct sf_rf_fw *f)
             for (size_t i = 0; i < 4; i++)
                 any |= has_word(t[i], k[c].words[w]);
         }
+        /* Phrases: Intel's ME spelled out, HPE's name for its BIOS. */
         if (!any && !strcmp(k[c].cls, "me"))
             any = strcasestr(f->name, "management engine") ||
                   strcasestr(f->description, "management engine");
+        if (!any && !strcmp(k[c].cls, "bios"))
+            any = strcasestr(f->name, "system rom") || strcasestr(f->description, "system rom");
         if (any && hit)
             return NULL; /* says two things: no guess */
         if (any)
@@ -150,7 +186,7 @@ const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const 
     const char *cls = run ? sf_bmcup_class(run) : NULL;
     for (size_t i = 0; i < inv->n; i++) {
         const struct sf_rf_fw *f = &inv->fw[i];
-        if (!f->backup)
+        if (!sf_bmcup_is_backup(f))
             continue;
         char n1[128], n2[128];
         snprintf(n1, sizeof(n1), "%s_backup", comp);
@@ -348,21 +384,15 @@ static int push(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_it
                          "the BMC refused the %s: HTTP %ld%s%s", it->pull[0] ? "pull" : "push",
                          st, why[0] ? ": " : "", why);
     }
-    /* The task monitor: the Location header (DSP0266), else the task in
-     * the body. */
+    /* The task monitor: the Location header (DSP0266; iLO writes it as an
+     * absolute URL, whose path is followed on this connection), else the
+     * task in the body, else none - the inventory will tell. */
     struct sf_rf_task t;
     struct sf_errctx ig = { 0 };
-    if (r.location[0]) {
-        const char *path = r.location;
-        const char *scheme = strstr(path, "://");
-        if (scheme)
-            path = strchr(scheme + 3, '/') ? strchr(scheme + 3, '/') : "";
-        snprintf(it->task, sizeof(it->task), "%s", path);
-    } else if (r.len && sf_rf_parse_task(r.body, r.len, &t, &ig) == 0 && t.uri[0]) {
-        snprintf(it->task, sizeof(it->task), "%s", t.uri);
-    } else {
-        it->task[0] = '\0'; /* accepted with no task: the inventory will tell */
-    }
+    if (sf_rf_uri_path(r.location, it->task, sizeof(it->task)) &&
+        (!r.len || sf_rf_parse_task(r.body, r.len, &t, &ig) ||
+         sf_rf_uri_path(t.uri, it->task, sizeof(it->task))))
+        it->task[0] = '\0';
     sf_http_resp_free(&r);
     return 0;
 }
@@ -438,11 +468,30 @@ static int follow(struct sf_rfs *s, struct sf_bmc_item *it, unsigned timeout_s, 
             if (t.percent != last_pct && t.percent >= 0)
                 emit(cb, arg, SF_BEV_PROGRESS, it, t.percent, "%s", t.state_str);
             last_pct = t.percent;
-        } else if (r.status == 200 && path == it->task) {
-            /* A monitor that answers the final response directly. */
+        } else if (r.status == 202) {
+            /* Still running; DSP0266 leaves the monitor's body optional. */
             sf_http_resp_free(&r);
-            path = task;
-            continue;
+            snprintf(t.state_str, sizeof(t.state_str), "running");
+            t.percent = -1;
+        } else if (r.status == 200 || r.status == 201) {
+            /* A monitor answers the operation's own final response once it
+             * is done: ask the task how it ended when there is one apart
+             * from the monitor, else it is done - the inventory decides. */
+            sf_http_resp_free(&r);
+            if (path == it->task && strcmp(task, it->task)) {
+                path = task;
+                continue;
+            }
+            *end = TE_DONE;
+            return 0;
+        } else if (r.status >= 400) {
+            /* The operation's own answer: it failed, in the BMC's words. */
+            char why[300];
+            sf_rf_error_message(r.body, r.len, why, sizeof(why));
+            long st = r.status;
+            sf_http_resp_free(&r);
+            return item_fail(it, "following the task", SF_EIO, ec, "the BMC's task ended with "
+                             "HTTP %ld%s%s", st, why[0] ? ": " : "", why);
         } else {
             long st = r.status;
             sf_http_resp_free(&r);

@@ -29,8 +29,12 @@ const struct sf_rf_fw *sf_bmcup_find(const struct sf_bmc_inv *inv, const char *c
 int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx *ec);
 
 /* 1 for an image that runs now: not a backup, not staged, not marked
- * inactive or Disabled, not one of iDRAC's Previous-/Available- copies. */
+ * inactive or Disabled, not a copy by its name (Golden_, Staging_,
+ * iDRAC's Previous-/Available-). */
 int sf_bmcup_running(const struct sf_rf_fw *f);
+/* 1 for a backup image: State StandbySpare, or named so (Supermicro's
+ * Backup_BIOS, HPE's "Redundant System ROM"). */
+int sf_bmcup_is_backup(const struct sf_rf_fw *f);
 /* What to call f in messages: its Name, unless that is the generic
  * "Software Inventory" bmcweb gives every member - then key, else its Id. */
 const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key);

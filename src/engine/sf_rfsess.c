@@ -52,7 +52,11 @@ static int login(struct sf_rfs *s, struct sf_errctx *ec)
         }
         if ((r.status == 200 || r.status == 201) && r.token[0]) {
             sf_http_auth_token(s->h, r.token);
-            snprintf(s->session, sizeof(s->session), "%s", r.location);
+            /* Where to log out: Location, which iLO writes as an absolute
+             * URL, else the session's own @odata.id.  BMCs allow only a
+             * few sessions; one we cannot delete waits out its timeout. */
+            if (sf_rf_uri_path(r.location, s->session, sizeof(s->session)))
+                sf_rf_odata_id(r.body, r.len, s->session, sizeof(s->session));
             sf_http_resp_free(&r);
             return 0;
         }
@@ -80,10 +84,27 @@ static int login(struct sf_rfs *s, struct sf_errctx *ec)
     return 0;
 }
 
+/* The service root answers at /redfish/v1 on most BMCs; a service built
+ * on a web framework may answer only /redfish/v1/ (the form DSP0266 writes
+ * it in) and redirect or refuse the other.  Redirects are not followed
+ * (credentials stay on this host), so the other form is asked for and
+ * remembered - the reset wait polls it too. */
 static int read_root(struct sf_rfs *s, struct sf_errctx *ec)
 {
     struct sf_http_resp r;
-    int rc = sf_rfs_call(s, "GET", "/redfish/v1", NULL, NULL, 0, &r, ec);
+    int rc = sf_rfs_call(s, "GET", s->root_path, NULL, NULL, 0, &r, ec);
+    if (!rc && ((r.status >= 300 && r.status < 400) || r.status == 404)) {
+        const char *other = strcmp(s->root_path, "/redfish/v1") ? "/redfish/v1" : "/redfish/v1/";
+        struct sf_http_resp r2;
+        struct sf_errctx ig = { 0 };
+        if (sf_rfs_call(s, "GET", other, NULL, NULL, 0, &r2, &ig) == 0 && r2.status == 200) {
+            sf_http_resp_free(&r);
+            r = r2;
+            snprintf(s->root_path, sizeof(s->root_path), "%s", other);
+        } else {
+            sf_http_resp_free(&r2);
+        }
+    }
     if (!rc && r.status != 200) {
         char why[360];
         why_of(&r, why, sizeof(why));
@@ -106,6 +127,7 @@ int sf_rfs_open(const struct sf_rf_target *t, const char *password, const struct
     s->t = *t;
     snprintf(s->password, sizeof(s->password), "%s", password ? password : "");
     s->busy_budget_s = o && o->busy_budget_s ? o->busy_budget_s : 60;
+    snprintf(s->root_path, sizeof(s->root_path), "/redfish/v1");
     if (t->port)
         snprintf(s->base, sizeof(s->base), "%s://%s:%u", o && o->plain_http ? "http" : "https",
                  t->host, t->port);
@@ -214,7 +236,7 @@ int sf_rfs_wait_back(struct sf_rfs *s, unsigned timeout_s, int need_down, int *s
         struct sf_http_resp r;
         struct sf_errctx ig = { 0 };
         sf_http_auth_token(s->h, NULL);
-        int grc = sf_http_request(s->h, "GET", "/redfish/v1", NULL, NULL, 0, &r, &ig);
+        int grc = sf_http_request(s->h, "GET", s->root_path, NULL, NULL, 0, &r, &ig);
         const char *what;
         if (grc) {
             down = 1;

@@ -26,6 +26,7 @@ struct sf_rfs {
     struct sf_rf_target t;
     char base[400];
     char password[256];
+    char root_path[16];       /* "/redfish/v1", or "/redfish/v1/" where only that answers */
     struct sf_rf_root root;
     int basic;                /* Basic authentication (no session) */
     char session[SF_RF_URI];  /* our session's URI, to log out */

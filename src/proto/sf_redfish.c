@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Parse len bytes as one JSON object (nothing after it). */
 static json_object *parse_obj(const char *json, size_t len, const char *what, struct sf_errctx *ec)
@@ -145,6 +146,13 @@ int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
                         struct sf_errctx *ec)
 {
     memset(out, 0, sizeof(*out));
+    return sf_rf_parse_members_page(json, len, out, ec);
+}
+
+int sf_rf_parse_members_page(const char *json, size_t len, struct sf_rf_members *out,
+                             struct sf_errctx *ec)
+{
+    out->next[0] = '\0';
     json_object *o = parse_obj(json, len, "collection", ec);
     if (!o)
         return SF_EMALFORMED;
@@ -169,9 +177,48 @@ int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
         }
         snprintf(out->uri[out->n++], SF_RF_URI, "%s", u);
     }
+    char nx[SF_RF_URI] = "";
+    struct sf_errctx ig = { 0 };
+    str(o, "Members@odata.nextLink", nx, sizeof(nx), 0, "", &ig);
+    if (nx[0] && sf_rf_uri_path(nx, out->next, sizeof(out->next)))
+        rc = sf_err_set(ec, SF_EMALFORMED, "collection: Members@odata.nextLink is no URI");
 out:
     json_object_put(o);
     return rc;
+}
+
+int sf_rf_uri_path(const char *uri, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *p = uri;
+    if (!strncasecmp(p, "https://", 8) || !strncasecmp(p, "http://", 7)) {
+        p = strstr(p, "://") + 3;
+        if (*p == '/' || !*p)
+            return SF_EMALFORMED; /* no host */
+        p += strcspn(p, "/?#");
+        if (!*p)
+            p = "/";
+    }
+    if (p[0] != '/' || p[1] == '/' || strlen(p) >= cap)
+        return SF_EMALFORMED;
+    for (const char *q = p; *q; q++)
+        if ((unsigned char)*q <= ' ' || *q == 0x7f)
+            return SF_EMALFORMED; /* nothing that would break a request line */
+    memcpy(out, p, strlen(p) + 1);
+    return 0;
+}
+
+int sf_rf_odata_id(const char *json, size_t len, char *out, size_t cap)
+{
+    out[0] = '\0';
+    struct sf_errctx ig = { 0 };
+    json_object *o = parse_obj(json, len, "resource", &ig);
+    if (!o)
+        return SF_EMALFORMED;
+    char u[SF_RF_URI];
+    str(o, "@odata.id", u, sizeof(u), 0, "", &ig);
+    json_object_put(o);
+    return sf_rf_uri_path(u, out, cap);
 }
 
 int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec)
@@ -201,8 +248,16 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
                        i < json_object_array_length(rel); i++) {
         char ru[SF_RF_URI];
         str(json_object_array_get_idx(rel, i), "@odata.id", ru, sizeof(ru), 0, "", &ig);
-        const char *sys = strstr(ru, "/Systems/");
-        if (strstr(ru, "/Managers/") && !out->manager[0])
+        /* HPE writes URIs with a trailing slash: look at them without it,
+         * but keep the Manager's as the service wrote it (it becomes a
+         * push target). */
+        char chk[SF_RF_URI];
+        snprintf(chk, sizeof(chk), "%s", ru);
+        size_t cl = strlen(chk);
+        while (cl > 1 && chk[cl - 1] == '/')
+            chk[--cl] = '\0';
+        const char *sys = strstr(chk, "/Systems/");
+        if (strstr(chk, "/Managers/") && !out->manager[0])
             snprintf(out->manager, sizeof(out->manager), "%s", ru);
         else if (sys && (strstr(sys, "/Bios") || !strchr(sys + 9, '/')))
             out->rel_bios = 1;

@@ -41,10 +41,12 @@ struct sf_rf_update {
     unsigned apply_times;            /* sf_rf_apply bits the service lists; 0: not said */
 };
 
-/* A collection's member URIs. */
+/* A collection's member URIs.  A service may hand a long collection out
+ * in pages: Members@odata.nextLink names the next one ("" on the last). */
 struct sf_rf_members {
     size_t n;
     char uri[128][SF_RF_URI];        /* iDRACs list NICs, disks, PSUs... */
+    char next[SF_RF_URI];
 };
 
 struct sf_rf_fw {
@@ -84,6 +86,10 @@ int sf_rf_parse_update(const char *json, size_t len, struct sf_rf_update *out,
                        struct sf_errctx *ec);
 int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
                         struct sf_errctx *ec);
+/* The next page of a collection: its members are appended to out, and
+ * out->next is replaced. */
+int sf_rf_parse_members_page(const char *json, size_t len, struct sf_rf_members *out,
+                             struct sf_errctx *ec);
 int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec);
 int sf_rf_parse_task(const char *json, size_t len, struct sf_rf_task *out, struct sf_errctx *ec);
 
@@ -96,6 +102,17 @@ struct sf_rf_system {
 };
 int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
                        struct sf_errctx *ec);
+
+/* The path of a URI a service handed out (a Location header, a link):
+ * "/redfish/v1/..." as it is, or the path of an absolute
+ * "https://host[:port]/redfish/v1/..." (iLO answers with those).  The host
+ * in it is not followed: safeflash talks only to the BMC it was pointed
+ * at, and never sends credentials elsewhere.  SF_EMALFORMED for anything
+ * else. */
+int sf_rf_uri_path(const char *uri, char *out, size_t cap);
+/* A resource's own @odata.id, through sf_rf_uri_path ("" and SF_EMALFORMED
+ * when it has none). */
+int sf_rf_odata_id(const char *json, size_t len, char *out, size_t cap);
 
 /* A Redfish error body's first message ("" when it is not one). */
 void sf_rf_error_message(const char *json, size_t len, char *out, size_t cap);

@@ -21,10 +21,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (sf_rf_parse_update(j, size, &us, &ec) == 0 && !us.inventory[0])
         abort();
-    if (sf_rf_parse_members(j, size, &m, &ec) == 0)
+    if (sf_rf_parse_members(j, size, &m, &ec) == 0) {
         for (size_t i = 0; i < m.n; i++)
             if (m.uri[i][0] != '/' || !memchr(m.uri[i], '\0', SF_RF_URI))
                 abort();
+        /* A second page appends; the next link is a path or nothing. */
+        size_t n = m.n;
+        if (sf_rf_parse_members_page(j, size, &m, &ec) == 0 && m.n != 2 * n)
+            abort();
+        if (m.next[0] && (m.next[0] != '/' || m.next[1] == '/' || strpbrk(m.next, " \r\n")))
+            abort();
+    }
+    char id[SF_RF_URI];
+    if (sf_rf_odata_id(j, size, id, sizeof(id)) == 0 && (id[0] != '/' || id[1] == '/'))
+        abort();
     if (sf_rf_parse_fw(j, size, &fw, &ec) == 0 &&
         (!fw.id[0] || fw.updateable < -1 || fw.updateable > 1 || fw.active < -1 ||
          fw.active > 1 || (fw.manager[0] && !strstr(fw.manager, "/Managers/"))))
@@ -52,6 +62,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (!tg.user[0] || !tg.host[0] || strchr(tg.user, ':') || tg.port > 65535))
         abort();
     (void)sf_rf_host_is_loopback(s);
+    /* A URI a service hands out: a path that was in it, or "". */
+    char path[64];
+    if (sf_rf_uri_path(s, path, sizeof(path)) == 0
+            ? path[0] != '/' || path[1] == '/' || strpbrk(path, " \r\n\t") || !strstr(s, path)
+            : path[0] != '\0')
+        abort();
     free(s);
     return 0;
 }

@@ -106,5 +106,13 @@ bmc_start() {
     BMC_PORT=$(cat "$pf")
 }
 bmc_stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+# board_conf JSON NAME: examples/emu/board.conf with JSON's keys (quirks,
+# limits) merged into its BMC; prints the new file's path.
+board_conf() {
+    jq --argjson x "$1" '.bmcs[0] += $x' "$ROOT/examples/emu/board.conf" > "$WORK/$2.conf"
+    echo "$WORK/$2.conf"
+}
+# bmc_state JQ-FILTER: what the emulated BMC counted (/sfemu/state).
+bmc_state() { curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r "$1"; }
 # bmc_code URL-PATH [CURL-ARGS...]: the HTTP status curl gets (000: refused).
 bmc_code() { local p=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$BMC_PORT$p"; }

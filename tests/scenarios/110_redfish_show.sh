@@ -84,16 +84,14 @@ expect_contains "503s waited out" "$OUT" "bmc              2.10.0"
 expect_eq "the push task is gone with the reset" "$(bmc_code /redfish/v1/TaskService/Tasks/2 -u admin:redfish-demo)" "404"
 
 step "Basic authentication when the BMC has no SessionService"
-sed 's/"host_apply_ms": 400,/"host_apply_ms": 400, "quirks": { "no_sessions": true },/' "$CONF" > "$WORK/basic.conf"
-bmc_start "$WORK/basic.conf"
+bmc_start "$(board_conf '{"quirks": {"no_sessions": true}}' basic)"
 expect_exit 0 "$SF" show "redfish://admin@127.0.0.1:$BMC_PORT" --plain-http
 expect_contains "Basic" "$OUT" "Basic login"
 
 step "HTTPS: verified with a CA, a pinned key, or --insecure"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
     -out "$WORK/cert.pem" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-sed "s|\"host_apply_ms\": 400,|\"host_apply_ms\": 400, \"tls_cert\": \"$WORK/cert.pem\", \"tls_key\": \"$WORK/key.pem\",|" "$CONF" > "$WORK/tls.conf"
-bmc_start "$WORK/tls.conf"
+bmc_start "$(board_conf "{\"tls_cert\": \"$WORK/cert.pem\", \"tls_key\": \"$WORK/key.pem\"}" tls)"
 TT="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 4 "$SF" show "$TT"
 expect_contains "an unknown certificate is refused" "$ERR" "self-signed certificate"

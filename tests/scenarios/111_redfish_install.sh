@@ -10,14 +10,11 @@
 set -e
 export SAFEFLASH_REDFISH_PASSWORD=redfish-demo
 CONF="$ROOT/examples/emu/board.conf"
-# conf EXTRA-JSON NAME: board.conf with extra keys (quirks, limits) spliced in.
-conf() { sed "s|\"host_apply_ms\": 400,|\"host_apply_ms\": 400, $1|" "$CONF" > "$WORK/$2.conf"; echo "$WORK/$2.conf"; }
 "$SFBMC" mkimage --component bios --version R01.01.0012 --size 400000 -o "$WORK/bios.img"
 "$SFBMC" mkimage --component me --version 4.1.5.2 --size 100000 -o "$WORK/me.img"
 "$SFBMC" mkimage --component bmc --version 2.11.0 --size 300000 -o "$WORK/bmc.img"
 IMGS=("$WORK/bmc.img" "$WORK/bios.img" "$WORK/me.img" --component bmc --component bios --component me)
 inv() { "$SF" show "$T" --plain-http --json | jq -r --arg id "$1" '.firmware[] | select(.id == $id) | .version'; }
-state() { curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r "$1"; }
 
 step "BIOS + ME + BMC: host firmware staged first, the BMC last, no host reset without --reboot-host"
 bmc_start "$CONF"; T="redfish://admin@127.0.0.1:$BMC_PORT"
@@ -26,8 +23,8 @@ expect_eq "order" "$(grep -o ': [A-Z]*: pushing' <<<"$ERR" | cut -d' ' -f2 | tr 
 expect_contains "the BMC reset was waited out" "$ERR" "the BMC is answering 200"
 expect_contains "BMC verified from the inventory" "$OUT" "BMC: updated 2.10.0 -> 2.11.0 (from the firmware inventory)"
 expect_contains "BIOS staged" "$OUT" "BIOS: staged, pending host reset (runs R01.01.0011 until then)"
-expect_eq "logged in again after the reset" "$(state .logins)" "2"
-expect_eq "the host was not reset" "$(state .host_resets)" "0"
+expect_eq "logged in again after the reset" "$(bmc_state .logins)" "2"
+expect_eq "the host was not reset" "$(bmc_state .host_resets)" "0"
 expect_eq "BIOS still runs" "$(inv bios)" "R01.01.0011"
 expect_exit 0 "$SF" history --json
 expect_eq "history" "$(jq -r '[.[] | .product + ":" + .result] | join(" ")' <<<"$OUT")" "bios:stored me:stored bmc:updated"
@@ -42,15 +39,15 @@ expect_contains "nothing left" "$OUT" "nothing staged by safeflash"
 bmc_stop "$BMC_PID"
 
 step "--reboot-host: one run, every component verified; 503 bursts waited out"
-bmc_start "$(conf '"quirks": { "burst_503": 3 },' burst)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "burst_503": 3 }}' burst)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 0 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes --reboot-host --json
 expect_eq "all updated" "$(jq -r '[.components[].result] | join(" ")' <<<"$OUT")" "updated updated updated"
 expect_eq "versions" "$(jq -r '[.components[].version_after] | join(" ")' <<<"$OUT")" "R01.01.0012 4.1.5.2 2.11.0"
-expect_eq "503s were answered and waited out" "$(( $(state .refused_503) >= 9 ))" "1"
+expect_eq "503s were answered and waited out" "$(( $(bmc_state .refused_503) >= 9 ))" "1"
 bmc_stop "$BMC_PID"
 
 step "a task lost in a BMC reset is unknown, never success"
-bmc_start "$(conf '"task_ms": 4000,' slow)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"task_ms": 4000}' slow)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes > "$WORK/o" 2> "$WORK/e" &
 sfpid=$!
 sleep 1
@@ -62,12 +59,12 @@ expect_contains "unknown" "$(cat "$WORK/o")" "BIOS: UNKNOWN while following the 
 bmc_stop "$BMC_PID"
 
 step "the client killed mid-run: a rerun continues, and what was staged is not pushed again"
-bmc_start "$(conf '"task_ms": 1500,' killed)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"task_ms": 1500}' killed)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes > "$WORK/o" 2> "$WORK/e" &
 sfpid=$!
-for _ in $(seq 200); do [ "$(state .pushed.me)" = 1 ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ "$(bmc_state .pushed.me)" = 1 ] && break; sleep 0.05; done
 kill -9 $sfpid; wait $sfpid 2>/dev/null || true
-expect_eq "killed after the BIOS was staged and the ME pushed" "$(state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 1 0"
+expect_eq "killed after the BIOS was staged and the ME pushed" "$(bmc_state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 1 0"
 expect_exit 0 "$SF" history --json
 expect_eq "the journal: BIOS staged, ME pushing, BMC not begun - all unfinished" \
     "$(jq -r '[.[] | select(.result == "unfinished") | .product + ":" + (.phase | split(" ")[0])] | join(" ")' <<<"$OUT")" \
@@ -80,7 +77,7 @@ expect_contains "another image waits for the interrupted one" "$ERR" "has an unf
 expect_exit 12 "$SF" resume "$T"
 expect_contains "the same command again" "$ERR" "resuming run"
 expect_contains "the plan says what is done" "$OUT" "staged by attempt #"
-expect_eq "BIOS not pushed again; ME and BMC pushed" "$(state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 2 1"
+expect_eq "BIOS not pushed again; ME and BMC pushed" "$(bmc_state '.pushed | "\(.bios) \(.me) \(.bmc)"')" "1 2 1"
 expect_contains "BMC" "$OUT" "BMC: updated 2.10.0 -> 2.11.0"
 expect_exit 0 "$SF" history --json
 expect_eq "interrupted attempts point forward" "$(jq -r '[.[] | select(.result == "interrupted") | .error] | join(",")' <<<"$OUT" | grep -o 'continued by #[0-9]*' | wc -l)" "3"
@@ -92,30 +89,30 @@ bmc_stop "$BMC_PID"
 rm -rf "$SAFEFLASH_STATE_DIR"
 
 step "413: the BMC refuses an image too large"
-bmc_start "$(conf '"max_image": 200000,' small)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"max_image": 200000}' small)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 8 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes
 expect_contains "says so" "$OUT" "refused the image as too large (HTTP 413"
 bmc_stop "$BMC_PID"
 
 step "a stuck task: bounded wait, then a clear failure"
-bmc_start "$(conf '"quirks": { "stuck_task": true },' stuck)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "stuck_task": true }}' stuck)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 1 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --yes --task-timeout 2
 expect_contains "stuck" "$OUT" "the task is still Running at 50% after 2 s: stuck"
 bmc_stop "$BMC_PID"
 
 step "a task that lies: Completed, but the inventory disagrees"
-bmc_start "$(conf '"quirks": { "task_lies": "bios" },' lies)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "task_lies": "bios" }}' lies)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 1 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host \
     --reset-timeout 3
 expect_contains "caught" "$OUT" "BIOS: FAILED while verifying: still runs R01.01.0011 after the host reset, although the BMC accepted the image"
 bmc_stop "$BMC_PID"
-bmc_start "$(conf '"quirks": { "task_lies": "bmc" },' lies2)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "task_lies": "bmc" }}' lies2)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 1 "$SF" install "$WORK/bmc.img" "$T" --component bmc --plain-http --yes --reset-timeout 3
 expect_contains "caught" "$OUT" "BMC: FAILED while verifying: still runs 2.10.0 (the BMC never restarted)"
 bmc_stop "$BMC_PID"
 
 step "field report 000 on a server: the backup BIOS save fails at the host reset - DEGRADED"
-bmc_start "$(conf '"quirks": { "backup_save_fails": true },' backup)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "backup_save_fails": true }}' backup)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 17 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host
 expect_contains "DEGRADED with the evidence" "$OUT" "DEGRADED: the BMC reports the backup BIOS unhealthy after the host reset (Backup_BIOS: health Critical - Saving the primary BIOS image to the backup device failed"
 expect_contains "the BIOS did not change" "$OUT" "BIOS: FAILED while verifying: still runs R01.01.0011"
@@ -124,7 +121,7 @@ expect_contains "show says so too" "$OUT" "BACKUP BAD: Saving the primary BIOS i
 bmc_stop "$BMC_PID"
 
 step "a BMC without multipart push: HttpPushUri"
-bmc_start "$(conf '"quirks": { "no_multipart": true },' legacy)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": { "no_multipart": true }}' legacy)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 12 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --yes
 expect_contains "legacy push" "$ERR" "HttpPushUri; the BMC offers no multipart push"
 expect_exit 0 "$SF" activate "$T" --plain-http --yes
@@ -137,5 +134,5 @@ expect_exit 2 "$SF" install "$WORK/me.img" "$WORK/bios.img" "$T" --component me 
 one_line "one component per image" "$ERR"
 expect_exit 3 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
 one_line "missing image" "$ERR"
-expect_eq "nothing pushed by the refusals" "$(state .pushes)" "1"
+expect_eq "nothing pushed by the refusals" "$(bmc_state .pushes)" "1"
 finish

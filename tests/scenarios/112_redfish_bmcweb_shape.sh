@@ -9,15 +9,13 @@
 . "$(dirname "$0")/../lib/common.sh"
 set -e
 export SAFEFLASH_REDFISH_PASSWORD=redfish-demo
-sed 's|"host_apply_ms": 400,|"host_apply_ms": 400, "quirks": { "opaque_ids": true },|' \
-    "$ROOT/examples/emu/board.conf" > "$WORK/bmcweb.conf"
 "$SFBMC" mkimage --component bios --version R01.01.0012 --size 400000 -o "$WORK/bios.img"
 "$SFBMC" mkimage --component me --version 4.1.5.2 --size 100000 -o "$WORK/me.img"
 "$SFBMC" mkimage --component bmc --version 2.11.0 --size 300000 -o "$WORK/bmc.img"
 comp() { "$SF" show "$T" --plain-http --json | jq -r --arg c "$1" '.firmware[] | select(.component == $c) | .'"$2"; }
 
 step "show: members named by hashes are listed by what they are"
-bmc_start "$WORK/bmcweb.conf"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": {"opaque_ids": true}}' bmcweb)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 0 "$SF" show "$T" --plain-http
 expect_contains "the BMC by its Manager link" "$OUT" "  bmc              2.10.0"
 expect_contains "the BIOS by its Bios link" "$OUT" "  bios             R01.01.0011"
@@ -49,8 +47,7 @@ expect_eq "history keys by component, not by Id" \
 bmc_stop "$BMC_PID"
 
 step "--reboot-host in one run, with a backup-save failure found by class"
-sed 's|"opaque_ids": true|"opaque_ids": true, "backup_save_fails": true|' "$WORK/bmcweb.conf" > "$WORK/bad.conf"
-bmc_start "$WORK/bad.conf"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": {"opaque_ids": true, "backup_save_fails": true}}' bad)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 17 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host --reset-timeout 3
 expect_contains "DEGRADED with the BMC's evidence" "$OUT$ERR" "Saving the primary BIOS image to the backup device failed"
 bmc_stop "$BMC_PID"

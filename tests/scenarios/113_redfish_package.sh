@@ -13,7 +13,6 @@ K="$WORK/keys/vendor"; mkdir -p "$WORK/keys"
 export SAFEFLASH_KEYS="$WORK/keys"
 mk() { "$SFBMC" mkimage --component "$1" --version "$2" --size "${3:-100000}" -o "$WORK/$1-$2.img"; }
 mk bios R01.01.0012 400000; mk me 4.1.5.2; mk bmc 2.11.0 300000; mk bios R01.01.0010
-state() { curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r "$1"; }
 pkg() { local out=$1; shift; "$SF" package create "$@" --vendor "Intel*" --version 2024.11 -o "$WORK/$out" > /dev/null; }
 pkg board.pkg --product S5520UR --sign "$K.key" --component bios:R01.01.0012:"$WORK/bios-R01.01.0012.img" \
     --component me:4.1.5.2:"$WORK/me-4.1.5.2.img" --component bmc:2.11.0:"$WORK/bmc-2.11.0.img"
@@ -47,7 +46,7 @@ expect_exit 14 "$SF" install "$WORK/bad.pkg" "$T" --plain-http --yes
 one_line "damaged" "$ERR"
 expect_exit 2 "$SF" install "$WORK/board.pkg" "$T" --component bios --plain-http --yes
 expect_contains "components come from the package" "$ERR" "a package names its own components"
-expect_eq "nothing reached the BMC" "$(state .pushes)" "0"
+expect_eq "nothing reached the BMC" "$(bmc_state .pushes)" "0"
 
 step "the package on the board: host firmware staged, the BMC last, then activate"
 expect_exit 12 "$SF" install "$WORK/board.pkg" "$T" --plain-http --yes
@@ -62,10 +61,10 @@ expect_eq "history keeps the package and the promised versions" \
     "bios=R01.01.0012 me=4.1.5.2 bmc=2.11.0"
 
 step "again: everything already runs what the package promises - skipped, nothing pushed"
-before=$(state .pushes)
+before=$(bmc_state .pushes)
 expect_exit 0 "$SF" install "$WORK/board.pkg" "$T" --plain-http --yes
 expect_contains "skipped" "$OUT" "BIOS: skipped: already runs R01.01.0012"
-expect_eq "no push" "$(state .pushes)" "$before"
+expect_eq "no push" "$(bmc_state .pushes)" "$before"
 
 step "a component that comes back with another version than promised fails"
 mk bios R01.01.0013 1000

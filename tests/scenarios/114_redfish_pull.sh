@@ -18,7 +18,6 @@ for _ in 1 2 3 4 5; do
     sleep 0.3
     curl -sf -o /dev/null "http://127.0.0.1:$WPORT/bmc.img" && break
 done
-state() { curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r "$1"; }
 bmc_start "$ROOT/examples/emu/board.conf"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 
 step "without --pull nothing is ever pulled; --pull needs one component and no image"
@@ -27,7 +26,7 @@ expect_contains "one or the other" "$ERR" "--pull URL stands for the image"
 expect_exit 2 "$SF" install "$T" --pull "tftp://127.0.0.1/bios.img" --component bios --plain-http --yes
 expect_contains "http(s) only" "$ERR" "--pull takes an http:// or https:// URL"
 expect_exit 0 "$SF" show "$T" --plain-http
-expect_eq "no pull so far" "$(state .pulls)" "0"
+expect_eq "no pull so far" "$(bmc_state .pulls)" "0"
 
 step "--pull: warned, then the BMC fetches the BIOS itself; staged and verified like a push"
 expect_exit 0 "$SF" install --pull "http://127.0.0.1:$WPORT/bios.img" "$T" --component bios --plain-http --yes --reboot-host
@@ -36,7 +35,7 @@ expect_contains "the field report" "$ERR" "field report 002"
 expect_eq "the warning is one line" "$(grep -c warning <<<"$ERR")" "1"
 expect_contains "plan" "$OUT" "bios.img (pulled by the BMC)"
 expect_contains "verified" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012 (from the firmware inventory)"
-expect_eq "one pull, no push of bytes from here" "$(state '"\(.pulls) \(.pushed.bios)"')" "1 1"
+expect_eq "one pull, no push of bytes from here" "$(bmc_state '"\(.pulls) \(.pushed.bios)"')" "1 1"
 
 step "the image server goes away: the BMC's transfer fails, and so does the update"
 kill "$WPID"; wait "$WPID" 2>/dev/null || true
@@ -49,16 +48,14 @@ expect_eq "history records the pull" "$(jq -r '[.[] | select(.mode == "pull") | 
 bmc_stop "$BMC_PID"
 
 step "a BMC without SimpleUpdate: --pull is refused before anything happens"
-sed 's|"host_apply_ms": 400,|"host_apply_ms": 400, "quirks": { "no_simple_update": true },|' \
-    "$ROOT/examples/emu/board.conf" > "$WORK/nopull.conf"
-bmc_start "$WORK/nopull.conf"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_start "$(board_conf '{"quirks": {"no_simple_update": true}}' nopull)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 10 "$SF" install --pull "http://127.0.0.1:$WPORT/bmc.img" "$T" --component bmc --plain-http --yes
 expect_contains "said" "$ERR" "offers no UpdateService.SimpleUpdate"
 
 step "one safeflash per BMC: a second run waits for nobody and says who holds it"
 "$SF" install "$WORK/www/bmc.img" "$T" --component bmc --plain-http --yes > "$WORK/o" 2>&1 &
 sfpid=$!
-for _ in $(seq 100); do [ "$(state .pushes)" = 1 ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(bmc_state .pushes)" = 1 ] && break; sleep 0.05; done
 expect_exit 8 "$SF" activate "$T" --plain-http --yes
 expect_contains "locked" "$ERR" "is updating this BMC; wait for it to finish"
 one_line "one line" "$ERR"

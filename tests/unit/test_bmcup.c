@@ -107,3 +107,50 @@ SF_TEST(bmcup_ambiguous)
     CHECK(sf_bmcup_class(&inv.fw[2]) == NULL); /* says two things */
     CHECK(sf_bmcup_find(&inv, "b") == &inv.fw[1]);
 }
+
+SF_TEST(bmcup_hpe_shape)
+{
+    /* iLO: numbered Ids with trailing slashes, the BIOS called "System
+     * ROM" and its backup "Redundant System ROM" - both "Enabled". */
+    static struct sf_bmc_inv inv;
+    memset(&inv, 0, sizeof(inv));
+    add(&inv, FW("1/", "\"Name\":\"iLO 5\",\"Version\":\"2.78 Apr 28 2023\",\"Updateable\":true,"
+                 "\"Status\":{\"State\":\"Enabled\",\"Health\":\"OK\"}"));
+    add(&inv, FW("2/", "\"Name\":\"System ROM\",\"Version\":\"U30 v2.80 (10/16/2023)\","
+                 "\"Updateable\":true,\"Status\":{\"State\":\"Enabled\",\"Health\":\"OK\"}"));
+    add(&inv, FW("3/", "\"Name\":\"Redundant System ROM\",\"Version\":\"U30 v2.76 (02/09/2023)\","
+                 "\"Updateable\":false,\"Status\":{\"State\":\"Enabled\",\"Health\":\"Critical\"}"));
+    add(&inv, FW("4/", "\"Name\":\"Server Platform Services (SPS) Firmware\","
+                 "\"Version\":\"4.1.4.804\",\"Status\":{\"State\":\"Enabled\"}"));
+    add(&inv, FW("5/", "\"Name\":\"Intelligent Platform Abstraction Data\","
+                 "\"Version\":\"14.2.0 Build 8\",\"Status\":{\"State\":\"Enabled\"}"));
+    const struct sf_rf_fw *f = sf_bmcup_find(&inv, "bios");
+    CHECK(f != NULL);
+    CHECK_STR(f->id, "2/");
+    f = sf_bmcup_find_backup(&inv, "bios");
+    CHECK(f != NULL);
+    CHECK_STR(f->id, "3/");
+    CHECK(sf_bmcup_is_backup(f));
+    CHECK(!sf_bmcup_running(f));
+    CHECK_STR(sf_bmcup_find(&inv, "bmc")->id, "1/");
+    CHECK_STR(sf_bmcup_find(&inv, "me")->id, "4/");
+    CHECK(sf_bmcup_class(&inv.fw[4]) == NULL);
+}
+
+SF_TEST(bmcup_named_copies)
+{
+    /* Copies that still say "Enabled" are never what runs, so a class
+     * lookup is not made ambiguous by them. */
+    static struct sf_bmc_inv inv;
+    memset(&inv, 0, sizeof(inv));
+    add(&inv, FW("bios_a", "\"Name\":\"UEFI firmware\",\"Version\":\"3\""));
+    add(&inv, FW("bios_g", "\"Name\":\"Golden UEFI firmware\",\"Version\":\"1\","
+                 "\"Status\":{\"State\":\"Enabled\"}"));
+    add(&inv, FW("bios_r", "\"Name\":\"UEFI recovery\",\"Version\":\"1\""));
+    add(&inv, FW("bios_b", "\"Name\":\"UEFI backup\",\"Version\":\"2\""));
+    const struct sf_rf_fw *f = sf_bmcup_find(&inv, "bios");
+    CHECK(f != NULL);
+    CHECK_STR(f->id, "bios_a");
+    CHECK_STR(sf_bmcup_find_backup(&inv, "bios")->id, "bios_b");
+    CHECK(!sf_bmcup_is_backup(&inv.fw[1])); /* golden is not the backup a save writes */
+}

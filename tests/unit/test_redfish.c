@@ -130,6 +130,62 @@ SF_TEST(redfish_resources_as_bmcs_send_them)
     free(p);
 }
 
+SF_TEST(redfish_uris_as_bmcs_write_them)
+{
+    char p[64];
+    /* Paths as they are; iLO's absolute Locations become their paths. */
+    CHECK_EQ(sf_rf_uri_path("/redfish/v1/TaskService/Tasks/3/Monitor", p, sizeof(p)), 0);
+    CHECK_STR(p, "/redfish/v1/TaskService/Tasks/3/Monitor");
+    CHECK_EQ(sf_rf_uri_path("https://10.0.0.9/redfish/v1/SessionService/Sessions/ab12/", p,
+                            sizeof(p)), 0);
+    CHECK_STR(p, "/redfish/v1/SessionService/Sessions/ab12/");
+    CHECK_EQ(sf_rf_uri_path("HTTP://[fe80::1]:8443/redfish/v1/x?$skip=2", p, sizeof(p)), 0);
+    CHECK_STR(p, "/redfish/v1/x?$skip=2");
+    CHECK_EQ(sf_rf_uri_path("https://bmc", p, sizeof(p)), 0);
+    CHECK_STR(p, "/");
+    /* Nothing else: empty, relative, scheme-relative, another scheme, no
+     * host, bytes that would break a request line, too long. */
+    const char *bad[] = { "", "redfish/v1", "//evil/redfish/v1", "ftp://h/x", "https:///x",
+                          "/a b", "/a\r\nX-Auth-Token: y", "https://h//x" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ(sf_rf_uri_path(bad[i], p, sizeof(p)), SF_EMALFORMED);
+        CHECK_STR(p, "");
+    }
+    char small[8];
+    CHECK_EQ(sf_rf_uri_path("/redfish/v1", small, sizeof(small)), SF_EMALFORMED);
+
+    CHECK_EQ(sf_rf_odata_id(J("{\"@odata.id\":\"https://h/redfish/v1/S/1\"}"), p, sizeof(p)), 0);
+    CHECK_STR(p, "/redfish/v1/S/1");
+    CHECK_EQ(sf_rf_odata_id(J("{\"Id\":\"1\"}"), p, sizeof(p)), SF_EMALFORMED);
+    CHECK_EQ(sf_rf_odata_id(J("not json"), p, sizeof(p)), SF_EMALFORMED);
+
+    /* A collection in pages: members append, nextLink says where next. */
+    struct sf_errctx ec = { 0 };
+    static struct sf_rf_members m;
+    CHECK_EQ(sf_rf_parse_members(J("{\"Members\":[{\"@odata.id\":\"/a\"}],"
+                                   "\"Members@odata.nextLink\":\"/c?$skip=1\"}"), &m, &ec), 0);
+    CHECK_EQ(m.n, 1);
+    CHECK_STR(m.next, "/c?$skip=1");
+    CHECK_EQ(sf_rf_parse_members_page(J("{\"Members\":[{\"@odata.id\":\"/b\"}]}"), &m, &ec), 0);
+    CHECK_EQ(m.n, 2);
+    CHECK_STR(m.uri[1], "/b");
+    CHECK_STR(m.next, "");
+    CHECK_EQ(sf_rf_parse_members(J("{\"Members\":[],\"Members@odata.nextLink\":\"x y\"}"), &m,
+                                 &ec), SF_EMALFORMED);
+
+    /* HPE's trailing slashes: RelatedItem still says what a member is,
+     * and the Manager is kept as written (it becomes a push target). */
+    static struct sf_rf_fw f;
+    CHECK_EQ(sf_rf_parse_fw(J("{\"@odata.id\":\"/redfish/v1/UpdateService/FirmwareInventory/1/\","
+                              "\"Id\":\"1\",\"RelatedItem\":[{\"@odata.id\":"
+                              "\"/redfish/v1/Systems/1/\"}]}"), &f, &ec), 0);
+    CHECK_EQ(f.rel_bios, 1);
+    CHECK_EQ(sf_rf_parse_fw(J("{\"@odata.id\":\"/fw/2/\",\"Id\":\"2\",\"RelatedItem\":["
+                              "{\"@odata.id\":\"/redfish/v1/Managers/1/\"}]}"), &f, &ec), 0);
+    CHECK_STR(f.manager, "/redfish/v1/Managers/1/");
+    CHECK_EQ(f.rel_bios, 0);
+}
+
 SF_TEST(bmc_image_format)
 {
     uint8_t *img = NULL;
