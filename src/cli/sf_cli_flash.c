@@ -302,16 +302,10 @@ static int refuse(const struct fopts *fo, int code, const char *fmt, ...)
  */
 static int lock_targets(struct fopts *fo)
 {
-    /* Opening the history creates the state directory the locks live in. */
-    struct sf_history *h = NULL;
-    struct sf_errctx hec = { 0 };
-    int hrc = sf_history_open(sf_state_dir(NULL), &h, &hec);
-    sf_history_close(h);
-    if (hrc)
-        return refuse(fo, sf_cli_exit_for(hrc), "%s", hec.msg);
     for (size_t i = 0; i < fo->ntargets; i++) {
         const char *t = fo->targets[i];
-        const char *path = strchr(t, ':') ? strchr(t, ':') + 1 : t;
+        const char *colon = strchr(t, ':');
+        const char *path = colon ? colon + 1 : t;
         char real[PATH_MAX], key[PATH_MAX + 16], id[17];
         snprintf(key, sizeof(key), "flash %s", realpath(path, real) ? real : path);
         sf_cli_hash_id(key, id);

@@ -245,15 +245,22 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
     return send_json_h(c, status, j, location ? "Location" : NULL, location, NULL, NULL);
 }
 
+/* A Message as the registries define one: {"MessageId", "Message"}. */
+static json_object *message(const char *msg_id, const char *msg)
+{
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "MessageId", json_object_new_string(msg_id));
+    json_object_object_add(m, "Message", json_object_new_string(msg));
+    return m;
+}
+
 /* A Redfish error body: {"error": {"code", "message", "@Message.ExtendedInfo"}}. */
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg_id,
                                   const char *msg)
 {
     json_object *e = json_object_new_object(), *o = json_object_new_object();
-    json_object *ext = json_object_new_array(), *m = json_object_new_object();
-    json_object_object_add(m, "MessageId", json_object_new_string(msg_id));
-    json_object_object_add(m, "Message", json_object_new_string(msg));
-    json_object_array_add(ext, m);
+    json_object *ext = json_object_new_array();
+    json_object_array_add(ext, message(msg_id, msg));
     json_object_object_add(o, "code", json_object_new_string(msg_id));
     json_object_object_add(o, "message", json_object_new_string(msg));
     json_object_object_add(o, "@Message.ExtendedInfo", ext);
@@ -383,12 +390,8 @@ static json_object *task_json(const struct sf_bmc *b, const struct task *t)
     }
     json_object_object_add(o, "PercentComplete", json_object_new_int(pct));
     json_object *msgs = json_object_new_array();
-    if (t->msg_id[0]) {
-        json_object *m = json_object_new_object();
-        json_object_object_add(m, "MessageId", json_object_new_string(t->msg_id));
-        json_object_object_add(m, "Message", json_object_new_string(t->msg));
-        json_object_array_add(msgs, m);
-    }
+    if (t->msg_id[0])
+        json_object_array_add(msgs, message(t->msg_id, t->msg));
     json_object_object_add(o, "Messages", msgs);
     char mon[80];
     snprintf(mon, sizeof(mon), "%s/Monitor", id);
@@ -668,9 +671,8 @@ static json_object *inventory_item(struct sf_bmc *b, const char *id)
     if (backup) {
         add_status(o, "StandbySpare", c->backup_bad ? "Critical" : "OK");
         if (c->backup_bad) {
-            json_object *conds = json_object_new_array(), *cd = json_object_new_object();
-            json_object_object_add(cd, "MessageId", json_object_new_string("Update.1.0.ApplyFailed"));
-            json_object_object_add(cd, "Message", json_object_new_string(c->backup_why));
+            json_object *conds = json_object_new_array();
+            json_object *cd = message("Update.1.0.ApplyFailed", c->backup_why);
             json_object_object_add(cd, "Severity", json_object_new_string("Critical"));
             json_object_array_add(conds, cd);
             json_object *st;
@@ -822,10 +824,7 @@ static enum MHD_Result bare_monitor(struct sf_bmc *b, struct MHD_Connection *c, 
     if (t->st == T_EXCEPTION)
         return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, t->msg_id, t->msg);
     json_object *o = json_object_new_object(), *ext = json_object_new_array();
-    json_object *m = json_object_new_object();
-    json_object_object_add(m, "MessageId", json_object_new_string(t->msg_id));
-    json_object_object_add(m, "Message", json_object_new_string(t->msg));
-    json_object_array_add(ext, m);
+    json_object_array_add(ext, message(t->msg_id, t->msg));
     json_object_object_add(o, "@Message.ExtendedInfo", ext);
     return send_json(c, MHD_HTTP_OK, o, NULL);
 }

@@ -93,19 +93,19 @@ static int named(const struct sf_rf_fw *f, const char *const *words)
     return 0;
 }
 
-/* An image that runs now: not a backup, not staged, not marked inactive,
- * not a copy by its name, not one of iDRAC's "Available-" (staged)
- * packages. */
 int sf_bmcup_is_backup(const struct sf_rf_fw *f)
 {
     return f->backup || named(f, backup_words);
 }
 
+/* An image that runs now: not a backup, not staged, not marked inactive,
+ * not a copy by its name, not one of iDRAC's "Available-" (staged)
+ * packages. */
 int sf_bmcup_running(const struct sf_rf_fw *f)
 {
-    return !sf_bmcup_is_backup(f) && !f->staged && f->active != 0 && strcasecmp(f->state, "Disabled") &&
-           strcasecmp(f->state, "Absent") && !named(f, copy_words) &&
-           strncmp(f->id, "Available-", 10);
+    return !sf_bmcup_is_backup(f) && !f->staged && f->active != 0 &&
+           strcasecmp(f->state, "Disabled") && strcasecmp(f->state, "Absent") &&
+           !named(f, copy_words) && strncmp(f->id, "Available-", 10);
 }
 
 const char *sf_bmcup_class(const struct sf_rf_fw *f)

@@ -90,6 +90,15 @@ static int mkdir_p(const char *dir)
     return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec)
+{
+    if (mkdir_p(state_dir) != 0)
+        return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
+                          "state directory %s: %s (set SAFEFLASH_STATE_DIR or --state-dir)",
+                          state_dir, strerror(errno));
+    return 0;
+}
+
 /* Another safeflash (a --jobs sibling) holds the write lock for one short
  * transaction: retry every millisecond, for up to 10 s.  SQLite's own busy
  * timeout backs off to 100 ms sleeps, which made a waiter sleep long after
@@ -107,10 +116,9 @@ static int busy_wait(void *arg, int count)
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
 {
     *out = NULL;
-    if (mkdir_p(state_dir) != 0)
-        return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
-                          "state directory %s: %s (set SAFEFLASH_STATE_DIR or --state-dir)",
-                          state_dir, strerror(errno));
+    int mrc = sf_state_mkdir(state_dir, ec);
+    if (mrc)
+        return mrc;
     char path[4096];
     snprintf(path, sizeof(path), "%s/history.db", state_dir);
     struct sf_history *h = calloc(1, sizeof(*h));

@@ -57,6 +57,8 @@ struct sf_unfinished {
 
 /* The state directory: $SAFEFLASH_STATE_DIR, else /var/lib/safeflash. */
 const char *sf_state_dir(const char *override);
+/* Create the state directory (and its parents) if it is missing. */
+int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec);
 
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec);
 void sf_history_close(struct sf_history *h);

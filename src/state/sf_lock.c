@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "sf_lock.h"
+#include "sf_history.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,9 @@ int sf_lock_acquire(const char *state_dir, const char *key, struct sf_errctx *ec
 int sf_lock_acquire_named(const char *state_dir, const char *key, const char *what,
                           struct sf_errctx *ec)
 {
+    int mrc = sf_state_mkdir(state_dir, ec);
+    if (mrc)
+        return mrc;
     char dir[4096], path[4200];
     snprintf(dir, sizeof(dir), "%s/locks", state_dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)

@@ -1,7 +1,8 @@
 /*
  * sf_lock.h - one safeflash at a time per enclosure (or BMC).
  *
- * An exclusive, non-blocking flock() on STATE_DIR/locks/<logical id>.lock.
+ * An exclusive, non-blocking flock() on STATE_DIR/locks/<logical id>.lock
+ * (the state directory is made when missing).
  * Keyed by the enclosure logical identifier, not the path, because two
  * paths can reach one enclosure.  The kernel drops the lock when the holder
  * dies, so a killed safeflash never leaves a stale lock.

@@ -106,10 +106,10 @@ static int mtd_read(struct sf_flash *f, uint64_t off, void *buf, size_t len, str
     size_t done = 0;
     while (done < len) {
         ssize_t n = pread(mtd_fd(f), (uint8_t *)buf + done, len - done, (off_t)(off + done));
+        /* A corrected bit flip (-EUCLEAN) never gets here: mtdchar
+         * returns the data as a plain success.  Retrying one would read
+         * the same range forever. */
         if (n < 0 && errno == EINTR)
-            continue;
-        /* -EUCLEAN is a corrected bit flip: the data is good. */
-        if (n < 0 && errno == EUCLEAN)
             continue;
         if (n <= 0)
             return os_err(ec, f->name, "read", off + done);
