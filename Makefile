@@ -42,13 +42,16 @@ LIB_SRCS := \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
+	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_run.c src/engine/sf_show.c \
+	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c \
+	src/emu/sf_emu_attach.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
 # Redfish over HTTP(S): in libsafeflash.a, not in the preload library.
 NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
-	src/cli/sf_cli_redfish.c
+	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 # The emulated BMC is a server: libmicrohttpd stays out of the library.
@@ -73,6 +76,7 @@ SFEMU    := $(BUILD)/sfemu
 SFBMC    := $(BUILD)/sfbmc
 SGLOG    := $(BUILD)/libsafeflash-sglog.so
 UNIT     := $(BUILD)/test-unit
+EXAMPLE  := $(BUILD)/example-api
 REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
 
 ifeq ($(V),0)
@@ -82,7 +86,7 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench faults faults-random clean deps
-all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) $(EXAMPLE) tests
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
@@ -114,6 +118,13 @@ $(SGLOG): src/tools/sf_sglog.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl -lcrypto
 
+# The API example is built as a program outside the project would be:
+# against include/safeflash/ alone (no -Isrc), linked with the library.
+$(EXAMPLE): examples/api/update.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude $(filter -fsanitize% -O% -g,$(CFLAGS_ALL)) \
+		$(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
+
 $(UNIT): $(UNIT_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
@@ -142,6 +153,7 @@ fuzz: deps
 faults: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/faults $(BUILD) full
+	$(Q)scripts/killsweep-flash $(BUILD) full
 
 SEED ?= 1
 RUNS ?= 200

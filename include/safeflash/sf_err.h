@@ -35,6 +35,9 @@ enum sf_err {
     SF_EMISMATCH = -19,  /* package is not for this device */
     SF_EVERSION = -20,   /* version ordering forbids the update */
     SF_ELOCKED = -21,    /* another safeflash is working on the device */
+    SF_EJOURNAL = -22,   /* the journal (state directory) cannot record what is about
+                            to happen: full, read-only or damaged; nothing more is written */
+    SF_EUNFINISHED = -23,/* an unfinished attempt of another image holds the device */
 };
 
 /* Words for an error code; never NULL. */

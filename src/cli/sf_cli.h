@@ -20,6 +20,9 @@
  *  14  package damaged or altered (image hash, container, manifest)
  *  15  package (or --vendor/--product) does not match a target
  *  16  version refused (downgrade, or current below min-version)
+ *  17  DEGRADED: a module or a backup was lost
+ *  18  the journal (state directory) cannot be written: full, read-only or
+ *      damaged; stopped before the next write
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H
@@ -45,6 +48,7 @@ enum sf_exit {
     SF_EXIT_MISMATCH = 15,
     SF_EXIT_VERSION = 16,
     SF_EXIT_DEGRADED = 17,     /* a module or backup was lost: redundancy is gone */
+    SF_EXIT_JOURNAL = 18,      /* the journal cannot be written: nothing more was written */
 };
 
 #include <stddef.h>
@@ -93,6 +97,9 @@ int sf_cmd_flash_show(int argc, char **argv);
 int sf_cmd_flash_install(int argc, char **argv);
 int sf_cmd_flash_repair(int argc, char **argv);
 int sf_cmd_flash_resume(int argc, char **argv);
+/* A bare `safeflash resume` of a run the update engine recorded: -1 when
+ * the newest run is not one (the caller continues it), else the exit code. */
+int sf_cli_engine_resume_run(int json, const char *state_dir);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */
 int sf_cli_is_redfish_target(const char *s);
 int sf_cmd_rf_show(int argc, char **argv);

@@ -412,7 +412,7 @@ static void j_phase(void *arg, struct sf_target *t, const char *phase)
 static void j_finish(void *arg, struct sf_target *t)
 {
     struct ctx *c = arg;
-    sf_history_finish(c->hist, t->journal_id, sf_outcome_str(t->outcome),
+    sf_history_finish(c->hist, t->journal_id, sf_install_outcome_str(t->outcome),
                       t->rev_after[0] ? t->rev_after : NULL,
                       t->outcome == SF_OUT_FAILED ? t->msg : NULL);
 }
@@ -909,7 +909,11 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         image = argv[first++];
     }
     if (first >= argc && kind == CMD_RESUME) {
-        /* No device: continue the paused run with the command it ran. */
+        /* No device: a run the update engine recorded is continued by it,
+         * from the journal; others with the command they ran. */
+        int ecode = sf_cli_engine_resume_run(json, state_opt);
+        if (ecode >= 0)
+            return ecode;
         if (state_opt)
             setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
         struct sf_errctx rec = { 0 };
@@ -1555,53 +1559,6 @@ int sf_cmd_activate(int argc, char **argv)
 int sf_cmd_resume(int argc, char **argv)
 {
     return run_cmd(argc, argv, CMD_RESUME);
-}
-
-int sf_cmd_status(int argc, char **argv)
-{
-    static const struct option o[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "run", required_argument, NULL, 'r' },
-        { "state-dir", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, c;
-    const char *run = NULL, *sd = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'r': run = optarg; break;
-        case 's': sd = optarg; break;
-        case 'h':
-            puts("Usage: safeflash status [--run ID] [--json] [--state-dir DIR]\n\n"
-                 "The progress of the last update run (or run ID): its state (running,\n"
-                 "completed, paused-on-error with the reason, resumed, cancelled) and, per\n"
-                 "module and phase, status, estimated duration (from earlier runs) and\n"
-                 "elapsed duration.");
-            return SF_EXIT_OK;
-        default: return sf_cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return sf_cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
-    struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
-    struct sf_run r;
-    rc = sf_history_run_latest(h, run, &r);
-    if (rc) {
-        sf_history_close(h);
-        fprintf(stderr, "safeflash: %s\n", run ? "no such run" : "no update run recorded yet");
-        return run ? SF_EXIT_NODEV : SF_EXIT_OK;
-    }
-    sf_history_print_run(h, &r, json);
-    sf_history_close(h);
-    return SF_EXIT_OK;
 }
 
 int sf_cmd_cancel(int argc, char **argv)

@@ -421,39 +421,3 @@ int sf_cmd_key(int argc, char **argv)
     printf("wrote %s.key and %s.pub (key id %s)\n", argv[2], argv[2], id);
     return SF_EXIT_OK;
 }
-
-int sf_cmd_history(int argc, char **argv)
-{
-    static const struct option o[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "state-dir", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, c;
-    const char *sd = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 's': sd = optarg; break;
-        case 'h':
-            puts("Usage: safeflash history [DEVICE|LOGICAL-ID] [--json] [--state-dir DIR]\n\n"
-                 "Every attempt per processor: identity, from and to revisions, package and\n"
-                 "image hashes, mode, phases with timestamps, result and error.");
-            return SF_EXIT_OK;
-        default: return sf_cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 < argc)
-        return sf_cli_usage_error("history", "at most one DEVICE");
-    struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
-    rc = sf_history_print(h, optind < argc ? argv[optind] : NULL, json, &ec);
-    sf_history_close(h);
-    return rc ? sf_cli_fail(rc, &ec) : SF_EXIT_OK;
-}

@@ -29,7 +29,9 @@ int sf_cli_exit_for(int err)
     case SF_ENOTSUP: return SF_EXIT_NOTSUP;
     case SF_ECONFIG:
     case SF_ESTATE: return SF_EXIT_CONFIG;
-    case SF_ELOCKED: return SF_EXIT_REFUSED; /* nothing was done: run again later */
+    case SF_ELOCKED:
+    case SF_EUNFINISHED: return SF_EXIT_REFUSED; /* nothing was done: run again later */
+    case SF_EJOURNAL: return SF_EXIT_JOURNAL;
     default: return SF_EXIT_FAILED;
     }
 }
@@ -123,7 +125,8 @@ static void usage(FILE *f)
           "12 stored but needs a reset or power cycle to run, 13 package signature,\n"
           "14 package damaged or altered, 15 package not for this device, 16 version\n"
           "refused, 17 degraded (a module did not come back after a failure, or a\n"
-          "flash backup could not be made).\n",
+          "flash backup could not be made), 18 the journal (state directory) cannot\n"
+          "be written: full, read-only or damaged.\n",
           f);
 }
 

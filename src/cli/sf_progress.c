@@ -80,7 +80,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             break;
         case SF_IEV_RESULT:
             json_object_object_add(o, "event", json_object_new_string("result"));
-            json_object_object_add(o, "outcome", json_object_new_string(sf_outcome_str(t->outcome)));
+            json_object_object_add(o, "outcome", json_object_new_string(sf_install_outcome_str(t->outcome)));
             json_object_object_add(o, "revision_before", json_object_new_string(t->rev_before));
             json_object_object_add(o, "revision_after", json_object_new_string(t->rev_after));
             if (t->dl.mode_used)
@@ -175,7 +175,7 @@ void sf_progress_event(const struct sf_iev *ev, void *arg)
             break;
         default:
             fprintf(p->out, "%s %s: %s: %s\n", t->path, SF_TARGET_WHAT(t),
-                    sf_outcome_str(t->outcome), t->msg);
+                    sf_install_outcome_str(t->outcome), t->msg);
             break;
         }
         fflush(p->out);

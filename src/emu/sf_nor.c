@@ -19,6 +19,7 @@ struct nor {
     size_t nblocks;
     struct sf_nor_opts o;
     unsigned n_erase, n_program, n_lock, n_unlock;
+    unsigned n_ops;           /* every writing operation, for kill-before/after */
 };
 
 void sf_nor_opts_default(struct sf_nor_opts *o)
@@ -71,6 +72,19 @@ int sf_nor_opts_parse(const char *s, struct sf_nor_opts *o, char *why, size_t ca
                 return SF_EINVAL;
             }
             o->and_semantics = !strcmp(v, "and");
+        } else if (!strcmp(t, "kill-before") || !strcmp(t, "kill-after")) {
+            if (sf_size_parse(v, &n) || n == 0 || n > 100000000) {
+                snprintf(why, cap, "NOR %s takes an operation number from 1, not '%s'", t, v);
+                return SF_EINVAL;
+            }
+            *(!strcmp(t, "kill-before") ? &o->kill_before : &o->kill_after) = (unsigned)n;
+        } else if (!strcmp(t, "log")) {
+            if (!*v || strlen(v) >= sizeof(o->log)) {
+                snprintf(why, cap, "NOR log takes a path of at most %zu characters",
+                         sizeof(o->log) - 1);
+                return SF_EINVAL;
+            }
+            snprintf(o->log, sizeof(o->log), "%s", v);
         } else if (!strcmp(t, "locks")) {
             o->locks = strcmp(v, "0") != 0;
         } else if (!strcmp(t, "fault")) {
@@ -115,6 +129,28 @@ static int fault_now(struct nor *n, enum sf_nor_fault_kind a, enum sf_nor_fault_
     return (n->o.fault == a || (b && n->o.fault == b)) && n->o.fault_at == count;
 }
 
+/* The kill sweep's hooks around every writing operation. */
+static void op_before(struct nor *n)
+{
+    if (++n->n_ops == n->o.kill_before)
+        raise(SIGKILL);
+}
+
+static void op_after(struct nor *n, const char *kind, uint64_t off, uint64_t len)
+{
+    if (n->o.log[0]) {
+        FILE *fp = fopen(n->o.log, "a");
+        if (fp) {
+            fprintf(fp, "%s %llu %llu\n", kind, (unsigned long long)off, (unsigned long long)len);
+            fclose(fp);
+        }
+    }
+    if (n->n_ops == n->o.kill_after) {
+        fsync(n->fd);
+        raise(SIGKILL);
+    }
+}
+
 static int nor_read(struct sf_flash *f, uint64_t off, void *buf, size_t len, struct sf_errctx *ec)
 {
     ssize_t r = pread(P(f)->fd, buf, len, (off_t)off);
@@ -140,6 +176,7 @@ static int nor_erase(struct sf_flash *f, uint64_t off, uint64_t len, struct sf_e
 {
     struct nor *n = P(f);
     unsigned k = ++n->n_erase;
+    op_before(n);
     uint64_t lb;
     if (locked_block(f, off, len, &lb))
         return sf_err_set(ec, SF_EIO, "%s: erase at 0x%llx failed: the block is locked", f->name,
@@ -161,6 +198,7 @@ static int nor_erase(struct sf_flash *f, uint64_t off, uint64_t len, struct sf_e
     if (torn)
         return sf_err_set(ec, SF_EIO, "%s: erase at 0x%llx interrupted half-way (injected torn "
                           "erase)", f->name, (unsigned long long)off);
+    op_after(n, "erase", off, len);
     return 0;
 }
 
@@ -169,6 +207,7 @@ static int nor_program(struct sf_flash *f, uint64_t off, const void *buf, size_t
 {
     struct nor *n = P(f);
     unsigned k = ++n->n_program;
+    op_before(n);
     uint64_t lb;
     if (locked_block(f, off, len, &lb))
         return sf_err_set(ec, SF_EIO, "%s: program at 0x%llx failed: the block is locked",
@@ -226,6 +265,8 @@ static int nor_program(struct sf_flash *f, uint64_t off, const void *buf, size_t
     if (torn)
         rc = sf_err_set(ec, SF_EIO, "%s: program at 0x%llx interrupted after %zu of %zu bytes "
                         "(injected torn program)", f->name, (unsigned long long)off, wlen, len);
+    else
+        op_after(n, "program", off, len);
 out:
     free(cur);
     return rc;
@@ -248,13 +289,17 @@ static int nor_lock(struct sf_flash *f, uint64_t off, uint64_t len, int lock, st
     if (!n->locked)
         return SF_ENOTSUP;
     unsigned k = lock ? ++n->n_lock : ++n->n_unlock;
+    op_before(n);
     if (fault_now(n, lock ? SF_NOR_FAULT_LOCK : SF_NOR_FAULT_UNLOCK, 0, k))
         return sf_err_set(ec, SF_EIO, "%s: %s at 0x%llx failed: injected %s failure", f->name,
                           lock ? "lock" : "unlock", (unsigned long long)off,
                           lock ? "lock" : "unlock");
     for (uint64_t b = off / f->erase_size; b * f->erase_size < off + len && b < n->nblocks; b++)
         n->locked[b] = (uint8_t)lock;
-    return save_locks(n, ec);
+    int rc = save_locks(n, ec);
+    if (!rc)
+        op_after(n, lock ? "lock" : "unlock", off, len);
+    return rc;
 }
 
 static int nor_is_locked(struct sf_flash *f, uint64_t off, uint64_t len, int *locked,

@@ -22,6 +22,13 @@
  *                           losing power mid-update, for journal tests
  *
  * Counting starts when the flash is opened: K is per kind, from 1.
+ *
+ * And for the kill sweep, counting every writing operation (erase,
+ * program, lock, unlock) together, from 1:
+ *
+ *   kill-before=K           SIGKILL as the K-th operation is about to start
+ *   kill-after=K            SIGKILL right after the K-th operation took effect
+ *   log=PATH                append "KIND OFFSET LENGTH" per operation to PATH
  */
 #ifndef SF_NOR_H
 #define SF_NOR_H
@@ -47,6 +54,9 @@ struct sf_nor_opts {
     int locks;                /* 1: the chip has lock bits (PATH.locks) */
     enum sf_nor_fault_kind fault;
     unsigned fault_at;        /* K, from 1 */
+    unsigned kill_before;     /* K: killed before the K-th writing operation (0: never) */
+    unsigned kill_after;      /* K: killed after it */
+    char log[200];            /* "" or the operation log's path */
 };
 
 /* Parse "erase=64K,write=1,overwrite=and,locks=1,fault=program-torn@7"

@@ -24,10 +24,9 @@ static struct sf_flash *flash_of(const struct run *r, int i)
     return r->fl[r->l->r[i].flash];
 }
 
-static void emit(const struct run *r, enum sf_fev_kind k, const char *text)
+static int emit(const struct run *r, enum sf_fev_kind k, const char *text)
 {
-    if (r->cb)
-        r->cb(k, text, r->done, r->total, r->arg);
+    return r->cb ? r->cb(k, text, r->done, r->total, r->arg) : 0;
 }
 
 static void notice(const struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -51,6 +50,20 @@ static int fail(struct run *r, int rc, const char *step, int region, uint64_t bl
     res->block = block;
     snprintf(res->msg, sizeof(res->msg), "%s", ec && ec->msg[0] ? ec->msg : sf_err_str(rc));
     return rc;
+}
+
+/* A phase begins: the caller records it first; when it cannot, nothing of
+ * the phase is written. */
+static int phase(struct run *r, const char *name, int region)
+{
+    int rc = emit(r, SF_FEV_PHASE, name);
+    if (rc) {
+        struct sf_errctx ec = { 0 };
+        sf_err_set(&ec, rc, "could not record \"%s\" before starting it: nothing of it was "
+                   "written", name);
+        return fail(r, rc, name, region, region >= 0 ? r->l->r[region].offset : 0, &ec);
+    }
+    return 0;
 }
 
 static void slot_state(const uint8_t *reg, uint64_t size, struct sf_slot_state *s)
@@ -320,16 +333,19 @@ static void finish(struct run *r, size_t nfl)
  * hashing both.  Failures here are DEGRADED: the primary is untouched. */
 static int save_backup(struct run *r, const struct sf_flash_view *v, int *was_b)
 {
-    int rc = unlock_region(r, 1, was_b, "unlocking the backup");
-    if (rc) {
-        r->res->degraded = 1;
-        return rc;
-    }
+    *was_b = 0;
     if (v->backup_current) {
         notice(r, "the backup already holds a copy of the primary (%s)", v->s[0].h.version);
         return 0;
     }
-    emit(r, SF_FEV_PHASE, "saving the primary to the backup");
+    int rc = phase(r, "saving the primary to the backup", 1);
+    if (rc)
+        return rc;
+    rc = unlock_region(r, 1, was_b, "unlocking the backup");
+    if (rc) {
+        r->res->degraded = 1;
+        return rc;
+    }
     struct sf_errctx ec = { 0 };
     uint8_t *prim = NULL;
     rc = read_region(flash_of(r, 0), &r->l->r[0], &prim, &ec);
@@ -443,15 +459,18 @@ int sf_flashup_install(struct sf_flash *const *fl, size_t nfl, const struct sf_l
     }
     const char *wstep = l->kind == SF_LAYOUT_PRIMARY_BACKUP ? "programming the primary"
                         : t == 0 ? "writing slot a" : "writing slot b";
-    rc = unlock_region(&r, t, &was_t, l->kind == SF_LAYOUT_PRIMARY_BACKUP ? "unlocking the primary"
-                                                                         : "unlocking the slot");
+    rc = phase(&r, wstep, t);
+    if (!rc)
+        rc = unlock_region(&r, t, &was_t, l->kind == SF_LAYOUT_PRIMARY_BACKUP
+                                             ? "unlocking the primary" : "unlocking the slot");
     if (rc)
         goto out;
-    emit(&r, SF_FEV_PHASE, wstep);
     rc = write_region(&r, t, want, wstep);
     if (rc || r.dry)
         goto out;
-    emit(&r, SF_FEV_PHASE, "verifying");
+    rc = phase(&r, "verifying", t);
+    if (rc)
+        goto out;
     uint8_t *back = NULL;
     rc = read_region(flash_of(&r, t), g, &back, &ec);
     if (!rc) {

@@ -55,8 +55,12 @@ int sf_flashup_boot_rule(enum sf_layout_kind k, const struct sf_slot_state s[2])
 int sf_flashup_inspect(struct sf_flash *const *fl, size_t nfl, const struct sf_layout *l,
                        struct sf_flash_view *v, struct sf_errctx *ec);
 
+/* Events.  A PHASE event comes before the phase's first write; a callback
+ * that returns non-zero for it (the journal could not record the phase)
+ * stops the update there, with that error and nothing of the phase
+ * written.  The return value of other events is ignored. */
 enum sf_fev_kind { SF_FEV_PHASE, SF_FEV_PROGRESS, SF_FEV_NOTICE };
-typedef void (*sf_fev_cb)(enum sf_fev_kind k, const char *text, uint64_t done, uint64_t total,
+typedef int (*sf_fev_cb)(enum sf_fev_kind k, const char *text, uint64_t done, uint64_t total,
                           void *arg);
 
 struct sf_flashup_result {

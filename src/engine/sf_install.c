@@ -37,7 +37,7 @@ void sf_install_opts_default(struct sf_install_opts *o)
     o->ready_timeout_ms = 10 * 60 * 1000;
 }
 
-const char *sf_outcome_str(enum sf_outcome o)
+const char *sf_install_outcome_str(enum sf_outcome o)
 {
     switch (o) {
     case SF_OUT_PLANNED: return "planned";

@@ -69,7 +69,7 @@ enum sf_outcome {
     SF_OUT_SKIPPED,              /* already runs the package's version */
 };
 
-const char *sf_outcome_str(enum sf_outcome o);
+const char *sf_install_outcome_str(enum sf_outcome o);
 
 struct sf_install_dev;           /* an open device of the plan */
 

@@ -8,9 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,7 @@
 
 struct sf_history {
     sqlite3 *db;
+    int durable;               /* every commit fsync'ed (the engine's journal) */
 };
 
 static const char *SCHEMA =
@@ -50,7 +51,7 @@ static const char *SCHEMA =
     "CREATE INDEX IF NOT EXISTS attempts_open ON attempts(logical_id, finished);"
     "CREATE TABLE IF NOT EXISTS runs("
     " id TEXT PRIMARY KEY, action TEXT, started TEXT NOT NULL, finished TEXT,"
-    " state TEXT NOT NULL, reason TEXT, argv TEXT, targets INTEGER);";
+    " state TEXT NOT NULL, reason TEXT, argv TEXT, targets INTEGER, request TEXT);";
 
 const char *sf_state_dir(const char *override)
 {
@@ -116,23 +117,20 @@ static int busy_wait(void *arg, int count)
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
 {
     *out = NULL;
-    int mrc = sf_state_mkdir(state_dir, ec);
-    if (mrc)
-        return mrc;
-    char path[4096];
+    int rc = sf_state_mkdir(state_dir, ec);
+    if (rc)
+        return rc;
+    char path[4096], *err = NULL;
     snprintf(path, sizeof(path), "%s/history.db", state_dir);
     struct sf_history *h = calloc(1, sizeof(*h));
     if (!h)
         return SF_ENOMEM;
     if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        int rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path,
-                            h->db ? sqlite3_errmsg(h->db) : "cannot open");
-        sqlite3_close(h->db);
-        free(h);
-        return rc;
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path,
+                        h->db ? sqlite3_errmsg(h->db) : "cannot open");
+        goto fail;
     }
     sqlite3_busy_handler(h->db, busy_wait, NULL);
-    char *err = NULL;
     /* Several safeflash processes (--jobs) may open a new database at once.
      * Switching it to WAL takes an exclusive lock, and SQLite reports BUSY
      * there without calling the busy handler: retry for as long as the
@@ -148,14 +146,19 @@ int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_er
         nanosleep(&ts, NULL);
     }
     if (src != SQLITE_OK) {
-        int rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path, err ? err : "schema");
-        sqlite3_free(err);
-        sqlite3_close(h->db);
-        free(h);
-        return rc;
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path, err ? err : "schema");
+        goto fail;
     }
+    /* Databases made before runs recorded what reopens them. */
+    if (sqlite3_exec(h->db, "SELECT request FROM runs LIMIT 0", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(h->db, "ALTER TABLE runs ADD COLUMN request TEXT", NULL, NULL, NULL);
     *out = h;
     return 0;
+fail:
+    sqlite3_free(err);
+    sqlite3_close(h->db);
+    free(h);
+    return rc;
 }
 
 void sf_history_close(struct sf_history *h)
@@ -177,6 +180,8 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 /* on: commits that follow are fsync'ed (synchronous=FULL); off: back to NORMAL. */
 static void durable(struct sf_history *h, int on)
 {
+    if (h->durable)
+        return; /* every commit is synchronous=FULL already */
     sqlite3_exec(h->db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
                  NULL);
 }
@@ -339,6 +344,89 @@ void sf_history_group_stop(struct sf_history_group *g)
 }
 
 static int exec_bound(struct sf_history *h, const char *sql, const char *a, const char *b,
+                      const char *c, int64_t id);
+
+/* A record's own transaction, unless the caller has one open (a run's
+ * first records go in one, sf_history_tx_begin): 1 when this call began
+ * one, 0 when it runs inside the caller's, -1 when it could not begin. */
+static int tx_own(struct sf_history *h)
+{
+    if (!sqlite3_get_autocommit(h->db))
+        return 0;
+    return sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 1 : -1;
+}
+
+/* End what tx_own began: commit when rc is 0 (a failed commit is
+ * SF_ESTATE), else roll back.  Inside the caller's transaction, rc as is. */
+static int tx_end(struct sf_history *h, int own, int rc)
+{
+    if (!own)
+        return rc;
+    if (!rc && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc ? rc : SF_ESTATE;
+}
+
+int sf_history_set_durable(struct sf_history *h, int on, struct sf_errctx *ec)
+{
+    if (sqlite3_exec(h->db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    h->durable = on;
+    return 0;
+}
+
+int sf_history_tx_begin(struct sf_history *h, struct sf_errctx *ec)
+{
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    return 0;
+}
+
+int sf_history_tx_commit(struct sf_history *h, struct sf_errctx *ec)
+{
+    if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    return 0;
+}
+
+void sf_history_tx_rollback(struct sf_history *h)
+{
+    if (!sqlite3_get_autocommit(h->db))
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void sf_history_last_error(struct sf_history *h, struct sf_errctx *ec)
+{
+    sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+}
+
+int sf_history_run_set_request(struct sf_history *h, const char *run, const char *request)
+{
+    return exec_bound(h, "UPDATE runs SET request=?1 WHERE id=?2", request, run, NULL, 0);
+}
+
+int sf_history_run_request(struct sf_history *h, const char *run, char **out)
+{
+    *out = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, "SELECT request FROM runs WHERE id=?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, run);
+    int rc = SF_ENODEV;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        rc = 0;
+        if (t && !(*out = strdup((const char *)t)))
+            rc = SF_ENOMEM;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int exec_bound(struct sf_history *h, const char *sql, const char *a, const char *b,
                       const char *c, int64_t id)
 {
     sqlite3_stmt *st = NULL;
@@ -359,24 +447,14 @@ int sf_history_phase(struct sf_history *h, int64_t id, const char *phase, const 
         return SF_EINVAL;
     char ts[32];
     now_iso(ts);
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    int own = tx_own(h);
+    if (own < 0)
         return SF_ESTATE;
     int rc = exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)", phase,
                         ts, detail, id);
-    if (!rc) {
-        sqlite3_stmt *st = NULL;
-        rc = SF_ESTATE;
-        if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET phase=? WHERE id=?", -1, &st, NULL) ==
-            SQLITE_OK) {
-            bind_text(st, 1, phase);
-            sqlite3_bind_int64(st, 2, id);
-            if (sqlite3_step(st) == SQLITE_DONE)
-                rc = 0;
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_exec(h->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-    return rc;
+    if (!rc)
+        rc = exec_bound(h, "UPDATE attempts SET phase=?1 WHERE id=?4", phase, NULL, NULL, id);
+    return tx_end(h, own, rc);
 }
 
 int sf_history_finish(struct sf_history *h, int64_t id, const char *result, const char *to_rev,
@@ -391,7 +469,8 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
                            " phase=? WHERE id=?", -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     /* One transaction for the result and its phase record. */
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    int own = tx_own(h);
+    if (own < 0) {
         sqlite3_finalize(st);
         return SF_ESTATE;
     }
@@ -403,14 +482,14 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
     sqlite3_bind_int64(st, 6, id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    int err = rc == SQLITE_DONE ? 0 : SF_ESTATE;
+    if (!err) {
         char d[64];
         snprintf(d, sizeof(d), "%s", result ? result : "");
-        exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)", "finished",
-                   ts, d, id);
+        err = exec_bound(h, "INSERT INTO phases(phase, at, detail, attempt) VALUES(?,?,?,?)",
+                         "finished", ts, d, id);
     }
-    sqlite3_exec(h->db, rc == SQLITE_DONE ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return rc == SQLITE_DONE ? 0 : SF_ESTATE;
+    return tx_end(h, own, err);
 }
 
 static void col(sqlite3_stmt *st, int i, char *dst, size_t cap)
@@ -510,92 +589,117 @@ int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
                          logical_id, sub, NULL, out);
 }
 
-int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec)
+/* ---- reading back: what `history` and `status` show ---- */
+
+/* v with room for element n (*cap doubles as needed); NULL, v intact, if out of memory. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
 {
-    sqlite3_stmt *st = NULL;
-    const char *sql =
-        "SELECT id, run, action, started, finished, device_path, logical_id, vendor, product,"
-        " subenclosure, from_rev, to_rev, expected_rev, package_sha256, image_sha256, mode, result,"
-        " error, resumed_from, phase FROM attempts WHERE ?1 IS NULL OR device_path=?1 OR logical_id=?1"
-        " ORDER BY id";
-    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
-    bind_text(st, 1, device);
-    json_object *arr = json ? json_object_new_array() : NULL;
-    sqlite3_stmt *ph = NULL;
-    sqlite3_prepare_v2(h->db, "SELECT phase, at, detail FROM phases WHERE attempt=? ORDER BY rowid",
-                       -1, &ph, NULL);
-    int rows = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        rows++;
-        char f[20][4100];
-        for (int i = 0; i < 20; i++)
-            col(st, i, f[i], sizeof(f[i]));
-        const char *result = f[16][0] ? f[16] : "unfinished";
-        if (json) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "id", json_object_new_int64(sqlite3_column_int64(st, 0)));
-            static const char *keys[] = { NULL, "run", "action", "started", "finished", "path",
-                                          "logical_identifier", "vendor", "product", NULL,
-                                          "from_revision", "to_revision", "expected_revision",
-                                          "package_sha256", "image_sha256", "mode", NULL, "error",
-                                          NULL, "phase" };
-            for (int i = 1; i < 20; i++)
-                if (keys[i] && f[i][0])
-                    json_object_object_add(o, keys[i], json_object_new_string(f[i]));
-            json_object_object_add(o, "subenclosure", json_object_new_int(sqlite3_column_int(st, 9)));
-            json_object_object_add(o, "result", json_object_new_string(result));
-            if (sqlite3_column_type(st, 18) != SQLITE_NULL)
-                json_object_object_add(o, "resumed_from", json_object_new_int64(sqlite3_column_int64(st, 18)));
-            json_object *pa = json_object_new_array();
-            if (ph) {
-                sqlite3_reset(ph);
-                sqlite3_bind_int64(ph, 1, sqlite3_column_int64(st, 0));
-                while (sqlite3_step(ph) == SQLITE_ROW) {
-                    json_object *p = json_object_new_object();
-                    char a[64], b[40], c[256];
-                    col(ph, 0, a, sizeof(a));
-                    col(ph, 1, b, sizeof(b));
-                    col(ph, 2, c, sizeof(c));
-                    json_object_object_add(p, "phase", json_object_new_string(a));
-                    json_object_object_add(p, "at", json_object_new_string(b));
-                    if (c[0])
-                        json_object_object_add(p, "detail", json_object_new_string(c));
-                    json_object_array_add(pa, p);
-                }
-            }
-            json_object_object_add(o, "phases", pa);
-            json_object_array_add(arr, o);
-        } else {
-            /* Board flash (vendor FLASH) and BMC components (REDFISH)
-             * have no subenclosures: the target and the product say it. */
-            int flash = !strcmp(f[7], "FLASH") || !strcmp(f[7], "REDFISH");
-            printf("#%s %s  %s %s%s%s  %s -> %s  %s%s%s\n", f[0], f[3], f[2], f[5],
-                   flash ? "" : " subenclosure ", flash ? "" : f[9],
-                   f[10][0] ? f[10] : "?", f[11][0] ? f[11] : (f[12][0] ? f[12] : "?"), result,
-                   f[17][0] ? ": " : "", f[17]);
-            printf("     %s %s, logical id %s, mode %s", f[7], f[8], f[6], f[15][0] ? f[15] : "-");
-            if (f[14][0])
-                printf(", image %.16s, %s%s", f[14], f[13][0] ? "package " : "raw image",
-                       f[13][0] ? f[13] : "");
-            printf("\n");
-            if (f[18][0])
-                printf("     continues #%s\n", f[18]);
-            if (!f[16][0])
-                printf("     unfinished: last phase begun was \"%s\"\n", f[19]);
-        }
+    if (n < *cap)
+        return v;
+    void *nv = realloc(v, (*cap ? 2 * *cap : 8) * size);
+    if (nv)
+        *cap = *cap ? 2 * *cap : 8;
+    return nv;
+}
+
+#define ATTEMPTS_SELECT \
+    "SELECT id, run, action, started, finished, device_path, logical_id, vendor, product," \
+    " subenclosure, from_rev, to_rev, expected_rev, package_sha256, image_sha256, mode, result," \
+    " error, resumed_from, phase FROM attempts WHERE "
+
+/* Where each column of ATTEMPTS_SELECT that is text goes in an attempt (0:
+ * not text; offset 0 is the id). */
+#define AT(m) offsetof(struct sf_hist_attempt, m)
+static const size_t TEXT_AT[] = { 0, AT(run), AT(action), AT(started), AT(finished), AT(path),
+                                  AT(logical_id), AT(vendor), AT(product), 0, AT(from_rev),
+                                  AT(to_rev), AT(expected_rev), AT(package_sha), AT(image_sha),
+                                  AT(mode), AT(result), AT(error), 0, AT(phase) };
+#define N_TEXT_AT (sizeof(TEXT_AT) / sizeof(TEXT_AT[0]))
+#define TEXT(a, i) ((char **)((char *)(a) + TEXT_AT[i]))
+
+/* Fill a (zeroed) from the current row of st and its phase records through
+ * ph; on error a may be partly filled, for sf_hist_attempts_free(). */
+static int read_attempt(sqlite3_stmt *st, sqlite3_stmt *ph, struct sf_hist_attempt *a)
+{
+    for (size_t i = 0; i < N_TEXT_AT; i++) {
+        const unsigned char *v = sqlite3_column_text(st, (int)i);
+        if (TEXT_AT[i] && !(*TEXT(a, i) = strdup(v ? (const char *)v : "")))
+            return SF_ENOMEM;
     }
+    a->id = sqlite3_column_int64(st, 0);
+    a->sub = sqlite3_column_int(st, 9);
+    a->resumed_from = sqlite3_column_int64(st, 18);
+    size_t cap = 0;
+    int step;
+    sqlite3_reset(ph);
+    sqlite3_bind_int64(ph, 1, a->id);
+    while ((step = sqlite3_step(ph)) == SQLITE_ROW) {
+        struct sf_hist_phase *np = grow(a->phases, a->n_phases, &cap, sizeof(*np));
+        if (!np)
+            return SF_ENOMEM;
+        a->phases = np;
+        struct sf_hist_phase *p = &a->phases[a->n_phases++];
+        col(ph, 0, p->phase, sizeof(p->phase));
+        col(ph, 1, p->at, sizeof(p->at));
+        col(ph, 2, p->detail, sizeof(p->detail));
+    }
+    return step == SQLITE_DONE ? 0 : SF_ESTATE;
+}
+
+/* The attempts of ATTEMPTS_SELECT `where` (binding ?1 to arg), with their
+ * phases.  Ownership and errors as sf_history_attempts(). */
+static int read_attempts(struct sf_history *h, const char *where, const char *arg,
+                         struct sf_hist_attempt **out, size_t *n, struct sf_errctx *ec)
+{
+    sqlite3_stmt *st = NULL, *ph = NULL;
+    struct sf_hist_attempt *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = SF_ESTATE, step;
+    if (sqlite3_prepare_v2(h->db, where, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db, "SELECT phase, at, detail FROM phases WHERE attempt=? ORDER BY rowid",
+                           -1, &ph, NULL) != SQLITE_OK)
+        goto out;
+    bind_text(st, 1, arg);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sf_hist_attempt *nv = grow(v, cnt, &cap, sizeof(*nv));
+        if (!nv) {
+            rc = SF_ENOMEM;
+            goto out;
+        }
+        v = nv;
+        memset(&v[cnt], 0, sizeof(v[cnt]));
+        if ((rc = read_attempt(st, ph, &v[cnt++])) != 0)
+            goto out;
+    }
+    rc = step == SQLITE_DONE ? 0 : SF_ESTATE;
+out:
+    if (rc == SF_ESTATE)
+        sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
     sqlite3_finalize(ph);
     sqlite3_finalize(st);
-    if (json) {
-        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                              JSON_C_TO_STRING_SPACED |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(arr);
-    } else if (!rows) {
-        printf("No update attempts recorded%s%s.\n", device ? " for " : "", device ? device : "");
+    if (rc)
+        sf_hist_attempts_free(v, cnt);
+    *out = rc ? NULL : v;
+    *n = rc ? 0 : cnt;
+    return rc;
+}
+
+int sf_history_attempts(struct sf_history *h, const char *device, struct sf_hist_attempt **out,
+                        size_t *n, struct sf_errctx *ec)
+{
+    return read_attempts(h, ATTEMPTS_SELECT "?1 IS NULL OR device_path=?1 OR logical_id=?1 ORDER BY id",
+                         device, out, n, ec);
+}
+
+void sf_hist_attempts_free(struct sf_hist_attempt *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++) {
+        for (size_t c = 0; c < N_TEXT_AT; c++)
+            if (TEXT_AT[c])
+                free(*TEXT(&a[i], c));
+        free(a[i].phases);
     }
-    return 0;
+    free(a);
 }
 
 int sf_history_run_begin(struct sf_history *h, const char *run, const char *action,
@@ -661,8 +765,7 @@ int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *
 
 static double iso_secs(const char *t)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
+    struct tm tm = { 0 };
     int ms = 0;
     if (sscanf(t, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec, &ms) < 6)
@@ -670,16 +773,6 @@ static double iso_secs(const char *t)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return (double)timegm(&tm) + ms / 1000.0;
-}
-
-static void hms(double secs, char *out, size_t cap)
-{
-    if (secs < 0) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    long s = (long)(secs + 0.5);
-    snprintf(out, cap, "%02ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
 }
 
 /* Average duration of a phase over finished attempts outside `run`. */
@@ -709,127 +802,76 @@ static double phase_estimate(struct sf_history *h, const char *run, const char *
     return n ? sum / n : -1;
 }
 
-int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json)
+/* Module m of a report: attempt a of run r, with the status and durations
+ * of its first SF_RUN_PHASES_MAX phase records.  now: in whole seconds. */
+static void run_module(struct sf_history *h, const struct sf_run *r,
+                       const struct sf_hist_attempt *a, struct sf_run_module *m, double now)
 {
-    sqlite3_stmt *st = NULL, *ph = NULL;
-    /* The phase column is as wide as this run's longest phase name (board
-     * flash names its steps in words: "saving the primary to the backup"). */
-    int pw = 18;
+    m->attempt = a;
+    size_t n = a->n_phases < SF_RUN_PHASES_MAX ? a->n_phases : SF_RUN_PHASES_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(a->phases[i].phase, "finished"))
+            continue;
+        /* The attempt's last phase: its last record, or the one it finished in. */
+        int last = i + 1 >= n || !strcmp(a->phases[i + 1].phase, "finished");
+        double end = i + 1 < n ? iso_secs(a->phases[i + 1].at) : now;
+        const char *status = !last ? "completed"
+                             : a->result[0] ? (strcmp(a->result, "failed") ? a->result : "paused-on-error")
+                                            : (strcmp(r->state, "running") ? "interrupted" : "in progress");
+        double est = phase_estimate(h, r->id, a->phases[i].phase);
+        struct sf_run_phase *p = &m->phases[m->n_phases++];
+        snprintf(p->name, sizeof(p->name), "%s", a->phases[i].phase);
+        snprintf(p->status, sizeof(p->status), "%s", status);
+        p->estimated = est < 0 ? -1 : est;
+        p->elapsed = end - iso_secs(a->phases[i].at);
+    }
+}
+
+int sf_history_run_report(struct sf_history *h, const struct sf_run *r,
+                          struct sf_run_report **out, struct sf_errctx *ec)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    struct sf_run_report *rep = calloc(1, sizeof(*rep));
+    if (!rep)
+        return SF_ENOMEM;
+    int rc = read_attempts(h, ATTEMPTS_SELECT "run=?1 ORDER BY id", r->id, &rep->attempts,
+                           &rep->n_modules, ec);
+    if (rc)
+        goto out;
+    if (rep->n_modules && !(rep->modules = calloc(rep->n_modules, sizeof(*rep->modules)))) {
+        rc = SF_ENOMEM;
+        goto out;
+    }
+    /* Characters, as SQLite counts them, of whole names: the records past
+     * SF_RUN_PHASES_MAX and "finished" count too.  Without it, 0. */
     if (sqlite3_prepare_v2(h->db, "SELECT max(length(p.phase)) FROM phases p JOIN attempts a"
                            " ON p.attempt=a.id WHERE a.run=?", -1, &st, NULL) == SQLITE_OK) {
         bind_text(st, 1, r->id);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > pw)
-            pw = sqlite3_column_int(st, 0) > 60 ? 60 : sqlite3_column_int(st, 0);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            rep->longest_phase = sqlite3_column_int(st, 0);
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_prepare_v2(h->db, "SELECT id, device_path, subenclosure, result, error, to_rev,"
-                           " from_rev, vendor, product FROM attempts WHERE run=? ORDER BY id", -1, &st,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h->db, "SELECT phase, at FROM phases WHERE attempt=? ORDER BY rowid", -1,
-                           &ph, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return SF_ESTATE;
-    }
-    bind_text(st, 1, r->id);
     struct timeval tv;
     gettimeofday(&tv, NULL);
     double now = (double)tv.tv_sec;
-    json_object *ja = json ? json_object_new_array() : NULL;
-    if (!json) {
-        char el[16];
-        hms((r->finished[0] ? iso_secs(r->finished) : now) - iso_secs(r->started), el, sizeof(el));
-        printf("Run %s: %s, %s (started %s, elapsed %s)\n", r->id, r->action, r->state, r->started, el);
-        if (r->reason[0])
-            printf("  Reason: %s\n", r->reason);
-        printf("\n%-34s %-*s %-16s %-10s %-10s\n", "Module", pw, "Phase", "Status", "Estimated",
-               "Elapsed");
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char path[256], result[32], error[512], to[8], from[8], mod[300];
-        int64_t id = sqlite3_column_int64(st, 0);
-        col(st, 1, path, sizeof(path));
-        col(st, 3, result, sizeof(result));
-        col(st, 4, error, sizeof(error));
-        col(st, 5, to, sizeof(to));
-        col(st, 6, from, sizeof(from));
-        char vendor[16], product[32];
-        col(st, 7, vendor, sizeof(vendor));
-        col(st, 8, product, sizeof(product));
-        if (!strcmp(vendor, "FLASH")) /* board flash: no subenclosures */
-            snprintf(mod, sizeof(mod), "%s", path);
-        else if (!strcmp(vendor, "REDFISH")) /* a BMC's component */
-            snprintf(mod, sizeof(mod), "%s %s", path, product);
-        else
-            snprintf(mod, sizeof(mod), "%s subenclosure %d", path, sqlite3_column_int(st, 2));
-        sqlite3_reset(ph);
-        sqlite3_bind_int64(ph, 1, id);
-        char names[16][64], ats[16][40];
-        int n = 0;
-        while (sqlite3_step(ph) == SQLITE_ROW && n < 16) {
-            col(ph, 0, names[n], sizeof(names[n]));
-            col(ph, 1, ats[n], sizeof(ats[n]));
-            n++;
-        }
-        json_object *jm = NULL, *jp = NULL;
-        if (json) {
-            jm = json_object_new_object();
-            json_object_object_add(jm, "module", json_object_new_string(mod));
-            json_object_object_add(jm, "result", json_object_new_string(result[0] ? result : "unfinished"));
-            if (error[0])
-                json_object_object_add(jm, "error", json_object_new_string(error));
-            jp = json_object_new_array();
-        }
-        for (int i = 0; i < n; i++) {
-            if (!strcmp(names[i], "finished"))
-                continue;
-            int last = i + 1 >= n || !strcmp(names[i + 1], "finished");
-            double end = i + 1 < n ? iso_secs(ats[i + 1]) : now;
-            const char *status = !last ? "completed"
-                                 : result[0] ? (strcmp(result, "failed") ? result : "paused-on-error")
-                                             : (strcmp(r->state, "running") ? "interrupted" : "in progress");
-            double est = phase_estimate(h, r->id, names[i]);
-            char e1[16], e2[16];
-            hms(est, e1, sizeof(e1));
-            hms(end - iso_secs(ats[i]), e2, sizeof(e2));
-            if (json) {
-                json_object *x = json_object_new_object();
-                json_object_object_add(x, "phase", json_object_new_string(names[i]));
-                json_object_object_add(x, "status", json_object_new_string(status));
-                json_object_object_add(x, "estimated_seconds", json_object_new_double(est < 0 ? -1 : est));
-                json_object_object_add(x, "elapsed_seconds", json_object_new_double(end - iso_secs(ats[i])));
-                json_object_array_add(jp, x);
-            } else {
-                printf("%-34s %-*s %-16s %-10s %-10s\n", i == 0 ? mod : "", pw, names[i], status, e1,
-                       e2);
-            }
-        }
-        if (json) {
-            json_object_object_add(jm, "phases", jp);
-            json_object_array_add(ja, jm);
-        } else if (error[0]) {
-            printf("%-34s %s\n", "", error);
-        }
-    }
-    sqlite3_finalize(ph);
+    rep->elapsed = (r->finished[0] ? iso_secs(r->finished) : now) - iso_secs(r->started);
+    for (size_t i = 0; i < rep->n_modules; i++)
+        run_module(h, r, &rep->attempts[i], &rep->modules[i], now);
+    *out = rep;
+    rep = NULL;
+out:
     sqlite3_finalize(st);
-    if (json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "run", json_object_new_string(r->id));
-        json_object_object_add(o, "action", json_object_new_string(r->action));
-        json_object_object_add(o, "state", json_object_new_string(r->state));
-        json_object_object_add(o, "started", json_object_new_string(r->started));
-        if (r->finished[0])
-            json_object_object_add(o, "finished", json_object_new_string(r->finished));
-        if (r->reason[0])
-            json_object_object_add(o, "reason", json_object_new_string(r->reason));
-        json_object_object_add(o, "modules", ja);
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                            JSON_C_TO_STRING_SPACED |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
-    }
-    return 0;
+    sf_run_report_free(rep);
+    return rc;
+}
+
+void sf_run_report_free(struct sf_run_report *rep)
+{
+    if (!rep)
+        return;
+    sf_hist_attempts_free(rep->attempts, rep->n_modules);
+    free(rep->modules);
+    free(rep);
 }
 
 int sf_history_cancel_run(struct sf_history *h, const char *run)

@@ -63,6 +63,23 @@ int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec);
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec);
 void sf_history_close(struct sf_history *h);
 
+/* on: every commit of this connection is fsync'ed (synchronous=FULL),
+ * not only the start of an attempt - what the engine's journal needs. */
+int sf_history_set_durable(struct sf_history *h, int on, struct sf_errctx *ec);
+/* One transaction around several records (a run and all its attempts):
+ * sf_history_begin/phase/finish/run_begin inside it commit with it.
+ * SF_ESTATE with the database's words. */
+int sf_history_tx_begin(struct sf_history *h, struct sf_errctx *ec);
+int sf_history_tx_commit(struct sf_history *h, struct sf_errctx *ec);
+void sf_history_tx_rollback(struct sf_history *h);
+/* The database's last error, as SF_ESTATE's message. */
+void sf_history_last_error(struct sf_history *h, struct sf_errctx *ec);
+/* What a run records to be reopened by a bare resume (JSON text), and
+ * reading it back: *out is the caller's (free()), NULL when the run has
+ * none; SF_ENODEV when there is no such run. */
+int sf_history_run_set_request(struct sf_history *h, const char *run, const char *request);
+int sf_history_run_request(struct sf_history *h, const char *run, char **out);
+
 /* A fresh random run id. */
 void sf_history_new_run(char run[33]);
 
@@ -130,14 +147,107 @@ int sf_history_run_begin(struct sf_history *h, const char *run, const char *acti
 int sf_history_run_end(struct sf_history *h, const char *run, const char *state, const char *reason);
 /* The run `run`, or the newest when NULL.  SF_ENODEV if none. */
 int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out);
-/* The progress table of a run: per module and phase, status, estimated
- * (average of earlier runs) and elapsed duration. */
-int sf_history_print_run(struct sf_history *h, const struct sf_run *r, int json);
+
+/*
+ * Reading the history back.  This module prints nothing: `safeflash
+ * history` and `safeflash status` render these structs as text or JSON.
+ */
+
+/* One phase record of an attempt (the table `phases`). */
+struct sf_hist_phase {
+    char phase[64];            /* as recorded, cut to 63 bytes */
+    char at[40];               /* when it began: ISO 8601 UTC with milliseconds */
+    char detail[256];          /* "" when none; the "finished" record's is the result */
+};
+
+/* One attempt, every column of `attempts`.  Text is never NULL: a column
+ * that holds nothing reads "". */
+struct sf_hist_attempt {
+    int64_t id;
+    char *run;
+    char *action;              /* "install" | "activate" */
+    char *started;
+    char *finished;            /* "" while unfinished */
+    char *path;
+    char *logical_id;
+    char *vendor;              /* "FLASH": board flash; "REDFISH": a BMC's component */
+    char *product;
+    int sub;
+    char *from_rev;
+    char *to_rev;
+    char *expected_rev;
+    char *package_sha;         /* "" for a raw image */
+    char *image_sha;
+    char *mode;
+    char *result;              /* "" while unfinished */
+    char *error;
+    int64_t resumed_from;      /* the attempt this one continues; 0 = none */
+    char *phase;               /* the last phase begun ("planned" before the first) */
+    size_t n_phases;
+    struct sf_hist_phase *phases;  /* in the order they were recorded */
+};
+
+/* Every attempt, oldest first; with device, only those whose path or
+ * logical id is device.  On success *out (NULL when there are none) and
+ * everything it points to are the caller's, to release with
+ * sf_hist_attempts_free(*out, *n).  Errors: SF_ESTATE (the database cannot
+ * be read; message in ec), SF_ENOMEM.  On error *out is NULL and *n 0. */
+int sf_history_attempts(struct sf_history *h, const char *device, struct sf_hist_attempt **out,
+                        size_t *n, struct sf_errctx *ec);
+/* Release n attempts from sf_history_attempts(); NULL is a no-op. */
+void sf_hist_attempts_free(struct sf_hist_attempt *a, size_t n);
+
+/*
+ * What `safeflash status` shows of a run: per module (one attempt of the
+ * run, in the order they began) and per phase, the phase's status, how long
+ * it took and how long it usually takes.
+ */
+#define SF_RUN_PHASES_MAX 16       /* phase records read per attempt */
+
+struct sf_run_phase {
+    char name[64];             /* as recorded, cut to 63 bytes */
+    /* "completed" (a later phase began); for the attempt's last phase: its
+     * result, "paused-on-error" for "failed", and while unfinished
+     * "in progress" (the run is running) or "interrupted" (it is not). */
+    char status[32];
+    /* Average duration of a phase of this name in finished attempts of
+     * other runs (the time to the attempt's next phase record); -1 when
+     * there is none to go by. */
+    double estimated;
+    /* From this phase's record to the next one; from the last record read,
+     * to now (in whole seconds). */
+    double elapsed;
+};
+
+struct sf_run_module {
+    /* The attempt: what it updates (path, vendor, product, sub), its result
+     * and error.  Owned by the report. */
+    const struct sf_hist_attempt *attempt;
+    /* The phases begun, in order, without the "finished" records; read
+     * from the attempt's first SF_RUN_PHASES_MAX phase records. */
+    size_t n_phases;
+    struct sf_run_phase phases[SF_RUN_PHASES_MAX];
+};
+
+struct sf_run_report {
+    double elapsed;            /* run start to its end, or to now while it has none */
+    int longest_phase;         /* characters in the run's longest phase name, all
+                                * records counted; 0 when it has none */
+    size_t n_modules;
+    struct sf_run_module *modules;
+    struct sf_hist_attempt *attempts;   /* what the modules point to */
+};
+
+/* The progress report of run r (from sf_history_run_latest()).  On success
+ * *out is the caller's, to release with sf_run_report_free(); a run with no
+ * attempts has n_modules 0.  Errors: SF_ESTATE (the database cannot be
+ * read; message in ec), SF_ENOMEM.  On error *out is NULL. */
+int sf_history_run_report(struct sf_history *h, const struct sf_run *r,
+                          struct sf_run_report **out, struct sf_errctx *ec);
+/* Release a report; NULL is a no-op. */
+void sf_run_report_free(struct sf_run_report *rep);
+
 /* Close a run's unfinished attempts as cancelled, and the run. */
 int sf_history_cancel_run(struct sf_history *h, const char *run);
-
-/* Print history (all, or attempts whose path or logical id is `device`) as
- * text or as a JSON array. */
-int sf_history_print(struct sf_history *h, const char *device, int json, struct sf_errctx *ec);
 
 #endif

@@ -32,6 +32,8 @@ const char *sf_err_str(int err)
     case SF_EMISMATCH: return "package is not for this device";
     case SF_EVERSION: return "version ordering forbids the update";
     case SF_ELOCKED: return "device is locked by another safeflash";
+    case SF_EJOURNAL: return "the journal cannot be written";
+    case SF_EUNFINISHED: return "an unfinished attempt of another image holds the device";
     }
     return "unknown error";
 }

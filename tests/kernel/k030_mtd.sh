@@ -30,7 +30,7 @@ expect_contains "nothing" "$OUT" "NOTHING BOOTS"
 
 step "primary-backup: first install through the MTD ioctls"
 expect_exit 0 $SF install /tmp/v1.bin mtd:$M --layout $EX/primary-backup.layout --image-version 1.0 --yes --json
-expect_contains "boots after" "$OUT" '"boots_after":"1.0"'
+expect_contains "boots after" "$OUT" '"version_after":"1.0"'
 expect_eq "primary image as the kernel reads it" "$(img_of 0 900000)" "$(sha /tmp/v1.bin)"
 
 step "primary-backup: second install saves the primary to the backup first"
@@ -43,9 +43,9 @@ expect_contains "show" "$OUT" '"boots":"primary"'
 
 step "the same image again: delta writes erase and program nothing"
 expect_exit 0 $SF install /tmp/v2.bin mtd:$M --layout $EX/primary-backup.layout --image-version 2.0 --yes --json
-expect_contains "nothing to do" "$OUT" '"result":"skipped"'
+expect_contains "nothing to do" "$OUT" '"outcome":"skipped"'
 expect_contains "nothing erased" "$OUT" '"bytes_erased":0,'
-expect_contains "nothing programmed" "$OUT" '"bytes_programmed":0,'
+expect_contains "nothing programmed" "$OUT" '"bytes_programmed":0}'
 
 step "history records the MTD runs"
 expect_exit 0 $SF history

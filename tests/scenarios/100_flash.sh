@@ -5,6 +5,8 @@
 # finishes the update), delta writes, and clear errors.
 . "$(dirname "$0")/../lib/common.sh"
 set -e
+# --json is one JSON object per line (docs/json.md); the item's result:
+result_of() { jq -r "select(.event == \"result\") | .item.$1" <<<"$OUT"; }
 PB="$ROOT/examples/flash/primary-backup.layout"; AB="$ROOT/examples/flash/ab.layout"
 blank() { head -c 4194304 /dev/zero | tr '\0' '\377' > "$1"; rm -f "$1.locks"; }
 head -c 900000 /dev/urandom > "$WORK/v1.bin"; head -c 950000 /dev/urandom > "$WORK/v2.bin"
@@ -54,20 +56,20 @@ SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" show "$T" --layout "$PB" --json
 expect_eq "the backup boots" "$(jq -r .boots <<<"$OUT")" "backup"
 SAFEFLASH_NOR="locks=1" expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$PB" \
     --image-version 12.0 --yes --json
-expect_eq "rerun" "$(jq -r .boots_after <<<"$OUT")" "12.0"
+expect_eq "rerun" "$(result_of version_after)" "12.0"
 
 step "ab: the slot that boots is never written; delta writes"
 blank "$F"
 expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
 expect_exit 0 "$SF" install "$WORK/v2.bin" "$T" --layout "$AB" --image-version 2.0 --yes --json
-expect_eq "b boots" "$(jq -r .boots_after <<<"$OUT")" "2.0"
+expect_eq "b boots" "$(result_of version_after)" "2.0"
 expect_exit 16 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes
 expect_contains "a downgrade is refused" "$ERR" "boots 2.0, newer than 1.0: refusing a downgrade"
 expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json \
     --allow-downgrade
-expect_eq "only the header block of a is rewritten" "$(jq -r .blocks_written <<<"$OUT")" "1"
+expect_eq "only the header block of a is rewritten" "$(result_of flash.blocks_written)" "1"
 expect_exit 0 "$SF" install "$WORK/v1.bin" "$T" --layout "$AB" --image-version 1.0 --yes --json
-expect_eq "nothing to do" "$(jq -r .result <<<"$OUT")" "skipped"
+expect_eq "nothing to do" "$(result_of outcome)" "skipped"
 expect_exit 10 "$SF" repair "$T" --layout "$AB" --yes
 
 step "errors: one line, non-zero, nothing written"
@@ -83,7 +85,9 @@ SAFEFLASH_NOR="erase=4M" expect_exit 11 "$SF" show "$T" --layout "$AB"
 one_line "misaligned" "$ERR"
 head -c 3000000 /dev/urandom > "$WORK/big.bin"
 expect_exit 8 "$SF" install "$WORK/big.bin" "$T" --layout "$AB" --image-version 3 --yes
-expect_contains "too big" "$OUT" "does not fit region"
+expect_contains "too big: refused in one line" "$ERR" "does not fit region"
+one_line "too big" "$ERR"
+if grep -q "boots now\|NOTHING" <<<"$OUT$ERR"; then fail "a refusal talks of a brick: $OUT $ERR"; else echo "   ok: no word of what boots after a refusal"; fi
 expect_exit 3 "$SF" show "file:$WORK/nonexistent" --layout "$AB"
 one_line "no such file" "$ERR"
 step "one writer per flash chip, whatever path names it"

@@ -7,6 +7,8 @@
 # two flash chips (flash=1).
 . "$(dirname "$0")/../lib/common.sh"
 set -e
+# --json is one JSON object per line (docs/json.md); the item's result:
+result_of() { jq -r "select(.event == \"result\") | .item.$1" <<<"$OUT"; }
 blank() { head -c "${2:-4194304}" /dev/zero | tr '\0' '\377' > "$1"; rm -f "$1.locks"; }
 F="$WORK/board.bin"; T="file:$F"
 L="$WORK/board.layout"
@@ -76,9 +78,9 @@ expect_contains "repair points to resume" "$ERR" "attempt #2 (install) was inter
 
 step "safeflash resume TARGET: continues from the staged image"
 expect_exit 0 "$SF" resume "$T" --layout "$L" --yes --json
-expect_eq "result" "$(jq -r .result <<<"$OUT")" "updated"
-expect_eq "continues #2" "$(jq -r .continues <<<"$OUT")" "2"
-expect_eq "boots" "$(jq -r .boots_after <<<"$OUT")" "11.15"
+expect_eq "result" "$(result_of outcome)" "updated"
+expect_eq "continues #2" "$(result_of continues)" "2"
+expect_eq "boots" "$(result_of version_after)" "11.15"
 expect_exit 0 "$SF" history --json
 expect_eq "#2 closed as interrupted" "$(jq -r '.[1].result + ": " + .[1].error' <<<"$OUT")" "interrupted: continued by #3"
 expect_eq "#3 points back" "$(jq -r '.[2].resumed_from' <<<"$OUT")" "2"

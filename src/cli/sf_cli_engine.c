@@ -1,0 +1,249 @@
+/*
+ * sf_cli_engine.c - context, exit codes and renderings for the commands
+ * the update engine runs.  See sf_cli_engine.h.
+ */
+#include "sf_cli_engine.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safeflash/sf_emu.h"
+#include "sf_cli.h"
+
+int sf_cli_ctx(const char *state_dir, const char *keys, sf_ctx **out)
+{
+    *out = NULL;
+    sf_ctx *ctx = NULL;
+    if (sf_ctx_new(&ctx))
+        return sf_cli_fail(SF_ENOMEM, NULL);
+    const char *sd = state_dir && *state_dir ? state_dir : getenv("SAFEFLASH_STATE_DIR");
+    const char *kd = keys && *keys ? keys : getenv("SAFEFLASH_KEYS");
+    struct sf_errctx ec = { 0 };
+    int rc = 0;
+    if (sd && *sd)
+        rc = sf_ctx_set_state_dir(ctx, sd);
+    if (!rc && kd && *kd)
+        rc = sf_ctx_set_keys_dir(ctx, kd);
+    if (!rc)
+        rc = sf_emu_nor_attach(ctx, getenv("SAFEFLASH_NOR"), &ec);
+    if (rc) {
+        sf_ctx_free(ctx);
+        return sf_cli_fail(rc, &ec);
+    }
+    *out = ctx;
+    return -1;
+}
+
+int sf_cli_engine_exit(int err)
+{
+    switch (err) {
+    case SF_ESIG: return SF_EXIT_SIGNATURE;
+    case SF_EINTEGRITY: return SF_EXIT_INTEGRITY;
+    case SF_EMISMATCH: return SF_EXIT_MISMATCH;
+    case SF_EVERSION: return SF_EXIT_VERSION;
+    case SF_ERANGE:
+    case SF_EUNFINISHED:
+    case SF_ELOCKED: return SF_EXIT_REFUSED;
+    case SF_EJOURNAL: return SF_EXIT_JOURNAL;
+    default: return sf_cli_exit_for(err);
+    }
+}
+
+int sf_cli_run_exit(const sf_update *u, int rc)
+{
+    const struct sf_update_result *r = sf_update_result(u);
+    if (!rc)
+        return SF_EXIT_OK;
+    if (r->degraded)
+        return SF_EXIT_DEGRADED;
+    if (rc == SF_EJOURNAL)
+        return SF_EXIT_JOURNAL;
+    if (rc == SF_ELOCKED)
+        return SF_EXIT_REFUSED;
+    if (r->updated && (r->failed || r->not_attempted))
+        return SF_EXIT_PARTIAL;
+    return rc == SF_ENOTSUP ? SF_EXIT_NOTSUP : SF_EXIT_FAILED;
+}
+
+static void emit_json(json_object *j)
+{
+    puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    fflush(stdout);
+    json_object_put(j);
+}
+
+static json_object *event_obj(const char *name)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "schema", json_object_new_int(SF_JSON_SCHEMA));
+    json_object_object_add(j, "event", json_object_new_string(name));
+    return j;
+}
+
+static void add_str(json_object *j, const char *k, const char *v)
+{
+    json_object_object_add(j, k, v && *v ? json_object_new_string(v) : NULL);
+}
+
+static json_object *item_json(const struct sf_item_info *it)
+{
+    json_object *x = json_object_new_object();
+    add_str(x, "target", it->target);
+    add_str(x, "class", it->cls);
+    add_str(x, "item", it->name);
+    add_str(x, "vendor", it->vendor);
+    add_str(x, "product", it->product);
+    add_str(x, "version_before", it->version_before);
+    add_str(x, "version_new", it->version_new);
+    add_str(x, "version_after", it->version_after);
+    json_object_object_add(x, "image_size", json_object_new_int64((int64_t)it->image_size));
+    add_str(x, "image_sha256", it->image_sha256);
+    json_object_object_add(x, "outcome", json_object_new_string(sf_outcome_str(it->outcome)));
+    json_object_object_add(x, "degraded", json_object_new_boolean(it->degraded));
+    add_str(x, "message", it->message);
+    if (it->outcome == SF_OUTCOME_FAILED) {
+        json_object_object_add(x, "error", json_object_new_string(sf_err_str(it->err)));
+        add_str(x, "step", it->step);
+        json_object_object_add(x, "nothing_written", json_object_new_boolean(it->nothing_written));
+    }
+    add_str(x, "next", it->next);
+    json_object_object_add(x, "attempt", it->attempt ? json_object_new_int64(it->attempt) : NULL);
+    json_object_object_add(x, "continues", it->continues ? json_object_new_int64(it->continues)
+                                                         : NULL);
+    if (!strcmp(it->cls, "flash")) {
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "blocks_written", json_object_new_int64((int64_t)it->blocks_written));
+        json_object_object_add(d, "blocks_unchanged",
+                               json_object_new_int64((int64_t)it->blocks_unchanged));
+        json_object_object_add(d, "bytes_erased", json_object_new_int64((int64_t)it->bytes_erased));
+        json_object_object_add(d, "bytes_programmed",
+                               json_object_new_int64((int64_t)it->bytes_programmed));
+        if (it->region[0]) {
+            json_object_object_add(d, "region", json_object_new_string(it->region));
+            json_object_object_add(d, "block", json_object_new_int64((int64_t)it->block));
+        }
+        json_object_object_add(x, "flash", d);
+    }
+    return x;
+}
+
+int sf_cli_engine_refuse(const struct sf_cli_out *o, int code, const char *msg)
+{
+    fprintf(stderr, "safeflash: %s\n", msg);
+    if (o->json) {
+        json_object *j = event_obj("error");
+        json_object_object_add(j, "action", json_object_new_string(o->action));
+        json_object_object_add(j, "message", json_object_new_string(msg));
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        emit_json(j);
+    }
+    return code;
+}
+
+void sf_cli_engine_warnings(const struct sf_cli_out *o, const sf_update *u)
+{
+    for (const char *const *w = sf_update_warnings(u); w && *w; w++) {
+        if (o->json) {
+            json_object *j = event_obj("warning");
+            json_object_object_add(j, "message", json_object_new_string(*w));
+            emit_json(j);
+        } else {
+            fprintf(stderr, "safeflash: warning: %s\n", *w);
+        }
+    }
+}
+
+void sf_cli_engine_plan_json(const struct sf_cli_out *o, const sf_update *u)
+{
+    json_object *j = event_obj("plan"), *a = json_object_new_array();
+    json_object_object_add(j, "action", json_object_new_string(o->action));
+    const struct sf_image_info *ii = sf_update_image(u);
+    if (ii->version[0]) {
+        json_object *im = json_object_new_object();
+        json_object_object_add(im, "package", json_object_new_boolean(ii->is_package));
+        add_str(im, "version", ii->version);
+        add_str(im, "vendor", ii->vendor);
+        add_str(im, "product", ii->product);
+        add_str(im, "signer", ii->signer);
+        json_object_object_add(j, "image", im);
+    }
+    for (size_t i = 0; i < sf_update_count(u); i++) {
+        json_object *x = item_json(sf_update_item(u, i));
+        add_str(x, "plan", sf_update_item(u, i)->plan);
+        json_object_array_add(a, x);
+    }
+    json_object_object_add(j, "items", a);
+    emit_json(j);
+}
+
+void sf_cli_engine_event(const struct sf_event *ev, void *arg)
+{
+    struct sf_cli_out *o = arg;
+    const struct sf_item_info *it = ev->item;
+    const char *who = it ? it->target : "safeflash";
+    static const char *names[] = { "step", "progress", "notice", "result" };
+    if (o->json) {
+        json_object *j = event_obj(names[ev->kind]);
+        if (ev->kind == SF_EVENT_RESULT) {
+            json_object_object_add(j, "item", item_json(it));
+        } else {
+            add_str(j, "target", it ? it->target : NULL);
+            add_str(j, "item", it ? it->name : NULL);
+            add_str(j, ev->kind == SF_EVENT_NOTICE ? "message" : "step", ev->text);
+            if (ev->kind == SF_EVENT_PROGRESS) {
+                json_object_object_add(j, "done", json_object_new_int64((int64_t)ev->done));
+                json_object_object_add(j, "total", json_object_new_int64((int64_t)ev->total));
+            }
+        }
+        emit_json(j);
+        return;
+    }
+    switch (ev->kind) {
+    case SF_EVENT_STEP:
+        fprintf(stderr, "%s: %s\n", who, ev->text);
+        o->last_quarter = -1;
+        break;
+    case SF_EVENT_PROGRESS:
+        if (ev->total && (int)(ev->done * 4 / ev->total) != o->last_quarter) {
+            o->last_quarter = (int)(ev->done * 4 / ev->total);
+            fprintf(stderr, "%s: %s: %3u%% of %llu KiB\n", who, ev->text,
+                    (unsigned)(ev->done * 100 / ev->total), (unsigned long long)(ev->total / 1024));
+        }
+        break;
+    case SF_EVENT_NOTICE:
+        fprintf(stderr, "%s: note: %s\n", who, ev->text);
+        break;
+    case SF_EVENT_RESULT:
+        printf("%s: %s\n", who, it->message);
+        if (it->next[0])
+            printf("%s: %s\n", who, it->next);
+        fflush(stdout);
+        break;
+    }
+}
+
+int sf_cli_engine_summary(const struct sf_cli_out *o, const sf_update *u, int rc,
+                          const struct sf_errctx *ec)
+{
+    int code = sf_cli_run_exit(u, rc);
+    const struct sf_update_result *r = sf_update_result(u);
+    if (o->json) {
+        json_object *j = event_obj("summary");
+        json_object_object_add(j, "action", json_object_new_string(o->action));
+        add_str(j, "run", r->run);
+        json_object_object_add(j, "items", json_object_new_int((int)r->items));
+        json_object_object_add(j, "updated", json_object_new_int((int)r->updated));
+        json_object_object_add(j, "skipped", json_object_new_int((int)r->skipped));
+        json_object_object_add(j, "failed", json_object_new_int((int)r->failed));
+        json_object_object_add(j, "not_attempted", json_object_new_int((int)r->not_attempted));
+        json_object_object_add(j, "degraded", json_object_new_boolean(r->degraded));
+        if (rc)
+            add_str(j, "error", ec->msg[0] ? ec->msg : sf_err_str(rc));
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        emit_json(j);
+    } else if (rc && r->nothing_written) {
+        fprintf(stderr, "safeflash: %s\n", ec->msg[0] ? ec->msg : sf_err_str(rc));
+    }
+    return code;
+}

@@ -1,0 +1,292 @@
+/*
+ * sf_cli_history.c - `safeflash history` and `safeflash status`: every
+ * recorded attempt, and the progress of an update run, as text or JSON.
+ * Both render what sf_history_attempts() and sf_history_run_report()
+ * return; the history module itself prints nothing.  Scripts parse this
+ * output (tests/scenarios): the text columns and widths, the JSON keys and
+ * their order do not change.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sf_cli.h"
+#include "sf_fmt.h"
+#include "state/sf_history.h"
+
+/* ---- history ---- */
+
+static json_object *attempt_json(const struct sf_hist_attempt *a)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_int64(a->id));
+    /* The text columns in table order, each only when it holds something. */
+    const struct {
+        const char *key, *val;
+    } cols[] = {
+        { "run", a->run },
+        { "action", a->action },
+        { "started", a->started },
+        { "finished", a->finished },
+        { "path", a->path },
+        { "logical_identifier", a->logical_id },
+        { "vendor", a->vendor },
+        { "product", a->product },
+        { "from_revision", a->from_rev },
+        { "to_revision", a->to_rev },
+        { "expected_revision", a->expected_rev },
+        { "package_sha256", a->package_sha },
+        { "image_sha256", a->image_sha },
+        { "mode", a->mode },
+        { "error", a->error },
+        { "phase", a->phase },
+    };
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (cols[i].val[0])
+            json_object_object_add(o, cols[i].key, json_object_new_string(cols[i].val));
+    json_object_object_add(o, "subenclosure", json_object_new_int(a->sub));
+    json_object_object_add(o, "result",
+                           json_object_new_string(a->result[0] ? a->result : "unfinished"));
+    if (a->resumed_from)
+        json_object_object_add(o, "resumed_from", json_object_new_int64(a->resumed_from));
+    json_object *pa = json_object_new_array();
+    for (size_t i = 0; i < a->n_phases; i++) {
+        const struct sf_hist_phase *ph = &a->phases[i];
+        json_object *p = json_object_new_object();
+        json_object_object_add(p, "phase", json_object_new_string(ph->phase));
+        json_object_object_add(p, "at", json_object_new_string(ph->at));
+        if (ph->detail[0])
+            json_object_object_add(p, "detail", json_object_new_string(ph->detail));
+        json_object_array_add(pa, p);
+    }
+    json_object_object_add(o, "phases", pa);
+    return o;
+}
+
+static void attempt_text(const struct sf_hist_attempt *a)
+{
+    /* Board flash (vendor FLASH) and BMC components (REDFISH) have no
+     * subenclosures: the target and the product say it. */
+    int flash = !strcmp(a->vendor, "FLASH") || !strcmp(a->vendor, "REDFISH");
+    char sub[32] = "";
+    if (!flash)
+        snprintf(sub, sizeof(sub), " subenclosure %d", a->sub);
+    printf("#%lld %s  %s %s%s  %s -> %s  %s%s%s\n", (long long)a->id, a->started, a->action,
+           a->path, sub, a->from_rev[0] ? a->from_rev : "?",
+           a->to_rev[0] ? a->to_rev : (a->expected_rev[0] ? a->expected_rev : "?"),
+           a->result[0] ? a->result : "unfinished", a->error[0] ? ": " : "", a->error);
+    printf("     %s %s, logical id %s, mode %s", a->vendor, a->product, a->logical_id,
+           a->mode[0] ? a->mode : "-");
+    if (a->image_sha[0])
+        printf(", image %.16s, %s%s", a->image_sha, a->package_sha[0] ? "package " : "raw image",
+               a->package_sha);
+    printf("\n");
+    if (a->resumed_from)
+        printf("     continues #%lld\n", (long long)a->resumed_from);
+    if (!a->result[0])
+        printf("     unfinished: last phase begun was \"%s\"\n", a->phase);
+}
+
+int sf_cmd_history(int argc, char **argv)
+{
+    static const struct option o[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "state-dir", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    const char *sd = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 's': sd = optarg; break;
+        case 'h':
+            puts("Usage: safeflash history [DEVICE|LOGICAL-ID] [--json] [--state-dir DIR]\n\n"
+                 "Every attempt per processor: identity, from and to revisions, package and\n"
+                 "image hashes, mode, phases with timestamps, result and error.");
+            return SF_EXIT_OK;
+        default: return sf_cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 < argc)
+        return sf_cli_usage_error("history", "at most one DEVICE");
+    const char *device = optind < argc ? argv[optind] : NULL;
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    struct sf_hist_attempt *a = NULL;
+    size_t n = 0;
+    rc = sf_history_attempts(h, device, &a, &n, &ec);
+    sf_history_close(h);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    if (json) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add(arr, attempt_json(&a[i]));
+        sf_fmt_json_print(stdout, arr);
+        json_object_put(arr);
+    } else if (!n) {
+        printf("No update attempts recorded%s%s.\n", device ? " for " : "", device ? device : "");
+    } else {
+        for (size_t i = 0; i < n; i++)
+            attempt_text(&a[i]);
+    }
+    sf_hist_attempts_free(a, n);
+    return SF_EXIT_OK;
+}
+
+/* ---- status ---- */
+
+/* "hh:mm:ss", or "-" for an unknown (negative) duration. */
+static void hms(double secs, char *out, size_t cap)
+{
+    if (secs < 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    long s = (long)(secs + 0.5);
+    snprintf(out, cap, "%02ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+}
+
+/* What a module is called: its target, and for enclosures the processor. */
+static void module_label(const struct sf_hist_attempt *a, char *out, size_t cap)
+{
+    if (!strcmp(a->vendor, "FLASH")) /* board flash: no subenclosures */
+        snprintf(out, cap, "%s", a->path);
+    else if (!strcmp(a->vendor, "REDFISH")) /* a BMC's component */
+        snprintf(out, cap, "%s %s", a->path, a->product);
+    else
+        snprintf(out, cap, "%s subenclosure %d", a->path, a->sub);
+}
+
+static void status_text(const struct sf_run *r, const struct sf_run_report *rep)
+{
+    /* The phase column is as wide as this run's longest phase name (board
+     * flash names its steps in words: "saving the primary to the backup"),
+     * 18 to 60 characters. */
+    int pw = rep->longest_phase > 18 ? (rep->longest_phase > 60 ? 60 : rep->longest_phase) : 18;
+    char el[16], e1[16], e2[16], mod[300];
+    hms(rep->elapsed, el, sizeof(el));
+    printf("Run %s: %s, %s (started %s, elapsed %s)\n", r->id, r->action, r->state, r->started, el);
+    if (r->reason[0])
+        printf("  Reason: %s\n", r->reason);
+    printf("\n%-34s %-*s %-16s %-10s %-10s\n", "Module", pw, "Phase", "Status", "Estimated",
+           "Elapsed");
+    for (size_t i = 0; i < rep->n_modules; i++) {
+        const struct sf_run_module *m = &rep->modules[i];
+        module_label(m->attempt, mod, sizeof(mod));
+        for (size_t j = 0; j < m->n_phases; j++) {
+            hms(m->phases[j].estimated, e1, sizeof(e1));
+            hms(m->phases[j].elapsed, e2, sizeof(e2));
+            printf("%-34s %-*s %-16s %-10s %-10s\n", j == 0 ? mod : "", pw, m->phases[j].name,
+                   m->phases[j].status, e1, e2);
+        }
+        if (m->attempt->error[0])
+            printf("%-34s %s\n", "", m->attempt->error);
+    }
+}
+
+static json_object *status_json(const struct sf_run *r, const struct sf_run_report *rep)
+{
+    json_object *ja = json_object_new_array();
+    char mod[300];
+    for (size_t i = 0; i < rep->n_modules; i++) {
+        const struct sf_run_module *m = &rep->modules[i];
+        const struct sf_hist_attempt *a = m->attempt;
+        json_object *jm = json_object_new_object(), *jp = json_object_new_array();
+        module_label(a, mod, sizeof(mod));
+        json_object_object_add(jm, "module", json_object_new_string(mod));
+        json_object_object_add(jm, "result",
+                               json_object_new_string(a->result[0] ? a->result : "unfinished"));
+        if (a->error[0])
+            json_object_object_add(jm, "error", json_object_new_string(a->error));
+        for (size_t j = 0; j < m->n_phases; j++) {
+            const struct sf_run_phase *p = &m->phases[j];
+            json_object *x = json_object_new_object();
+            json_object_object_add(x, "phase", json_object_new_string(p->name));
+            json_object_object_add(x, "status", json_object_new_string(p->status));
+            json_object_object_add(x, "estimated_seconds", json_object_new_double(p->estimated));
+            json_object_object_add(x, "elapsed_seconds", json_object_new_double(p->elapsed));
+            json_object_array_add(jp, x);
+        }
+        json_object_object_add(jm, "phases", jp);
+        json_object_array_add(ja, jm);
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "run", json_object_new_string(r->id));
+    json_object_object_add(o, "action", json_object_new_string(r->action));
+    json_object_object_add(o, "state", json_object_new_string(r->state));
+    json_object_object_add(o, "started", json_object_new_string(r->started));
+    if (r->finished[0])
+        json_object_object_add(o, "finished", json_object_new_string(r->finished));
+    if (r->reason[0])
+        json_object_object_add(o, "reason", json_object_new_string(r->reason));
+    json_object_object_add(o, "modules", ja);
+    return o;
+}
+
+int sf_cmd_status(int argc, char **argv)
+{
+    static const struct option o[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "run", required_argument, NULL, 'r' },
+        { "state-dir", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    const char *run = NULL, *sd = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'r': run = optarg; break;
+        case 's': sd = optarg; break;
+        case 'h':
+            puts("Usage: safeflash status [--run ID] [--json] [--state-dir DIR]\n\n"
+                 "The progress of the last update run (or run ID): its state (running,\n"
+                 "completed, paused-on-error with the reason, resumed, cancelled) and, per\n"
+                 "module and phase, status, estimated duration (from earlier runs) and\n"
+                 "elapsed duration.");
+            return SF_EXIT_OK;
+        default: return sf_cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return sf_cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+    struct sf_errctx ec = { 0 };
+    struct sf_history *h = NULL;
+    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    struct sf_run r;
+    rc = sf_history_run_latest(h, run, &r);
+    if (rc) {
+        sf_history_close(h);
+        fprintf(stderr, "safeflash: %s\n", run ? "no such run" : "no update run recorded yet");
+        return run ? SF_EXIT_NODEV : SF_EXIT_OK;
+    }
+    struct sf_run_report *rep = NULL;
+    rc = sf_history_run_report(h, &r, &rep, &ec);
+    sf_history_close(h);
+    if (rc)
+        return sf_cli_fail(rc, &ec);
+    if (json) {
+        json_object *jo = status_json(&r, rep);
+        sf_fmt_json_print(stdout, jo);
+        json_object_put(jo);
+    } else {
+        status_text(&r, rep);
+    }
+    sf_run_report_free(rep);
+    return SF_EXIT_OK;
+}

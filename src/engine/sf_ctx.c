@@ -1,0 +1,124 @@
+/*
+ * sf_ctx.c - the library context: where state and keys live, and which
+ * backends reach flash targets.  Everything a front end would otherwise
+ * pass through the environment is set here (the library reads no
+ * environment variables).
+ */
+#include "engine/sf_ctx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport/sf_flash.h"
+
+#define SF_CTX_MAX_BACKENDS 4
+
+struct backend {
+    char prefix[16];
+    sf_flash_open_fn fn;
+    void *arg;
+    void (*free_arg)(void *);
+};
+
+struct sf_ctx {
+    char *state_dir;
+    char *keys_dir;
+    size_t nbackends;
+    struct backend b[SF_CTX_MAX_BACKENDS];
+};
+
+static int set_str(char **dst, const char *s)
+{
+    if (!s || !*s)
+        return SF_EINVAL;
+    char *c = strdup(s);
+    if (!c)
+        return SF_ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+int sf_ctx_new(sf_ctx **out)
+{
+    if (!out)
+        return SF_EINVAL;
+    *out = NULL;
+    sf_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return SF_ENOMEM;
+    if (set_str(&c->state_dir, "/var/lib/safeflash") || set_str(&c->keys_dir, "/etc/safeflash/keys")) {
+        sf_ctx_free(c);
+        return SF_ENOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
+void sf_ctx_free(sf_ctx *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nbackends; i++)
+        if (c->b[i].free_arg)
+            c->b[i].free_arg(c->b[i].arg);
+    free(c->state_dir);
+    free(c->keys_dir);
+    free(c);
+}
+
+int sf_ctx_set_state_dir(sf_ctx *c, const char *dir)
+{
+    return c ? set_str(&c->state_dir, dir) : SF_EINVAL;
+}
+
+const char *sf_ctx_state_dir(const sf_ctx *c)
+{
+    return c->state_dir;
+}
+
+int sf_ctx_set_keys_dir(sf_ctx *c, const char *dir)
+{
+    return c ? set_str(&c->keys_dir, dir) : SF_EINVAL;
+}
+
+const char *sf_ctx_keys_dir(const sf_ctx *c)
+{
+    return c->keys_dir;
+}
+
+int sf_ctx_set_flash_backend(sf_ctx *c, const char *prefix, sf_flash_open_fn fn, void *arg,
+                             void (*free_arg)(void *arg))
+{
+    if (!c || !prefix || !fn || strlen(prefix) >= sizeof(c->b[0].prefix) ||
+        prefix[strlen(prefix) - 1] != ':')
+        return SF_EINVAL;
+    size_t i = 0;
+    while (i < c->nbackends && strcmp(c->b[i].prefix, prefix))
+        i++;
+    if (i == SF_CTX_MAX_BACKENDS)
+        return SF_ENOMEM;
+    if (i < c->nbackends && c->b[i].free_arg)
+        c->b[i].free_arg(c->b[i].arg);
+    if (i == c->nbackends)
+        c->nbackends++;
+    snprintf(c->b[i].prefix, sizeof(c->b[i].prefix), "%s", prefix);
+    c->b[i].fn = fn;
+    c->b[i].arg = arg;
+    c->b[i].free_arg = free_arg;
+    return 0;
+}
+
+int sf_ctx_flash_open(sf_ctx *c, const char *target, struct sf_flash **out, struct sf_errctx *ec)
+{
+    for (size_t i = 0; i < c->nbackends; i++) {
+        size_t l = strlen(c->b[i].prefix);
+        if (!strncmp(target, c->b[i].prefix, l))
+            return c->b[i].fn(c->b[i].arg, target + l, target, out, ec);
+    }
+    if (!strncmp(target, "mtd:", 4))
+        return sf_mtd_open(target + 4, target, out, ec);
+    return sf_err_set(ec, SF_ENODEV, "%s: no flash backend for this target (mtd:/dev/mtdN%s)",
+                      target, c->nbackends ? ", or a registered one" : "");
+}

@@ -1,0 +1,152 @@
+/*
+ * sf_journal.c - durable, checked journal records for the engine.  See
+ * sf_journal.h for the invariants.
+ */
+#include "engine/sf_journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sf_journal {
+    struct sf_history *h;
+};
+
+/* Every failure of the journal is SF_EJOURNAL for the engine: whatever
+ * the reason (a full disk, a read-only file system, a damaged database),
+ * nothing more may be written to a device. */
+static int jfail(struct sf_errctx *ec, const char *what, const struct sf_errctx *why)
+{
+    return sf_err_set(ec, SF_EJOURNAL, "the journal cannot record %s: %s", what,
+                      why && why->msg[0] ? why->msg : "write failed");
+}
+
+int sf_journal_open(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec)
+{
+    *out = NULL;
+    struct sf_journal *j = calloc(1, sizeof(*j));
+    if (!j)
+        return SF_ENOMEM;
+    struct sf_errctx hec = { 0 };
+    if (sf_history_open(sf_ctx_state_dir(ctx), &j->h, &hec) ||
+        sf_history_set_durable(j->h, 1, &hec)) {
+        sf_history_close(j->h);
+        free(j);
+        return jfail(ec, "this update", &hec);
+    }
+    *out = j;
+    return 0;
+}
+
+int sf_journal_open_existing(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec)
+{
+    *out = NULL;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/history.db", sf_ctx_state_dir(ctx));
+    if (access(path, F_OK) != 0)
+        return 0; /* nothing was ever recorded here */
+    struct sf_journal *j = calloc(1, sizeof(*j));
+    if (!j)
+        return SF_ENOMEM;
+    struct sf_errctx hec = { 0 };
+    if (sf_history_open(sf_ctx_state_dir(ctx), &j->h, &hec)) {
+        free(j);
+        return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read: %s", hec.msg);
+    }
+    *out = j;
+    return 0;
+}
+
+void sf_journal_close(struct sf_journal *j)
+{
+    if (!j)
+        return;
+    sf_history_close(j->h);
+    free(j);
+}
+
+struct sf_history *sf_journal_history(struct sf_journal *j)
+{
+    return j->h;
+}
+
+int sf_journal_start(struct sf_journal *j, const char *run, const char *action,
+                     const char *argv_joined, const char *request, const char *resumes,
+                     struct sf_journal_attempt *at, size_t n, struct sf_errctx *ec)
+{
+    struct sf_errctx hec = { 0 };
+    int rc = sf_history_tx_begin(j->h, &hec);
+    if (!rc)
+        rc = sf_history_run_begin(j->h, run, action, argv_joined, (int)n);
+    if (!rc && request)
+        rc = sf_history_run_set_request(j->h, run, request);
+    if (!rc && resumes && *resumes) {
+        char why[80];
+        snprintf(why, sizeof(why), "continued by run %s", run);
+        rc = sf_history_run_end(j->h, resumes, "resumed", why);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        for (size_t k = 0; !rc && k < at[i].nabandon; k++)
+            rc = sf_history_finish(j->h, at[i].abandon[k], "abandoned", NULL,
+                                   "superseded with --restart");
+        if (rc)
+            break;
+        int64_t id = sf_history_begin(j->h, &at[i].a, &hec);
+        if (id <= 0) {
+            rc = id < 0 ? (int)id : SF_ESTATE;
+            break;
+        }
+        at[i].id = id;
+        if (at[i].a.resumed_from > 0) {
+            char why[64];
+            snprintf(why, sizeof(why), "continued by #%lld", (long long)id);
+            rc = sf_history_finish(j->h, at[i].a.resumed_from, "interrupted", NULL, why);
+        }
+    }
+    if (!rc)
+        rc = sf_history_tx_commit(j->h, &hec);
+    if (rc) {
+        sf_history_tx_rollback(j->h);
+        if (!hec.msg[0])
+            sf_history_last_error(j->h, &hec);
+        for (size_t i = 0; i < n; i++)
+            at[i].id = 0;
+        return jfail(ec, "the run and its attempts", &hec);
+    }
+    return 0;
+}
+
+int sf_journal_step(struct sf_journal *j, int64_t attempt, const char *step, struct sf_errctx *ec)
+{
+    if (sf_history_phase(j->h, attempt, step, NULL)) {
+        struct sf_errctx hec = { 0 };
+        sf_history_last_error(j->h, &hec);
+        char what[120];
+        snprintf(what, sizeof(what), "the step \"%s\"", step);
+        return jfail(ec, what, &hec);
+    }
+    return 0;
+}
+
+int sf_journal_finish(struct sf_journal *j, int64_t attempt, const char *result,
+                      const char *to_version, const char *error, struct sf_errctx *ec)
+{
+    if (sf_history_finish(j->h, attempt, result, to_version, error)) {
+        struct sf_errctx hec = { 0 };
+        sf_history_last_error(j->h, &hec);
+        return jfail(ec, "the result", &hec);
+    }
+    return 0;
+}
+
+int sf_journal_run_end(struct sf_journal *j, const char *run, const char *state,
+                       const char *reason, struct sf_errctx *ec)
+{
+    if (sf_history_run_end(j->h, run, state, reason)) {
+        struct sf_errctx hec = { 0 };
+        sf_history_last_error(j->h, &hec);
+        return jfail(ec, "the end of the run", &hec);
+    }
+    return 0;
+}

@@ -1,0 +1,253 @@
+/*
+ * sf_run.c - running a planned update: locks, staging, the journal's
+ * records (sf_journal.h J1-J4), each item's steps through its class, and
+ * the result.  Every way this can fail before the first device write
+ * leaves the device untouched and says so (nothing_written).
+ */
+#include "engine/sf_update.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/sf_lock.h"
+
+struct sf_stepper {
+    struct sf_update *u;
+    struct sf_item *it;
+    struct sf_journal *j;     /* NULL: a dry run records nothing */
+    sf_event_cb cb;
+    void *arg;
+    int journal_failed;
+    char step[64];
+    struct sf_errctx jec;
+};
+
+static void event(struct sf_stepper *st, enum sf_event_kind k, const char *text, uint64_t done,
+                  uint64_t total)
+{
+    if (!st->cb)
+        return;
+    struct sf_event ev = { k, st->it ? &st->it->info : NULL, text, done, total };
+    st->cb(&ev, st->arg);
+}
+
+int sf_step_begin(struct sf_stepper *st, const char *step)
+{
+    snprintf(st->step, sizeof(st->step), "%s", step);
+    if (st->j && st->it->info.attempt > 0 &&
+        sf_journal_step(st->j, st->it->info.attempt, step, &st->jec)) {
+        st->journal_failed = 1;
+        return SF_EJOURNAL;
+    }
+    event(st, SF_EVENT_STEP, step, 0, 0);
+    return 0;
+}
+
+void sf_step_progress(struct sf_stepper *st, uint64_t done, uint64_t total)
+{
+    event(st, SF_EVENT_PROGRESS, st->step, done, total);
+}
+
+void sf_step_notice(struct sf_stepper *st, const char *fmt, ...)
+{
+    char m[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof(m), fmt, ap);
+    va_end(ap);
+    event(st, SF_EVENT_NOTICE, m, 0, 0);
+}
+
+/* The journal's word for how an item ended. */
+static const char *result_word(const struct sf_item *it)
+{
+    return it->info.degraded ? "degraded" : sf_outcome_str(it->info.outcome);
+}
+
+static void count(struct sf_update *u, const struct sf_item *it)
+{
+    switch (it->info.outcome) {
+    case SF_OUTCOME_UPDATED:
+    case SF_OUTCOME_REPAIRED: u->res.updated++; break;
+    case SF_OUTCOME_SKIPPED:
+    case SF_OUTCOME_DRY_RUN: u->res.skipped++; break;
+    case SF_OUTCOME_NOT_ATTEMPTED: u->res.not_attempted++; break;
+    default: u->res.failed++; break;
+    }
+    u->res.degraded |= it->info.degraded;
+}
+
+/* One item: where an interrupted attempt got to, else its steps. */
+static int run_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *st, int dry)
+{
+    int rc;
+    if (it->prior.id && !dry && u->cls->where && u->cls->where(u->dev, it, &it->prior) ==
+                                                     SF_WHERE_DONE)
+        return 0; /* the device shows the interrupted attempt took: verified */
+    if (!strcmp(u->item_action, "repair")) {
+        rc = u->cls->repair ? u->cls->repair(u->dev, it, st) : SF_ENOTSUP;
+        if (!rc && it->img)
+            rc = u->cls->install(u->dev, it, st, dry);
+    } else {
+        rc = u->cls->install(u->dev, it, st, dry);
+    }
+    if (st->journal_failed) {
+        /* The class stopped before the step's first write. */
+        it->info.outcome = SF_OUTCOME_FAILED;
+        it->info.err = SF_EJOURNAL;
+        snprintf(it->info.step, sizeof(it->info.step), "%s", st->step);
+        snprintf(it->info.message, sizeof(it->info.message), "stopped before \"%s\": %s; nothing "
+                 "of that step was written (%s %s)", st->step, st->jec.msg, u->cls->runs,
+                 it->info.version_after[0] ? it->info.version_after : "as before");
+        rc = SF_EJOURNAL;
+    }
+    return rc;
+}
+
+static void finish_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *st)
+{
+    count(u, it);
+    if (st->j && it->info.attempt > 0) {
+        struct sf_errctx fec = { 0 };
+        const char *after = it->info.version_after[0] ? it->info.version_after : "(nothing)";
+        if (sf_journal_finish(st->j, it->info.attempt, result_word(it), after,
+                              it->info.outcome == SF_OUTCOME_FAILED ? it->info.message : NULL,
+                              &fec))
+            sf_step_notice(st, "%s; 'safeflash resume' will read the device and record it",
+                           fec.msg);
+    }
+    event(st, SF_EVENT_RESULT, NULL, 0, 0);
+}
+
+static int lock_all(struct sf_update *u, int *locks, size_t *n, struct sf_errctx *ec)
+{
+    *n = 0;
+    for (size_t i = 0; i < u->nkeys; i++) {
+        struct sf_errctx lec = { 0 };
+        int fd = sf_lock_acquire_named(sf_ctx_state_dir(u->ctx), u->keys[i], u->lock_what, &lec);
+        if (fd == SF_ELOCKED)
+            return sf_err_set(ec, SF_ELOCKED, "%s: %s", u->targets[0], lec.msg);
+        if (fd < 0)
+            return sf_err_set(ec, SF_EJOURNAL, "the state directory cannot hold the lock: %s; "
+                              "nothing was written", lec.msg);
+        locks[(*n)++] = fd;
+    }
+    return 0;
+}
+
+static int stage_all(struct sf_update *u, struct sf_errctx *ec)
+{
+    for (size_t i = 0; i < u->nitems; i++) {
+        struct sf_item *it = &u->items[i];
+        if (!it->img)
+            continue;
+        struct sf_errctx sec = { 0 };
+        if (sf_stage(sf_ctx_state_dir(u->ctx), it->info.image_sha256, it->img, it->len, &sec))
+            return sf_err_set(ec, SF_EJOURNAL, "%s; nothing was written", sec.msg);
+    }
+    return 0;
+}
+
+/* J1: the run and an attempt for every item, in one transaction. */
+static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec)
+{
+    struct sf_journal_attempt *at = calloc(u->nitems, sizeof(*at));
+    if (!at)
+        return SF_ENOMEM;
+    sf_history_new_run(u->res.run);
+    for (size_t i = 0; i < u->nitems; i++) {
+        const struct sf_item *it = &u->items[i];
+        struct sf_attempt *a = &at[i].a;
+        snprintf(a->run, sizeof(a->run), "%s", u->res.run);
+        snprintf(a->action, sizeof(a->action), "%s", u->item_action);
+        snprintf(a->path, sizeof(a->path), "%s", it->info.target);
+        snprintf(a->logical_id, sizeof(a->logical_id), "%s", u->id);
+        snprintf(a->vendor, sizeof(a->vendor), "%s", it->journal_vendor);
+        snprintf(a->product, sizeof(a->product), "%s", it->journal_product);
+        a->sub = it->sub;
+        snprintf(a->from_rev, sizeof(a->from_rev), "%s",
+                 it->prior.id && it->prior.from_version[0] ? it->prior.from_version
+                 : it->info.version_before[0] ? it->info.version_before : "(nothing)");
+        snprintf(a->expected_rev, sizeof(a->expected_rev), "%s", it->version);
+        snprintf(a->package_sha, sizeof(a->package_sha), "%s", u->what.package_sha);
+        snprintf(a->image_sha, sizeof(a->image_sha), "%s", it->img ? it->info.image_sha256 : "");
+        if (it->img)
+            snprintf(a->staged, sizeof(a->staged), "%s/staging/%s.img",
+                     sf_ctx_state_dir(u->ctx), it->info.image_sha256);
+        snprintf(a->mode, sizeof(a->mode), "%s", it->mode);
+        a->resumed_from = it->prior.id;
+        if (i == 0)
+            for (size_t k = 0; k < u->nabandon; k++)
+                at[i].abandon[at[i].nabandon++] = u->abandon[k];
+    }
+    int rc = sf_journal_start(j, u->res.run, u->item_action, u->argv_joined, u->request,
+                              u->res.resumed_run, at, u->nitems, ec);
+    for (size_t i = 0; !rc && i < u->nitems; i++)
+        u->items[i].info.attempt = at[i].id;
+    free(at);
+    if (rc)
+        sf_err_set(ec, rc, "%s; nothing was written", ec->msg);
+    return rc;
+}
+
+static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, void *arg,
+                     struct sf_errctx *ec)
+{
+    int first = 0;
+    for (size_t i = 0; i < u->nitems; i++) {
+        struct sf_item *it = &u->items[i];
+        struct sf_stepper st = { .u = u, .it = it, .j = j, .cb = cb, .arg = arg };
+        if (first) {
+            it->info.outcome = SF_OUTCOME_NOT_ATTEMPTED;
+            snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
+                     "earlier failure");
+        } else {
+            int rc = run_item(u, it, &st, u->o.dry_run);
+            if (rc) {
+                first = rc;
+                sf_err_set(ec, rc, "%s", it->info.message);
+            }
+        }
+        finish_item(u, it, &st);
+    }
+    return first;
+}
+
+int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
+{
+    if (!u || !u->planned || u->ran)
+        return SF_EINVAL;
+    u->ran = 1;
+    if (!u->nitems)
+        return 0;
+    if (u->o.dry_run)
+        return run_items(u, NULL, cb, arg, ec);
+    struct sf_journal *j = NULL;
+    int locks[SF_UPDATE_MAX_TARGETS];
+    size_t nlocks = 0;
+    int rc = sf_journal_open(u->ctx, &j, ec);
+    if (!rc)
+        rc = lock_all(u, locks, &nlocks, ec);
+    if (!rc)
+        rc = stage_all(u, ec);
+    if (!rc)
+        rc = start_journal(u, j, ec);
+    if (rc) {
+        u->res.nothing_written = 1;
+        goto out;
+    }
+    rc = run_items(u, j, cb, arg, ec);
+    struct sf_errctx eec = { 0 };
+    if (sf_journal_run_end(j, u->res.run, rc ? "paused-on-error" : "completed",
+                           rc ? ec->msg : NULL, &eec) && cb) {
+        struct sf_event ev = { SF_EVENT_NOTICE, NULL, eec.msg, 0, 0 };
+        cb(&ev, arg);
+    }
+out:
+    for (size_t i = 0; i < nlocks; i++)
+        sf_lock_release(locks[i]);
+    sf_journal_close(j);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * sf_update.h - the update engine's own state, shared by its files:
+ * sf_update.c (targets, plan, every policy check), sf_run.c (locks,
+ * staging, journal, steps, report) and sf_show.c.
+ *
+ * The procedure, the same for every class:
+ *
+ *   new -> add targets, image -> plan -------------------> run
+ *                                 | open, identify,          | lock every device
+ *                                 | choose images, check:    | stage every image
+ *                                 | container, hashes,       | journal: run + every attempt (J1)
+ *                                 | signature, target match, | per item: where() after a crash,
+ *                                 | size, version order,     |   else its steps, each journaled
+ *                                 | min_version, journal     |   before it starts (J2); verify;
+ *                                 | (unfinished attempts)    |   result
+ *                                 | - nothing written -      | run end; unlock
+ *
+ * A resume is the same plan and run, with each item's image and starting
+ * point taken from the journal instead of from the caller.
+ */
+#ifndef SF_UPDATE_H
+#define SF_UPDATE_H
+
+#include "engine/sf_class.h"
+#include "engine/sf_journal.h"
+#include "engine/sf_what.h"
+
+#define SF_UPDATE_MAX_TARGETS 8
+#define SF_UPDATE_MAX_WARN 4
+
+struct sf_update {
+    sf_ctx *ctx;
+    enum sf_action action;
+    struct sf_update_options o;
+    char *layout, *image_version;   /* owned copies behind o's strings */
+    char *image;
+    char *targets[SF_UPDATE_MAX_TARGETS];
+    size_t ntargets;
+    const struct sf_class *cls;
+    struct sf_dev *dev;
+    struct sf_item *items;
+    size_t nitems;
+    struct sf_what what;            /* install: the image or package */
+    struct sf_what *staged;         /* resume/repair: one per item (nitems) */
+    char id[17];                    /* the device's journal identity */
+    char keys[SF_UPDATE_MAX_TARGETS][17];
+    size_t nkeys;
+    const char *lock_what;
+    char warnbuf[SF_UPDATE_MAX_WARN][512];
+    const char *warn[SF_UPDATE_MAX_WARN + 1];
+    size_t nwarn;
+    struct sf_image_info image_info;
+    struct sf_update_result res;
+    int planned, ran;
+    int64_t abandon[8];             /* --restart: unfinished attempts to close */
+    size_t nabandon;
+    char request[4096];             /* JSON the run records, for a bare resume */
+    char argv_joined[4096];         /* what the run shows in status */
+    char item_action[16];           /* "install" | "repair" for the attempts */
+};
+
+/* Add a warning line the plan found (copied). */
+void sf_update_warn(struct sf_update *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Find the class that claims target, or NULL. */
+const struct sf_class *sf_update_class_for(const char *target);
+
+#endif
