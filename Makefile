@@ -154,6 +154,9 @@ faults: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/faults $(BUILD) full
 	$(Q)scripts/killsweep-flash $(BUILD) full
+	@# Enclosures and drives are not on the update engine yet (issue 18):
+	@# their kill sweep is measured and printed, and does not gate yet.
+	$(Q)scripts/killsweep-scsi $(BUILD) full 2>/dev/null || echo "(enclosures and drives: not on the update engine yet - issue 18)"
 
 SEED ?= 1
 RUNS ?= 200

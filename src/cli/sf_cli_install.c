@@ -238,7 +238,8 @@ static void show_plan(struct sf_progress *pr, const struct sf_plan *p, const cha
         json_object_object_add(j, "event", json_object_new_string("plan"));
         json_object_object_add(j, "action", json_object_new_string(activate ? "activate" : "install"));
         if (!activate) {
-            json_object_object_add(j, "image", json_object_new_string(image));
+            /* resume names no image: the journal's staged one is used */
+            json_object_object_add(j, "image", image ? json_object_new_string(image) : NULL);
             json_object_object_add(j, "mode", json_object_new_string(mode_key(o->dl.mode)));
         }
         json_object_object_add(j, "dry_run", json_object_new_boolean(o->dl.dry_run));

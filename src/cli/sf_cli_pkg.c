@@ -1,6 +1,6 @@
 /*
  * sf_cli_pkg.c - `safeflash package create|inspect|verify`,
- * `safeflash key generate`, `safeflash history`.
+ * `safeflash key generate`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include "pkg/sf_pkg.h"
 #include "sf_cli.h"
 #include "sf_fmt.h"
-#include "state/sf_history.h"
 
 void sf_cli_hash_id(const char *s, char id[17])
 {

@@ -44,8 +44,9 @@ __attribute__((visibility("default"))) int sf_emu_preload_active = 1;
 static struct sf_emu *g_emu;
 /* SAFEFLASH_EMU_KILL_AT=k: the process dies (SIGKILL) as it issues its k-th
  * SG_IO, before the device sees it - the crash-safety tests' way of killing
- * safeflash at an exact point. */
-static long g_kill_at = -1;
+ * safeflash at an exact point.  SAFEFLASH_EMU_KILL_AFTER=k: it dies right
+ * after the device executed its k-th SG_IO, before the answer reaches it. */
+static long g_kill_at = -1, g_kill_after = -1;
 static long g_sgio_count;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static __thread int g_inside;          /* re-entrancy guard during load */
@@ -71,6 +72,9 @@ static void load_once(void)
     const char *k = getenv("SAFEFLASH_EMU_KILL_AT");
     if (k && *k)
         g_kill_at = strtol(k, NULL, 10);
+    k = getenv("SAFEFLASH_EMU_KILL_AFTER");
+    if (k && *k)
+        g_kill_after = strtol(k, NULL, 10);
     const char *conf = getenv("SAFEFLASH_EMU");
     if (!conf || !*conf)
         return;
@@ -392,19 +396,23 @@ int ioctl(int fd, unsigned long req, ...)
     int dev = g_fd_dev[fd] - 1;
     switch (req) {
     case SG_IO: {
-        if (__atomic_add_fetch(&g_sgio_count, 1, __ATOMIC_SEQ_CST) == g_kill_at)
+        long nth = __atomic_add_fetch(&g_sgio_count, 1, __ATOMIC_SEQ_CST);
+        if (nth == g_kill_at)
             raise(SIGKILL);
         if (!arg) {
             errno = EFAULT;
             return -1;
         }
-        int guard = *(int *)arg;
+        int guard = *(int *)arg, r = -1;
         if (guard == 'S')
-            return sg_io_v3(dev, arg);
-        if (guard == 'Q')
-            return sg_io_v4(dev, arg);
-        errno = ENOSYS;
-        return -1;
+            r = sg_io_v3(dev, arg);
+        else if (guard == 'Q')
+            r = sg_io_v4(dev, arg);
+        else
+            errno = ENOSYS;
+        if (nth == g_kill_after)
+            raise(SIGKILL);
+        return r;
     }
     case SG_GET_VERSION_NUM:
         *(int *)arg = SG_VERSION;

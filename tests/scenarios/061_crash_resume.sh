@@ -70,7 +70,9 @@ SAFEFLASH_EMU_KILL_AT=8 sfp install --yes $FAST "$WORK/immediate.sfpkg" $DEV >/d
 expect_exit 0 sfp show $DEV
 expect_contains "warning" "$OUT" "an interrupted install of subenclosure 0 is recorded"
 expect_contains "hint" "$OUT" "run 'safeflash resume $DEV'"
-expect_exit 0 sfp resume --yes $FAST $DEV
+expect_exit 0 sfp resume --yes --json $FAST $DEV
+expect_eq "resume --json plans (it used to crash: no image named)" \
+    "$(jq -r 'select(.event == "plan") | .action' <<<"$OUT")" "install"
 expect_exit 0 sfp show $DEV
 if grep -q "interrupted install" <<<"$OUT"; then fail "still reported after resume"; else echo "   ok: gone after resume"; fi
 
