@@ -91,7 +91,8 @@ const char *sf_ctx_keys_dir(const sf_ctx *ctx);
  * of the built-in ones ("mtd:" is Linux MTD).  This is how a simulator
  * stands in for hardware (include/safeflash/sf_emu.h registers the NOR
  * model as "file:").  The context calls free_arg(arg) when it is freed
- * or the prefix is registered again.  Errors: SF_EINVAL, SF_ENOMEM.
+ * or the prefix is registered again; after a failure, arg stays the
+ * caller's.  Errors: SF_EINVAL (prefix not "NAME:"), SF_ENOMEM.
  */
 struct sf_flash;
 typedef int (*sf_flash_open_fn)(void *arg, const char *path, const char *target,
@@ -192,12 +193,18 @@ struct sf_item_info {
  * Identify every target, choose what goes where and check it all:
  * container and hashes (SF_EINTEGRITY), signature (SF_ESIG), the
  * package against each target (SF_EMISMATCH), the image against each
- * item's size (SF_ERANGE), version order and min_version (SF_EVERSION),
- * unfinished attempts in the journal (SF_ELOCKED when another image's
- * attempt is unfinished and restart is not set).  Opening a target can
- * fail with SF_ENODEV, SF_EACCES, SF_ECONFIG (layout), SF_ENOTSUP.
- * Nothing is written, to a device or to the journal.  After a failure the
- * update can only be freed.
+ * item's size and version field (SF_ERANGE), version order and
+ * min_version (SF_EVERSION), unfinished attempts in the journal
+ * (SF_EUNFINISHED when another image's attempt is unfinished and restart
+ * is not set, or an attempt stopped DEGRADED on a resume), another
+ * safeflash working on the device (SF_ELOCKED), a journal that cannot be
+ * read (SF_EJOURNAL).  The image file: SF_ENODEV, SF_EACCES, SF_ERANGE
+ * (too large), SF_ETRUNC (empty), SF_EIO.  Opening a target: SF_ENODEV,
+ * SF_EACCES, SF_ECONFIG (layout), SF_ENOTSUP.  Missing target, image or
+ * raw image version: SF_EINVAL.  A bare resume with no run recorded:
+ * SF_ENODEV.  Nothing is written to a device or recorded in the journal
+ * (the state directory and its lock files may be created).  After a
+ * failure the update can only be freed.
  */
 int sf_update_plan(sf_update *u, struct sf_errctx *ec);
 
@@ -246,14 +253,19 @@ typedef void (*sf_event_cb)(const struct sf_event *ev, void *arg);
  * attempt (SF_EJOURNAL when the state directory cannot take them: nothing
  * is written then), then each item, each step journaled before it starts.
  * Returns 0 when every item ended UPDATED, REPAIRED, SKIPPED or DRY_RUN;
- * otherwise the first failure's error (SF_EJOURNAL when the journal could
- * not record a step: the item stopped before that step's first write), and
- * the items and sf_update_result say what happened to each.
+ * SF_ECHANGED when the device or the journal changed since the plan
+ * (another update ran while the caller asked; nothing was written: plan
+ * again); SF_ENOMEM; otherwise the first failure's error (SF_EJOURNAL
+ * when the journal could not record a step: the item stopped before that
+ * step's first write), and the items and sf_update_result say what
+ * happened to each.
  */
 int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec);
 
 struct sf_update_result {
     char resumed_run[33];     /* a resume with no target: the run it continues */
+    int foreign_run;          /* ... recorded without the engine (an older front end's
+                                 run, which that front end resumes itself): no items */
     size_t items, updated, skipped, failed, not_attempted;
     int degraded;             /* some item lost a redundant copy */
     int nothing_written;      /* it failed before any write */

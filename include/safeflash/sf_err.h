@@ -38,6 +38,7 @@ enum sf_err {
     SF_EJOURNAL = -22,   /* the journal (state directory) cannot record what is about
                             to happen: full, read-only or damaged; nothing more is written */
     SF_EUNFINISHED = -23,/* an unfinished attempt of another image holds the device */
+    SF_ECHANGED = -24,   /* the device or its journal changed between plan and run */
 };
 
 /* Words for an error code; never NULL. */

@@ -44,6 +44,7 @@ int sf_cli_engine_exit(int err)
     case SF_EVERSION: return SF_EXIT_VERSION;
     case SF_ERANGE:
     case SF_EUNFINISHED:
+    case SF_ECHANGED:
     case SF_ELOCKED: return SF_EXIT_REFUSED;
     case SF_EJOURNAL: return SF_EXIT_JOURNAL;
     default: return sf_cli_exit_for(err);
@@ -59,7 +60,7 @@ int sf_cli_run_exit(const sf_update *u, int rc)
         return SF_EXIT_DEGRADED;
     if (rc == SF_EJOURNAL)
         return SF_EXIT_JOURNAL;
-    if (rc == SF_ELOCKED)
+    if (rc == SF_ELOCKED || rc == SF_ECHANGED)
         return SF_EXIT_REFUSED;
     if (r->updated && (r->failed || r->not_attempted))
         return SF_EXIT_PARTIAL;

@@ -356,8 +356,8 @@ int sf_cli_engine_resume_run(int json, const char *state_dir)
     int rc = sf_update_new(ctx, SF_ACTION_RESUME, &uo, &u);
     if (!rc)
         rc = sf_update_plan(u, &ec);
-    if (rc == SF_ENOTSUP) {
-        code = -1;
+    if (!rc && sf_update_result(u)->foreign_run) {
+        code = -1; /* the older front end's run: it continues it itself */
     } else if (rc == SF_ENODEV) {
         fprintf(stderr, "safeflash: %s\n", ec.msg);
         code = SF_EXIT_FAILED;
@@ -365,8 +365,13 @@ int sf_cli_engine_resume_run(int json, const char *state_dir)
         code = sf_cli_engine_refuse(&out, sf_cli_engine_exit(rc), ec.msg[0] ? ec.msg
                                                                             : sf_err_str(rc));
     } else if (sf_update_count(u) == 0) {
-        for (const char *const *w = sf_update_warnings(u); w && *w; w++)
-            fprintf(stderr, "safeflash: %s\n", *w);
+        const char *const *w = sf_update_warnings(u);
+        if (w && *w)
+            for (; *w; w++)
+                fprintf(stderr, "safeflash: %s\n", *w);
+        else
+            fprintf(stderr, "safeflash: run %s has nothing unfinished\n",
+                    sf_update_result(u)->resumed_run);
         code = SF_EXIT_OK;
     } else {
         fprintf(stderr, "safeflash: resuming run %s\n", sf_update_result(u)->resumed_run);

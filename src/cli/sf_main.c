@@ -30,7 +30,8 @@ int sf_cli_exit_for(int err)
     case SF_ECONFIG:
     case SF_ESTATE: return SF_EXIT_CONFIG;
     case SF_ELOCKED:
-    case SF_EUNFINISHED: return SF_EXIT_REFUSED; /* nothing was done: run again later */
+    case SF_EUNFINISHED:
+    case SF_ECHANGED: return SF_EXIT_REFUSED; /* nothing was done: run again later */
     case SF_EJOURNAL: return SF_EXIT_JOURNAL;
     default: return SF_EXIT_FAILED;
     }

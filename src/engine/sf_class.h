@@ -34,6 +34,7 @@ struct sf_stepper;
 /* What the journal knows of an item's interrupted attempt. */
 struct sf_prior {
     int64_t id;               /* 0: none */
+    int finished;             /* it has a result already (failed in a paused run) */
     char action[16];
     char phase[64];           /* the last step it recorded */
     char from_version[33];    /* what ran when it began */

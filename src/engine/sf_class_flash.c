@@ -117,14 +117,13 @@ static void hash16(const char *s, char id[17])
     sf_hex(d, 8, id);
 }
 
-/* The journal knows the device by its first target's name (as history
- * always has); a writer locks each chip by its resolved path, so a
- * symlink to a chip names the same chip. */
+/* A writer locks each chip by its resolved path, so a symlink or another
+ * spelling of a chip names the same chip; the journal knows the device by
+ * its first chip's key. */
 static void flash_identity(struct sf_dev *d, char id[17], char keys[][17], size_t *nkeys,
                            const char **what)
 {
     struct fdev *f = (struct fdev *)d;
-    hash16(f->targets[0], id);
     for (size_t i = 0; i < f->n; i++) {
         const char *t = f->targets[i], *colon = strchr(t, ':');
         const char *path = colon ? colon + 1 : t;
@@ -134,6 +133,9 @@ static void flash_identity(struct sf_dev *d, char id[17], char keys[][17], size_
     }
     *nkeys = f->n;
     *what = "this flash device";
+    /* Every spelling of the first chip (a relative path, a symlink) is
+     * one device in the journal, as it is one for the lock. */
+    snprintf(id, 17, "%s", keys[0]);
 }
 
 static const char *boot_version(const struct fdev *f)
@@ -158,8 +160,10 @@ static int target_region(const struct fdev *f)
 
 static int flash_items(struct sf_dev *d, struct sf_item **out, size_t *n, struct sf_errctx *ec)
 {
-    (void)ec;
     struct fdev *f = (struct fdev *)d;
+    int rc = sf_flashup_inspect(f->fl, f->n, &f->l, &f->v, ec); /* what holds now */
+    if (rc)
+        return rc;
     struct sf_item *it = calloc(1, sizeof(*it));
     if (!it)
         return SF_ENOMEM;
@@ -180,11 +184,11 @@ static int flash_items(struct sf_dev *d, struct sf_item **out, size_t *n, struct
                  "('board VENDOR PRODUCT')", f->layout_path);
     char t[1200];
     targets_words(f, t, sizeof(t));
-    snprintf(it->resume_cmd, sizeof(it->resume_cmd), "safeflash resume %.300s --layout %.80s", t,
+    snprintf(it->resume_cmd, sizeof(it->resume_cmd), "safeflash resume %s --layout %s", t,
              f->layout_path);
     if (f->l.kind == SF_LAYOUT_PRIMARY_BACKUP)
-        snprintf(it->repair_cmd, sizeof(it->repair_cmd), "safeflash repair %.300s --layout %.80s",
-                 t, f->layout_path);
+        snprintf(it->repair_cmd, sizeof(it->repair_cmd), "safeflash repair %s --layout %s", t,
+                 f->layout_path);
     if (f->l.kind == SF_LAYOUT_PRIMARY_BACKUP)
         snprintf(it->info.plan, sizeof(it->info.plan), "1. save the primary to the backup and "
                  "verify it  2. program the primary  3. verify it");
@@ -351,6 +355,15 @@ static int flash_repair(struct sf_dev *d, struct sf_item *it, struct sf_stepper 
     struct sf_flashup_result res;
     uint64_t e0, p0;
     counters(f, &e0, &p0);
+    struct sf_errctx ec = { 0 };
+    if (it->img && sf_flashup_inspect(f->fl, f->n, &f->l, &f->v, &ec) == 0 && !f->v.s[0].valid &&
+        f->v.s[1].valid) {
+        /* A repair interrupted while it programmed the primary: the backup
+         * holds the last good image already; the install finishes it. */
+        sf_step_notice(st, "the primary holds no valid image (%s); the backup's %s is the last "
+                       "good image and is kept as it is", f->v.s[0].why, f->v.s[1].h.version);
+        return 0;
+    }
     int rc = sf_flashup_repair_backup(f->fl, f->n, &f->l, fev, &c, &res);
     report(f, it, rc, 1, 0, &res, e0, p0);
     return rc;

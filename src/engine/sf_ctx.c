@@ -6,9 +6,11 @@
  */
 #include "engine/sf_ctx.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "transport/sf_flash.h"
 
@@ -70,7 +72,16 @@ void sf_ctx_free(sf_ctx *c)
 
 int sf_ctx_set_state_dir(sf_ctx *c, const char *dir)
 {
-    return c ? set_str(&c->state_dir, dir) : SF_EINVAL;
+    if (!c || !dir || !*dir)
+        return SF_EINVAL;
+    /* Absolute: the journal records staged images by this path, and a
+     * resume may run from another directory. */
+    char cwd[PATH_MAX], abs[PATH_MAX * 2];
+    if (dir[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+        snprintf(abs, sizeof(abs), "%s/%s", cwd, dir);
+        dir = abs;
+    }
+    return set_str(&c->state_dir, dir);
 }
 
 const char *sf_ctx_state_dir(const sf_ctx *c)
@@ -91,7 +102,7 @@ const char *sf_ctx_keys_dir(const sf_ctx *c)
 int sf_ctx_set_flash_backend(sf_ctx *c, const char *prefix, sf_flash_open_fn fn, void *arg,
                              void (*free_arg)(void *arg))
 {
-    if (!c || !prefix || !fn || strlen(prefix) >= sizeof(c->b[0].prefix) ||
+    if (!c || !prefix || !fn || !*prefix || strlen(prefix) >= sizeof(c->b[0].prefix) ||
         prefix[strlen(prefix) - 1] != ':')
         return SF_EINVAL;
     size_t i = 0;

@@ -335,7 +335,8 @@ static int save_backup(struct run *r, const struct sf_flash_view *v, int *was_b)
 {
     *was_b = 0;
     if (v->backup_current) {
-        notice(r, "the backup already holds a copy of the primary (%s)", v->s[0].h.version);
+        notice(r, "the backup holds a current copy of the primary (%s): not saved again",
+               v->s[0].h.version);
         return 0;
     }
     int rc = phase(r, "saving the primary to the backup", 1);
@@ -512,12 +513,16 @@ int sf_flashup_repair_backup(struct sf_flash *const *fl, size_t nfl, const struc
     if (l->kind != SF_LAYOUT_PRIMARY_BACKUP) {
         sf_err_set(&ec, SF_ENOTSUP, "an ab layout has no backup to repair: its booting slot is "
                    "never written");
-        return fail(&r, SF_ENOTSUP, "checking the layout", -1, 0, &ec);
+        rc = fail(&r, SF_ENOTSUP, "checking the layout", -1, 0, &ec);
+        finish(&r, nfl); /* what boots, for the report */
+        return rc;
     }
     if (!v.s[0].valid) {
         sf_err_set(&ec, SF_ENOTSUP, "the primary holds no valid image (%s): there is nothing "
                    "good to save to the backup", v.s[0].why);
-        return fail(&r, SF_ENOTSUP, "checking the primary", 0, l->r[0].offset, &ec);
+        rc = fail(&r, SF_ENOTSUP, "checking the primary", 0, l->r[0].offset, &ec);
+        finish(&r, nfl);
+        return rc;
     }
     int was_b = 0;
     rc = save_backup(&r, &v, &was_b);

@@ -98,12 +98,14 @@ int sf_journal_start(struct sf_journal *j, const char *run, const char *action,
             break;
         }
         at[i].id = id;
-        if (at[i].a.resumed_from > 0) {
+        if (at[i].a.resumed_from > 0 && !at[i].continues_finished) {
             char why[64];
             snprintf(why, sizeof(why), "continued by #%lld", (long long)id);
             rc = sf_history_finish(j->h, at[i].a.resumed_from, "interrupted", NULL, why);
         }
     }
+    if (!rc)
+        rc = sf_history_runs_continued(j->h, run);
     if (!rc)
         rc = sf_history_tx_commit(j->h, &hec);
     if (rc) {

@@ -49,6 +49,7 @@ struct sf_journal_attempt {
     struct sf_attempt a;      /* as the history stores it */
     int64_t abandon[8];       /* unfinished attempts of other images to close (restart) */
     size_t nabandon;
+    int continues_finished;   /* a.resumed_from has a result already: link, do not close */
     int64_t id;               /* out: the new attempt's id */
 };
 

@@ -36,8 +36,10 @@ static void event(struct sf_stepper *st, enum sf_event_kind k, const char *text,
 int sf_step_begin(struct sf_stepper *st, const char *step)
 {
     snprintf(st->step, sizeof(st->step), "%s", step);
-    if (st->j && st->it->info.attempt > 0 &&
-        sf_journal_step(st->j, st->it->info.attempt, step, &st->jec)) {
+    if (st->j && (st->it->info.attempt <= 0 ||
+                  sf_journal_step(st->j, st->it->info.attempt, step, &st->jec))) {
+        if (st->it->info.attempt <= 0)
+            sf_err_set(&st->jec, SF_EJOURNAL, "the attempt has no journal record");
         st->journal_failed = 1;
         return SF_EJOURNAL;
     }
@@ -178,6 +180,7 @@ static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_er
                      sf_ctx_state_dir(u->ctx), it->info.image_sha256);
         snprintf(a->mode, sizeof(a->mode), "%s", it->mode);
         a->resumed_from = it->prior.id;
+        at[i].continues_finished = it->prior.finished;
         if (i == 0)
             for (size_t k = 0; k < u->nabandon; k++)
                 at[i].abandon[at[i].nabandon++] = u->abandon[k];
@@ -187,8 +190,11 @@ static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_er
     for (size_t i = 0; !rc && i < u->nitems; i++)
         u->items[i].info.attempt = at[i].id;
     free(at);
-    if (rc)
-        sf_err_set(ec, rc, "%s; nothing was written", ec->msg);
+    if (rc) {
+        char m[sizeof(ec->msg)];
+        snprintf(m, sizeof(m), "%s", ec->msg);
+        sf_err_set(ec, rc, "%s; nothing was written", m);
+    }
     return rc;
 }
 
@@ -230,6 +236,8 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
     int rc = sf_journal_open(u->ctx, &j, ec);
     if (!rc)
         rc = lock_all(u, locks, &nlocks, ec);
+    if (!rc)
+        rc = sf_update_recheck(u, j, ec);
     if (!rc)
         rc = stage_all(u, ec);
     if (!rc)

@@ -6,10 +6,12 @@
 #include "engine/sf_update.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/sf_ctx.h"
 #include "state/sf_lock.h"
@@ -239,6 +241,39 @@ static int plan_install(struct sf_update *u, struct sf_journal *j, struct sf_err
     return 0;
 }
 
+/* What an item's resume continues: its newest unfinished attempt, else a
+ * failed or not-attempted one of a run that paused on that error (the
+ * run's "resume continues once the cause is fixed").  0 with p->id 0 when
+ * there is nothing; SF_EUNFINISHED for an attempt that stopped DEGRADED
+ * (repair finishes that); SF_EJOURNAL when the journal cannot be read. */
+static int resumable(struct sf_update *u, struct sf_journal *j, struct sf_item *it,
+                     struct sf_unfinished *mine, struct sf_errctx *ec)
+{
+    struct sf_unfinished other[8];
+    size_t nother = 0;
+    if (unfinished(j, u->id, it->sub, NULL, &it->prior, other, &nother, mine))
+        return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
+    if (it->prior.id)
+        return 0;
+    int rc = sf_history_resumable_failure(sf_journal_history(j), u->id, it->sub, mine);
+    if (rc == SF_ENODEV)
+        return 0;
+    if (rc)
+        return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
+    if (!strcmp(mine->result, "degraded"))
+        return sf_err_set(ec, SF_EUNFINISHED, "%s: attempt #%lld stopped DEGRADED: '%s' saves "
+                          "the backup again and finishes it", it->info.target,
+                          (long long)mine->id, it->repair_cmd[0] ? it->repair_cmd : "repair");
+    it->prior.id = mine->id;
+    it->prior.finished = 1;
+    snprintf(it->prior.action, sizeof(it->prior.action), "%s", mine->action);
+    snprintf(it->prior.phase, sizeof(it->prior.phase), "%s", mine->phase);
+    snprintf(it->prior.from_version, sizeof(it->prior.from_version), "%s", mine->from_rev);
+    snprintf(it->prior.version, sizeof(it->prior.version), "%s", mine->expected_rev);
+    snprintf(it->prior.image_sha256, sizeof(it->prior.image_sha256), "%s", mine->image_sha);
+    return 0;
+}
+
 /* A resume: the items the journal shows unfinished, each with its staged
  * image; the others leave the plan. */
 static int plan_resume(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec)
@@ -247,20 +282,30 @@ static int plan_resume(struct sf_update *u, struct sf_journal *j, struct sf_errc
     if (!u->staged)
         return SF_ENOMEM;
     size_t keep = 0;
-    for (size_t i = 0; i < u->nitems; i++) {
+    for (size_t i = 0; j && i < u->nitems; i++) {
         struct sf_item it = u->items[i];
-        struct sf_unfinished mine, other[8];
-        size_t nother = 0;
-        if (unfinished(j, u->id, it.sub, NULL, &it.prior, other, &nother, &mine))
-            return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
+        struct sf_unfinished mine;
+        int rc = resumable(u, j, &it, &mine, ec);
+        if (rc)
+            return rc;
         if (!it.prior.id)
             continue;
+        if (mine.mode[0] && it.mode[0] && strcmp(mine.mode, it.mode))
+            return sf_err_set(ec, SF_ECONFIG, "%s: attempt #%lld was made with a %s layout, not "
+                              "%s: continue it with the layout it was made with",
+                              it.info.target, (long long)mine.id, mine.mode, it.mode);
         struct sf_what *w = &u->staged[keep];
         if (mine.image_sha[0]) {
-            int rc = sf_what_load_staged(mine.staged, mine.image_sha, mine.expected_rev, w, ec);
+            char path[4200];
+            snprintf(path, sizeof(path), "%s", mine.staged[0] ? mine.staged : "");
+            if (!path[0])
+                snprintf(path, sizeof(path), "%s/staging/%s.img", sf_ctx_state_dir(u->ctx),
+                         mine.image_sha);
+            struct sf_errctx lec = { 0 };
+            rc = sf_what_load_staged(path, mine.image_sha, mine.expected_rev, w, &lec);
             if (rc)
-                return sf_err_set(ec, rc, "cannot continue attempt #%lld: %s", (long long)mine.id,
-                                  ec->msg);
+                return sf_err_set(ec, rc, "cannot continue attempt #%lld: %s",
+                                  (long long)mine.id, lec.msg);
             set_image(&it, w->raw, w->raw_len, w->raw_sha, w->version);
             snprintf(u->what.package_sha, sizeof(u->what.package_sha), "%s", mine.package_sha);
         } else if (strcmp(mine.action, "repair")) {
@@ -298,15 +343,18 @@ static int plan_repair(struct sf_update *u, struct sf_journal *j, struct sf_errc
                               "\"%s\": '%s' finishes it", it->info.target, (long long)p.id,
                               p.action, p.phase, it->resume_cmd);
         struct sf_last_attempt la;
-        if (!j || sf_history_last(sf_journal_history(j), u->id, it->sub, &la) ||
-            strcmp(la.result, "degraded") || !la.image_sha[0])
+        int lrc = j ? sf_history_last(sf_journal_history(j), u->id, it->sub, &la) : SF_ENODEV;
+        if (lrc && lrc != SF_ENODEV)
+            return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
+        if (lrc || strcmp(la.result, "degraded") || !la.image_sha[0])
             continue;
         char path[4200];
         snprintf(path, sizeof(path), "%s/staging/%s.img", sf_ctx_state_dir(u->ctx), la.image_sha);
-        int rc = sf_what_load_staged(path, la.image_sha, la.expected_rev, &u->staged[i], ec);
+        struct sf_errctx lec = { 0 };
+        int rc = sf_what_load_staged(path, la.image_sha, la.expected_rev, &u->staged[i], &lec);
         if (rc)
             return sf_err_set(ec, rc, "the image of attempt #%lld cannot be finished: %s",
-                              (long long)la.id, ec->msg);
+                              (long long)la.id, lec.msg);
         struct sf_what *w = &u->staged[i];
         set_image(it, w->raw, w->raw_len, w->raw_sha, w->version);
         it->prior.id = 0;
@@ -327,28 +375,34 @@ static int find_run(struct sf_update *u, struct sf_errctx *ec)
     if (!j)
         return sf_err_set(ec, SF_ENODEV, "no run recorded: nothing to resume");
     struct sf_run r;
-    rc = sf_history_run_latest(sf_journal_history(j), NULL, &r);
     char *req = NULL;
-    if (!rc && (!strcmp(r.state, "paused-on-error") || !strcmp(r.state, "running")))
+    rc = sf_history_run_to_resume(sf_journal_history(j), &r);
+    if (!rc)
         rc = sf_history_run_request(sf_journal_history(j), r.id, &req);
+    if (rc == SF_ENODEV) {
+        /* Nothing open: say what the newest run did. */
+        rc = sf_history_run_latest(sf_journal_history(j), NULL, &r);
+        if (!rc)
+            sf_update_warn(u, "the last run (%s) is %s: nothing to resume", r.id, r.state);
+        sf_journal_close(j);
+        if (rc == SF_ENODEV)
+            return sf_err_set(ec, SF_ENODEV, "no run recorded: nothing to resume");
+        return rc ? sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read") : 0;
+    }
     sf_journal_close(j);
-    if (rc == SF_ENODEV)
-        return sf_err_set(ec, SF_ENODEV, "no run recorded: nothing to resume");
     if (rc)
         return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
-    if (strcmp(r.state, "paused-on-error") && strcmp(r.state, "running")) {
-        sf_update_warn(u, "the last run (%s) is %s: nothing to resume", r.id, r.state);
+    snprintf(u->res.resumed_run, sizeof(u->res.resumed_run), "%s", r.id);
+    if (!req) {
+        u->res.foreign_run = 1; /* recorded by a front end that resumes it itself */
         return 0;
     }
-    if (!req)
-        return sf_err_set(ec, SF_ENOTSUP, "run %s was recorded without what reopens it", r.id);
     json_object *o = json_tokener_parse(req), *t = NULL, *l = NULL;
     free(req);
     if (!o || !json_object_object_get_ex(o, "targets", &t) || !json_object_is_type(t, json_type_array)) {
         json_object_put(o);
         return sf_err_set(ec, SF_EJOURNAL, "run %s: what reopens it is damaged", r.id);
     }
-    rc = 0;
     for (size_t i = 0; !rc && i < json_object_array_length(t); i++)
         rc = sf_update_add_target(u, json_object_get_string(json_object_array_get_idx(t, i)));
     if (!rc && json_object_object_get_ex(o, "layout", &l) && !u->layout) {
@@ -358,7 +412,6 @@ static int find_run(struct sf_update *u, struct sf_errctx *ec)
     json_object_put(o);
     if (rc)
         return sf_err_set(ec, SF_EJOURNAL, "run %s: what reopens it is damaged", r.id);
-    snprintf(u->res.resumed_run, sizeof(u->res.resumed_run), "%s", r.id);
     return 0;
 }
 
@@ -380,16 +433,32 @@ static int probe_locks(struct sf_update *u, struct sf_errctx *ec)
     return 0;
 }
 
+/* A path as a resume from another directory will find it: a target
+ * "PREFIX:PATH" (prefixed) or a plain path, made absolute. */
+static const char *absolute(const char *s, int prefixed, char *out, size_t cap)
+{
+    const char *colon = prefixed ? strchr(s, ':') : NULL;
+    const char *path = colon ? colon + 1 : s;
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return s;
+    snprintf(out, cap, "%.*s%s/%s", colon ? (int)(colon - s + 1) : 0, s, cwd, path);
+    return out;
+}
+
 /* What the run records so that a bare resume can reopen the targets. */
 static void make_request(struct sf_update *u)
 {
     json_object *o = json_object_new_object(), *t = json_object_new_array();
     json_object_object_add(o, "class", json_object_new_string(u->cls->name));
+    char abs[PATH_MAX + 64];
     for (size_t i = 0; i < u->ntargets; i++)
-        json_object_array_add(t, json_object_new_string(u->targets[i]));
+        json_object_array_add(t, json_object_new_string(absolute(u->targets[i], 1, abs,
+                                                                 sizeof(abs))));
     json_object_object_add(o, "targets", t);
     if (u->o.layout)
-        json_object_object_add(o, "layout", json_object_new_string(u->o.layout));
+        json_object_object_add(o, "layout", json_object_new_string(absolute(u->o.layout, 0, abs,
+                                                                            sizeof(abs))));
     snprintf(u->request, sizeof(u->request), "%s", json_object_to_json_string_ext(o,
              JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
@@ -469,6 +538,44 @@ int sf_update_plan(sf_update *u, struct sf_errctx *ec)
     return 0;
 }
 
+int sf_update_recheck(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec)
+{
+    struct sf_item *now = NULL;
+    size_t n = 0;
+    int rc = u->cls->items(u->dev, &now, &n, ec);
+    for (size_t i = 0; !rc && i < u->nitems; i++) {
+        const struct sf_item *it = &u->items[i];
+        for (size_t k = 0; k < n && !rc; k++) {
+            if (now[k].sub != it->sub)
+                continue;
+            if (strcmp(now[k].info.version_before, it->info.version_before))
+                rc = sf_err_set(ec, SF_ECHANGED, "%s %s %s now, not %s as planned: another update "
+                                "ran meanwhile; plan again (nothing was written)",
+                                it->info.target, u->cls->runs,
+                                now[k].info.version_before[0] ? now[k].info.version_before
+                                                              : "nothing",
+                                it->info.version_before[0] ? it->info.version_before
+                                                           : "nothing");
+        }
+        struct sf_prior p;
+        struct sf_unfinished other[8];
+        size_t nother = 0;
+        if (!rc && unfinished(j, u->id, it->sub, NULL, &p, other, &nother, NULL))
+            rc = sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read; nothing was written");
+        if (!rc && p.id && p.id != it->prior.id) {
+            int abandoned = 0;
+            for (size_t a = 0; a < u->nabandon; a++)
+                abandoned |= u->abandon[a] == p.id;
+            if (!abandoned)
+                rc = sf_err_set(ec, SF_ECHANGED, "%s: attempt #%lld was recorded since the plan "
+                                "(another update ran meanwhile); plan again (nothing was written)",
+                                it->info.target, (long long)p.id);
+        }
+    }
+    free(now);
+    return rc;
+}
+
 size_t sf_update_count(const sf_update *u)
 {
     return u ? u->nitems : 0;
@@ -481,17 +588,20 @@ const struct sf_item_info *sf_update_item(const sf_update *u, size_t i)
 
 const char *const *sf_update_warnings(const sf_update *u)
 {
-    return u->warn;
+    static const char *const none[] = { NULL };
+    return u ? u->warn : none;
 }
 
 const struct sf_image_info *sf_update_image(const sf_update *u)
 {
-    return &u->image_info;
+    static const struct sf_image_info none;
+    return u ? &u->image_info : &none;
 }
 
 const struct sf_update_result *sf_update_result(const sf_update *u)
 {
-    return &u->res;
+    static const struct sf_update_result none;
+    return u ? &u->res : &none;
 }
 
 void sf_update_free(sf_update *u)

@@ -62,6 +62,11 @@ struct sf_update {
 /* Add a warning line the plan found (copied). */
 void sf_update_warn(struct sf_update *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Once the run holds the locks: the device and the journal must be as the
+ * plan found them (another safeflash may have run in between, while the
+ * operator was asked).  SF_ECHANGED when not: plan again. */
+int sf_update_recheck(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
+
 /* Find the class that claims target, or NULL. */
 const struct sf_class *sf_update_class_for(const char *target);
 

@@ -175,8 +175,17 @@ int sf_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
         return sf_err_set(ec, SF_EJOURNAL, "cannot stage the image in %s: %s", dir,
                           strerror(errno));
     snprintf(path, sizeof(path), "%s/%s.img", dir, sha);
-    if (access(path, R_OK) == 0)
-        return 0; /* content-addressed: already there */
+    uint8_t *have = NULL;
+    size_t hlen = 0;
+    if (sf_read_file(path, &have, &hlen, SF_MAX_IMAGE_FILE, NULL) == 0) {
+        /* Content-addressed: a copy that still hashes right is the copy;
+         * a damaged one is replaced. */
+        char got[65];
+        sha_hex(have, hlen, got);
+        free(have);
+        if (!strcmp(got, sha))
+            return 0;
+    }
     /* A temporary name of its own: two updates may stage one image at the
      * same moment; the rename makes whichever lands last the copy. */
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);

@@ -465,8 +465,10 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
     char ts[32];
     now_iso(ts);
     sqlite3_stmt *st = NULL;
+    /* An attempt is finished once: a second result (two continuations of
+     * one attempt, a stale plan) is refused, not written over the first. */
     if (sqlite3_prepare_v2(h->db, "UPDATE attempts SET finished=?, result=?, to_rev=?, error=?,"
-                           " phase=? WHERE id=?", -1, &st, NULL) != SQLITE_OK)
+                           " phase=? WHERE id=? AND finished IS NULL", -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     /* One transaction for the result and its phase record. */
     int own = tx_own(h);
@@ -482,7 +484,7 @@ int sf_history_finish(struct sf_history *h, int64_t id, const char *result, cons
     sqlite3_bind_int64(st, 6, id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    int err = rc == SQLITE_DONE ? 0 : SF_ESTATE;
+    int err = rc == SQLITE_DONE && sqlite3_changes(h->db) == 1 ? 0 : SF_ESTATE;
     if (!err) {
         char d[64];
         snprintf(d, sizeof(d), "%s", result ? result : "");
@@ -498,6 +500,29 @@ static void col(sqlite3_stmt *st, int i, char *dst, size_t cap)
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
+/* One row of (id, subenclosure, action, phase, image_sha256,
+ * package_sha256, staged_image, mode, expected_rev, device_path,
+ * from_rev[, run, result]). */
+static void read_unfinished(sqlite3_stmt *st, struct sf_unfinished *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    u->sub = sqlite3_column_int(st, 1);
+    col(st, 2, u->action, sizeof(u->action));
+    col(st, 3, u->phase, sizeof(u->phase));
+    col(st, 4, u->image_sha, sizeof(u->image_sha));
+    col(st, 5, u->package_sha, sizeof(u->package_sha));
+    col(st, 6, u->staged, sizeof(u->staged));
+    col(st, 7, u->mode, sizeof(u->mode));
+    col(st, 8, u->expected_rev, sizeof(u->expected_rev));
+    col(st, 9, u->path, sizeof(u->path));
+    col(st, 10, u->from_rev, sizeof(u->from_rev));
+    if (sqlite3_column_count(st) > 12) {
+        col(st, 11, u->run, sizeof(u->run));
+        col(st, 12, u->result, sizeof(u->result));
+    }
+}
+
 int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
                           size_t max, size_t *n)
 {
@@ -510,24 +535,42 @@ int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct s
                            -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     bind_text(st, 1, logical_id);
-    while (sqlite3_step(st) == SQLITE_ROW && *n < max) {
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
         struct sf_unfinished *u = &out[(*n)++];
-        memset(u, 0, sizeof(*u));
-        u->id = sqlite3_column_int64(st, 0);
-        u->sub = sqlite3_column_int(st, 1);
-        col(st, 2, u->action, sizeof(u->action));
-        col(st, 3, u->phase, sizeof(u->phase));
-        col(st, 4, u->image_sha, sizeof(u->image_sha));
-        col(st, 5, u->package_sha, sizeof(u->package_sha));
-        col(st, 6, u->staged, sizeof(u->staged));
-        col(st, 7, u->mode, sizeof(u->mode));
-        col(st, 8, u->expected_rev, sizeof(u->expected_rev));
-        col(st, 9, u->path, sizeof(u->path));
-        col(st, 10, u->from_rev, sizeof(u->from_rev));
+        read_unfinished(st, u);
     }
     sqlite3_finalize(st);
-    return 0;
+    /* A journal that cannot be read is never "nothing unfinished". */
+    return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : SF_ESTATE;
 }
+
+int sf_history_resumable_failure(struct sf_history *h, const char *logical_id, int sub,
+                                 struct sf_unfinished *out)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT a.id, a.subenclosure, a.action, a.phase, a.image_sha256,"
+                           " a.package_sha256, a.staged_image, a.mode, a.expected_rev,"
+                           " a.device_path, a.from_rev, a.run, a.result FROM attempts a"
+                           " JOIN runs r ON r.id = a.run WHERE a.logical_id=?1 AND"
+                           " a.subenclosure=?2 AND a.id = (SELECT max(id) FROM attempts WHERE"
+                           " logical_id=?1 AND subenclosure=?2) AND a.result IN ('failed',"
+                           " 'not-attempted', 'degraded') AND r.state = 'paused-on-error'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    bind_text(st, 1, logical_id);
+    sqlite3_bind_int(st, 2, sub);
+    int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
+    if (src == SQLITE_ROW) {
+        read_unfinished(st, out);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 
 /* Run an attempts query binding ?1 logical id, ?2 sub and, when run is not
  * NULL, ?3 run; fill *out from its first row (id, result, image_sha256,
@@ -543,8 +586,8 @@ static int query_attempt(struct sf_history *h, const char *sql, const char *logi
     sqlite3_bind_int(st, 2, sub);
     if (run)
         bind_text(st, 3, run);
-    int rc = SF_ENODEV;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
+    if (src == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
         col(st, 1, out->result, sizeof(out->result));
         col(st, 2, out->image_sha, sizeof(out->image_sha));
@@ -747,8 +790,8 @@ int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *
                            -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     bind_text(st, 1, run);
-    int rc = SF_ENODEV;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
+    if (src == SQLITE_ROW) {
         col(st, 0, out->id, sizeof(out->id));
         col(st, 1, out->action, sizeof(out->action));
         col(st, 2, out->started, sizeof(out->started));
@@ -761,6 +804,42 @@ int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int sf_history_run_to_resume(struct sf_history *h, struct sf_run *out)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    /* By rowid: the order runs began in, whatever the clock said then. */
+    if (sqlite3_prepare_v2(h->db, "SELECT id, action, started, finished, state, reason, argv, targets"
+                           " FROM runs WHERE state IN ('running', 'paused-on-error')"
+                           " ORDER BY rowid DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return SF_ESTATE;
+    int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
+    if (src == SQLITE_ROW) {
+        col(st, 0, out->id, sizeof(out->id));
+        col(st, 1, out->action, sizeof(out->action));
+        col(st, 2, out->started, sizeof(out->started));
+        col(st, 3, out->finished, sizeof(out->finished));
+        col(st, 4, out->state, sizeof(out->state));
+        col(st, 5, out->reason, sizeof(out->reason));
+        col(st, 6, out->argv, sizeof(out->argv));
+        out->targets = sqlite3_column_int(st, 7);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sf_history_runs_continued(struct sf_history *h, const char *run)
+{
+    char ts[32];
+    now_iso(ts);
+    return exec_bound(h, "UPDATE runs SET state='resumed', finished=?2, reason='continued by run ' ||"
+                      " ?1 WHERE state IN ('running', 'paused-on-error') AND id != ?1 AND id IN"
+                      " (SELECT a.run FROM attempts a WHERE a.id IN (SELECT resumed_from FROM"
+                      " attempts WHERE run = ?1)) AND NOT EXISTS (SELECT 1 FROM attempts u WHERE"
+                      " u.run = runs.id AND u.finished IS NULL)", run, ts, NULL, 0);
 }
 
 static double iso_secs(const char *t)

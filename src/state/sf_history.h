@@ -23,6 +23,7 @@
 #include "safeflash/sf_err.h"
 
 struct sf_history;
+struct sf_run;
 
 struct sf_attempt {
     char run[33];              /* one invocation of safeflash */
@@ -53,6 +54,8 @@ struct sf_unfinished {
     char expected_rev[33];
     char path[256];
     char from_rev[33];
+    char run[33];              /* sf_history_resumable_failure only */
+    char result[32];           /* sf_history_resumable_failure only */
 };
 
 /* The state directory: $SAFEFLASH_STATE_DIR, else /var/lib/safeflash. */
@@ -88,7 +91,21 @@ int sf_history_phase(struct sf_history *h, int64_t id, const char *phase, const 
 int sf_history_finish(struct sf_history *h, int64_t id, const char *result, const char *to_rev,
                       const char *error);
 
-/* Unfinished attempts for an enclosure (logical id), newest first. */
+/* The newest attempt on (logical id, sub), when it ended failed,
+ * not-attempted or degraded in a run that paused on that error (not
+ * cancelled): what `resume` takes up besides unfinished attempts.
+ * SF_ENODEV when there is none, SF_ESTATE when the journal cannot be read. */
+int sf_history_resumable_failure(struct sf_history *h, const char *logical_id, int sub,
+                                 struct sf_unfinished *out);
+/* The newest run (in the order runs began) still running or paused on an
+ * error.  SF_ENODEV if none, SF_ESTATE when unreadable. */
+int sf_history_run_to_resume(struct sf_history *h, struct sf_run *out);
+/* Close as "resumed" the runs whose attempts run `run` continues and that
+ * have nothing unfinished left. */
+int sf_history_runs_continued(struct sf_history *h, const char *run);
+
+/* Unfinished attempts for an enclosure (logical id), newest first.
+ * SF_ESTATE when the journal cannot be read (never "none"). */
 int sf_history_unfinished(struct sf_history *h, const char *logical_id, struct sf_unfinished *out,
                           size_t max, size_t *n);
 

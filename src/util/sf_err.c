@@ -34,6 +34,7 @@ const char *sf_err_str(int err)
     case SF_ELOCKED: return "device is locked by another safeflash";
     case SF_EJOURNAL: return "the journal cannot be written";
     case SF_EUNFINISHED: return "an unfinished attempt of another image holds the device";
+    case SF_ECHANGED: return "the device changed since the plan";
     }
     return "unknown error";
 }

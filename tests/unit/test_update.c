@@ -21,7 +21,7 @@
 
 #define FLASH (4u << 20)
 
-static char dir[64], state[96], flash[96], target[112], layout[96], img[3][96];
+static char dir[64], state[96], flash[96], target[136], layout[96], img[3][96];
 
 static void write_file(const char *path, const void *b, size_t n)
 {
@@ -290,5 +290,113 @@ SF_TEST(update_version_order_and_dry_run)
     CHECK_EQ(update(ctx, SF_ACTION_INSTALL, img[0], "1.0", 1, 1, 0, 0, &it, &n, &s, &prc), 0);
     boots_version(ctx, v, sizeof(v));
     CHECK_STR(v, "1.0");
+    sf_ctx_free(ctx);
+}
+
+/* A plan is not run stale: another update between plan and run (while an
+ * operator is asked) makes the run refuse, instead of downgrading. */
+SF_TEST(update_stale_plan_is_refused)
+{
+    setup();
+    sf_ctx *ctx = ctx_with(NULL);
+    struct sf_item_info it;
+    size_t n = 0;
+    struct seen s = { 0 };
+    int prc = 0;
+    CHECK_EQ(update(ctx, SF_ACTION_INSTALL, img[0], "1.0", 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    struct sf_update_options o;
+    sf_update_options_init(&o);
+    o.layout = layout;
+    o.image_version = "2.0";
+    sf_update *u = NULL;
+    struct sf_errctx ec = { 0 };
+    CHECK_EQ(sf_update_new(ctx, SF_ACTION_INSTALL, &o, &u), 0);
+    CHECK_EQ(sf_update_set_image(u, img[1]), 0);
+    CHECK_EQ(sf_update_add_target(u, target), 0);
+    CHECK_EQ(sf_update_plan(u, &ec), 0);
+    /* meanwhile, 3.0 goes on */
+    CHECK_EQ(update(ctx, SF_ACTION_INSTALL, img[2], "3.0", 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK_EQ(sf_update_run(u, NULL, NULL, &ec), SF_ECHANGED);
+    CHECK(sf_update_result(u)->nothing_written);
+    sf_update_free(u);
+    char v[32];
+    boots_version(ctx, v, sizeof(v));
+    CHECK_STR(v, "3.0");
+    sf_ctx_free(ctx);
+}
+
+/* A failed install (the flash refused a program) pauses its run; resume
+ * takes it up, as the failure's own advice says. */
+SF_TEST(update_failed_attempt_is_resumed)
+{
+    setup();
+    sf_ctx *ctx = ctx_with(NULL), *faulty = ctx_with("fault=program@3");
+    struct sf_item_info it;
+    size_t n = 0;
+    struct seen s = { 0 };
+    int prc = 0;
+    CHECK_EQ(update(ctx, SF_ACTION_INSTALL, img[0], "1.0", 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK(update(faulty, SF_ACTION_INSTALL, img[1], "2.0", 1, 0, 0, 0, &it, &n, &s, &prc) != 0);
+    CHECK_EQ(it.outcome, SF_OUTCOME_FAILED);
+    CHECK(it.next[0] != '\0');
+    CHECK_EQ(update(ctx, SF_ACTION_RESUME, NULL, NULL, 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(it.outcome, SF_OUTCOME_UPDATED);
+    CHECK_STR(it.version_after, "2.0");
+    CHECK_EQ(update(ctx, SF_ACTION_RESUME, NULL, NULL, 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK_EQ(n, 0);
+    sf_ctx_free(faulty);
+    sf_ctx_free(ctx);
+}
+
+/* The device is the chip, whatever spells it: a kill through one path is
+ * resumed through another. */
+SF_TEST(update_resume_through_another_spelling)
+{
+    setup();
+    sf_ctx *ctx = ctx_with(NULL);
+    struct sf_item_info it;
+    size_t n = 0;
+    struct seen s = { 0 };
+    int prc = 0;
+    int st = killed_install(0, "1.0", 4);
+    CHECK(WIFSIGNALED(st));
+    char link[128], saved[112];
+    snprintf(link, sizeof(link), "%s/alias.bin", dir);
+    CHECK_EQ(symlink(flash, link), 0);
+    snprintf(saved, sizeof(saved), "%s", target);
+    snprintf(target, sizeof(target), "file:%s", link);
+    CHECK_EQ(update(ctx, SF_ACTION_RESUME, NULL, NULL, 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(it.outcome, SF_OUTCOME_UPDATED);
+    snprintf(target, sizeof(target), "%s", saved);
+    sf_ctx_free(ctx);
+}
+
+/* A bare resume continues the newest run with work left, not merely the
+ * newest run: a finished update of another flash since does not hide it. */
+SF_TEST(update_bare_resume_skips_finished_runs)
+{
+    setup();
+    sf_ctx *ctx = ctx_with(NULL);
+    struct sf_item_info it;
+    size_t n = 0;
+    struct seen s = { 0 };
+    int prc = 0;
+    CHECK(WIFSIGNALED(killed_install(0, "1.0", 4)));
+    char saved[136], other[128];
+    snprintf(saved, sizeof(saved), "%s", target);
+    snprintf(other, sizeof(other), "%s/other.bin", dir);
+    uint8_t *b = malloc(FLASH);
+    memset(b, 0xff, FLASH);
+    write_file(other, b, FLASH);
+    free(b);
+    snprintf(target, sizeof(target), "file:%s", other);
+    CHECK_EQ(update(ctx, SF_ACTION_INSTALL, img[1], "2.0", 1, 0, 0, 0, &it, &n, &s, &prc), 0);
+    snprintf(target, sizeof(target), "%s", saved);
+    CHECK_EQ(update(ctx, SF_ACTION_RESUME, NULL, NULL, 0, 0, 0, 0, &it, &n, &s, &prc), 0);
+    CHECK_EQ(n, 1);
+    CHECK_STR(it.target, saved);
+    CHECK_EQ(it.outcome, SF_OUTCOME_UPDATED);
     sf_ctx_free(ctx);
 }
