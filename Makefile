@@ -37,16 +37,20 @@ LIB_SRCS := \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
 	src/proto/sf_wbuf.c src/proto/sf_slot.c src/proto/sf_redfish.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
-	src/transport/sf_emutr.c src/transport/sf_flash.c src/emu/sf_nor.c src/emu/sf_bmcimg.c \
+	src/transport/sf_emutr.c src/transport/sf_flash.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
 	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_run.c src/engine/sf_show.c \
 	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c \
-	src/emu/sf_emu_attach.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
+# Simulators that stand in for hardware and are handed to a context
+# (include/safeflash/sf_emu.h): the NOR flash model, the BMC image format.
+# Not part of the product library; the tool, the tests and the example
+# link them.  (The enclosure emulator moves out with the SES class.)
+SIM_SRCS := src/emu/sf_nor.c src/emu/sf_bmcimg.c src/emu/sf_emu_attach.c
 # Redfish over HTTP(S): in libsafeflash.a, not in the preload library.
 NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
@@ -62,6 +66,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 
 OBJ = $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+SIM_OBJS := $(SIM_SRCS:%.c=$(OBJ)/%.o)
 NET_OBJS := $(NET_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(OBJ)/%.o)
@@ -70,6 +75,7 @@ SFEMU_OBJS := $(SFEMU_SRCS:%.c=$(OBJ)/%.o)
 SFBMC_OBJS := $(SFBMC_SRCS:%.c=$(OBJ)/%.o)
 
 LIBA     := $(BUILD)/libsafeflash.a
+SIMA     := $(BUILD)/libsafeflash-sim.a
 CLI      := $(BUILD)/safeflash
 PRELOAD  := $(BUILD)/libsafeflash-emu.so
 SFEMU    := $(BUILD)/sfemu
@@ -97,14 +103,17 @@ $(OBJ)/%.o: %.c
 $(LIBA): $(LIB_OBJS) $(NET_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(CLI): $(CLI_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
+$(SIMA): $(SIM_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CLI): $(CLI_OBJS) $(SIMA) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
 $(SFEMU): $(SFEMU_OBJS) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(LIBA) $(LDLIBS_ALL)
 
-$(SFBMC): $(SFBMC_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFBMC_OBJS) $(LIBA) $(LDLIBS_ALL) \
+$(SFBMC): $(SFBMC_OBJS) $(SIMA) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFBMC_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) \
 		$(shell pkg-config --libs libmicrohttpd) $(NET_LDLIBS) -lpthread
 
 # The preload library carries its own copy of the library code so it can
@@ -120,17 +129,17 @@ $(SGLOG): src/tools/sf_sglog.c
 
 # The API example is built as a program outside the project would be:
 # against include/safeflash/ alone (no -Isrc), linked with the library.
-$(EXAMPLE): examples/api/update.c $(LIBA)
+$(EXAMPLE): examples/api/update.c $(SIMA) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude $(filter -fsanitize% -O% -g,$(CFLAGS_ALL)) \
-		$(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
+		$(LDFLAGS_ALL) -o $@ $< $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
-$(UNIT): $(UNIT_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
+$(UNIT): $(UNIT_OBJS) $(SIMA) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
 # Each fuzz target, linked with a small main() that replays a corpus, so the
 # committed corpora run in every `make check` (under the sanitizers).
-$(BUILD)/fuzz-replay-%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIBA)
+$(BUILD)/fuzz-replay-%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(SIMA) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(NET_LDLIBS)
 
 deps:
