@@ -117,11 +117,12 @@ static void usage(const char *cmd)
                "must report afterwards; it is refused (15) unless its vendor/product\n"
                "patterns match the board's Manufacturer and Model.\n\n"
                "Killed half-way? The same command again (or 'safeflash resume') continues:\n"
-               "what the journal shows staged is not pushed again.\n");
+               "what the journal shows staged, and the BMC still holds, is not pushed again.\n");
     else
         printf("Usage: safeflash activate redfish://USER@HOST[:PORT] [--yes] [--json]\n\n"
-               "Reset the host so that the firmware an install staged runs, and verify it\n"
-               "from the inventory; a backup BIOS the BMC reports unhealthy is DEGRADED.\n");
+               "Reset the host so that the firmware an install staged - and the BMC still\n"
+               "holds (a BMC reset drops staged images) - runs, and verify it from the\n"
+               "inventory; a backup BIOS the BMC reports unhealthy is DEGRADED.\n");
     puts("\nThe password comes from SAFEFLASH_REDFISH_PASSWORD or a prompt.\n"
          "  --ca FILE      trust this CA (PEM) for the BMC's certificate\n"
          "  --pin PIN      trust this public key only (curl's sha256//BASE64 form)\n"
@@ -262,20 +263,51 @@ static int lock_bmc(const struct ropts *ro, int *code)
     return fd;
 }
 
+/* A string property (NULL: null). */
+static void jstr(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+/* A failure: one line on stderr, "safeflash: MSG", and with --json the
+ * same words as {"target","result":"failed","error","exit_code"} on
+ * stdout.  Returns code. */
+static int rf_fail(const struct ropts *ro, int code, const char *msg)
+{
+    fprintf(stderr, "safeflash: %s\n", msg);
+    if (ro->json) {
+        json_object *j = json_object_new_object();
+        jstr(j, "target", ro->target);
+        jstr(j, "result", "failed");
+        jstr(j, "error", msg);
+        json_object_object_add(j, "exit_code", json_object_new_int(code));
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+    }
+    return code;
+}
+
+/* rf_fail for an sf_err: the error context's words, the error's exit code. */
+static int rf_fail_err(const struct ropts *ro, int err, const struct sf_errctx *ec)
+{
+    return rf_fail(ro, sf_cli_exit_for(err), ec && ec->msg[0] ? ec->msg : sf_err_str(err));
+}
+
 /* Ask for the password and log in; -1 to go on, or the exit code. */
 static int login_bmc(const struct ropts *ro, struct sf_rfs **s)
 {
     char pw[256];
-    if (get_password(&ro->t, pw, sizeof(pw))) {
-        fprintf(stderr, "safeflash: %s: no password: set SAFEFLASH_REDFISH_PASSWORD or run on a "
-                "terminal to be asked\n", ro->target);
-        return SF_EXIT_USAGE;
-    }
     struct sf_errctx ec = { 0 };
+    if (get_password(&ro->t, pw, sizeof(pw))) {
+        snprintf(ec.msg, sizeof(ec.msg), "%s: no password: set SAFEFLASH_REDFISH_PASSWORD or "
+                 "run on a terminal to be asked", ro->target);
+        return rf_fail(ro, SF_EXIT_USAGE, ec.msg);
+    }
     int rc = sf_rfs_open(&ro->t, pw, &ro->o, s, &ec);
     explicit_bzero(pw, sizeof(pw));
     if (rc)
-        return sf_cli_fail(rc, &ec);
+        return rf_fail_err(ro, rc, &ec);
     return -1;
 }
 
@@ -285,12 +317,6 @@ static int connect_cmd(int argc, char **argv, const char *cmd, struct ropts *ro,
     if (prc)
         return prc < 0 ? SF_EXIT_OK : prc;
     return login_bmc(ro, s);
-}
-
-static const char *role(const struct sf_rf_fw *f)
-{
-    return sf_bmcup_is_backup(f) ? "backup image" : f->staged ? "staged, waits for a reset or StartUpdate"
-           : !strcmp(f->state, "Updating") ? "being updated" : "";
 }
 
 int sf_cmd_rf_show(int argc, char **argv)
@@ -305,42 +331,39 @@ int sf_cmd_rf_show(int argc, char **argv)
     int rc = sf_bmcup_inventory(s, &inv, &ec);
     if (rc) {
         sf_rfs_close(s);
-        return sf_cli_fail(rc, &ec);
+        return rf_fail_err(&ro, rc, &ec);
     }
     char push[160];
-    snprintf(push, sizeof(push), "%s%s%s", inv.us.multipart_uri[0] ? "multipart push" : "",
-             inv.us.multipart_uri[0] && inv.us.push_uri[0] ? ", " : "",
-             inv.us.push_uri[0] ? "push (HttpPushUri)" : "");
+    sf_bmcup_methods(&inv.us, push, sizeof(push));
     if (ro.json) {
         json_object *j = json_object_new_object(), *a = json_object_new_array();
-        json_object_object_add(j, "target", json_object_new_string(ro.target));
-        json_object_object_add(j, "redfish_version", json_object_new_string(s->root.redfish_version));
-        json_object_object_add(j, "authentication",
-                               json_object_new_string(s->basic ? "basic" : "session"));
+        jstr(j, "target", ro.target);
+        jstr(j, "redfish_version", s->root.redfish_version);
+        jstr(j, "authentication", s->basic ? "basic" : "session");
         json_object_object_add(j, "multipart_push", json_object_new_boolean(inv.us.multipart_uri[0]));
         json_object_object_add(j, "http_push", json_object_new_boolean(inv.us.push_uri[0]));
+        json_object_object_add(j, "simple_update", json_object_new_boolean(inv.us.simple_update[0]));
         for (size_t i = 0; i < inv.n; i++) {
             const struct sf_rf_fw *f = &inv.fw[i];
             json_object *x = json_object_new_object();
             char key[64];
-            const char *cls = sf_bmcup_class(f);
             sf_bmcup_key(&inv, f, key, sizeof(key));
-            json_object_object_add(x, "id", json_object_new_string(f->id));
+            jstr(x, "id", f->id);
             /* What --component takes for it. */
             if (sf_bmcup_running(f))
-                json_object_object_add(x, "component", json_object_new_string(key));
-            json_object_object_add(x, "class", cls ? json_object_new_string(cls) : NULL);
-            json_object_object_add(x, "name", json_object_new_string(f->name[0] ? f->name : f->id));
-            json_object_object_add(x, "uri", json_object_new_string(f->uri));
-            json_object_object_add(x, "version", json_object_new_string(f->version));
+                jstr(x, "component", key);
+            jstr(x, "class", sf_bmcup_class(f));
+            jstr(x, "name", f->name[0] ? f->name : f->id);
+            jstr(x, "uri", f->uri);
+            jstr(x, "version", f->version);
             json_object_object_add(x, "updateable", f->updateable < 0 ? NULL
                                    : json_object_new_boolean(f->updateable));
-            json_object_object_add(x, "state", json_object_new_string(f->state));
-            json_object_object_add(x, "health", json_object_new_string(f->health));
+            jstr(x, "state", f->state);
+            jstr(x, "health", f->health);
             json_object_object_add(x, "backup", json_object_new_boolean(sf_bmcup_is_backup(f)));
-            json_object_object_add(x, "staged", json_object_new_boolean(f->staged));
+            json_object_object_add(x, "staged", json_object_new_boolean(sf_bmcup_is_staged(f)));
             if (f->condition[0])
-                json_object_object_add(x, "condition", json_object_new_string(f->condition));
+                jstr(x, "condition", f->condition);
             json_object_array_add(a, x);
         }
         json_object_object_add(j, "firmware", a);
@@ -359,7 +382,7 @@ int sf_cmd_rf_show(int argc, char **argv)
              * by their name. */
             char key[64];
             sf_bmcup_key(&inv, f, key, sizeof(key));
-            const char *r = role(f);
+            const char *r = sf_bmcup_role(f);
             printf("  %-16s %-20s %-10s %-14s %-8s %s%s%s\n", sf_bmcup_running(f) ? key : f->id,
                    f->version[0] ? f->version : "(none)",
                    f->updateable < 0 ? "?" : f->updateable ? "yes" : "no",
@@ -378,15 +401,9 @@ int sf_cmd_rf_show(int argc, char **argv)
 
 static const char *item_state(enum sf_bmc_item_state st)
 {
-    switch (st) {
-    case SF_BI_PLANNED: return "planned";
-    case SF_BI_STAGED: return "staged";
-    case SF_BI_UPDATED: return "updated";
-    case SF_BI_FAILED: return "failed";
-    case SF_BI_UNKNOWN: return "unknown";
-    case SF_BI_SKIPPED: return "skipped";
-    }
-    return "?";
+    static const char *const names[] = { "planned", "staged", "updated", "failed", "unknown",
+                                         "skipped" };
+    return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
 struct bctx {
@@ -450,29 +467,38 @@ static int exit_of(int rc, const struct sf_bmc_plan *p)
 static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
                    const struct sf_errctx *ec, int code)
 {
+    /* A failure's words: the same in the text's one stderr line and in
+     * --json's "error". */
+    char degraded[700];
+    snprintf(degraded, sizeof(degraded), "DEGRADED: the BMC reports the backup BIOS unhealthy "
+             "after the host reset (%s)", p->degraded_msg);
+    const char *err = rc ? (ec->msg[0] ? ec->msg : sf_err_str(rc)) : p->degraded ? degraded
+                                                                                 : NULL;
+    if (err)
+        fprintf(stderr, "safeflash: %s\n", err);
     if (ro->json) {
         json_object *j = json_object_new_object(), *a = json_object_new_array();
-        json_object_object_add(j, "target", json_object_new_string(ro->target));
+        jstr(j, "target", ro->target);
         for (size_t i = 0; i < p->n; i++) {
             const struct sf_bmc_item *it = &p->it[i];
             json_object *x = json_object_new_object();
-            json_object_object_add(x, "component", json_object_new_string(it->comp));
-            json_object_object_add(x, "target", json_object_new_string(it->target));
-            json_object_object_add(x, "result", json_object_new_string(item_state(it->st)));
-            json_object_object_add(x, "version_before", json_object_new_string(it->before));
-            json_object_object_add(x, "version_after", json_object_new_string(it->after));
-            json_object_object_add(x, "apply_time", json_object_new_string(sf_rf_apply_str(it->apply)));
+            jstr(x, "component", it->comp);
+            jstr(x, "target", it->target);
+            jstr(x, "result", item_state(it->st));
+            jstr(x, "version_before", it->before);
+            jstr(x, "version_after", it->after);
+            jstr(x, "apply_time", sf_rf_apply_str(it->apply));
             if (it->msg[0])
-                json_object_object_add(x, "message", json_object_new_string(it->msg));
+                jstr(x, "message", it->msg);
             json_object_array_add(a, x);
         }
         json_object_object_add(j, "components", a);
         json_object_object_add(j, "pending_host_reset", json_object_new_boolean(p->pending_host_reset));
         json_object_object_add(j, "degraded", json_object_new_boolean(p->degraded));
         if (p->degraded)
-            json_object_object_add(j, "degraded_evidence", json_object_new_string(p->degraded_msg));
-        if (rc)
-            json_object_object_add(j, "error", json_object_new_string(ec->msg));
+            jstr(j, "degraded_evidence", p->degraded_msg);
+        if (err)
+            jstr(j, "error", err);
         json_object_object_add(j, "exit_code", json_object_new_int(code));
         puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -502,9 +528,8 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
         }
     }
     if (p->degraded)
-        printf("%s: DEGRADED: the BMC reports the backup BIOS unhealthy after the host reset "
-               "(%s); the running BIOS is as listed above - do not update further until the "
-               "backup is repaired\n", ro->target, p->degraded_msg);
+        printf("%s: %s; the running BIOS is as listed above - do not update further until the "
+               "backup is repaired\n", ro->target, degraded);
     if (!rc && p->pending_host_reset)
         printf("%s: staged, pending host reset: 'safeflash activate %s' (or the next host "
                "reset) applies it\n", ro->target, ro->target);
@@ -512,21 +537,6 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
 
 /* One history attempt per component of the plan (skipped ones have none),
  * and their results. */
-/* What identifies an item's image in the journal: its SHA-256, or for a
- * pull the SHA-256 of "pull URL" (the bytes never pass through here). */
-static void item_sha(const struct sf_bmc_item *it, char hex[65])
-{
-    uint8_t d[32];
-    if (it->pull[0]) {
-        char k[600];
-        snprintf(k, sizeof(k), "pull %s", it->pull);
-        sf_sha256(k, strlen(k), d);
-    } else {
-        sf_sha256(it->img, it->len, d);
-    }
-    sf_hex(d, 32, hex);
-}
-
 static void attempts_begin(struct sf_history *h, const char *run, const char *action,
                            const char *target, const struct sf_bmc_plan *p,
                            const char *state_dir, struct bctx *bc, struct sf_errctx *ec)
@@ -545,7 +555,7 @@ static void attempts_begin(struct sf_history *h, const char *run, const char *ac
         snprintf(a.expected_rev, sizeof(a.expected_rev), "%s", it->expect);
         snprintf(a.package_sha, sizeof(a.package_sha), "%s", bc->package_sha ? bc->package_sha : "");
         if (it->img || it->pull[0])
-            item_sha(it, a.image_sha);
+            sf_bmcup_item_sha(it, a.image_sha);
         if (it->img)
             snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", state_dir, a.image_sha);
         snprintf(a.mode, sizeof(a.mode), "%s", it->pull[0] ? "pull" : it->img
@@ -561,17 +571,31 @@ static void attempts_begin(struct sf_history *h, const char *run, const char *ac
     }
 }
 
+/* What a journaled "staged" of attempt #id (when it ran from) is worth
+ * now (sf_bmcup_journaled); one line when it must be pushed again. */
+static enum sf_bmc_held journal_staged(const struct ropts *ro, const struct sf_bmc_inv *inv,
+                                       struct sf_bmc_item *it, long long id, const char *from,
+                                       int interrupted)
+{
+    char why[300];
+    enum sf_bmc_held held = sf_bmcup_journaled(inv, it, id, from, interrupted, why, sizeof(why));
+    if (held == SF_HELD_GONE && !ro->json)
+        fprintf(stderr, "%s: %s: attempt #%lld staged it, but the BMC no longer holds it (%s; "
+                "the BMC restarted?): pushing it again\n", ro->target, it->name, id, why);
+    return held;
+}
+
 /*
  * The journal (field report 002's other half: a killed client).  For each
  * item, what earlier runs of this image got done: staged by a finished
- * attempt and not used up since - not pushed again; an interrupted attempt
- * whose last phase was "staged" - not pushed again; an interrupted BMC
- * update whose BMC now runs something else - it took.  An interrupted
- * attempt with another image blocks, unless --restart abandons it.
- * Returns -1 to go on, or the exit code.
+ * attempt and still held by the BMC - not pushed again; an interrupted
+ * attempt whose last phase was "staged", still held - not pushed again;
+ * an interrupted BMC update whose BMC now runs something else - it took.
+ * An interrupted attempt with another image blocks, unless --restart
+ * abandons it.  Returns -1 to go on, or the exit code.
  */
-static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_plan *p,
-                   struct bctx *bc, int restart)
+static int journal(const struct ropts *ro, struct sf_history *h, const struct sf_bmc_inv *inv,
+                   struct sf_bmc_plan *p, struct bctx *bc)
 {
     for (size_t i = 0; h && i < p->n; i++) {
         struct sf_bmc_item *it = &p->it[i];
@@ -579,13 +603,13 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
             continue;
         char id[17], sha[65];
         item_id(ro->target, it->comp, id);
-        item_sha(it, sha);
+        sf_bmcup_item_sha(it, sha);
         struct sf_unfinished u[8];
         size_t n = 0;
         sf_history_unfinished(h, id, u, 8, &n);
         for (size_t k = 0; k < n; k++) {
             if (strcmp(u[k].image_sha, sha)) {
-                if (restart) {
+                if (ro->restart) {
                     sf_history_finish(h, u[k].id, "abandoned", NULL, "superseded with --restart");
                     continue;
                 }
@@ -599,9 +623,7 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
                 continue; /* the newest one counts */
             bc->resume_of[i] = u[k].id;
             if (!strncmp(u[k].phase, "staged", 6)) {
-                it->st = SF_BI_STAGED;
-                snprintf(it->msg, sizeof(it->msg), "staged by attempt #%lld before it was "
-                         "interrupted", (long long)u[k].id);
+                journal_staged(ro, inv, it, (long long)u[k].id, u[k].from_rev, 1);
             } else if (it->is_bmc && u[k].from_rev[0] &&
                        strcmp(u[k].from_rev, it->before)) {
                 it->st = SF_BI_UPDATED;
@@ -613,11 +635,9 @@ static int journal(const struct ropts *ro, struct sf_history *h, struct sf_bmc_p
         }
         struct sf_last_attempt la;
         if (!bc->resume_of[i] && sf_history_stored(h, id, 0, &la) == 0 &&
-            !strcmp(la.image_sha, sha) && !strcmp(la.from_rev, it->before)) {
-            it->st = SF_BI_STAGED;
-            bc->no_attempt[i] = 1;
-            snprintf(it->msg, sizeof(it->msg), "already staged by attempt #%lld", (long long)la.id);
-        }
+            !strcmp(la.image_sha, sha) &&
+            journal_staged(ro, inv, it, (long long)la.id, la.from_rev, 0) == SF_HELD_STAGED)
+            bc->no_attempt[i] = 1; /* nothing new happens to it */
     }
     return -1;
 }
@@ -629,8 +649,12 @@ static void attempts_finish(struct sf_history *h, const struct sf_bmc_plan *p,
         const struct sf_bmc_item *it = &p->it[i];
         if (bc->aid[i] <= 0)
             continue;
-        /* "stored" is what `activate` looks for (sf_history_stored). */
+        /* "stored" is what `activate` looks for (sf_history_stored);
+         * "nothing-to-activate" uses up a stored image the BMC dropped. */
         const char *result = it->st == SF_BI_STAGED ? "stored"
+                             : it->st == SF_BI_FAILED && !it->img && !it->pull[0] &&
+                               !strcmp(it->step, "checking what the BMC holds")
+                             ? "nothing-to-activate"
                              : p->degraded && !strcasecmp(it->comp, "bios") ? "degraded"
                                                                            : item_state(it->st);
         sf_history_finish(h, bc->aid[i], result, it->after[0] ? it->after : NULL,
@@ -677,40 +701,34 @@ static int load_package(const struct ropts *ro, struct sf_pkg **pkg, struct sf_b
     return -1;
 }
 
-/* A wrong image is the disaster: the package's vendor/product patterns
- * must match the board the BMC manages.  -1 to go on, or the exit code. */
-static int check_board(const struct ropts *ro, struct sf_rfs *s, const struct sf_pkg *pkg,
-                       char *board, size_t cap)
+/* The plan, before the confirmation: what each image does, and after. */
+static void print_plan(const struct ropts *ro, const struct sf_bmc_inv *inv,
+                       const struct sf_bmc_plan *p, const struct sf_pkg *pkg, const char *board)
 {
-    struct sf_rf_system sys;
-    struct sf_errctx ec = { 0 };
-    int rc = sf_bmcup_system(s, &sys, &ec);
-    if (rc)
-        return sf_cli_fail(rc, &ec);
-    if (!sys.manufacturer[0] || !sys.model[0])
-        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s does not say its "
-                             "Manufacturer and Model: %s cannot be matched to it; nothing was "
-                             "pushed (raw images with --component can be)", sys.uri, ro->img[0]);
-    if (!sf_manifest_matches(&pkg->man, sys.manufacturer, sys.model))
-        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s is for vendor %s "
-                             "product %s; this board is %s %s: nothing was pushed", ro->img[0],
-                             pkg->man.vendor, pkg->man.product, sys.manufacturer, sys.model);
-    snprintf(board, cap, "%s %s", sys.manufacturer, sys.model);
-    return -1;
-}
-
-/* No component goes back to an older version unless asked.  -1 or the
- * exit code. */
-static int check_versions(const struct ropts *ro, const struct sf_bmc_plan *p)
-{
-    for (size_t i = 0; i < p->n && !ro->allow_downgrade; i++) {
+    printf("Plan for %s (%s):\n", ro->target, ro->pull ? "pulled by the BMC (SimpleUpdate)"
+           : inv->us.multipart_uri[0] ? "multipart push" : "HttpPushUri push");
+    if (pkg)
+        printf("  package %s: version %s for %s %s, this board is %s; %s%s\n", ro->img[0],
+               pkg->man.version, pkg->man.vendor, pkg->man.product, board,
+               pkg->trusted ? "signed by trusted key " : "NOT signed by a trusted key",
+               pkg->trusted ? pkg->signer : "");
+    for (size_t i = 0; i < p->n; i++) {
         const struct sf_bmc_item *it = &p->it[i];
-        if (it->expect[0] && it->st == SF_BI_PLANNED && sf_version_cmp(it->before, it->expect) > 0)
-            return sf_cli_refuse(ro->json, ro->target, SF_EXIT_VERSION, "%s runs %s, newer than "
-                                 "%s: refusing a downgrade (--allow-downgrade overrides); "
-                                 "nothing was pushed", it->name, it->before, it->expect);
+        char to[80] = "", size[64];
+        if (it->expect[0] && it->st == SF_BI_PLANNED)
+            snprintf(to, sizeof(to), "%s, ", it->expect);
+        snprintf(size, sizeof(size), it->pull[0] ? "pulled by the BMC" : "%zu bytes", it->len);
+        printf("  %zu. %-8s %s (%s): %s -> %s%s%s\n", i + 1, it->name, it->file_name, size,
+               it->before, to, it->st == SF_BI_SKIPPED ? "skip: " : "",
+               it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
+               ? it->msg : it->is_bmc ? "applied now; the BMC restarts and is waited for"
+               : it->apply == SF_RF_APPLY_ON_START ? "staged (OnStartUpdateRequest)"
+                                                   : "staged for the host's next reset");
     }
-    return -1;
+    printf("  then: %s\n", ro->reboot_host ? "reset the host (--reboot-host) and verify every "
+           "component from the inventory" : "no host reset (pass --reboot-host, or run "
+           "'safeflash activate' later)");
+    fflush(stdout);
 }
 
 int sf_cmd_rf_install(int argc, char **argv)
@@ -732,7 +750,7 @@ int sf_cmd_rf_install(int argc, char **argv)
     struct sf_history *h = NULL;
     int lockfd = -1;
     if (sf_history_open(st, &h, &ec)) /* creates the state directory */
-        code = sf_cli_fail(SF_ESTATE, &ec);
+        code = rf_fail_err(&ro, SF_ESTATE, &ec);
     if (code < 0 && !ro.dry)
         lockfd = lock_bmc(&ro, &code);
     if (code < 0 && ro.is_pkg)
@@ -743,7 +761,7 @@ int sf_cmd_rf_install(int argc, char **argv)
             len == 0) {
             if (!ec.msg[0])
                 snprintf(ec.msg, sizeof(ec.msg), "%s: empty image", ro.img[i]);
-            code = sf_cli_fail(SF_ENODEV, &ec);
+            code = rf_fail_err(&ro, SF_ENODEV, &ec);
             break;
         }
         struct sf_bmc_item *it = &p.it[p.n++];
@@ -771,9 +789,9 @@ int sf_cmd_rf_install(int argc, char **argv)
         char sha[65];
         if (!p.it[i].img)
             continue; /* --pull: nothing here to stage */
-        item_sha(&p.it[i], sha);
+        sf_bmcup_item_sha(&p.it[i], sha);
         if (sf_cli_stage(st, sha, p.it[i].img, p.it[i].len, &ec))
-            code = sf_cli_fail(SF_ESTATE, &ec);
+            code = rf_fail_err(&ro, SF_ESTATE, &ec);
     }
     p.reboot_host = ro.reboot_host;
     p.task_timeout_s = ro.task_timeout;
@@ -783,8 +801,12 @@ int sf_cmd_rf_install(int argc, char **argv)
         code = login_bmc(&ro, &s);
     static struct sf_bmc_inv inv;
     char board[160] = "";
-    if (code < 0 && pkg)
-        code = check_board(&ro, s, pkg, board, sizeof(board));
+    /* A wrong image is the disaster: the package must match the board. */
+    int brc = code < 0 && pkg ? sf_bmcup_check_board(s, &pkg->man, ro.img[0], board,
+                                                    sizeof(board), &ec) : 0;
+    if (brc)
+        code = brc == SF_EMISMATCH ? sf_cli_refuse(ro.json, ro.target, SF_EXIT_MISMATCH, "%s",
+                                                   ec.msg) : rf_fail_err(&ro, brc, &ec);
     if (code < 0) {
         int rc = sf_bmcup_inventory(s, &inv, &ec);
         if (!rc)
@@ -792,50 +814,22 @@ int sf_cmd_rf_install(int argc, char **argv)
         if (rc == SF_EMISMATCH || rc == SF_ENOTSUP)
             code = sf_cli_refuse(ro.json, ro.target, sf_cli_pkg_exit(rc), "%s", ec.msg);
         else if (rc)
-            code = sf_cli_fail(rc, &ec);
+            code = rf_fail_err(&ro, rc, &ec);
     }
-    if (code < 0)
-        code = check_versions(&ro, &p);
+    if (code < 0 && !ro.allow_downgrade && sf_bmcup_check_versions(&p, &ec))
+        code = sf_cli_refuse(ro.json, ro.target, SF_EXIT_VERSION, "%s", ec.msg);
     struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p,
                        .package_sha = pkg_sha };
     if (code < 0)
-        code = journal(&ro, h, &p, &bc, ro.restart);
-    if (code < 0 && !ro.json) {
-        printf("Plan for %s (%s):\n", ro.target, inv.us.multipart_uri[0]
-               ? "multipart push" : "HttpPushUri push");
-        if (pkg)
-            printf("  package %s: version %s for %s %s, this board is %s; %s%s\n", ro.img[0],
-                   pkg->man.version, pkg->man.vendor, pkg->man.product, board,
-                   pkg->trusted ? "signed by trusted key " : "NOT signed by a trusted key",
-                   pkg->trusted ? pkg->signer : "");
-        for (size_t i = 0; i < p.n; i++) {
-            const struct sf_bmc_item *it = &p.it[i];
-            char to[80] = "";
-            if (it->expect[0] && it->st == SF_BI_PLANNED)
-                snprintf(to, sizeof(to), "%s, ", it->expect);
-            char size[64];
-            snprintf(size, sizeof(size), it->pull[0] ? "pulled by the BMC" : "%zu bytes", it->len);
-            printf("  %zu. %-8s %s (%s): %s -> %s%s%s\n", i + 1, it->name, it->file_name,
-                   size, it->before, to, it->st == SF_BI_SKIPPED ? "skip: " : "",
-                   it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED
-                   ? it->msg
-                   : it->is_bmc
-                   ? "applied now; the BMC restarts and is waited for"
-                   : it->apply == SF_RF_APPLY_ON_START ? "staged (OnStartUpdateRequest)"
-                                                       : "staged for the host's next reset");
-        }
-        printf("  then: %s\n", ro.reboot_host ? "reset the host (--reboot-host) and verify every "
-               "component from the inventory" : "no host reset (pass --reboot-host, or run "
-               "'safeflash activate' later)");
-        fflush(stdout);
-    }
+        code = journal(&ro, h, &inv, &p, &bc);
+    if (code < 0 && !ro.json)
+        print_plan(&ro, &inv, &p, pkg, board);
     if (code < 0 && ro.dry)
         code = SF_EXIT_OK;
-    if (code < 0 && !ro.yes && !sf_cli_confirm("Update this board?")) {
-        fprintf(stderr, "safeflash: not confirmed: nothing was pushed%s\n",
-                isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
-        code = SF_EXIT_REFUSED;
-    }
+    if (code < 0 && !ro.yes && !sf_cli_confirm("Update this board?"))
+        code = sf_cli_refuse(ro.json, ro.target, SF_EXIT_REFUSED, "not confirmed: nothing was "
+                             "pushed%s", isatty(STDIN_FILENO) ? ""
+                             : " (pass --yes to run without a prompt)");
     if (code < 0) {
         /* The run: `status` shows it, and after a crash `safeflash resume`
          * runs the same command again - which the journal above turns
@@ -866,7 +860,108 @@ int sf_cmd_rf_install(int argc, char **argv)
     return code;
 }
 
-static int activate_run(const struct ropts *ro, struct sf_rfs *s);
+/* What installs staged on this BMC and nothing has used up since, as
+ * STAGED items (stored_by: the attempt that staged each). */
+static void activate_items(const struct ropts *ro, const struct sf_bmc_inv *inv,
+                           struct sf_history *h, struct sf_bmc_plan *p, int64_t stored_by[8])
+{
+    for (size_t i = 0; i < inv->n && p->n < 8; i++) {
+        const struct sf_rf_fw *f = &inv->fw[i];
+        if (!sf_bmcup_running(f))
+            continue;
+        char id[17], key[sizeof(p->it[0].comp)];
+        struct sf_last_attempt la;
+        sf_bmcup_key(inv, f, key, sizeof(key));
+        item_id(ro->target, key, id);
+        if (sf_history_stored(h, id, 0, &la))
+            continue;
+        struct sf_bmc_item *it = &p->it[p->n];
+        stored_by[p->n++] = la.id;
+        snprintf(it->comp, sizeof(it->comp), "%s", key);
+        snprintf(it->target, sizeof(it->target), "%s", f->uri);
+        snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, key));
+        snprintf(it->before, sizeof(it->before), "%s", la.from_rev);
+        snprintf(it->expect, sizeof(it->expect), "%s", la.expected_rev);
+        it->st = SF_BI_STAGED;
+    }
+}
+
+static int activate_run(const struct ropts *ro, struct sf_rfs *s)
+{
+    int code = SF_EXIT_OK;
+    struct sf_errctx ec = { 0 };
+    static struct sf_bmc_inv inv;
+    static struct sf_bmc_plan p;
+    memset(&p, 0, sizeof(p));
+    p.reset_timeout_s = ro->reset_timeout;
+    struct sf_history *h = NULL;
+    int rc = sf_bmcup_inventory(s, &inv, &ec);
+    if (!rc && sf_history_open(sf_state_dir(NULL), &h, &ec))
+        rc = SF_ESTATE;
+    int64_t stored_by[8] = { 0 };
+    if (!rc)
+        activate_items(ro, &inv, h, &p, stored_by);
+    /* Only what the BMC still holds is worth a host reset (a BMC reset
+     * drops staged images). */
+    size_t held = rc ? 0 : sf_bmcup_check_staged(&inv, &p);
+    size_t done = 0;
+    char gone[400] = "";
+    for (size_t i = 0; i < p.n; i++) {
+        done += p.it[i].st == SF_BI_UPDATED;
+        size_t l = strlen(gone);
+        if (p.it[i].st == SF_BI_FAILED)
+            snprintf(gone + l, sizeof(gone) - l, "%s%s by attempt #%lld", l ? ", " : "",
+                     p.it[i].name, (long long)stored_by[i]);
+    }
+    struct bctx bc = { .target = ro->target, .quiet = ro->json, .h = h, .p = &p };
+    char run[33];
+    sf_history_new_run(run);
+    if (rc) {
+        code = rf_fail_err(ro, rc, &ec);
+    } else if (!p.n) {
+        printf("%s: nothing staged by safeflash waits for a host reset\n", ro->target);
+    } else if (!held && !done) {
+        /* Nothing to reset the host for: say so, and record that it is
+         * used up, instead of a reset and a long wait for nothing. */
+        attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
+        attempts_finish(h, &p, &bc);
+        snprintf(ec.msg, sizeof(ec.msg), "%s: nothing to activate: the BMC no longer holds what "
+                 "was staged for %s (the BMC restarted?); the host was not reset - install again "
+                 "(--reboot-host applies at once)", ro->target, gone);
+        code = rf_fail(ro, SF_EXIT_FAILED, ec.msg);
+    } else {
+        code = -1;
+    }
+    if (code < 0 && !ro->json) {
+        printf("Plan for %s: %s, then verify from the inventory:\n", ro->target,
+               held ? "reset the host" : "no host reset needed");
+        for (size_t i = 0; i < p.n; i++)
+            printf("  %-8s staged by attempt #%lld (ran %s): %s\n", p.it[i].name,
+                   (long long)stored_by[i], p.it[i].before, p.it[i].st == SF_BI_STAGED
+                   ? "held by the BMC" : p.it[i].msg);
+        fflush(stdout);
+    }
+    if (code < 0 && held && !ro->yes && !sf_cli_confirm("Reset the host now?"))
+        code = sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "not confirmed: the host "
+                             "was not reset%s", isatty(STDIN_FILENO) ? ""
+                             : " (pass --yes to run without a prompt)");
+    if (code < 0) {
+        attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
+        rc = held ? sf_bmcup_activate(s, &p, bev, &bc, &ec) : 0;
+        if (!rc && gone[0])
+            rc = sf_err_set(&ec, SF_ENODEV, "%s: the BMC no longer holds what was staged for "
+                            "%s (the BMC restarted?): install again", ro->target, gone);
+        done = 0;
+        for (size_t i = 0; i < p.n; i++)
+            done += p.it[i].st == SF_BI_UPDATED;
+        code = rc == SF_ENODEV && gone[0] && done ? SF_EXIT_PARTIAL : exit_of(rc, &p);
+        attempts_finish(h, &p, &bc);
+        report(ro, &p, rc, &ec, code);
+    }
+    sf_rfs_close(s);
+    sf_history_close(h);
+    return code;
+}
 
 int sf_cmd_rf_activate(int argc, char **argv)
 {
@@ -882,76 +977,6 @@ int sf_cmd_rf_activate(int argc, char **argv)
     }
     code = activate_run(&ro, s); /* closes s */
     sf_lock_release(lockfd);
-    return code;
-}
-
-static int activate_run(const struct ropts *ro, struct sf_rfs *s)
-{
-    int code;
-    struct sf_errctx ec = { 0 };
-    static struct sf_bmc_inv inv;
-    static struct sf_bmc_plan p;
-    memset(&p, 0, sizeof(p));
-    p.reset_timeout_s = ro->reset_timeout;
-    struct sf_history *h = NULL;
-    int rc = sf_bmcup_inventory(s, &inv, &ec);
-    if (!rc && sf_history_open(sf_state_dir(NULL), &h, &ec))
-        rc = SF_ESTATE;
-    /* What installs staged here and nothing has used up since. */
-    int64_t stored_by[8] = { 0 };
-    for (size_t i = 0; !rc && i < inv.n && p.n < 8; i++) {
-        const struct sf_rf_fw *f = &inv.fw[i];
-        if (!sf_bmcup_running(f))
-            continue;
-        char id[17], key[sizeof(p.it[0].comp)];
-        struct sf_last_attempt la;
-        sf_bmcup_key(&inv, f, key, sizeof(key));
-        item_id(ro->target, key, id);
-        if (sf_history_stored(h, id, 0, &la))
-            continue;
-        struct sf_bmc_item *it = &p.it[p.n];
-        stored_by[p.n++] = la.id;
-        snprintf(it->comp, sizeof(it->comp), "%s", key);
-        snprintf(it->target, sizeof(it->target), "%s", f->uri);
-        snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, key));
-        snprintf(it->before, sizeof(it->before), "%s", la.from_rev);
-        it->st = SF_BI_STAGED;
-    }
-    if (rc) {
-        sf_rfs_close(s);
-        sf_history_close(h);
-        return sf_cli_fail(rc, &ec);
-    }
-    if (!p.n) {
-        printf("%s: nothing staged by safeflash waits for a host reset\n", ro->target);
-        sf_rfs_close(s);
-        sf_history_close(h);
-        return SF_EXIT_OK;
-    }
-    if (!ro->json) {
-        printf("Plan for %s: reset the host, then verify from the inventory:\n", ro->target);
-        for (size_t i = 0; i < p.n; i++)
-            printf("  %-8s staged by attempt #%lld (runs %s now)\n", p.it[i].name,
-                   (long long)stored_by[i], p.it[i].before);
-        fflush(stdout);
-    }
-    if (!ro->yes && !sf_cli_confirm("Reset the host now?")) {
-        fprintf(stderr, "safeflash: not confirmed: the host was not reset%s\n",
-                isatty(STDIN_FILENO) ? "" : " (pass --yes to run without a prompt)");
-        sf_rfs_close(s);
-        sf_history_close(h);
-        return SF_EXIT_REFUSED;
-    }
-    struct bctx bc = { .target = ro->target, .quiet = ro->json, .h = h, .p = &p };
-    char run[33];
-    sf_history_new_run(run);
-    attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
-    rc = sf_bmcup_activate(s, &p, bev, &bc, &ec);
-    code = exit_of(rc, &p);
-    attempts_finish(h, &p, &bc);
-    report(ro, &p, rc, &ec, code);
-    sf_rfs_close(s);
-    sf_history_close(h);
     return code;
 }
 

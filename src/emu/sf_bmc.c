@@ -41,6 +41,7 @@ struct comp {
     enum apply staged_when;
     int started;              /* OnStartUpdateRequest: StartUpdate was posted */
     unsigned pushed;          /* images pushed for this component (tests) */
+    char last_target[160];    /* the Targets[0] of its last push (tests) */
     uint64_t updating_until;  /* host reset in progress: "Updating" */
 };
 
@@ -209,6 +210,17 @@ int sf_bmc_conf_load(const char *path, const char *name, struct sf_bmc_conf *out
         bool_of(q, "apply_on_reset_only", &out->apply_on_reset_only);
         bool_of(q, "opaque_ids", &out->opaque_ids);
         bool_of(q, "no_simple_update", &out->no_simple_update);
+        bool_of(q, "keep_staged", &out->keep_staged);
+        bool_of(q, "pull_only", &out->pull_only);
+        bool_of(q, "no_systems", &out->no_systems);
+        if ((rc = str_of(q, "link_style", out->link_style, sizeof(out->link_style), 0, ec)))
+            goto out;
+        if (out->link_style[0] && strcmp(out->link_style, "array") &&
+            strcmp(out->link_style, "object") && strcmp(out->link_style, "string")) {
+            rc = sf_err_set(ec, SF_ECONFIG, "bmc config: \"link_style\" is array, object or "
+                            "string");
+            goto out;
+        }
     }
 out:
     json_object_put(root);
@@ -307,6 +319,24 @@ static json_object *link_to(const char *id)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "@odata.id", json_object_new_string(id));
     return o;
+}
+
+/* An array-of-links property holding one link: as the schema writes it,
+ * or with the link_style quirk as services write it off-schema. */
+static void add_links(const struct sf_bmc *b, json_object *o, const char *k, const char *uri)
+{
+    if (!strcmp(b->conf.link_style, "string")) {
+        json_object_object_add(o, k, json_object_new_string(uri));
+    } else if (!strcmp(b->conf.link_style, "object")) {
+        json_object_object_add(o, k, link_to(uri));
+    } else {
+        json_object *a = json_object_new_array();
+        json_object_array_add(a, link_to(uri));
+        json_object_object_add(o, k, a);
+        char cnt[64];
+        snprintf(cnt, sizeof(cnt), "%s@odata.count", k);
+        json_object_object_add(o, cnt, json_object_new_int(1));
+    }
 }
 
 /* ---- state helpers (mutex held) ---- */
@@ -586,8 +616,10 @@ static json_object *update_service(const struct sf_bmc *b)
     json_object_object_add(o, "Id", json_object_new_string("UpdateService"));
     json_object_object_add(o, "Name", json_object_new_string("Update Service"));
     json_object_object_add(o, "ServiceEnabled", json_object_new_boolean(1));
-    json_object_object_add(o, "HttpPushUri", json_object_new_string("/redfish/v1/UpdateService/update"));
-    if (!b->conf.no_multipart)
+    if (!b->conf.pull_only)
+        json_object_object_add(o, "HttpPushUri",
+                               json_object_new_string("/redfish/v1/UpdateService/update"));
+    if (!b->conf.no_multipart && !b->conf.pull_only)
         json_object_object_add(o, "MultipartHttpPushUri",
                                json_object_new_string("/redfish/v1/UpdateService/update-multipart"));
     json_object *opt = json_object_new_object(), *at = json_object_new_object();
@@ -652,12 +684,8 @@ static json_object *inventory_item(struct sf_bmc *b, const char *id)
         json_object_object_add(o, "Description", json_object_new_string(d));
         const char *rel = !strcmp(c->c.id, "bmc") ? "/redfish/v1/Managers/bmc"
                           : !strcmp(c->c.id, "bios") ? "/redfish/v1/Systems/system/Bios" : NULL;
-        if (rel) {
-            json_object *ra = json_object_new_array();
-            json_object_array_add(ra, link_to(rel));
-            json_object_object_add(o, "RelatedItem", ra);
-            json_object_object_add(o, "RelatedItem@odata.count", json_object_new_int(1));
-        }
+        if (rel)
+            add_links(b, o, "RelatedItem", rel);
     } else {
         char name[64];
         snprintf(name, sizeof(name), "%s%s", backup ? "Backup_" : staged ? "Staged_" : "",
@@ -779,6 +807,9 @@ static json_object *system_res(const struct sf_bmc *b)
     json_object_object_add(o, "Manufacturer", json_object_new_string(b->conf.manufacturer));
     json_object_object_add(o, "Model", json_object_new_string(b->conf.model));
     json_object_object_add(o, "PowerState", json_object_new_string("On"));
+    json_object *l = json_object_new_object();
+    add_links(b, l, "ManagedBy", "/redfish/v1/Managers/bmc");
+    json_object_object_add(o, "Links", l);
     reset_action(o, "#ComputerSystem.Reset",
                  "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset", 1);
     return o;
@@ -913,6 +944,9 @@ static const char *targets_of(struct sf_bmc *b, json_object *p, char want[17])
         snprintf(want, 17, "%s", tc->c.id);
     else
         return "The target in Targets is not an updateable component.";
+    struct comp *wc = comp_by_id(b, want);
+    if (wc)
+        snprintf(wc->last_target, sizeof(wc->last_target), "%s", u);
     return NULL;
 }
 
@@ -1051,17 +1085,18 @@ static void host_reset(struct sf_bmc *b)
     }
 }
 
-static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const char *url,
-                             const char *method, struct req *q)
-{
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    int post = !strcmp(method, "POST");
-    char u[256];
-    snprintf(u, sizeof(u), "%s", url);
-    size_t ul = strlen(u);
-    while (ul > 1 && u[ul - 1] == '/')
-        u[--ul] = '\0';
+/* Each route_* answers the requests it knows: 1 with *r set, else 0. */
+#define ANSWER(x) do { *r = (x); return 1; } while (0)
 
+/* /sfemu: the emulator's own controls (tests), no credentials. */
+static int route_sfemu(struct sf_bmc *b, struct MHD_Connection *c, const char *u, int get,
+                       int post, enum MHD_Result *r)
+{
+    if (!strcmp(u, "/sfemu/reset") && post) {
+        /* The BMC restarts by itself: everything in its memory goes. */
+        schedule_bmc_reset(b, 50);
+        ANSWER(send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL));
+    }
     if (!strcmp(u, "/sfemu/state") && get) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "pushes", json_object_new_int((int)b->pushes));
@@ -1081,8 +1116,191 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         for (size_t i = 0; i < b->conf.ncomp; i++)
             json_object_object_add(pu, b->comp[i].c.id, json_object_new_int((int)b->comp[i].pushed));
         json_object_object_add(o, "pushed", pu);
-        return send_json(c, MHD_HTTP_OK, o, NULL);
+        json_object *tg = json_object_new_object();
+        for (size_t i = 0; i < b->conf.ncomp; i++)
+            json_object_object_add(tg, b->comp[i].c.id,
+                                   json_object_new_string(b->comp[i].last_target));
+        json_object_object_add(o, "targets", tg);
+        ANSWER(send_json(c, MHD_HTTP_OK, o, NULL));
     }
+    return 0;
+}
+
+/* POST SessionService/Sessions: a session's token and Location. */
+static int route_login(struct sf_bmc *b, struct MHD_Connection *c, const char *u, int post,
+                       struct req *q, enum MHD_Result *r)
+{
+    if (!strcmp(u, "/redfish/v1/SessionService/Sessions") && post && !b->conf.no_sessions) {
+        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *un, *pw;
+        int ok = p && json_object_object_get_ex(p, "UserName", &un) &&
+                 json_object_object_get_ex(p, "Password", &pw) &&
+                 !strcmp(json_object_get_string(un), b->conf.user) &&
+                 !strcmp(json_object_get_string(pw), b->conf.password);
+        json_object_put(p);
+        if (!ok)
+            ANSWER(send_error(c, MHD_HTTP_UNAUTHORIZED, "Base.1.8.NoValidSession",
+                              "Invalid user name or password."));
+        if (b->nsessions == MAX_SESSIONS) {
+            memmove(&b->sessions[0], &b->sessions[1], sizeof(b->sessions[0]) * (MAX_SESSIONS - 1));
+            b->nsessions--;
+        }
+        struct session *s = &b->sessions[b->nsessions++];
+        s->id = ++b->next_session;
+        sf_random_hex(s->token);
+        b->logins++;
+        char sp[80], loc[160];
+        json_object *o = odata_member("/redfish/v1/SessionService/Sessions", s->id,
+                                      "#Session.v1_5_0.Session", sp, sizeof(sp));
+        json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
+        location(b, sp, loc, sizeof(loc));
+        ANSWER(send_json_h(c, MHD_HTTP_CREATED, o, "Location", loc, "X-Auth-Token", s->token));
+    }
+    return 0;
+}
+
+/* UpdateService: the service, its inventory, pushes, pulls, StartUpdate. */
+static int route_update(struct sf_bmc *b, struct MHD_Connection *c, const char *u, int get,
+                        int post, struct req *q, enum MHD_Result *r)
+{
+    if (get && !strcmp(u, "/redfish/v1/UpdateService"))
+        ANSWER(send_json(c, MHD_HTTP_OK, update_service(b), NULL));
+    if (get && !strcmp(u, "/redfish/v1/UpdateService/FirmwareInventory")) {
+        const char *sk = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
+        ANSWER(send_json(c, MHD_HTTP_OK, inventory(b, sk ? (unsigned)strtoul(sk, NULL, 10) : 0),
+                         NULL));
+    }
+    const char *inv = "/redfish/v1/UpdateService/FirmwareInventory/";
+    if (get && !strncmp(u, inv, strlen(inv))) {
+        json_object *o = inventory_item(b, u + strlen(inv));
+        ANSWER(o ? send_json(c, MHD_HTTP_OK, o, NULL)
+                 : send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                              "No such firmware inventory item."));
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/update-multipart") && !b->conf.no_multipart &&
+        !b->conf.pull_only) {
+        if (q->too_big)
+            ANSWER(send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
+                              "The image is larger than this BMC accepts."));
+        ANSWER(multipart_push(b, c, q));
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/update") && !b->conf.pull_only) {
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (!ct || strncasecmp(ct, "application/octet-stream", 24))
+            ANSWER(send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.UnsupportedMediaType",
+                              "HttpPushUri takes application/octet-stream."));
+        if (q->too_big)
+            ANSWER(send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
+                              "The image is larger than this BMC accepts."));
+        ANSWER(accept_push(b, c, (const uint8_t *)q->body, q->len, "", AP_NONE));
+    }
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate") &&
+        !b->conf.no_simple_update)
+        ANSWER(simple_update(b, c, q));
+    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.StartUpdate") &&
+        !b->conf.apply_on_reset_only) {
+        int n = 0;
+        for (size_t i = 0; i < b->conf.ncomp; i++) {
+            struct comp *k = &b->comp[i];
+            if (k->staged[0] && k->staged_when == AP_ON_START && !k->started) {
+                k->started = 1;
+                n++;
+                if (!strcmp(k->c.id, "bmc"))
+                    schedule_bmc_reset(b, 50);
+            }
+        }
+        if (!n)
+            ANSWER(send_error(c, MHD_HTTP_BAD_REQUEST, "Update.1.0.NoStagedImage",
+                              "No image is waiting for StartUpdate."));
+        ANSWER(send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL));
+    }
+    return 0;
+}
+
+/* Task monitors and tasks. */
+static int route_tasks(struct sf_bmc *b, struct MHD_Connection *c, const char *u, int get,
+                       enum MHD_Result *r)
+{
+    const char *mons = "/redfish/v1/TaskService/TaskMonitors/";
+    if (get && b->conf.bare_monitor && !strncmp(u, mons, strlen(mons)))
+        ANSWER(bare_monitor(b, c, u + strlen(mons)));
+    const char *tasks = "/redfish/v1/TaskService/Tasks/";
+    if (get && !strncmp(u, tasks, strlen(tasks))) {
+        char *end = NULL;
+        long id = strtol(u + strlen(tasks), &end, 10);
+        struct task *t = id > 0 ? task_by_id(b, (int)id) : NULL;
+        if (!t)
+            ANSWER(send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound", "No such task."));
+        if (end && !strcmp(end, "/Monitor")) {
+            if (t->st == T_RUNNING)
+                ANSWER(send_json(c, MHD_HTTP_ACCEPTED, task_json(b, t), NULL));
+            if (t->monitor_done)
+                ANSWER(send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
+                                  "The task monitor is gone."));
+            t->monitor_done = 1;
+            ANSWER(send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL));
+        }
+        if (end && !*end)
+            ANSWER(send_json(c, MHD_HTTP_OK, task_json(b, t), NULL));
+    }
+    return 0;
+}
+
+/* TaskService, Managers, Systems and their resets. */
+static int route_rest(struct sf_bmc *b, struct MHD_Connection *c, const char *u, int get,
+                      int post, struct req *q, enum MHD_Result *r)
+{
+    if (get && !strcmp(u, "/redfish/v1/TaskService")) {
+        json_object *o = odata("/redfish/v1/TaskService", "#TaskService.v1_2_0.TaskService");
+        json_object_object_add(o, "Tasks", link_to("/redfish/v1/TaskService/Tasks"));
+        ANSWER(send_json(c, MHD_HTTP_OK, o, NULL));
+    }
+    if (get && !strcmp(u, "/redfish/v1/Managers"))
+        ANSWER(send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Managers",
+                         "#ManagerCollection.ManagerCollection", "/redfish/v1/Managers/bmc"), NULL));
+    if (get && !strcmp(u, "/redfish/v1/Managers/bmc"))
+        ANSWER(send_json(c, MHD_HTTP_OK, manager(b), NULL));
+    if (b->conf.no_systems && !strncmp(u, "/redfish/v1/Systems", 19))
+        return 0; /* the quirk: 404, so no host reset can be asked for */
+    if (get && !strcmp(u, "/redfish/v1/Systems"))
+        ANSWER(send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Systems",
+                         "#ComputerSystemCollection.ComputerSystemCollection",
+                         "/redfish/v1/Systems/system"), NULL));
+    if (get && !strcmp(u, "/redfish/v1/Systems/system"))
+        ANSWER(send_json(c, MHD_HTTP_OK, system_res(b), NULL));
+    if (post && (!strcmp(u, "/redfish/v1/Managers/bmc/Actions/Manager.Reset") ||
+                 !strcmp(u, "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset"))) {
+        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *rt;
+        const char *t = p && json_object_object_get_ex(p, "ResetType", &rt)
+                        ? json_object_get_string(rt) : "";
+        int ok = !strcmp(t, "GracefulRestart") || !strcmp(t, "ForceRestart") ||
+                 (strstr(u, "Systems") && !strcmp(t, "PowerCycle"));
+        json_object_put(p);
+        if (!ok)
+            ANSWER(send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterValueNotInList",
+                              "ResetType is not supported."));
+        if (strstr(u, "Managers"))
+            schedule_bmc_reset(b, 50);
+        else
+            host_reset(b);
+        ANSWER(send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL));
+    }
+    return 0;
+}
+
+static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const char *url,
+                             const char *method, struct req *q)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int post = !strcmp(method, "POST");
+    char u[256];
+    snprintf(u, sizeof(u), "%s", url);
+    size_t ul = strlen(u);
+    while (ul > 1 && u[ul - 1] == '/')
+        u[--ul] = '\0';
+
+    enum MHD_Result ans;
+    if (route_sfemu(b, c, u, get, post, &ans))
+        return ans;
     b->requests++;
     if (b->burst_left > 0) {
         b->burst_left--;
@@ -1104,31 +1322,8 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         }
         return send_json(c, MHD_HTTP_OK, service_root(b), NULL);
     }
-    if (!strcmp(u, "/redfish/v1/SessionService/Sessions") && post && !b->conf.no_sessions) {
-        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *un, *pw;
-        int ok = p && json_object_object_get_ex(p, "UserName", &un) &&
-                 json_object_object_get_ex(p, "Password", &pw) &&
-                 !strcmp(json_object_get_string(un), b->conf.user) &&
-                 !strcmp(json_object_get_string(pw), b->conf.password);
-        json_object_put(p);
-        if (!ok)
-            return send_error(c, MHD_HTTP_UNAUTHORIZED, "Base.1.8.NoValidSession",
-                              "Invalid user name or password.");
-        if (b->nsessions == MAX_SESSIONS) {
-            memmove(&b->sessions[0], &b->sessions[1], sizeof(b->sessions[0]) * (MAX_SESSIONS - 1));
-            b->nsessions--;
-        }
-        struct session *s = &b->sessions[b->nsessions++];
-        s->id = ++b->next_session;
-        sf_random_hex(s->token);
-        b->logins++;
-        char sp[80], loc[160];
-        json_object *o = odata_member("/redfish/v1/SessionService/Sessions", s->id,
-                                      "#Session.v1_5_0.Session", sp, sizeof(sp));
-        json_object_object_add(o, "UserName", json_object_new_string(b->conf.user));
-        location(b, sp, loc, sizeof(loc));
-        return send_json_h(c, MHD_HTTP_CREATED, o, "Location", loc, "X-Auth-Token", s->token);
-    }
+    if (route_login(b, c, u, post, q, &ans))
+        return ans;
     if (!authorized(b, c)) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "WWW-Authenticate", "Basic realm=\"Redfish\"");
@@ -1153,111 +1348,9 @@ static enum MHD_Result route(struct sf_bmc *b, struct MHD_Connection *c, const c
         json_object_object_add(o, "Sessions", link_to("/redfish/v1/SessionService/Sessions"));
         return send_json(c, MHD_HTTP_OK, o, NULL);
     }
-    if (get && !strcmp(u, "/redfish/v1/UpdateService"))
-        return send_json(c, MHD_HTTP_OK, update_service(b), NULL);
-    if (get && !strcmp(u, "/redfish/v1/UpdateService/FirmwareInventory")) {
-        const char *sk = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skip");
-        return send_json(c, MHD_HTTP_OK, inventory(b, sk ? (unsigned)strtoul(sk, NULL, 10) : 0),
-                         NULL);
-    }
-    const char *inv = "/redfish/v1/UpdateService/FirmwareInventory/";
-    if (get && !strncmp(u, inv, strlen(inv))) {
-        json_object *o = inventory_item(b, u + strlen(inv));
-        return o ? send_json(c, MHD_HTTP_OK, o, NULL)
-                 : send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
-                              "No such firmware inventory item.");
-    }
-    if (post && !strcmp(u, "/redfish/v1/UpdateService/update-multipart") && !b->conf.no_multipart) {
-        if (q->too_big)
-            return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
-                              "The image is larger than this BMC accepts.");
-        return multipart_push(b, c, q);
-    }
-    if (post && !strcmp(u, "/redfish/v1/UpdateService/update")) {
-        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-        if (!ct || strncasecmp(ct, "application/octet-stream", 24))
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.UnsupportedMediaType",
-                              "HttpPushUri takes application/octet-stream.");
-        if (q->too_big)
-            return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "Base.1.8.PayloadTooLarge",
-                              "The image is larger than this BMC accepts.");
-        return accept_push(b, c, (const uint8_t *)q->body, q->len, "", AP_NONE);
-    }
-    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate") &&
-        !b->conf.no_simple_update)
-        return simple_update(b, c, q);
-    if (post && !strcmp(u, "/redfish/v1/UpdateService/Actions/UpdateService.StartUpdate") &&
-        !b->conf.apply_on_reset_only) {
-        int n = 0;
-        for (size_t i = 0; i < b->conf.ncomp; i++) {
-            struct comp *k = &b->comp[i];
-            if (k->staged[0] && k->staged_when == AP_ON_START && !k->started) {
-                k->started = 1;
-                n++;
-                if (!strcmp(k->c.id, "bmc"))
-                    schedule_bmc_reset(b, 50);
-            }
-        }
-        if (!n)
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "Update.1.0.NoStagedImage",
-                              "No image is waiting for StartUpdate.");
-        return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
-    }
-    const char *mons = "/redfish/v1/TaskService/TaskMonitors/";
-    if (get && b->conf.bare_monitor && !strncmp(u, mons, strlen(mons)))
-        return bare_monitor(b, c, u + strlen(mons));
-    const char *tasks = "/redfish/v1/TaskService/Tasks/";
-    if (get && !strncmp(u, tasks, strlen(tasks))) {
-        char *end = NULL;
-        long id = strtol(u + strlen(tasks), &end, 10);
-        struct task *t = id > 0 ? task_by_id(b, (int)id) : NULL;
-        if (!t)
-            return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound", "No such task.");
-        if (end && !strcmp(end, "/Monitor")) {
-            if (t->st == T_RUNNING)
-                return send_json(c, MHD_HTTP_ACCEPTED, task_json(b, t), NULL);
-            if (t->monitor_done)
-                return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
-                                  "The task monitor is gone.");
-            t->monitor_done = 1;
-            return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
-        }
-        if (end && !*end)
-            return send_json(c, MHD_HTTP_OK, task_json(b, t), NULL);
-    }
-    if (get && !strcmp(u, "/redfish/v1/TaskService")) {
-        json_object *o = odata("/redfish/v1/TaskService", "#TaskService.v1_2_0.TaskService");
-        json_object_object_add(o, "Tasks", link_to("/redfish/v1/TaskService/Tasks"));
-        return send_json(c, MHD_HTTP_OK, o, NULL);
-    }
-    if (get && !strcmp(u, "/redfish/v1/Managers"))
-        return send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Managers",
-                         "#ManagerCollection.ManagerCollection", "/redfish/v1/Managers/bmc"), NULL);
-    if (get && !strcmp(u, "/redfish/v1/Managers/bmc"))
-        return send_json(c, MHD_HTTP_OK, manager(b), NULL);
-    if (get && !strcmp(u, "/redfish/v1/Systems"))
-        return send_json(c, MHD_HTTP_OK, collection("/redfish/v1/Systems",
-                         "#ComputerSystemCollection.ComputerSystemCollection",
-                         "/redfish/v1/Systems/system"), NULL);
-    if (get && !strcmp(u, "/redfish/v1/Systems/system"))
-        return send_json(c, MHD_HTTP_OK, system_res(b), NULL);
-    if (post && (!strcmp(u, "/redfish/v1/Managers/bmc/Actions/Manager.Reset") ||
-                 !strcmp(u, "/redfish/v1/Systems/system/Actions/ComputerSystem.Reset"))) {
-        json_object *p = q->body ? json_tokener_parse(q->body) : NULL, *rt;
-        const char *t = p && json_object_object_get_ex(p, "ResetType", &rt)
-                        ? json_object_get_string(rt) : "";
-        int ok = !strcmp(t, "GracefulRestart") || !strcmp(t, "ForceRestart") ||
-                 (strstr(u, "Systems") && !strcmp(t, "PowerCycle"));
-        json_object_put(p);
-        if (!ok)
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "Base.1.8.ActionParameterValueNotInList",
-                              "ResetType is not supported.");
-        if (strstr(u, "Managers"))
-            schedule_bmc_reset(b, 50);
-        else
-            host_reset(b);
-        return send_json(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
-    }
+    if (route_update(b, c, u, get, post, q, &ans) || route_tasks(b, c, u, get, &ans) ||
+        route_rest(b, c, u, get, post, q, &ans))
+        return ans;
     if (get || post)
         return send_error(c, MHD_HTTP_NOT_FOUND, "Base.1.8.ResourceNotFound",
                           "The resource does not exist.");
@@ -1295,7 +1388,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     pthread_mutex_lock(&b->mu);
     enum MHD_Result r;
-    if (b->ok_at && now_ms() < b->ok_at && strcmp(url, "/sfemu/state")) {
+    if (b->ok_at && now_ms() < b->ok_at && strncmp(url, "/sfemu/", 7)) {
         /* Back up, not yet ready: what BMCs answer while they start. */
         b->refused_503++;
         r = send_503(c);
@@ -1427,6 +1520,12 @@ void sf_bmc_tick(struct sf_bmc *b)
         if (c && c->staged[0] && (c->staged_when != AP_ON_START || c->started)) {
             snprintf(c->version, sizeof(c->version), "%s", c->staged);
             c->staged[0] = '\0';
+        }
+        /* Staged images wait in the BMC's memory (bmcweb: /tmp/images):
+         * the reset drops them, unless this BMC keeps them in flash. */
+        for (size_t i = 0; i < b->conf.ncomp && !b->conf.keep_staged; i++) {
+            b->comp[i].staged[0] = '\0';
+            b->comp[i].started = 0;
         }
         b->reset_at = 0;
         b->up_at = now + b->conf.reset_down_ms;

@@ -19,12 +19,16 @@
  *                                    monitor answers 202 while running, 204
  *                                    once when done, then 404
  *   Managers/bmc  Manager.Reset      the BMC restarts: connections are
- *                                    refused, then 503, then 200; sessions
- *                                    and tasks are gone
+ *                                    refused, then 503, then 200; sessions,
+ *                                    tasks and staged images (kept in RAM,
+ *                                    unless keep_staged) are gone
  *   Systems/system ComputerSystem.Reset  the host restarts: staged BIOS/ME
  *                                    are applied, the BIOS saved to the
  *                                    backup first
  *   /sfemu/state                     the emulator's counters (tests only)
+ *   POST /sfemu/reset                the BMC restarts on its own (a watchdog,
+ *                                    a power glitch): as Manager.Reset, with
+ *                                    no credentials (tests only)
  *
  * Images are sf_bmcimg images; a wrong or damaged one fails its task with
  * VerificationFailed.  Fault knobs live in the configuration ("quirks").
@@ -78,6 +82,15 @@ struct sf_bmc_conf {
                                * framework's strict routes do */
     unsigned page_size;       /* FirmwareInventory in pages of this many members, with
                                * Members@odata.nextLink; 0: one page */
+    int keep_staged;          /* staged images survive a BMC reset (kept in flash, as
+                               * iLO's repository does); by default a reset drops them,
+                               * as bmcweb's /tmp/images in RAM does */
+    int pull_only;            /* neither HttpPushUri nor MultipartHttpPushUri: images
+                               * only by SimpleUpdate, as older BMCs */
+    int no_systems;           /* /redfish/v1/Systems answers 404: no host reset */
+    char link_style[8];       /* RelatedItem and Links.ManagedBy written "array" (the
+                               * schema), or off-schema as one "object" or a bare
+                               * "string" */
 };
 
 /* Load the BMC called name (NULL: the first) from an emulator config's

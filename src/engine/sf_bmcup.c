@@ -1,6 +1,8 @@
 /* sf_bmcup.c - see sf_bmcup.h. */
 #define _GNU_SOURCE
 #include "engine/sf_bmcup.h"
+#include "pkg/sf_crypto.h"
+#include "pkg/sf_manifest.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -61,29 +63,72 @@ static int same(const char *a, const char *b)
     return a[0] && !strcasecmp(a, b);
 }
 
-/* Does text hold word (a run of letters and digits, case ignored)? */
-static int has_word(const char *text, const char *word)
+/* Does [b, e) equal word, case ignored? */
+static int is_word(const char *b, const char *e, const char *word)
 {
     size_t wl = strlen(word);
+    return (size_t)(e - b) == wl && !strncasecmp(b, word, wl);
+}
+
+/* Does text hold word: a run of letters and digits, case ignored - or a
+ * part of one written in CamelCase, as Huawei's "ActiveBMC", HPE iLO 4's
+ * "SystemRomBackup" and AMI's "BMCImage1" are ("iDRAC" and "iLO" are
+ * whole runs, so a lone lower-case letter before capitals is no part). */
+static int has_word(const char *text, const char *word)
+{
     for (const char *p = text; *p;) {
         while (*p && !isalnum((unsigned char)*p))
             p++;
         const char *b = p;
         while (*p && isalnum((unsigned char)*p))
             p++;
-        if ((size_t)(p - b) == wl && !strncasecmp(b, word, wl))
+        if (is_word(b, p, word))
             return 1;
+        /* CamelCase parts: a break before an upper-case letter that
+         * follows a lower-case one or a digit, and before the last
+         * capital of a run that a lower-case letter follows. */
+        const char *part = b;
+        for (const char *q = b + 1; q <= p; q++) {
+            int brk = q == p;
+            if (!brk && isupper((unsigned char)*q))
+                brk = (islower((unsigned char)q[-1]) && q - 1 > b) ||
+                      isdigit((unsigned char)q[-1]) ||
+                      (isupper((unsigned char)q[-1]) && q + 1 < p && islower((unsigned char)q[1]));
+            if (!brk)
+                continue;
+            if (part != b || q != p) {
+                if (is_word(part, q, word))
+                    return 1;
+            }
+            part = q;
+        }
     }
     return 0;
+}
+
+/* Does text, its letters and digits only (case ignored), hold phrase
+ * (letters and digits)?  "Integrated Lights-Out" holds "lightsout". */
+static int has_phrase(const char *text, const char *phrase)
+{
+    char t[256];
+    size_t n = 0;
+    for (const char *p = text; *p && n + 1 < sizeof(t); p++)
+        if (isalnum((unsigned char)*p))
+            t[n++] = (char)tolower((unsigned char)*p);
+    t[n] = '\0';
+    return strstr(t, phrase) != NULL;
 }
 
 /* Id or Name words that make a member a copy kept beside the running
  * image, even when it says "Enabled": Supermicro's Backup_, Golden_ and
  * Staging_BIOS, HPE's "Redundant System ROM", iDRAC's "Previous-"
- * rollback images.  The first list is the backup a BIOS save writes. */
-static const char *const backup_words[] = { "backup", "redundant", NULL };
-static const char *const copy_words[] = { "golden", "recovery", "staging", "staged",
-                                          "previous", "rollback", NULL };
+ * rollback images, Intel's bmc_recovery, OpenBMC's bmc_bkup.  The first
+ * list is the backup a BIOS save writes; the last, images that wait to
+ * be applied: Lenovo's UEFI-Pending, iDRAC's Available-, Huawei's
+ * AvailableBMC. */
+static const char *const backup_words[] = { "backup", "bkup", "redundant", NULL };
+static const char *const old_words[] = { "golden", "recovery", "previous", "rollback", NULL };
+static const char *const staged_words[] = { "staging", "staged", "pending", "available", NULL };
 
 static int named(const struct sf_rf_fw *f, const char *const *words)
 {
@@ -99,13 +144,20 @@ int sf_bmcup_is_backup(const struct sf_rf_fw *f)
 }
 
 /* An image that runs now: not a backup, not staged, not marked inactive,
- * not a copy by its name, not one of iDRAC's "Available-" (staged)
- * packages. */
+ * not a copy by its name (older, or waiting to be applied). */
 int sf_bmcup_running(const struct sf_rf_fw *f)
 {
     return !sf_bmcup_is_backup(f) && !f->staged && f->active != 0 &&
            strcasecmp(f->state, "Disabled") && strcasecmp(f->state, "Absent") &&
-           !named(f, copy_words) && strncmp(f->id, "Available-", 10);
+           !named(f, old_words) && !named(f, staged_words);
+}
+
+int sf_bmcup_is_staged(const struct sf_rf_fw *f)
+{
+    if (!f->version[0] || sf_bmcup_is_backup(f) || named(f, old_words))
+        return 0; /* an empty Pending slot holds nothing */
+    return f->staged || named(f, staged_words) ||
+           (f->active == 0 && strcasecmp(f->state, "Disabled") && strcasecmp(f->state, "Absent"));
 }
 
 const char *sf_bmcup_class(const struct sf_rf_fw *f)
@@ -114,25 +166,29 @@ const char *sf_bmcup_class(const struct sf_rf_fw *f)
         return "bmc";
     if (f->rel_bios)
         return "bios";
-    static const struct { const char *cls, *words[5]; } k[] = {
-        { "bmc", { "bmc", "idrac", "ilo", "xcc", NULL } },
-        { "bios", { "bios", "uefi", NULL } },
-        { "me", { "me", "sps", NULL } },
+    /* Words, and phrases (letters and digits only) as the vendors spell
+     * their BMCs out: Dell's "Integrated Dell Remote Access Controller",
+     * HPE's "Integrated Lights-Out", Lenovo's "XClarity Controller", AMI's
+     * "Primary Baseboard Management Controller"; Intel's ME and HPE's name
+     * for its BIOS.  Not "management controller" alone: HPE lists a
+     * "Power Management Controller Firmware" beside its iLO. */
+    static const struct { const char *cls, *words[5], *phrases[5]; } k[] = {
+        { "bmc", { "bmc", "idrac", "ilo", "xcc", NULL },
+          { "remoteaccesscontroller", "lightsout", "xclaritycontroller",
+            "baseboardmanagementcontroller", NULL } },
+        { "bios", { "bios", "uefi", NULL }, { "systemrom", NULL } },
+        { "me", { "me", "sps", NULL }, { "managementengine", "serverplatformservices", NULL } },
     };
+    const char *t[4] = { f->id, f->name, f->software_id, f->description };
     const char *hit = NULL;
     for (size_t c = 0; c < sizeof(k) / sizeof(k[0]); c++) {
         int any = 0;
-        for (size_t w = 0; k[c].words[w]; w++) {
-            const char *t[4] = { f->id, f->name, f->software_id, f->description };
-            for (size_t i = 0; i < 4; i++)
+        for (size_t i = 0; i < 4; i++) {
+            for (size_t w = 0; k[c].words[w]; w++)
                 any |= has_word(t[i], k[c].words[w]);
+            for (size_t w = 0; k[c].phrases[w]; w++)
+                any |= has_phrase(t[i], k[c].phrases[w]);
         }
-        /* Phrases: Intel's ME spelled out, HPE's name for its BIOS. */
-        if (!any && !strcmp(k[c].cls, "me"))
-            any = strcasestr(f->name, "management engine") ||
-                  strcasestr(f->description, "management engine");
-        if (!any && !strcmp(k[c].cls, "bios"))
-            any = strcasestr(f->name, "system rom") || strcasestr(f->description, "system rom");
         if (any && hit)
             return NULL; /* says two things: no guess */
         if (any)
@@ -200,6 +256,99 @@ const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const 
     return NULL;
 }
 
+/* Is f, a member that is not what runs, an image of the component whose
+ * running member is run (NULL when none runs) and that --component calls
+ * comp?  By SoftwareId (iDRAC's Available- packages, the emulator), by
+ * class (Lenovo's UEFI-Pending, Huawei's AvailableBMC, bmcweb's Ids), or
+ * by an Id that is the running one's with a word added ("bios_staged",
+ * "BMC-Primary-Pending"). */
+static int of_component(const struct sf_rf_fw *run, const char *comp, const struct sf_rf_fw *f)
+{
+    if (run && run->software_id[0] && same(f->software_id, run->software_id))
+        return 1;
+    const char *cls = run ? sf_bmcup_class(run) : NULL;
+    if (!cls && (!strcasecmp(comp, "bmc") || !strcasecmp(comp, "bios") || !strcasecmp(comp, "me")))
+        cls = comp;
+    const char *fc = sf_bmcup_class(f);
+    if (cls && fc && !strcasecmp(cls, fc))
+        return 1;
+    const char *id = run ? run->id : comp;
+    size_t l = strlen(id);
+    return l && !strncasecmp(f->id, id, l) && f->id[l] && !isalnum((unsigned char)f->id[l]);
+}
+
+enum sf_bmc_held sf_bmcup_holds_staged(const struct sf_bmc_inv *inv, const char *comp,
+                                       const char *expect, const char *from, char *why,
+                                       size_t cap)
+{
+    char tmp[8];
+    if (!why) {
+        why = tmp;
+        cap = sizeof(tmp);
+    }
+    const struct sf_rf_fw *run = sf_bmcup_find(inv, comp);
+    /* Applied already (a host reset came first): what runs decides. */
+    if (run && expect[0] && !strcmp(run->version, expect)) {
+        snprintf(why, cap, "it runs %s, the version promised", run->version);
+        return SF_HELD_RUNS;
+    }
+    if (run && !expect[0] && from[0] && strcmp(run->version, from)) {
+        snprintf(why, cap, "it runs %s now, not %s as when it was staged", run->version, from);
+        return SF_HELD_RUNS;
+    }
+    for (size_t i = 0; i < inv->n; i++) {
+        const struct sf_rf_fw *f = &inv->fw[i];
+        if (f == run || !sf_bmcup_is_staged(f) || !of_component(run, comp, f))
+            continue;
+        if (expect[0] && strcmp(f->version, expect))
+            continue; /* another image waits there, not this one */
+        snprintf(why, cap, "the BMC lists it staged (%s, version %s)", f->id, f->version);
+        return SF_HELD_STAGED;
+    }
+    if (run)
+        snprintf(why, cap, "the BMC lists no staged image for it and it still runs %s",
+                 run->version);
+    else
+        snprintf(why, cap, "the BMC lists neither a staged image for it nor it");
+    return SF_HELD_GONE;
+}
+
+enum sf_bmc_held sf_bmcup_journaled(const struct sf_bmc_inv *inv, struct sf_bmc_item *it,
+                                    long long attempt, const char *from, int interrupted,
+                                    char *why, size_t cap)
+{
+    enum sf_bmc_held held = sf_bmcup_holds_staged(inv, it->comp, it->expect, from, why, cap);
+    if (held == SF_HELD_STAGED) {
+        it->st = SF_BI_STAGED;
+        snprintf(it->msg, sizeof(it->msg), "%sstaged by attempt #%lld%s", interrupted ? ""
+                 : "already ", attempt, interrupted ? " before it was interrupted" : "");
+    } else if (held == SF_HELD_RUNS) {
+        it->st = SF_BI_UPDATED;
+        snprintf(it->after, sizeof(it->after), "%s", it->before);
+        snprintf(it->before, sizeof(it->before), "%s", from);
+        snprintf(it->msg, sizeof(it->msg), "attempt #%lld staged it and %s", attempt, why);
+    }
+    return held;
+}
+
+const char *sf_bmcup_role(const struct sf_rf_fw *f)
+{
+    return sf_bmcup_is_backup(f) ? "backup image"
+           : sf_bmcup_is_staged(f) ? "staged, waits for a reset or StartUpdate"
+           : !strcmp(f->state, "Updating") ? "being updated" : "";
+}
+
+void sf_bmcup_methods(const struct sf_rf_update *us, char *out, size_t cap)
+{
+    if (us->multipart_uri[0] || us->push_uri[0])
+        snprintf(out, cap, "%s%s%s", us->multipart_uri[0] ? "multipart push" : "",
+                 us->multipart_uri[0] && us->push_uri[0] ? ", " : "",
+                 us->push_uri[0] ? "push (HttpPushUri)" : "");
+    else
+        snprintf(out, cap, "%s", us->simple_update[0] ? "pull only (SimpleUpdate: install "
+                 "needs --pull URL)" : "no method it offers (no push URI, no SimpleUpdate)");
+}
+
 /* ---- plan ---- */
 
 const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key)
@@ -241,6 +390,13 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
         if (it->pull[0] && !inv->us.simple_update[0])
             return sf_err_set(ec, SF_ENOTSUP, "the BMC offers no UpdateService.SimpleUpdate: "
                               "--pull cannot be used with it (push the image instead)");
+        if (!it->pull[0] && !inv->us.push_uri[0] && !inv->us.multipart_uri[0])
+            return sf_err_set(ec, SF_ENOTSUP, "the BMC takes no pushed images (its "
+                              "UpdateService has neither MultipartHttpPushUri nor HttpPushUri)"
+                              "%s: nothing was sent", inv->us.simple_update[0]
+                              ? ": it only pulls them (SimpleUpdate) - put the image on an "
+                                "http(s) server and use --pull URL"
+                              : ", nor SimpleUpdate");
         if (f->updateable == 0)
             return sf_err_set(ec, SF_ENOTSUP, "%s (%s) is not updateable, says the BMC", it->comp,
                               f->uri);
@@ -281,6 +437,50 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
                 p->it[i] = p->it[k];
                 p->it[k] = tmp;
             }
+    return 0;
+}
+
+void sf_bmcup_item_sha(const struct sf_bmc_item *it, char hex[65])
+{
+    uint8_t d[32];
+    if (it->pull[0]) {
+        char k[600];
+        snprintf(k, sizeof(k), "pull %s", it->pull);
+        sf_sha256(k, strlen(k), d);
+    } else {
+        sf_sha256(it->img, it->len, d);
+    }
+    sf_hex(d, 32, hex);
+}
+
+int sf_bmcup_check_versions(const struct sf_bmc_plan *p, struct sf_errctx *ec)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct sf_bmc_item *it = &p->it[i];
+        if (it->expect[0] && it->st == SF_BI_PLANNED && sf_version_cmp(it->before, it->expect) > 0)
+            return sf_err_set(ec, SF_EVERSION, "%s runs %s, newer than %s: refusing a downgrade "
+                              "(--allow-downgrade overrides); nothing was pushed", it->name,
+                              it->before, it->expect);
+    }
+    return 0;
+}
+
+int sf_bmcup_check_board(struct sf_rfs *s, const struct sf_manifest *m, const char *pkg_name,
+                         char *board, size_t cap, struct sf_errctx *ec)
+{
+    struct sf_rf_system sys;
+    int rc = sf_bmcup_system(s, &sys, ec);
+    if (rc)
+        return rc;
+    if (!sys.manufacturer[0] || !sys.model[0])
+        return sf_err_set(ec, SF_EMISMATCH, "%s does not say its Manufacturer and Model: %s "
+                          "cannot be matched to it; nothing was pushed (raw images with "
+                          "--component can be)", sys.uri, pkg_name);
+    if (!sf_manifest_matches(m, sys.manufacturer, sys.model))
+        return sf_err_set(ec, SF_EMISMATCH, "%s is for vendor %s product %s; this board is %s "
+                          "%s: nothing was pushed", pkg_name, m->vendor, m->product,
+                          sys.manufacturer, sys.model);
+    snprintf(board, cap, "%s %s", sys.manufacturer, sys.model);
     return 0;
 }
 
@@ -618,18 +818,23 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
     rc = sf_bmcup_system(s, &sys, ec);
     if (!rc && !sys.reset[0])
         rc = sf_err_set(ec, SF_ENOTSUP, "%s offers no #ComputerSystem.Reset action", sys.uri);
-    if (rc)
-        return rc;
     const char *reset = sys.reset;
-    char *body = sf_rf_reset_body("ForceRestart");
-    if (!body)
+    char *body = rc ? NULL : sf_rf_reset_body("ForceRestart");
+    if (!rc && !body)
         return SF_ENOMEM;
-    emit(cb, arg, SF_BEV_STEP, NULL, -1, "resetting the host (%s, ForceRestart) to apply the "
-         "staged firmware", reset);
-    rc = post_action(s, reset, body, "ComputerSystem.Reset", ec);
+    if (!rc) {
+        emit(cb, arg, SF_BEV_STEP, NULL, -1, "resetting the host (%s, ForceRestart) to apply "
+             "the staged firmware", reset);
+        rc = post_action(s, reset, body, "ComputerSystem.Reset", ec);
+    }
     free(body);
-    if (rc)
-        return rc;
+    if (rc) {
+        /* Nothing was applied: say why, and that the images still wait. */
+        char why[sizeof(ec->msg)];
+        snprintf(why, sizeof(why), "%s", ec->msg[0] ? ec->msg : sf_err_str(rc));
+        return sf_err_set(ec, rc, "the host reset could not be requested (%s); the staged "
+                          "firmware waits for the host's next reset", why);
+    }
     /* Wait until every staged item runs its version, or the time is up. */
     double deadline = now_s() + p->reset_timeout_s;
     static struct sf_bmc_inv now;
@@ -670,6 +875,66 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
     return first_rc;
 }
 
+/* Push one host-firmware item and follow its task: STAGED, or failed. */
+static int stage_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                      struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    enum task_end end = TE_DONE;
+    int rc = push(s, inv, it, cb, arg, ec);
+    if (!rc)
+        rc = follow(s, it, p->task_timeout_s, cb, arg, &end, ec);
+    if (rc)
+        return rc;
+    if (end != TE_DONE) {
+        rc = item_fail(it, "following the task", SF_EIO, ec, "the BMC lost the task (%s): "
+                       "whether the image is staged is unknown; 'safeflash show' lists "
+                       "what the BMC has", end == TE_LOST ? "404" : "it went down");
+        it->st = SF_BI_UNKNOWN;
+        return rc;
+    }
+    /* Journaled as a phase: a rerun after a crash does not push it again
+     * (once the BMC confirms it still holds it). */
+    it->st = SF_BI_STAGED;
+    emit(cb, arg, SF_BEV_STEP, it, -1, "staged: the BMC accepted the image");
+    return 0;
+}
+
+/*
+ * After the BMC's own reset: BMCs keep staged images in RAM, so the reset
+ * may have dropped what step 1 staged.  Each staged item the inventory no
+ * longer shows is pushed again (now, with its reason said); one that
+ * already runs its version is updated.  now is read here.
+ */
+static int restage(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_plan *p,
+                   sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+{
+    int rc = sf_bmcup_inventory(s, now, ec);
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        if (it->st != SF_BI_STAGED)
+            continue;
+        char why[300];
+        enum sf_bmc_held h = sf_bmcup_holds_staged(now, it->comp, it->expect, it->before, why,
+                                                   sizeof(why));
+        if (h == SF_HELD_STAGED)
+            continue;
+        if (h == SF_HELD_RUNS) {
+            struct sf_errctx ig = { 0 };
+            judge(now, it, 1, "", &ig);
+            continue;
+        }
+        const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
+        if (f && strcmp(f->uri, it->target)) {
+            snprintf(it->target, sizeof(it->target), "%s", f->uri);
+            snprintf(it->push_target, sizeof(it->push_target), "%s", f->uri);
+        }
+        emit(cb, arg, SF_BEV_NOTICE, it, -1, "the BMC's reset dropped the staged image (%s): "
+             "pushing it again", why);
+        rc = stage_item(s, now, p, it, cb, arg, ec);
+    }
+    return rc;
+}
+
 int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
                  sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
@@ -677,30 +942,25 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     /* 1. Host firmware: pushed and staged while the host runs. */
     for (size_t i = 0; i < p->n && !rc; i++) {
         struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->is_bmc)
+        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED ||
+            it->is_bmc)
             continue; /* STAGED: an earlier, interrupted run got it there */
-        enum task_end end;
-        rc = push(s, inv, it, cb, arg, ec);
-        if (!rc)
-            rc = follow(s, it, p->task_timeout_s, cb, arg, &end, ec);
-        if (!rc && end == TE_DONE)
-            /* Journaled as a phase: a rerun after a crash does not push it
-             * again. */
-            emit(cb, arg, SF_BEV_STEP, it, -1, "staged: the BMC accepted the image");
-        if (!rc) {
-            it->st = end == TE_DONE ? SF_BI_STAGED : SF_BI_UNKNOWN;
-            if (end != TE_DONE) {
-                rc = item_fail(it, "following the task", SF_EIO, ec, "the BMC lost the task (%s): "
-                               "whether the image is staged is unknown; 'safeflash show' lists "
-                               "what the BMC has", end == TE_LOST ? "404" : "it went down");
-                it->st = SF_BI_UNKNOWN;
-            }
-        }
+        rc = stage_item(s, inv, p, it, cb, arg, ec);
     }
     /* 2. The BMC, last. */
+    int bmc_reset = 0;
     for (size_t i = 0; i < p->n && !rc; i++)
-        if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc)
+        if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc) {
             rc = bmc_item(s, inv, p, &p->it[i], cb, arg, ec);
+            bmc_reset = 1;
+        }
+    if (rc)
+        return rc;
+    /* After a BMC reset the service may have moved, and dropped what was
+     * staged in its memory. */
+    static struct sf_bmc_inv now;
+    if (bmc_reset)
+        rc = restage(s, &now, p, cb, arg, ec);
     if (rc)
         return rc;
     /* 3. The host reset, only when asked for. */
@@ -713,9 +973,37 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
         p->pending_host_reset = 1;
         return 0;
     }
-    static struct sf_bmc_inv now;
-    rc = sf_bmcup_inventory(s, &now, ec); /* after a BMC reset: the service may have moved */
+    if (!bmc_reset)
+        rc = sf_bmcup_inventory(s, &now, ec);
     return rc ? rc : host_reset(s, &now, p, cb, arg, ec);
+}
+
+size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p)
+{
+    size_t held = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        if (it->st != SF_BI_STAGED)
+            continue;
+        char why[300];
+        enum sf_bmc_held h = sf_bmcup_holds_staged(inv, it->comp, it->expect, it->before, why,
+                                                   sizeof(why));
+        const struct sf_rf_fw *f = sf_bmcup_find(inv, it->comp);
+        if (h == SF_HELD_STAGED) {
+            held++;
+        } else if (h == SF_HELD_RUNS && f) {
+            it->st = SF_BI_UPDATED;
+            snprintf(it->after, sizeof(it->after), "%s", f->version);
+            snprintf(it->msg, sizeof(it->msg), "%s -> %s: applied already (%s)", it->before,
+                     f->version, why);
+        } else {
+            it->st = SF_BI_FAILED;
+            snprintf(it->step, sizeof(it->step), "checking what the BMC holds");
+            snprintf(it->msg, sizeof(it->msg), "the BMC no longer holds the staged image (%s; "
+                     "the BMC restarted?)", why);
+        }
+    }
+    return held;
 }
 
 int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,

@@ -33,8 +33,37 @@ int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx
  * iDRAC's Previous-/Available-). */
 int sf_bmcup_running(const struct sf_rf_fw *f);
 /* 1 for a backup image: State StandbySpare, or named so (Supermicro's
- * Backup_BIOS, HPE's "Redundant System ROM"). */
+ * Backup_BIOS, HPE's "Redundant System ROM", OpenBMC's bmc_bkup). */
 int sf_bmcup_is_backup(const struct sf_rf_fw *f);
+/* 1 for an image that waits to be applied, with a Version: Staged, State
+ * StandbyOffline (or "Staged"), named Staging/Staged/Pending/Available
+ * (Supermicro's Staging_BIOS, Lenovo's UEFI-Pending, iDRAC's Available-,
+ * Huawei's AvailableBMC), or Active false - never a backup or an older
+ * copy (Golden, Recovery, Previous, Rollback).  An empty Pending slot
+ * (Lenovo lists one without a Version) holds nothing. */
+int sf_bmcup_is_staged(const struct sf_rf_fw *f);
+
+/*
+ * Does the BMC still hold an image the journal says was staged for comp?
+ * BMCs keep staged images in RAM: a BMC reset drops them, and a journal
+ * that outlived one must not be believed.  Only the inventory decides:
+ *   SF_HELD_RUNS    comp already runs it: expect (a package's promise),
+ *                   or for a raw image (expect "") no longer from, the
+ *                   version it ran when the image was staged;
+ *   SF_HELD_STAGED  a staged member of comp (sf_bmcup_is_staged, of that
+ *                   component by SoftwareId, class or Id; with expect,
+ *                   of that version) lists it;
+ *   SF_HELD_GONE    neither: push it again.
+ * (A task that staged it would be evidence too while the BMC still knows
+ * it, but tasks live in the same RAM, and the journal keeps no task.  A
+ * BMC that lists no staged images at all - HPE iLO keeps them in its OEM
+ * ComponentRepository/UpdateTaskQueue - reads as GONE: pushed again.)
+ * why (may be NULL) says what was found, for messages.
+ */
+enum sf_bmc_held { SF_HELD_GONE = 0, SF_HELD_STAGED, SF_HELD_RUNS };
+enum sf_bmc_held sf_bmcup_holds_staged(const struct sf_bmc_inv *inv, const char *comp,
+                                       const char *expect, const char *from, char *why,
+                                       size_t cap);
 /* What to call f in messages: its Name, unless that is the generic
  * "Software Inventory" bmcweb gives every member - then key, else its Id. */
 const char *sf_bmcup_label(const struct sf_rf_fw *f, const char *key);
@@ -45,6 +74,12 @@ const char *sf_bmcup_class(const struct sf_rf_fw *f);
 /* The name that finds f again after its version changed: its class when
  * that finds exactly f, else its Id. */
 void sf_bmcup_key(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f, char *out, size_t cap);
+/* What f is beside the image that runs, for `show`: "backup image",
+ * "staged, ...", "being updated", or "". */
+const char *sf_bmcup_role(const struct sf_rf_fw *f);
+/* How the service takes images, in words: its push URIs, or "pull only
+ * (SimpleUpdate...)" when that is all it offers. */
+void sf_bmcup_methods(const struct sf_rf_update *us, char *out, size_t cap);
 /* The backup image of comp ("bios": StandbySpare member of that
  * SoftwareId, or Id "<comp>_backup" / "Backup_<NAME>"), or NULL. */
 const struct sf_rf_fw *sf_bmcup_find_backup(const struct sf_bmc_inv *inv, const char *comp);
@@ -90,6 +125,20 @@ struct sf_bmc_plan {
     char degraded_msg[512];
 };
 
+/* What identifies an item's image in the journal: its SHA-256, or for a
+ * pull the SHA-256 of "pull URL" (the bytes never pass through here). */
+void sf_bmcup_item_sha(const struct sf_bmc_item *it, char hex[65]);
+/* No component goes back to an older version than it runs (a package's
+ * promise): SF_EVERSION naming the first that would, else 0. */
+int sf_bmcup_check_versions(const struct sf_bmc_plan *p, struct sf_errctx *ec);
+/* A package is for this board: m's vendor/product patterns against the
+ * ComputerSystem's Manufacturer and Model (board gets "MANUFACTURER
+ * MODEL").  SF_EMISMATCH with a message naming both (pkg_name is the
+ * package), or the error reading the system. */
+struct sf_manifest;
+int sf_bmcup_check_board(struct sf_rfs *s, const struct sf_manifest *m, const char *pkg_name,
+                         char *board, size_t cap, struct sf_errctx *ec);
+
 enum sf_bev_kind { SF_BEV_STEP, SF_BEV_PROGRESS, SF_BEV_NOTICE };
 typedef void (*sf_bev_cb)(enum sf_bev_kind k, const struct sf_bmc_item *it, const char *text,
                           int percent, void *arg);
@@ -106,16 +155,40 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
 /*
  * Run the plan: push every image (multipart, or HttpPushUri when that is
  * all the BMC has), follow each task, wait out the BMC's own reset and log
- * in again, then - with reboot_host - reset the host and wait for the
- * staged firmware to run.  Every result is decided by the inventory.
+ * in again, push again what that reset dropped of the staged images (BMCs
+ * keep them in RAM), then - with reboot_host - reset the host and wait for
+ * the staged firmware to run.  Every result is decided by the inventory.
+ * Items already STAGED, UPDATED or SKIPPED (the journal's) are not pushed.
  * Returns 0 when every item ended UPDATED or STAGED (pending_host_reset
  * says which), else the first failure's error with the items' states set.
  */
 int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
                  sf_bev_cb cb, void *arg, struct sf_errctx *ec);
 
+/*
+ * An item the journal says attempt #attempt staged (from: what ran then),
+ * judged by sf_bmcup_holds_staged: STAGED (still held: not pushed again),
+ * UPDATED (it runs already: before/after set) - each with msg saying so -
+ * or left alone when the BMC no longer holds it (SF_HELD_GONE: push it
+ * again).  interrupted: the attempt was killed after "staged".
+ */
+enum sf_bmc_held sf_bmcup_journaled(const struct sf_bmc_inv *inv, struct sf_bmc_item *it,
+                                    long long attempt, const char *from, int interrupted,
+                                    char *why, size_t cap);
+
+/*
+ * Before `activate` resets the host: each item the journal says is staged
+ * (st STAGED; before: what ran then; expect) is checked against inv
+ * (sf_bmcup_holds_staged).  Held: stays STAGED.  Already running its
+ * image: UPDATED (after set).  Gone: FAILED at "checking what the BMC
+ * holds", msg saying so.  Returns how many are still STAGED - none means
+ * a host reset would wait for nothing.
+ */
+size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p);
+
 /* Reset the host and verify staged firmware (`safeflash activate`): items
- * carry what was staged (comp, expect, before). */
+ * carry what was staged (comp, expect, before); only STAGED ones (and
+ * PLANNED, taken as staged) are waited for. */
 int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,
                       struct sf_errctx *ec);
 

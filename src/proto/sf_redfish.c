@@ -43,32 +43,66 @@ static json_object *get(json_object *o, const char *k)
 }
 
 /* Copy a string property; missing is "", wrong type or too long is an error
- * when need, else "". */
+ * when need (and so is empty), else "". */
 static int str(json_object *o, const char *k, char *out, size_t cap, int need, const char *what,
                struct sf_errctx *ec)
 {
     out[0] = '\0';
     json_object *v = get(o, k);
     if (!v || !json_object_is_type(v, json_type_string) ||
-        (size_t)json_object_get_string_len(v) >= cap) {
+        (size_t)json_object_get_string_len(v) >= cap ||
+        (need && !json_object_get_string_len(v))) {
         if (need)
-            return sf_err_set(ec, SF_EMALFORMED, "%s: \"%s\" is missing, not a string or too "
-                              "long", what, k);
+            return sf_err_set(ec, SF_EMALFORMED, "%s: \"%s\" is missing, empty, not a string "
+                              "or too long", what, k);
         return 0;
     }
     memcpy(out, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
     return 0;
 }
 
-/* {"@odata.id": "..."} of property k. */
+/* The URI one link holds: {"@odata.id": "..."} as the schemas write it,
+ * or - off-schema, as some services do - the bare string.  "" when it is
+ * neither or too long. */
+static void link_of(json_object *l, char *out, size_t cap)
+{
+    struct sf_errctx ig = { 0 };
+    out[0] = '\0';
+    if (l && json_object_is_type(l, json_type_object))
+        str(l, "@odata.id", out, cap, 0, "", &ig);
+    else if (l && json_object_is_type(l, json_type_string) &&
+             (size_t)json_object_get_string_len(l) < cap)
+        memcpy(out, json_object_get_string(l), (size_t)json_object_get_string_len(l) + 1);
+}
+
+/* Property k holding one link. */
 static void link(json_object *o, const char *k, char *out, size_t cap)
 {
-    out[0] = '\0';
-    json_object *l = get(o, k);
-    if (l && json_object_is_type(l, json_type_object)) {
-        struct sf_errctx ig = { 0 };
-        str(l, "@odata.id", out, cap, 0, "", &ig);
+    link_of(get(o, k), out, cap);
+}
+
+/* An array-of-links property (RelatedItem, Links.ManagedBy, Members), read
+ * whatever shape a service gives it: the schema's [{"@odata.id"}], an
+ * array of bare strings, or a single link object or string in place of
+ * the array.  Calls fn for each element with its URI ("" for an element
+ * that is no link); stops when fn returns non-zero and returns that.  A
+ * missing property has no elements. */
+static int each_link(json_object *v, int (*fn)(const char *uri, void *arg), void *arg)
+{
+    char u[SF_RF_URI];
+    if (!v || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!json_object_is_type(v, json_type_array)) {
+        link_of(v, u, sizeof(u));
+        return fn(u, arg);
     }
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        link_of(json_object_array_get_idx(v, i), u, sizeof(u));
+        int rc = fn(u, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int sf_rf_parse_root(const char *json, size_t len, struct sf_rf_root *out, struct sf_errctx *ec)
@@ -133,10 +167,9 @@ int sf_rf_parse_update(const char *json, size_t len, struct sf_rf_update *out,
                 out->apply_times |= apply_bit(json_object_get_string(v));
         }
     json_object_put(o);
-    if (!out->push_uri[0] && !out->multipart_uri[0])
-        return sf_err_set(ec, SF_ENOTSUP, "UpdateService: neither MultipartHttpPushUri nor "
-                          "HttpPushUri: this BMC only pulls images (SimpleUpdate), which "
-                          "safeflash does not use unless --pull is given");
+    /* A service without push URIs (older ones only pull, by SimpleUpdate)
+     * is still read: what it runs is worth showing, and the plan refuses
+     * a push to it. */
     if (!out->inventory[0])
         return sf_err_set(ec, SF_EMALFORMED, "UpdateService: no FirmwareInventory");
     return 0;
@@ -149,6 +182,26 @@ int sf_rf_parse_members(const char *json, size_t len, struct sf_rf_members *out,
     return sf_rf_parse_members_page(json, len, out, ec);
 }
 
+struct members_ctx {
+    struct sf_rf_members *out;
+    size_t i;
+    struct sf_errctx *ec;
+};
+
+static int add_member(const char *uri, void *arg)
+{
+    struct members_ctx *c = arg;
+    struct sf_rf_members *m = c->out;
+    if (m->n == sizeof(m->uri) / sizeof(m->uri[0]))
+        return sf_err_set(c->ec, SF_ERANGE, "collection: more than %zu members", m->n);
+    if (uri[0] != '/' || uri[1] == '/')
+        return sf_err_set(c->ec, SF_EMALFORMED, "collection: member %zu has no @odata.id path",
+                          c->i);
+    snprintf(m->uri[m->n++], SF_RF_URI, "%s", uri);
+    c->i++;
+    return 0;
+}
+
 int sf_rf_parse_members_page(const char *json, size_t len, struct sf_rf_members *out,
                              struct sf_errctx *ec)
 {
@@ -158,25 +211,17 @@ int sf_rf_parse_members_page(const char *json, size_t len, struct sf_rf_members 
         return SF_EMALFORMED;
     json_object *m = get(o, "Members");
     int rc = 0;
-    if (!m || !json_object_is_type(m, json_type_array)) {
+    if (!m || !(json_object_is_type(m, json_type_array) || json_object_is_type(m, json_type_object) ||
+                json_object_is_type(m, json_type_string))) {
         rc = sf_err_set(ec, SF_EMALFORMED, "collection: \"Members\" is not an array");
         goto out;
     }
-    for (size_t i = 0; i < json_object_array_length(m); i++) {
-        if (out->n == sizeof(out->uri) / sizeof(out->uri[0])) {
-            rc = sf_err_set(ec, SF_ERANGE, "collection: more than %zu members", out->n);
-            goto out;
-        }
-        char u[SF_RF_URI];
-        struct sf_errctx ig = { 0 };
-        json_object *x = json_object_array_get_idx(m, i);
-        if (!json_object_is_type(x, json_type_object) ||
-            str(x, "@odata.id", u, sizeof(u), 1, "member", &ig) || u[0] != '/') {
-            rc = sf_err_set(ec, SF_EMALFORMED, "collection: member %zu has no @odata.id path", i);
-            goto out;
-        }
-        snprintf(out->uri[out->n++], SF_RF_URI, "%s", u);
-    }
+    /* Members as the schema writes them, or as bare strings, or one link
+     * where the array belongs. */
+    struct members_ctx c = { out, 0, ec };
+    rc = each_link(m, add_member, &c);
+    if (rc)
+        goto out;
     char nx[SF_RF_URI] = "";
     struct sf_errctx ig = { 0 };
     str(o, "Members@odata.nextLink", nx, sizeof(nx), 0, "", &ig);
@@ -221,6 +266,29 @@ int sf_rf_odata_id(const char *json, size_t len, char *out, size_t cap)
     return sf_rf_uri_path(u, out, cap);
 }
 
+/* One RelatedItem link of a firmware inventory item. */
+static int related(const char *uri, void *arg)
+{
+    struct sf_rf_fw *out = arg;
+    /* Only paths (an absolute URL is followed by its path, as Locations
+     * are); HPE writes them with a trailing slash: look at them without
+     * it, but keep the Manager's as the service wrote it (it becomes a
+     * push target). */
+    char ru[SF_RF_URI], chk[SF_RF_URI];
+    if (sf_rf_uri_path(uri, ru, sizeof(ru)))
+        return 0;
+    snprintf(chk, sizeof(chk), "%s", ru);
+    size_t cl = strlen(chk);
+    while (cl > 1 && chk[cl - 1] == '/')
+        chk[--cl] = '\0';
+    const char *sys = strstr(chk, "/Systems/");
+    if (strstr(chk, "/Managers/") && !out->manager[0])
+        snprintf(out->manager, sizeof(out->manager), "%s", ru);
+    else if (sys && (strstr(sys, "/Bios") || !strchr(sys + 9, '/')))
+        out->rel_bios = 1;
+    return 0;
+}
+
 int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf_errctx *ec)
 {
     memset(out, 0, sizeof(*out));
@@ -230,10 +298,25 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
         return SF_EMALFORMED;
     struct sf_errctx ig = { 0 };
     int rc = str(o, "@odata.id", out->uri, sizeof(out->uri), 1, "firmware inventory item", ec);
-    if (!rc)
-        rc = str(o, "Id", out->id, sizeof(out->id), 1, "firmware inventory item", ec);
     if (rc)
         goto out;
+    /* An Id left out or empty: the last segment of the member's URI, as
+     * services derive it. */
+    str(o, "Id", out->id, sizeof(out->id), 0, "", &ig);
+    if (!out->id[0]) {
+        char u[SF_RF_URI];
+        snprintf(u, sizeof(u), "%s", out->uri);
+        size_t l = strlen(u);
+        while (l > 1 && u[l - 1] == '/')
+            u[--l] = '\0';
+        const char *seg = strrchr(u, '/');
+        snprintf(out->id, sizeof(out->id), "%s", seg ? seg + 1 : u);
+    }
+    if (!out->id[0]) {
+        rc = sf_err_set(ec, SF_EMALFORMED, "firmware inventory item: no Id, and none in its "
+                        "@odata.id");
+        goto out;
+    }
     str(o, "Name", out->name, sizeof(out->name), 0, "", &ig);
     str(o, "SoftwareId", out->software_id, sizeof(out->software_id), 0, "", &ig);
     str(o, "Description", out->description, sizeof(out->description), 0, "", &ig);
@@ -242,26 +325,9 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
                                                                     : -1;
     /* RelatedItem says what an image runs on (bmcweb: the Manager for the
      * BMC's image, Systems/<id>/Bios for the host's) - the schema's way of
-     * naming a component where Ids are opaque hashes. */
-    json_object *rel = get(o, "RelatedItem");
-    for (size_t i = 0; rel && json_object_is_type(rel, json_type_array) &&
-                       i < json_object_array_length(rel); i++) {
-        char ru[SF_RF_URI];
-        str(json_object_array_get_idx(rel, i), "@odata.id", ru, sizeof(ru), 0, "", &ig);
-        /* HPE writes URIs with a trailing slash: look at them without it,
-         * but keep the Manager's as the service wrote it (it becomes a
-         * push target). */
-        char chk[SF_RF_URI];
-        snprintf(chk, sizeof(chk), "%s", ru);
-        size_t cl = strlen(chk);
-        while (cl > 1 && chk[cl - 1] == '/')
-            chk[--cl] = '\0';
-        const char *sys = strstr(chk, "/Systems/");
-        if (strstr(chk, "/Managers/") && !out->manager[0])
-            snprintf(out->manager, sizeof(out->manager), "%s", ru);
-        else if (sys && (strstr(sys, "/Bios") || !strchr(sys + 9, '/')))
-            out->rel_bios = 1;
-    }
+     * naming a component where Ids are opaque hashes.  Read in any shape
+     * a service writes it (an array of links, of strings, or one link). */
+    each_link(get(o, "RelatedItem"), related, out);
     /* Version is what decides; a member without one is reported, not
      * guessed at. */
     str(o, "Version", out->version, sizeof(out->version), 0, "", &ig);
@@ -276,8 +342,11 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
         str(json_object_array_get_idx(conds, 0), "Message", out->condition,
             sizeof(out->condition), 0, "", &ig);
     json_object *sg = get(o, "Staged");
+    /* Staged: the property (SoftwareInventory v1.10), the state DSP0268
+     * gives an image that waits (StandbyOffline), or the off-schema state
+     * "Staged" some services write. */
     out->staged = (sg && json_object_is_type(sg, json_type_boolean) && json_object_get_boolean(sg)) ||
-                  !strcmp(out->state, "StandbyOffline");
+                  !strcmp(out->state, "StandbyOffline") || !strcasecmp(out->state, "Staged");
     out->backup = !strcmp(out->state, "StandbySpare");
 out:
     json_object_put(o);
@@ -321,6 +390,16 @@ out:
     return rc;
 }
 
+/* One Links.ManagedBy link of a ComputerSystem: the first Manager. */
+static int managed_by(const char *uri, void *arg)
+{
+    struct sf_rf_system *out = arg;
+    char p[SF_RF_URI];
+    if (!out->managed_by[0] && !sf_rf_uri_path(uri, p, sizeof(p)) && strstr(p, "/Managers/"))
+        snprintf(out->managed_by, sizeof(out->managed_by), "%s", p);
+    return 0;
+}
+
 int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
                        struct sf_errctx *ec)
 {
@@ -333,6 +412,7 @@ int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
     str(o, "Manufacturer", out->manufacturer, sizeof(out->manufacturer), 0, "", &ig);
     str(o, "Model", out->model, sizeof(out->model), 0, "", &ig);
     action_target(get(o, "Actions"), "#ComputerSystem.Reset", out->reset, sizeof(out->reset));
+    each_link(get(get(o, "Links"), "ManagedBy"), managed_by, out);
     if (out->reset[0] != '/')
         out->reset[0] = '\0';
     json_object_put(o);

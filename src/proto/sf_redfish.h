@@ -6,7 +6,10 @@
  *
  * Decoders take what real BMCs send and keep only what safeflash uses;
  * anything required that is missing or of the wrong type is SF_EMALFORMED
- * with a message naming the property.
+ * with a message naming the property.  What services commonly write off
+ * the schema is read, not refused: a link as a bare string, a single link
+ * (or string) where the schema has an array of links (RelatedItem,
+ * Links.ManagedBy, Members), a Status.State of "Staged".
  */
 #ifndef SF_REDFISH_H
 #define SF_REDFISH_H
@@ -37,7 +40,8 @@ struct sf_rf_update {
     char multipart_uri[SF_RF_URI];   /* MultipartHttpPushUri, "" */
     char inventory[SF_RF_URI];       /* FirmwareInventory */
     char start_update[SF_RF_URI];    /* #UpdateService.StartUpdate target, "" */
-    char simple_update[SF_RF_URI];   /* #UpdateService.SimpleUpdate target, "" */
+    char simple_update[SF_RF_URI];   /* #UpdateService.SimpleUpdate target, "" (a service
+                                      * with neither push URI only pulls) */
     unsigned apply_times;            /* sf_rf_apply bits the service lists; 0: not said */
 };
 
@@ -59,7 +63,7 @@ struct sf_rf_fw {
     int rel_bios;                    /* a RelatedItem is a ComputerSystem or its Bios */
     int updateable;                  /* -1 not said */
     char state[32], health[32];      /* Status.State / Status.Health, "" */
-    int staged;                      /* "Staged": true, or State StandbyOffline */
+    int staged;                      /* "Staged": true, or State StandbyOffline (or "Staged") */
     int backup;                      /* State StandbySpare: a backup image */
     char condition[256];             /* first Status.Conditions[].Message, "" */
 };
@@ -94,11 +98,13 @@ int sf_rf_parse_fw(const char *json, size_t len, struct sf_rf_fw *out, struct sf
 int sf_rf_parse_task(const char *json, size_t len, struct sf_rf_task *out, struct sf_errctx *ec);
 
 /* A ComputerSystem: what board it is (packages match Manufacturer and
- * Model) and its reset action ("" when it offers none). */
+ * Model), its reset action ("" when it offers none) and the Manager (the
+ * BMC) its Links.ManagedBy names first ("" when none). */
 struct sf_rf_system {
     char uri[SF_RF_URI];
     char manufacturer[64], model[64];
     char reset[SF_RF_URI];
+    char managed_by[SF_RF_URI];
 };
 int sf_rf_parse_system(const char *json, size_t len, struct sf_rf_system *out,
                        struct sf_errctx *ec);

@@ -1,6 +1,7 @@
 /* fuzz_redfish.c - the Redfish decoders fed anything: no crash, no read
  * past the input, and what decodes is sane (strings terminated, member
- * URIs are paths, percentages 0-100, known task states only). */
+ * URIs and links are paths in whatever shape they came - schema or
+ * off-schema - percentages 0-100, known task states only). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,13 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char id[SF_RF_URI];
     if (sf_rf_odata_id(j, size, id, sizeof(id)) == 0 && (id[0] != '/' || id[1] == '/'))
         abort();
+    /* A Manager a RelatedItem names - in any shape - is a path. */
     if (sf_rf_parse_fw(j, size, &fw, &ec) == 0 &&
         (!fw.id[0] || fw.updateable < -1 || fw.updateable > 1 || fw.active < -1 ||
-         fw.active > 1 || (fw.manager[0] && !strstr(fw.manager, "/Managers/"))))
+         fw.active > 1 || (fw.manager[0] && (fw.manager[0] != '/' ||
+                                             !strstr(fw.manager, "/Managers/")))))
         abort();
-    /* A reset target, when there is one, is a path. */
-    if (sf_rf_parse_system(j, size, &sys, &ec) == 0 && (!sys.uri[0] || (sys.reset[0] &&
-                                                                       sys.reset[0] != '/')))
+    /* A reset target, when there is one, is a path; so is the Manager
+     * Links.ManagedBy names, whatever shape the link came in. */
+    if (sf_rf_parse_system(j, size, &sys, &ec) == 0 &&
+        (!sys.uri[0] || (sys.reset[0] && sys.reset[0] != '/') ||
+         (sys.managed_by[0] && (sys.managed_by[0] != '/' || !strstr(sys.managed_by, "/Managers/")))))
         abort();
     if (sf_rf_parse_task(j, size, &t, &ec) == 0 &&
         (t.percent < -1 || t.percent > 100 || t.state > SF_RF_TASK_CANCELLED))

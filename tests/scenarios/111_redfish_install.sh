@@ -19,13 +19,17 @@ inv() { "$SF" show "$T" --plain-http --json | jq -r --arg id "$1" '.firmware[] |
 step "BIOS + ME + BMC: host firmware staged first, the BMC last, no host reset without --reboot-host"
 bmc_start "$CONF"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 expect_exit 12 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes
-expect_eq "order" "$(grep -o ': [A-Z]*: pushing' <<<"$ERR" | cut -d' ' -f2 | tr -d ':' | tr '\n' ' ')" "BIOS ME BMC "
+# The BMC's own reset drops what it staged in RAM: the host firmware is
+# pushed again once the BMC is back, and the run says why.
+expect_eq "order" "$(grep -o ': [A-Z]*: pushing' <<<"$ERR" | cut -d' ' -f2 | tr -d ':' | tr '\n' ' ')" "BIOS ME BMC BIOS ME "
+expect_contains "why again" "$ERR" "BIOS: note: the BMC's reset dropped the staged image (the BMC lists no staged image for it and it still runs R01.01.0011): pushing it again"
 expect_contains "the BMC reset was waited out" "$ERR" "the BMC is answering 200"
 expect_contains "BMC verified from the inventory" "$OUT" "BMC: updated 2.10.0 -> 2.11.0 (from the firmware inventory)"
 expect_contains "BIOS staged" "$OUT" "BIOS: staged, pending host reset (runs R01.01.0011 until then)"
 expect_eq "logged in again after the reset" "$(bmc_state .logins)" "2"
 expect_eq "the host was not reset" "$(bmc_state .host_resets)" "0"
 expect_eq "BIOS still runs" "$(inv bios)" "R01.01.0011"
+expect_eq "staged again, after the BMC's reset" "$(inv bios_staged) $(inv me_staged)" "R01.01.0012 4.1.5.2"
 expect_exit 0 "$SF" history --json
 expect_eq "history" "$(jq -r '[.[] | .product + ":" + .result] | join(" ")' <<<"$OUT")" "bios:stored me:stored bmc:updated"
 
@@ -59,7 +63,9 @@ expect_contains "unknown" "$(cat "$WORK/o")" "BIOS: UNKNOWN while following the 
 bmc_stop "$BMC_PID"
 
 step "the client killed mid-run: a rerun continues, and what was staged is not pushed again"
-bmc_start "$(board_conf '{"task_ms": 1500}' killed)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+# A BMC that keeps staged images across its reset (keep_staged), so that
+# the BMC's own update in the rerun does not make the BIOS go again.
+bmc_start "$(board_conf '{"task_ms": 1500, "quirks": {"keep_staged": true}}' killed)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
 "$SF" install "${IMGS[@]}" "$T" --plain-http --yes > "$WORK/o" 2> "$WORK/e" &
 sfpid=$!
 for _ in $(seq 200); do [ "$(bmc_state .pushed.me)" = 1 ] && break; sleep 0.05; done
@@ -87,6 +93,47 @@ expect_exit 0 "$SF" resume "$T"
 expect_contains "nothing left" "$OUT" "nothing unfinished"
 bmc_stop "$BMC_PID"
 rm -rf "$SAFEFLASH_STATE_DIR"
+
+step "a BMC reset drops staged images: a journaled 'staged' counts only while the BMC shows it"
+bmc_start "$CONF"; T="redfish://admin@127.0.0.1:$BMC_PORT"
+bmc_reset() { # the BMC restarts on its own (the emulator's control), and is back
+    curl -s -X POST -o /dev/null "http://127.0.0.1:$BMC_PORT/sfemu/reset"
+    for _ in $(seq 100); do [ "$(bmc_state .bmc_resets)" = "$1" ] && break; sleep 0.05; done
+    for _ in $(seq 200); do [ "$(bmc_code /redfish/v1)" = 200 ] && break; sleep 0.05; done
+}
+expect_exit 12 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes
+expect_eq "staged" "$(inv bios_staged)" "R01.01.0012"
+bmc_reset 1
+expect_eq "the reset dropped it" "$(inv bios_staged)" ""
+t0=$(date +%s)
+expect_exit 0 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --yes --reboot-host --reset-timeout 60
+expect_contains "why it goes again, in one line" "$ERR" "BIOS: attempt #1 staged it, but the BMC no longer holds it (the BMC lists no staged image for it and it still runs R01.01.0011; the BMC restarted?): pushing it again"
+expect_eq "pushed again" "$(bmc_state .pushed.bios)" "2"
+expect_contains "and updated" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012 (from the firmware inventory)"
+expect_eq "no wait for what could never come" "$(( $(date +%s) - t0 < 30 ))" "1"
+"$SFBMC" mkimage --component bios --version R01.01.0013 --size 1000 -o "$WORK/bios13.img"
+expect_exit 12 "$SF" install "$WORK/bios13.img" "$T" --component bios --plain-http --yes
+bmc_reset 2
+t0=$(date +%s)
+expect_exit 1 "$SF" activate "$T" --plain-http --yes --reset-timeout 60
+one_line "activate fails fast, in one line" "$ERR"
+expect_contains "saying why" "$ERR" "nothing to activate: the BMC no longer holds what was staged for BIOS by attempt #3 (the BMC restarted?); the host was not reset"
+expect_eq "nothing on stdout" "$OUT" ""
+expect_eq "the host was not reset" "$(bmc_state .host_resets)" "1"
+expect_eq "at once" "$(( $(date +%s) - t0 < 10 ))" "1"
+expect_exit 0 "$SF" history --json
+expect_eq "history: used up, not stored" "$(jq -r '[.[] | select(.action == "activate") | .result] | join(" ")' <<<"$OUT")" "nothing-to-activate"
+expect_exit 0 "$SF" activate "$T" --plain-http --yes
+expect_contains "then nothing is left" "$OUT" "nothing staged by safeflash"
+expect_exit 12 "$SF" install "$WORK/bios13.img" "$T" --component bios --plain-http --yes
+bmc_reset 3
+expect_exit 12 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --yes
+expect_exit 9 "$SF" activate "$T" --plain-http --yes
+expect_contains "what is still held is applied" "$OUT" "ME: updated 4.1.4.339 -> 4.1.5.2"
+expect_contains "what is not, said" "$OUT" "BIOS: FAILED while checking what the BMC holds: the BMC no longer holds the staged image"
+expect_eq "in one line on stderr" "$(grep -c '^safeflash: ' <<<"$ERR")" "1"
+expect_contains "naming it" "$ERR" "the BMC no longer holds what was staged for BIOS by attempt #5 (the BMC restarted?)"
+bmc_stop "$BMC_PID"
 
 step "413: the BMC refuses an image too large"
 bmc_start "$(board_conf '{"max_image": 200000}' small)"; T="redfish://admin@127.0.0.1:$BMC_PORT"
