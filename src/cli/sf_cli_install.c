@@ -475,7 +475,11 @@ static int open_paused_run(const char *state_dir, struct sf_history **h, struct 
     int rc = sf_history_open(state_dir, h, ec);
     if (rc)
         return rc;
-    rc = sf_history_run_latest(*h, NULL, r);
+    /* The same run the update engine's resume picks: the newest one (in
+     * the order runs began) that is still running or paused. */
+    rc = sf_history_run_to_resume(*h, r);
+    if (rc == SF_ENODEV)
+        rc = sf_history_run_latest(*h, NULL, r);
     if (rc) {
         sf_history_close(*h);
         *h = NULL;
