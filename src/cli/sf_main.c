@@ -107,7 +107,7 @@ static void usage(FILE *f)
           "Server boards through the BMC (TARGET is redfish://USER@HOST[:PORT]):\n"
           "  show TARGET [--json]                    the firmware inventory\n"
           "  install IMAGE... TARGET --component C... [--reboot-host]\n"
-          "                                          BIOS/ME staged, BMC last, verified\n"
+          "                                          BMC first, BIOS/ME staged, verified\n"
           "  activate TARGET                         reset the host, verify what was staged\n"
           "  resume TARGET                           continue an interrupted install\n"
           "  help [COMMAND]             this text, or a command's\n"

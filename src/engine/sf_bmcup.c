@@ -427,16 +427,19 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
         else
             it->apply = SF_RF_APPLY_IMMEDIATE;
     }
-    /* Host firmware first, the BMC last: its reset drops the connection
-     * and, on some BMCs, what was only half accepted. */
-    struct sf_bmc_item tmp;
-    for (size_t i = 0; i < p->n; i++)
-        for (size_t k = i + 1; k < p->n; k++)
-            if (p->it[i].is_bmc && !p->it[k].is_bmc) {
-                tmp = p->it[i];
-                p->it[i] = p->it[k];
-                p->it[k] = tmp;
-            }
+    /* The BMC first, then host firmware: a BMC reset drops what it staged
+     * in its memory (and, field report 002, anything it was still being
+     * given), so nothing is staged until the BMC's own reset is behind
+     * us - which is also the order vendors give (the management
+     * controller before BIOS and ME).  Each image is pushed once. */
+    /* Stable: the host firmware keeps the order it was given in. */
+    static struct sf_bmc_item sorted[8];
+    size_t n = 0;
+    for (int bmc = 1; bmc >= 0; bmc--)
+        for (size_t i = 0; i < p->n; i++)
+            if (!!p->it[i].is_bmc == bmc)
+                sorted[n++] = p->it[i];
+    memcpy(p->it, sorted, n * sizeof(sorted[0]));
     return 0;
 }
 
@@ -939,15 +942,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
                  sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     int rc = 0;
-    /* 1. Host firmware: pushed and staged while the host runs. */
-    for (size_t i = 0; i < p->n && !rc; i++) {
-        struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED ||
-            it->is_bmc)
-            continue; /* STAGED: an earlier, interrupted run got it there */
-        rc = stage_item(s, inv, p, it, cb, arg, ec);
-    }
-    /* 2. The BMC, last. */
+    /* 1. The BMC first (sf_bmcup_plan says why). */
     int bmc_reset = 0;
     for (size_t i = 0; i < p->n && !rc; i++)
         if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc) {
@@ -956,11 +951,30 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
         }
     if (rc)
         return rc;
-    /* After a BMC reset the service may have moved, and dropped what was
-     * staged in its memory. */
+    /* After the BMC's reset the service may have moved, and dropped what
+     * an earlier, interrupted run had staged in its memory. */
     static struct sf_bmc_inv now;
-    if (bmc_reset)
+    const struct sf_bmc_inv *cur = inv;
+    if (bmc_reset) {
         rc = restage(s, &now, p, cb, arg, ec);
+        cur = &now;
+    }
+    /* 2. Host firmware: pushed and staged while the host runs. */
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        struct sf_bmc_item *it = &p->it[i];
+        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED ||
+            it->is_bmc)
+            continue; /* STAGED: an earlier, interrupted run got it there */
+        if (bmc_reset) {
+            /* The member may have moved with the BMC's new firmware. */
+            const struct sf_rf_fw *f = sf_bmcup_find(cur, it->comp);
+            if (f && strcmp(f->uri, it->target)) {
+                snprintf(it->target, sizeof(it->target), "%s", f->uri);
+                snprintf(it->push_target, sizeof(it->push_target), "%s", f->uri);
+            }
+        }
+        rc = stage_item(s, cur, p, it, cb, arg, ec);
+    }
     if (rc)
         return rc;
     /* 3. The host reset, only when asked for. */

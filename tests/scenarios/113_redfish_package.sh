@@ -58,7 +58,7 @@ expect_contains "ME" "$OUT" "ME: updated 4.1.4.339 -> 4.1.5.2"
 expect_exit 0 "$SF" history --json
 expect_eq "history keeps the package and the promised versions" \
     "$(jq -r '[.[] | select(.action == "install") | select(.package_sha256 != null) | .product + "=" + .expected_revision] | join(" ")' <<<"$OUT")" \
-    "bios=R01.01.0012 me=4.1.5.2 bmc=2.11.0"
+    "bmc=2.11.0 bios=R01.01.0012 me=4.1.5.2"
 
 step "again: everything already runs what the package promises - skipped, nothing pushed"
 before=$(bmc_state .pushes)
