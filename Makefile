@@ -81,6 +81,7 @@ PRELOAD  := $(BUILD)/libsafeflash-emu.so
 SFEMU    := $(BUILD)/sfemu
 SFBMC    := $(BUILD)/sfbmc
 SGLOG    := $(BUILD)/libsafeflash-sglog.so
+KILLNET  := $(BUILD)/libsafeflash-killnet.so
 UNIT     := $(BUILD)/test-unit
 EXAMPLE  := $(BUILD)/example-api
 REPLAYS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
@@ -92,7 +93,7 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench faults faults-random clean deps
-all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) $(EXAMPLE) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) $(KILLNET) $(EXAMPLE) tests
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
@@ -134,6 +135,12 @@ $(EXAMPLE): examples/api/update.c $(SIMA) $(LIBA)
 	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude $(filter -fsanitize% -O% -g,$(CFLAGS_ALL)) \
 		$(LDFLAGS_ALL) -o $@ $< $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
+# The kill sweep's HTTP shim (scripts/killsweep-redfish): kills a client
+# at its k-th HTTP exchange; like the SG_IO shim, never instrumented.
+$(KILLNET): src/tools/sf_killnet.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
 $(UNIT): $(UNIT_OBJS) $(SIMA) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
@@ -166,6 +173,7 @@ faults: deps
 	@# Enclosures and drives are not on the update engine yet (issue 18):
 	@# their kill sweep is measured and printed, and does not gate yet.
 	$(Q)scripts/killsweep-scsi $(BUILD) full 2>/dev/null || echo "(enclosures and drives: not on the update engine yet - issue 18)"
+	$(Q)scripts/killsweep-redfish $(BUILD) full 2>/dev/null || echo "(Redfish boards: not on the update engine yet - issue 18)"
 
 SEED ?= 1
 RUNS ?= 200
