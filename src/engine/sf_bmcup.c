@@ -754,7 +754,11 @@ static int bmc_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bm
     void *pa[3] = { (void *)(uintptr_t)cb, arg, it };
     int down = 0;
     struct sf_errctx wec = { 0 };
-    int wrc = sf_rfs_wait_back(s, p->reset_timeout_s, 1, &down, progress_wait, pa, &wec);
+    /* A task that vanished (tasks live in the BMC's memory) means the reset
+     * may be over already: waiting to see the BMC go down would then wait
+     * out the whole reset timeout.  The inventory judges either way. */
+    int wrc = sf_rfs_wait_back(s, p->reset_timeout_s, end != TE_LOST, &down, progress_wait, pa,
+                               &wec);
     if (wrc && down)
         return item_fail(it, "waiting for the BMC", wrc, ec, "%s", wec.msg);
     static struct sf_bmc_inv now;
