@@ -40,7 +40,7 @@ LIB_SRCS := \
 	src/transport/sf_emutr.c src/transport/sf_flash.c \
 	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
-	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
+	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_install_plan.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
 	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_run.c src/engine/sf_show.c \
 	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c \
@@ -52,7 +52,8 @@ LIB_SRCS := \
 # link them.  (The enclosure emulator moves out with the SES class.)
 SIM_SRCS := src/emu/sf_nor.c src/emu/sf_bmcimg.c src/emu/sf_emu_attach.c
 # Redfish over HTTP(S): in libsafeflash.a, not in the preload library.
-NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
+NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c \
+	src/engine/sf_bmcinv.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
 	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c

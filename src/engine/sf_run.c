@@ -123,7 +123,7 @@ static void finish_item(struct sf_update *u, struct sf_item *it, struct sf_stepp
     event(st, SF_EVENT_RESULT, NULL, 0, 0);
 }
 
-static int lock_all(struct sf_update *u, int *locks, size_t *n, struct sf_errctx *ec)
+int sf_update_lock(struct sf_update *u, int *locks, size_t *n, struct sf_errctx *ec)
 {
     *n = 0;
     for (size_t i = 0; i < u->nkeys; i++) {
@@ -235,7 +235,7 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
     size_t nlocks = 0;
     int rc = sf_journal_open(u->ctx, &j, ec);
     if (!rc)
-        rc = lock_all(u, locks, &nlocks, ec);
+        rc = sf_update_lock(u, locks, &nlocks, ec);
     if (!rc)
         rc = sf_update_recheck(u, j, ec);
     if (!rc)

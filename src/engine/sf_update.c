@@ -420,17 +420,12 @@ static int find_run(struct sf_update *u, struct sf_errctx *ec)
  * the run) before judging anything. */
 static int probe_locks(struct sf_update *u, struct sf_errctx *ec)
 {
-    for (size_t i = 0; i < u->nkeys; i++) {
-        struct sf_errctx lec = { 0 };
-        int fd = sf_lock_acquire_named(sf_ctx_state_dir(u->ctx), u->keys[i], u->lock_what, &lec);
-        if (fd == SF_ELOCKED)
-            return sf_err_set(ec, SF_ELOCKED, "%s: %s", u->targets[0], lec.msg);
-        if (fd < 0)
-            return sf_err_set(ec, SF_EJOURNAL, "the state directory cannot hold the lock: %s; "
-                              "nothing was written", lec.msg);
-        sf_lock_release(fd);
-    }
-    return 0;
+    int locks[SF_UPDATE_MAX_TARGETS];
+    size_t n = 0;
+    int rc = sf_update_lock(u, locks, &n, ec);
+    for (size_t i = 0; i < n; i++)
+        sf_lock_release(locks[i]);
+    return rc;
 }
 
 /* A path as a resume from another directory will find it: a target

@@ -67,6 +67,11 @@ void sf_update_warn(struct sf_update *u, const char *fmt, ...) __attribute__((fo
  * operator was asked).  SF_ECHANGED when not: plan again. */
 int sf_update_recheck(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
 
+/* Take every device's lock: locks[*n] hold them (also after a failure,
+ * for the caller to release).  SF_ELOCKED naming the holder; SF_EJOURNAL
+ * when the state directory cannot hold a lock. */
+int sf_update_lock(struct sf_update *u, int *locks, size_t *n, struct sf_errctx *ec);
+
 /* Find the class that claims target, or NULL. */
 const struct sf_class *sf_update_class_for(const char *target);
 

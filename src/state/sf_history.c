@@ -781,13 +781,13 @@ int sf_history_run_end(struct sf_history *h, const char *run, const char *state,
     return rc;
 }
 
-int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out)
+/* One run by sql (?1 binds run, which may be NULL): 0, SF_ENODEV when
+ * there is none, SF_ESTATE when the journal cannot be read. */
+static int query_run(struct sf_history *h, const char *sql, const char *run, struct sf_run *out)
 {
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(h->db, "SELECT id, action, started, finished, state, reason, argv, targets"
-                           " FROM runs WHERE ?1 IS NULL OR id=?1 ORDER BY started DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
         return SF_ESTATE;
     bind_text(st, 1, run);
     int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
@@ -806,29 +806,19 @@ int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *
     return rc;
 }
 
+int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out)
+{
+    return query_run(h, "SELECT id, action, started, finished, state, reason, argv, targets"
+                     " FROM runs WHERE ?1 IS NULL OR id=?1 ORDER BY started DESC LIMIT 1", run,
+                     out);
+}
+
 int sf_history_run_to_resume(struct sf_history *h, struct sf_run *out)
 {
-    sqlite3_stmt *st = NULL;
-    memset(out, 0, sizeof(*out));
     /* By rowid: the order runs began in, whatever the clock said then. */
-    if (sqlite3_prepare_v2(h->db, "SELECT id, action, started, finished, state, reason, argv, targets"
-                           " FROM runs WHERE state IN ('running', 'paused-on-error')"
-                           " ORDER BY rowid DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return SF_ESTATE;
-    int src = sqlite3_step(st), rc = src == SQLITE_DONE ? SF_ENODEV : SF_ESTATE;
-    if (src == SQLITE_ROW) {
-        col(st, 0, out->id, sizeof(out->id));
-        col(st, 1, out->action, sizeof(out->action));
-        col(st, 2, out->started, sizeof(out->started));
-        col(st, 3, out->finished, sizeof(out->finished));
-        col(st, 4, out->state, sizeof(out->state));
-        col(st, 5, out->reason, sizeof(out->reason));
-        col(st, 6, out->argv, sizeof(out->argv));
-        out->targets = sqlite3_column_int(st, 7);
-        rc = 0;
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return query_run(h, "SELECT id, action, started, finished, state, reason, argv, targets"
+                     " FROM runs WHERE state IN ('running', 'paused-on-error')"
+                     " ORDER BY rowid DESC LIMIT 1", NULL, out);
 }
 
 int sf_history_runs_continued(struct sf_history *h, const char *run)
