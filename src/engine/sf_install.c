@@ -21,7 +21,7 @@ void sf_install_opts_default(struct sf_install_opts *o)
     o->ready_timeout_ms = 10 * 60 * 1000;
 }
 
-const char *sf_install_outcome_str(enum sf_outcome o)
+const char *sf_install_outcome_str(enum sf_inst_outcome o)
 {
     switch (o) {
     case SF_OUT_PLANNED: return "planned";
@@ -101,6 +101,7 @@ struct relay {
     const struct sf_target *t;
     const struct sf_install_opts *o; /* for the journal */
     struct sf_target *tw;
+    const struct sf_install_hooks *h; /* the engine's journal gate (NULL: o->journal) */
 };
 
 static void d_sleep(struct sf_install_dev *d, unsigned ms)
@@ -117,6 +118,10 @@ static void jphase(const struct sf_install_opts *o, struct sf_target *t, const c
 static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 {
     struct relay *r = arg;
+    if (ev->kind == SF_DLEV_PHASE && r->h && r->h->gate) {
+        r->h->gate(r->h->gate_arg, ev->text); /* a read-only phase ("committing") */
+        return;
+    }
     if (ev->kind == SF_DLEV_PHASE && r->o)
         jphase(r->o, r->tw, ev->text);
     if (!r->cb)
@@ -129,6 +134,10 @@ static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 
 static void phase(struct relay *r, const char *name)
 {
+    if (r->h && r->h->gate) {
+        r->h->gate(r->h->gate_arg, name); /* read-only phases: a failure shows at the next write */
+        return;
+    }
     if (r->o)
         jphase(r->o, r->tw, name);
     if (r->cb) {
@@ -139,6 +148,8 @@ static void phase(struct relay *r, const char *name)
 
 static void result(struct relay *r)
 {
+    if (r->h)
+        return; /* the engine records and reports results */
     if (r->o && r->o->journal && r->o->journal->finish && r->tw->journal_id > 0)
         r->o->journal->finish(r->o->journal->arg, r->tw);
     if (r->cb) {
@@ -276,7 +287,7 @@ static void skip_rest(struct sf_plan *p, size_t from, sf_iev_cb cb, void *arg)
     for (size_t j = from; j < p->n; j++) {
         p->t[j].outcome = SF_OUT_NOT_ATTEMPTED;
         snprintf(p->t[j].msg, sizeof(p->t[j].msg), "not attempted after an earlier failure");
-        struct relay r = { cb, arg, &p->t[j], NULL, &p->t[j] };
+        struct relay r = { cb, arg, &p->t[j], NULL, &p->t[j], NULL };
         result(&r);
     }
 }
@@ -306,7 +317,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
         unsigned starts = 0, idle_new = 0, polls = 0;
         uint8_t last_status = 0xff;
         /* Shown, not journaled: t's attempt is finished; this is the run's. */
-        struct relay shown = { r->cb, r->arg, r->t, NULL, r->tw };
+        struct relay shown = { r->cb, r->arg, r->t, NULL, r->tw, r->h };
         phase(&shown, "watching partner");
         for (polls = 0; polls < 60; polls++) {
             struct sf_errctx ec = { 0 };
@@ -447,187 +458,329 @@ static void begin(const struct sf_install_opts *o, struct sf_target *t)
         o->journal->begin(o->journal->arg, t);
 }
 
+/* Stored cleanly as deferred microcode: say so, or (--activate) start it. */
+static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_install_opts *o,
+                       struct relay *r, const char *how)
+{
+    struct sf_install_dev *d = t->dev;
+    struct sf_errctx ec = { 0 };
+    if (!o->activate_after) {
+        t->outcome = SF_OUT_STORED;
+        if (t->drive)
+            snprintf(t->msg, sizeof(t->msg), "%s (mode %02Xh); runs after 'safeflash activate %s'%s",
+                     how, t->dl.mode_used ? t->dl.mode_used : SF_WB_DMC_OFFS_DEFER, t->path,
+                     t->dl.mode_used == SF_WB_DMC_OFFS_EV_DEFER
+                         ? ", a hard reset or a power cycle" : "");
+        else
+            snprintf(t->msg, sizeof(t->msg), "%s; runs after 'safeflash activate %s "
+                     "--subenclosure %u', a hard reset or a power cycle", how, t->path, t->sub_id);
+        return 0;
+    }
+    (void)p;
+    int rc, none = 0;
+    uint8_t st = 0;
+    if (t->drive)
+        rc = sf_wbdl_activate(&d->s, &o->dl, relay_dl, r, &none, &ec);
+    else
+        rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, r, &st, &ec);
+    if (rc) {
+        fail_target(t, rc, ec.msg);
+        return rc;
+    }
+    return verify_running(d, t, o, r);
+}
+
+/* The status the plan read shows the interrupted run's download done. */
+static void adopt_completion(struct sf_target *t, struct relay *r)
+{
+    memset(&t->dl, 0, sizeof(t->dl));
+    t->dl.final_status = t->dl_status_at_plan;
+    t->dl.mode_used = t->dl_status_at_plan == SF_DL_COMPLETE_DEFERRED
+                          ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+    if (r->cb) {
+        char m[160];
+        snprintf(m, sizeof(m), "the interrupted run's download already completed (%02Xh %s)",
+                 t->dl_status_at_plan, sf_ses_dl_status_str(t->dl_status_at_plan));
+        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = m };
+        r->cb(&e, r->arg);
+    }
+}
+
+static void tell(struct relay *r, const char *text)
+{
+    if (r->cb) {
+        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = r->t, .text = text };
+        r->cb(&e, r->arg);
+    }
+}
+
+/* Is phase one of those recorded after every page or chunk was sent? */
+static int sent_all(const char *phase)
+{
+    return !strcmp(phase, "completing") || !strcmp(phase, "committing") ||
+           !strcmp(phase, "restarting") || !strcmp(phase, "verifying") ||
+           !strcmp(phase, "stored") || !strcmp(phase, "activating");
+}
+
+/* A drive: download (or pick up where the journal says the interrupted
+ * attempt stopped), then keep it stored or activate and verify. */
+static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf_install_opts *o,
+                         struct sf_sesdl_opts *dl, struct relay *r)
+{
+    struct sf_install_dev *d = t->dev;
+    struct sf_errctx ec = { 0 };
+    const char *ph = t->resume_phase;
+    if (!o->dl.dry_run && (!strcmp(ph, "stored") || !strcmp(ph, "activating") ||
+                           (!strcmp(ph, "last chunk") && o->activate_after))) {
+        /* Every chunk went (or may have: "last chunk"); the drive keeps a
+         * complete deferred image until it is activated or reset.  Never
+         * send it twice: activate, and only if the drive has nothing
+         * deferred, send it again. */
+        if (!o->activate_after && !strcmp(ph, "stored"))
+            return stored_then(p, t, o, r, "stored by the interrupted run");
+        int none = 0;
+        tell(r, "the interrupted attempt sent the whole image: activating what the drive holds");
+        int rc = sf_wbdl_activate(&d->s, dl, relay_dl, r, &none, &ec);
+        if (!rc)
+            return verify_running(d, t, o, r);
+        if (!none) {
+            fail_target(t, rc, ec.msg);
+            return rc;
+        }
+        tell(r, "the drive holds no deferred image (its last chunk never arrived, or a reset "
+                "dropped it): sending the image again from offset 0");
+        sf_errctx_clear(&ec);
+    } else if (ph[0] && !o->dl.dry_run) {
+        tell(r, !strcmp(ph, "last chunk")
+                    ? "the interrupted attempt was sending its last chunk, and a drive cannot say "
+                      "whether it arrived: sending the image again from offset 0"
+                    : "a drive keeps no download progress to continue from: sending the image "
+                      "again from offset 0");
+    }
+    int rc = sf_wbdl_download(&d->s, &d->drv, t->img, t->img_len, dl, relay_dl, r, &t->dl, &ec);
+    if (rc) {
+        fail_target(t, rc, ec.msg);
+        return rc;
+    }
+    if (o->dl.dry_run) {
+        t->outcome = SF_OUT_DRY_RUN;
+        return 0;
+    }
+    if (sf_wb_mode_defers(t->dl.mode_used)) {
+        phase(r, "stored");
+        return stored_then(p, t, o, r, "stored");
+    }
+    return verify_running(d, t, o, r);
+}
+
+/* A module of an enclosure updated earlier in this run may have been
+ * pushed the image already by its partner (partner sync): 1 when it runs
+ * it now (t is UPDATED), 0 when it is still to be done. */
+static int partner_pushed(struct sf_plan *p, size_t i, const struct sf_install_opts *o)
+{
+    struct sf_target *t = &p->t[i];
+    const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+    if (!(i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run && !t->drive))
+        return 0;
+    struct sf_errctx pec = { 0 };
+    struct sf_target now = *t;
+    if (reread_revision(t->dev, &now, &pec) == 0 && !strcmp(now.rev_after, want) &&
+        strcmp(t->rev_before, want)) {
+        snprintf(t->rev_after, sizeof(t->rev_after), "%s", want);
+        t->outcome = SF_OUT_UPDATED;
+        snprintf(t->msg, sizeof(t->msg), "already runs %s: its partner module pushed it", want);
+        return 1;
+    }
+    return 0;
+}
+
+/* Everything an install does for one target, up to its result. */
+static int install_target(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                          struct relay *r)
+{
+    struct sf_target *t = &p->t[i];
+    struct sf_install_dev *d = t->dev;
+    struct sf_errctx ec = { 0 };
+    const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+    const char *ph = t->resume_phase;
+    if (ph[0] && want[0] && !strcmp(t->rev_before, want)) {
+        /* The interrupted run got this far: the processor already runs
+         * the new revision.  Nothing to send again. */
+        snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
+        t->outcome = SF_OUT_UPDATED;
+        snprintf(t->msg, sizeof(t->msg), "completed by the interrupted run: runs %s", want);
+        return 0;
+    }
+    struct sf_sesdl_opts dl = o->dl;
+    if (r->h) {
+        dl.gate = r->h->gate;
+        dl.gate_arg = r->h->gate_arg;
+    }
+    /* Planned and confirmed without a prompt (--yes), the status page
+     * the plan read is still current: nothing was sent to the device
+     * since, and less than a second passed - about the time a second
+     * read would itself take on a slow enclosure.  After a prompt, or
+     * once another processor of this device has been worked on, read
+     * it again. */
+    if (d->e && d->e->have_dl && d->s.ncmds == d->ncmds_at_probe &&
+        sf_inst_mono_ms() - d->probed_ms < 1000)
+        dl.fresh = &d->e->dl;
+    if (ph[0]) {
+        dl.adopt = 1;
+        if (dl.in_progress == SF_INPROG_REFUSE)
+            dl.in_progress = SF_INPROG_RESUME;
+    }
+    if (t->drive)
+        return install_drive(p, t, o, &dl, r);
+    if (!strcmp(ph, "stored"))
+        return stored_then(p, t, o, r, "stored by the interrupted run");
+    int rc;
+    if (ph[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
+        /* Completion statuses are reported once, and identifying the
+         * enclosure for this plan read it: the interrupted run's image
+         * has landed.  Carry on from there, sending nothing. */
+        adopt_completion(t, r);
+        rc = 0;
+    } else if (r->h && sent_all(ph) && t->dl_status_at_plan == SF_DL_IDLE &&
+               (!strcmp(ph, "activating") || o->dl.mode != SF_MODE_IMMEDIATE)) {
+        /* Every page went and the enclosure reported completion to the
+         * interrupted run, which read it (a completion is reported once):
+         * the image is stored and, since the processor still runs what it
+         * ran, deferred.  Never send it twice. */
+        memset(&t->dl, 0, sizeof(t->dl));
+        t->dl.final_status = SF_DL_COMPLETE_DEFERRED;
+        t->dl.mode_used = SF_DL_MODE_OFFSETS_SAVE_DEFER;
+        if (!strcmp(ph, "activating")) {
+            tell(r, "the interrupted attempt stored the image: activating it");
+            t->outcome = SF_OUT_STORED;
+            goto stored;
+        }
+        tell(r, "the interrupted attempt sent every page and the enclosure reported completion "
+                "to it: the image is stored");
+        rc = 0;
+    } else {
+        rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
+                               relay_dl, r, &t->dl, &ec);
+    }
+    if (rc) {
+        fail_target(t, rc, ec.msg);
+    } else if (o->dl.dry_run) {
+        t->outcome = SF_OUT_DRY_RUN;
+    } else if (t->dl.final_status == SF_DL_COMPLETE_DEFERRED) {
+        phase(r, "stored");
+        t->outcome = SF_OUT_STORED;
+        snprintf(t->msg, sizeof(t->msg), "stored; runs after 'safeflash activate %s "
+                 "--subenclosure %u', a hard reset or a power cycle", t->path, t->sub_id);
+    } else if (t->dl.final_status == SF_DL_COMPLETE_RESET ||
+               t->dl.final_status == SF_DL_COMPLETE_POWER_ON) {
+        phase(r, "stored");
+        t->outcome = SF_OUT_PENDING_RESET;
+        snprintf(t->msg, sizeof(t->msg), "stored; runs after %s (status %02Xh)",
+                 t->dl.final_status == SF_DL_COMPLETE_RESET ? "a hard reset or power cycle"
+                                                            : "a power cycle",
+                 t->dl.final_status);
+    } else {
+        /* 10h, or completion lost to the reset: only the revision on the
+         * configuration page can prove the new image runs. */
+        rc = verify_running(d, t, o, r);
+    }
+stored:
+    if (t->outcome == SF_OUT_STORED && o->activate_after) {
+        /* --activate: stored cleanly, so starting it is safe now. */
+        uint8_t st = 0;
+        sf_errctx_clear(&ec);
+        rc = sf_sesdl_activate(&d->s, t->sub_id, &dl, relay_dl, r, &st, &ec);
+        if (rc)
+            fail_target(t, rc, ec.msg);
+        else
+            rc = verify_running(d, t, o, r);
+    }
+    return t->outcome == SF_OUT_FAILED ? (rc ? rc : t->err) : 0;
+}
+
+/* After one target: a failure's redundancy check, a success's partner
+ * watch.  Returns the partner-loop error (why filled) or 0. */
+static int after_target(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                        struct relay *r, char *why, size_t cap)
+{
+    struct sf_target *t = &p->t[i];
+    if (t->outcome == SF_OUT_FAILED && !t->drive && !o->dl.dry_run) {
+        struct relay rr = *r;
+        rr.o = NULL;
+        check_redundancy(p, i, o, &rr);
+        return 0;
+    }
+    if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run && !t->drive)
+        return watch_partners(p, i, o, r, why, cap);
+    return 0;
+}
+
+int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                   const struct sf_install_hooks *h)
+{
+    struct sf_target *t = &p->t[i];
+    struct relay r = { h->cb, h->arg, t, o, t, h };
+    if (t->outcome == SF_OUT_FAILED) /* a partner loop found by an earlier target */
+        return t->err;
+    int rc = partner_pushed(p, i, o) ? 0 : install_target(p, i, o, &r);
+    char why[480];
+    if (after_target(p, i, o, &r, why, sizeof(why))) {
+        /* The pair would never settle: the partner module's own target
+         * fails with why, before anything is sent to it. */
+        size_t j = i + 1;
+        while (j < p->n && sf_target_uid(&p->t[j]) != sf_target_uid(t))
+            j++;
+        if (j < p->n)
+            fail_target(&p->t[j], SF_ECHECK, why);
+        else
+            tell(&r, why);
+    }
+    return rc;
+}
+
 int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
 {
     int first_err = 0;
     for (size_t i = 0; i < p->n; i++) {
         struct sf_target *t = &p->t[i];
-        struct sf_install_dev *d = t->dev;
-        struct relay r = { cb, arg, t, o, t };
-        struct sf_errctx ec = { 0 };
+        struct relay r = { cb, arg, t, o, t, NULL };
         if (t->outcome == SF_OUT_SKIPPED) {
-            struct relay q = { cb, arg, t, NULL, t };
+            struct relay q = { cb, arg, t, NULL, t, NULL };
             result(&q);
             continue;
         }
-        const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
-        if (i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run && !t->drive) {
-            /* A module of an enclosure updated earlier in this run may have
-             * pushed the image to this one already (partner sync). */
-            struct sf_errctx pec = { 0 };
-            struct sf_target now = *t;
-            if (reread_revision(d, &now, &pec) == 0 && !strcmp(now.rev_after, want) &&
-                strcmp(t->rev_before, want)) {
-                snprintf(t->rev_after, sizeof(t->rev_after), "%s", want);
-                t->outcome = SF_OUT_UPDATED;
-                snprintf(t->msg, sizeof(t->msg), "already runs %s: its partner module pushed it",
-                         want);
-                result(&r);
-                continue;
-            }
+        if (partner_pushed(p, i, o)) {
+            result(&r);
+            continue;
         }
         begin(o, t);
-        if (t->resume_phase[0] && want[0] && !strcmp(t->rev_before, want)) {
-            /* The interrupted run got this far: the processor already runs
-             * the new revision.  Nothing to send again. */
-            snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
-            t->outcome = SF_OUT_UPDATED;
-            snprintf(t->msg, sizeof(t->msg), "completed by the interrupted run: runs %s", want);
-            result(&r);
-            continue;
-        }
-        if (t->resume_phase[0] && !strcmp(t->resume_phase, "stored")) {
-            /* Stored as deferred microcode by the interrupted run. */
-            t->outcome = SF_OUT_STORED;
-            snprintf(t->msg, sizeof(t->msg), "stored by the interrupted run; runs after 'safeflash "
-                     "activate %s --subenclosure %u', a hard reset or a power cycle",
-                     t->path, t->sub_id);
-            result(&r);
-            continue;
-        }
-        struct sf_sesdl_opts dl = o->dl;
-        /* Planned and confirmed without a prompt (--yes), the status page
-         * the plan read is still current: nothing was sent to the device
-         * since, and less than a second passed - about the time a second
-         * read would itself take on a slow enclosure.  After a prompt, or
-         * once another processor of this device has been worked on, read
-         * it again. */
-        if (d->e && d->e->have_dl && d->s.ncmds == d->ncmds_at_probe &&
-            sf_inst_mono_ms() - d->probed_ms < 1000)
-            dl.fresh = &d->e->dl;
-        if (t->resume_phase[0]) {
-            dl.adopt = 1;
-            if (dl.in_progress == SF_INPROG_REFUSE)
-                dl.in_progress = SF_INPROG_RESUME;
-        }
-        int rc;
-        if (t->drive) {
-            if (t->resume_phase[0] && r.cb) {
-                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = "a drive keeps no "
-                                    "download progress to continue from: sending the image "
-                                    "again from offset 0" };
-                r.cb(&e, r.arg);
-            }
-            rc = sf_wbdl_download(&d->s, &d->drv, t->img, t->img_len, &dl, relay_dl, &r, &t->dl,
-                                  &ec);
-            if (rc)
-                fail_target(t, rc, ec.msg);
-            else if (o->dl.dry_run)
-                t->outcome = SF_OUT_DRY_RUN;
-            else if (sf_wb_mode_defers(t->dl.mode_used) && !o->activate_after) {
-                jphase(o, t, "stored");
-                t->outcome = SF_OUT_STORED;
-                snprintf(t->msg, sizeof(t->msg), "stored (mode %02Xh); runs after 'safeflash "
-                         "activate %s'%s", t->dl.mode_used, t->path,
-                         t->dl.mode_used == SF_WB_DMC_OFFS_EV_DEFER
-                             ? ", a hard reset or a power cycle" : "");
-            } else {
-                if (sf_wb_mode_defers(t->dl.mode_used)) {
-                    /* --activate: the download was clean, so 0Fh may go. */
-                    jphase(o, t, "stored");
-                    int none = 0;
-                    rc = sf_wbdl_activate(&d->s, &dl, relay_dl, &r, &none, &ec);
-                }
-                if (rc)
-                    fail_target(t, rc, ec.msg);
-                else
-                    rc = verify_running(d, t, o, &r);
-            }
-            goto done;
-        }
-        if (t->resume_phase[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
-            /* Completion statuses are reported once, and identifying the
-             * enclosure for this plan read it: the interrupted run's image
-             * has landed.  Carry on from there, sending nothing. */
-            memset(&t->dl, 0, sizeof(t->dl));
-            t->dl.final_status = t->dl_status_at_plan;
-            t->dl.mode_used = t->dl_status_at_plan == SF_DL_COMPLETE_DEFERRED
-                                  ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
-            if (r.cb) {
-                char m[160];
-                snprintf(m, sizeof(m), "the interrupted run's download already completed (%02Xh %s)",
-                         t->dl_status_at_plan, sf_ses_dl_status_str(t->dl_status_at_plan));
-                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = m };
-                r.cb(&e, r.arg);
-            }
-            rc = 0;
-        } else {
-            rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
-                                   relay_dl, &r, &t->dl, &ec);
-        }
-        if (rc) {
-            fail_target(t, rc, ec.msg);
-        } else if (o->dl.dry_run) {
-            t->outcome = SF_OUT_DRY_RUN;
-        } else if (t->dl.final_status == SF_DL_COMPLETE_DEFERRED) {
-            jphase(o, t, "stored");
-            t->outcome = SF_OUT_STORED;
-            snprintf(t->msg, sizeof(t->msg), "stored; runs after 'safeflash activate %s "
-                     "--subenclosure %u', a hard reset or a power cycle", t->path, t->sub_id);
-        } else if (t->dl.final_status == SF_DL_COMPLETE_RESET ||
-                   t->dl.final_status == SF_DL_COMPLETE_POWER_ON) {
-            jphase(o, t, "stored");
-            t->outcome = SF_OUT_PENDING_RESET;
-            snprintf(t->msg, sizeof(t->msg), "stored; runs after %s (status %02Xh)",
-                     t->dl.final_status == SF_DL_COMPLETE_RESET ? "a hard reset or power cycle"
-                                                                : "a power cycle",
-                     t->dl.final_status);
-        } else {
-            /* 10h, or completion lost to the reset: only the revision on the
-             * configuration page can prove the new image runs. */
-            rc = verify_running(d, t, o, &r);
-        }
-        if (t->outcome == SF_OUT_STORED && o->activate_after) {
-            /* --activate: stored cleanly, so starting it is safe now. */
-            uint8_t st = 0;
-            rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
-            if (rc)
-                fail_target(t, rc, ec.msg);
-            else
-                rc = verify_running(d, t, o, &r);
-        }
-    done:
+        install_target(p, i, o, &r);
         result(&r);
+        char why[480];
+        int loop = after_target(p, i, o, &r, why, sizeof(why));
         if (t->outcome == SF_OUT_FAILED) {
             first_err = t->err;
-            if (!t->drive && !o->dl.dry_run) {
-                struct relay rr = { cb, arg, t, NULL, t };
-                check_redundancy(p, i, o, &rr);
-            }
             skip_rest(p, i + 1, cb, arg);
             break;
         }
-        char why[480];
-        if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run && !t->drive &&
-            watch_partners(p, i, o, &r, why, sizeof(why)) != 0) {
+        if (loop) {
             /* Stop: the pair would never settle; tell the operator why. */
             size_t j = i + 1;
             while (j < p->n && sf_target_uid(&p->t[j]) != sf_target_uid(t))
                 j++;
             if (j < p->n) {
-                struct relay rj = { cb, arg, &p->t[j], NULL, &p->t[j] };
+                struct relay rj = { cb, arg, &p->t[j], NULL, &p->t[j], NULL };
                 fail_target(&p->t[j], SF_ECHECK, why);
                 result(&rj);
                 for (size_t k = i + 1; k < j; k++) {
-                    struct relay rk = { cb, arg, &p->t[k], NULL, &p->t[k] };
+                    struct relay rk = { cb, arg, &p->t[k], NULL, &p->t[k], NULL };
                     p->t[k].outcome = SF_OUT_NOT_ATTEMPTED;
                     snprintf(p->t[k].msg, sizeof(p->t[k].msg), "not attempted after an earlier failure");
                     result(&rk);
                 }
                 skip_rest(p, j + 1, cb, arg);
-            } else if (r.cb) {
-                struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = t, .text = why };
-                r.cb(&e, r.arg);
+            } else {
+                tell(&r, why);
             }
             first_err = SF_ECHECK;
             break;
@@ -636,63 +789,90 @@ int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb
     return first_err;
 }
 
+/* Everything an activation does for one target, up to its result. */
+static int activate_target(struct sf_target *t, const struct sf_install_opts *o, struct relay *r)
+{
+    struct sf_install_dev *d = t->dev;
+    struct sf_errctx ec = { 0 };
+    uint8_t st = 0;
+    struct sf_sesdl_opts dl = o->dl;
+    if (r->h) {
+        dl.gate = r->h->gate;
+        dl.gate_arg = r->h->gate_arg;
+    }
+    const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
+    if (t->resume_phase[0] && t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
+                                               : strcmp(t->rev_before, t->stored_from) != 0)) {
+        /* The interrupted activation took: never send it twice. */
+        snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
+        t->outcome = SF_OUT_UPDATED;
+        snprintf(t->msg, sizeof(t->msg), "activated by the interrupted run: runs %s",
+                 t->rev_before);
+        return 0;
+    }
+    if (!r->h)
+        jphase(o, t, "activating");
+    int rc, none = 1;
+    if (t->drive)
+        rc = sf_wbdl_activate(&d->s, &dl, relay_dl, r, &none, &ec);
+    else
+        rc = sf_sesdl_activate(&d->s, t->sub_id, &dl, relay_dl, r, &st, &ec);
+    if (rc == SF_EJOURNAL || (rc == SF_ENOTSUP && !none)) {
+        /* The journal stopped it, or the drive has no mode 0Fh at all. */
+        fail_target(t, rc, ec.msg);
+        return rc;
+    }
+    int ran = t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
+                                       : strcmp(t->rev_before, t->stored_from) != 0);
+    if (rc == SF_ENOTSUP && ran) {
+        /* Nothing deferred any more because it already runs: a reset
+         * or power cycle started the image we stored. */
+        snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
+        t->outcome = SF_OUT_UPDATED;
+        snprintf(t->msg, sizeof(t->msg), "the image stored by attempt #%lld already runs (%s): a "
+                 "reset or power cycle started it", (long long)t->stored_by, t->rev_before);
+    } else if (rc == SF_ENOTSUP && t->stored_by) {
+        /* We stored an image here and the enclosure has none, yet the
+         * processor does not run it: lost, or never really stored. */
+        char m[320], what[32];
+        snprintf(m, sizeof(m), "%s: %s reports no deferred microcode (%s) although attempt "
+                 "#%lld stored one, and it runs %s: the image was lost; install it again",
+                 t->path, sf_target_what(t, what, sizeof(what)),
+                 t->drive ? "command sequence error" : "85h", (long long)t->stored_by,
+                 t->rev_before);
+        fail_target(t, SF_ECHECK, m);
+    } else if (rc == SF_ENOTSUP) {
+        /* 85h: nothing stored.  Not this processor's failure - a reset
+         * may already have started the image - and no reason to leave
+         * the others unactivated. */
+        t->outcome = SF_OUT_NOTHING;
+        snprintf(t->msg, sizeof(t->msg), "no deferred microcode stored (%s); it runs "
+                 "revision %s", t->drive ? "the drive says so" : "status 85h", t->rev_before);
+    } else if (rc)
+        fail_target(t, rc, ec.msg);
+    else if (o->dl.dry_run)
+        t->outcome = SF_OUT_DRY_RUN;
+    else
+        rc = verify_running(d, t, o, r);
+    return t->outcome == SF_OUT_FAILED ? t->err : 0;
+}
+
+int sf_activate_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                    const struct sf_install_hooks *h)
+{
+    struct sf_target *t = &p->t[i];
+    struct relay r = { h->cb, h->arg, t, o, t, h };
+    return activate_target(t, o, &r);
+}
+
 int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
 {
     int first_err = 0;
     for (size_t i = 0; i < p->n; i++) {
         struct sf_target *t = &p->t[i];
-        struct sf_install_dev *d = t->dev;
-        struct relay r = { cb, arg, t, o, t };
-        struct sf_errctx ec = { 0 };
-        uint8_t st = 0;
+        struct relay r = { cb, arg, t, o, t, NULL };
         begin(o, t);
-        jphase(o, t, "activating");
-        int rc, none = 1;
-        if (t->drive)
-            rc = sf_wbdl_activate(&d->s, &o->dl, relay_dl, &r, &none, &ec);
-        else
-            rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, &r, &st, &ec);
-        if (rc == SF_ENOTSUP && !none) {
-            /* The drive has no mode 0Fh at all: nothing to interpret. */
-            fail_target(t, rc, ec.msg);
-            result(&r);
-            first_err = t->err;
-            skip_rest(p, i + 1, cb, arg);
-            break;
-        }
-        const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
-        int ran = t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
-                                           : strcmp(t->rev_before, t->stored_from) != 0);
-        if (rc == SF_ENOTSUP && ran) {
-            /* Nothing deferred any more because it already runs: a reset
-             * or power cycle started the image we stored. */
-            snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
-            t->outcome = SF_OUT_UPDATED;
-            snprintf(t->msg, sizeof(t->msg), "the image stored by attempt #%lld already runs (%s): a "
-                     "reset or power cycle started it", (long long)t->stored_by, t->rev_before);
-        } else if (rc == SF_ENOTSUP && t->stored_by) {
-            /* We stored an image here and the enclosure has none, yet the
-             * processor does not run it: lost, or never really stored. */
-            char m[320], what[32];
-            snprintf(m, sizeof(m), "%s: %s reports no deferred microcode (%s) although attempt "
-                     "#%lld stored one, and it runs %s: the image was lost; install it again",
-                     t->path, sf_target_what(t, what, sizeof(what)),
-                     t->drive ? "command sequence error" : "85h", (long long)t->stored_by,
-                     t->rev_before);
-            fail_target(t, SF_ECHECK, m);
-        } else if (rc == SF_ENOTSUP) {
-            /* 85h: nothing stored.  Not this processor's failure - a reset
-             * may already have started the image - and no reason to leave
-             * the others unactivated. */
-            t->outcome = SF_OUT_NOTHING;
-            snprintf(t->msg, sizeof(t->msg), "no deferred microcode stored (%s); it runs "
-                     "revision %s", t->drive ? "the drive says so" : "status 85h", t->rev_before);
-        } else if (rc)
-            fail_target(t, rc, ec.msg);
-        else if (o->dl.dry_run)
-            t->outcome = SF_OUT_DRY_RUN;
-        else
-            rc = verify_running(d, t, o, &r);
+        activate_target(t, o, &r);
         result(&r);
         if (t->outcome == SF_OUT_FAILED) {
             first_err = t->err;

@@ -57,7 +57,7 @@ struct sf_install_opts {
 
 void sf_install_opts_default(struct sf_install_opts *o);
 
-enum sf_outcome {
+enum sf_inst_outcome {
     SF_OUT_PLANNED = 0,
     SF_OUT_UPDATED,              /* running the new image, verified */
     SF_OUT_STORED,               /* deferred: stored, runs after activate */
@@ -69,7 +69,7 @@ enum sf_outcome {
     SF_OUT_SKIPPED,              /* already runs the package's version */
 };
 
-const char *sf_install_outcome_str(enum sf_outcome o);
+const char *sf_install_outcome_str(enum sf_inst_outcome o);
 
 struct sf_install_dev;           /* an open device of the plan */
 
@@ -84,7 +84,7 @@ struct sf_target {
     uint32_t max_size;
     uint8_t dl_status_at_plan;   /* download microcode status when planned */
     uint32_t expected_offset_at_plan;
-    enum sf_outcome outcome;
+    enum sf_inst_outcome outcome;
     int err;                     /* sf_err when failed */
     char msg[512];
     struct sf_sesdl_result dl;
@@ -138,6 +138,32 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
 /* Run the plan: install each target's image (t->img) on it.  Targets
  * marked SF_OUT_SKIPPED beforehand are reported and left alone. */
 int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
+
+/* The engine's side of one target (sf_class_scsi.c): its events, and the
+ * journal's gate every step goes through before it starts (see
+ * sf_sesdl_opts.gate).  Results are the engine's to record and report. */
+struct sf_install_hooks {
+    sf_iev_cb cb;
+    void *arg;
+    int (*gate)(void *arg, const char *step);
+    void *gate_arg;
+};
+
+/* Install target i of the plan, from where its t->resume_phase (the
+ * journal's last step of the attempt it continues) says the interrupted
+ * attempt got: a stored image is never sent again, an activation that
+ * took is not sent again.  After a failure, the enclosure's other modules
+ * in the plan are read for redundancy; after a success, a partner module
+ * is watched for a firmware sync loop (which fails the partner's own
+ * target with the evidence, before anything is sent to it).  Returns 0 or
+ * the failure's error; t says what happened. */
+int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                   const struct sf_install_hooks *h);
+
+/* Activate deferred microcode on target i (t->stored_by/stored_from from
+ * the journal); an interrupted activation that took is not sent again. */
+int sf_activate_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                    const struct sf_install_hooks *h);
 
 /* Run the plan: activate deferred microcode on every target. */
 int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);

@@ -47,6 +47,17 @@ static void emit(sf_sesdl_cb cb, void *arg, enum sf_sesdl_ev k, uint8_t id, cons
     cb(&ev, arg);
 }
 
+/* A writing step: through the journal's gate when there is one (which
+ * shows it), else shown as a phase.  Non-zero: send nothing. */
+static int step(const struct sf_sesdl_opts *o, sf_sesdl_cb cb, void *arg, uint8_t id,
+                const char *text, uint64_t off, uint64_t len)
+{
+    if (o->gate)
+        return o->gate(o->gate_arg, text) ? SF_EJOURNAL : 0;
+    emit(cb, arg, SF_DLEV_PHASE, id, text, off, len);
+    return 0;
+}
+
 static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
@@ -310,17 +321,25 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
     uint8_t *page = malloc(SF_SES_DL_HDR_LEN + SF_SES_DL_MAX_CHUNK + 4);
     if (!page)
         return SF_ENOMEM;
-    emit(cb, arg, SF_DLEV_PHASE, id, "downloading", off, len);
     int tried07 = 0;       /* auto, ambiguous first-page rejection: 07h tried */
     int first_checked = 0; /* auto: the 80h-after-first-page check is done */
     int read_mid = 0;      /* we read status while a download was in progress */
     unsigned recoveries = 0;
     struct sf_errctx pec;
 
+    uint32_t gated_at = 0xffffffffu; /* where the last "downloading" was recorded */
     for (;;) {
         while (off < len) {
             uint32_t n = len - off < chunk ? len - off : chunk;
             uint64_t ua0 = s->ua_count;
+            if (gated_at == 0xffffffffu) {
+                if ((rc = step(o, cb, arg, id, "downloading", off, len)) != 0) {
+                    sf_err_set(ec, rc, "%s: subenclosure %u: the journal cannot record the "
+                               "download: nothing more was sent", path, id);
+                    goto out;
+                }
+                gated_at = off;
+            }
             int refused = 0;
             sf_errctx_clear(&pec);
             rc = send_page(s, id, gen, mode, off, img, len, n, page, &pec);
@@ -469,6 +488,13 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
 
         int lost = 0;
         sf_errctx_clear(&pec);
+        if (o->gate && o->gate(o->gate_arg, "completing")) {
+            rc = sf_err_set(ec, SF_EJOURNAL, "%s: subenclosure %u: every page was sent, and the "
+                            "journal cannot record it: the completion status is left unread",
+                            path, id);
+            goto out;
+        }
+        gated_at = 0xffffffffu; /* pages sent again after this are recorded again */
         rc = poll_completion(s, id, o, cb, arg, &d, &lost, &pec);
         if (rc == SF_EAGAIN_DL) {
             /* It still wants data: treat like any interruption. */
@@ -535,7 +561,9 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
     int plen = sf_ses_dl_ctrl_encode(&c, page, sizeof(page));
     if (plen < 0)
         return plen;
-    emit(cb, arg, SF_DLEV_PHASE, id, "activating", 0, 0);
+    if (step(o, cb, arg, id, "activating", 0, 0))
+        return sf_err_set(ec, SF_EJOURNAL, "%s: subenclosure %u: the journal cannot record the "
+                          "activation: it was not sent", s->tr->path, id);
     struct sf_errctx pec = { 0 };
     rc = sf_scsi_send_diag(s, page, (size_t)plen, &pec);
     if (rc && !(rc == SF_EIO || rc == SF_ETIMEDOUT || rc == SF_ENODEV)) {

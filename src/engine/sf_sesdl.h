@@ -50,6 +50,17 @@ struct sf_sesdl_opts {
     const struct sf_ses_dl_status *fresh; /* the status page, read moments ago
                                     with no command since: used instead of
                                     reading it again before the first page */
+    /* The journal's gate (NULL: none).  Called with the step about to
+     * start - "downloading" before the first page (and again after a
+     * recovery that sends pages again), "completing" once the last page
+     * was sent and before the completion status is read (that read
+     * consumes it), "last chunk" (drives) before the final WRITE BUFFER,
+     * "activating" before 0Fh - and it returns only once the step is
+     * durably recorded.  Non-zero: nothing of the step is sent and the
+     * download returns SF_EJOURNAL.  With a gate, these steps are not
+     * also emitted as SF_DLEV_PHASE events: the gate shows them. */
+    int (*gate)(void *arg, const char *step);
+    void *gate_arg;
 };
 
 void sf_sesdl_opts_default(struct sf_sesdl_opts *o);

@@ -33,6 +33,17 @@ static void emit(sf_sesdl_cb cb, void *arg, enum sf_sesdl_ev kind, const char *t
     }
 }
 
+/* A writing step: through the journal's gate when there is one (which
+ * shows it), else shown as a phase.  Non-zero: send nothing. */
+static int step(const struct sf_sesdl_opts *o, sf_sesdl_cb cb, void *arg, const char *text,
+                uint64_t len)
+{
+    if (o->gate)
+        return o->gate(o->gate_arg, text);
+    emit(cb, arg, SF_DLEV_PHASE, text, 0, len);
+    return 0;
+}
+
 /* The drive has no such mode: ILLEGAL REQUEST pointing at the CDB. */
 static int mode_refused(const struct sf_scsi *s)
 {
@@ -63,8 +74,8 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
         res->chunk_used = chunk;
         res->fell_back = mi > 0;
         uint8_t spec = mode == SF_WB_DMC_OFFS_EV_DEFER ? (SF_WB_PO_ACT | SF_WB_HR_ACT) : 0;
-        emit(cb, arg, SF_DLEV_PHASE, "downloading", 0, len);
         if (o->dry_run) {
+            emit(cb, arg, SF_DLEV_PHASE, "downloading", 0, len);
             snprintf(note, sizeof(note), "dry run: would send %u bytes in %u WRITE BUFFER "
                      "command(s) of mode %02Xh", len, (len + chunk - 1) / chunk, mode);
             emit(cb, arg, SF_DLEV_NOTICE, note, 0, len);
@@ -73,9 +84,22 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
         uint64_t ua0 = s->ua_count;
         unsigned restarts = 0;
         int refused = 0;
+        int gated = 0, last_gated = 0;
         for (uint32_t off = 0; off < len;) {
             uint32_t n = len - off < chunk ? len - off : chunk;
             struct sf_errctx cec = { 0 };
+            if (!gated && step(o, cb, arg, "downloading", len))
+                return sf_err_set(ec, SF_EJOURNAL, "%s: the journal cannot record the download: "
+                                  "nothing was sent", s->tr->path);
+            gated = 1;
+            if (o->gate && off + n >= len && !last_gated) {
+                /* The drive keeps no progress to read back: the journal
+                 * says when the command that completes the image goes. */
+                if (o->gate(o->gate_arg, "last chunk"))
+                    return sf_err_set(ec, SF_EJOURNAL, "%s: the journal cannot record the last "
+                                      "chunk: it was not sent, nothing was activated", s->tr->path);
+                last_gated = 1;
+            }
             int rc = sf_scsi_write_buffer(s, mode, spec, off, img + off, n, 0, &cec);
             res->pages_sent++;
             if (rc && off == 0 && mode_refused(s) && restarts == 0) {
@@ -100,6 +124,7 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
                 res->restarts++;
                 ua0 = s->ua_count;
                 off = 0;
+                gated = last_gated = 0;
                 continue;
             }
             /* Any other UNIT ATTENTION (mode parameters changed, LUNs
@@ -146,9 +171,13 @@ int sf_wbdl_activate(struct sf_scsi *s, const struct sf_sesdl_opts *o, sf_sesdl_
         return SF_EINVAL;
     if (none)
         *none = 0;
-    emit(cb, arg, SF_DLEV_PHASE, "activating", 0, 0);
-    if (o->dry_run)
+    if (o->dry_run) {
+        emit(cb, arg, SF_DLEV_PHASE, "activating", 0, 0);
         return 0;
+    }
+    if (step(o, cb, arg, "activating", 0))
+        return sf_err_set(ec, SF_EJOURNAL, "%s: the journal cannot record the activation: it "
+                          "was not sent", s->tr->path);
     struct sf_errctx cec = { 0 };
     int rc = sf_scsi_write_buffer(s, SF_WB_ACTIVATE, 0, 0, NULL, 0, 0, &cec);
     if (rc && sf_scsi_last_illegal_request(s) && s->last_sense.asc == 0x2c) {
