@@ -46,6 +46,8 @@
  *
  * Device classes are chosen by the target's syntax:
  *   mtd:/dev/mtdN | file:PATH   board firmware in NOR flash (with a layout)
+ *   /dev/sgN (any other path)   a SCSI device: an SES enclosure (every
+ *                               processor) or a drive (WRITE BUFFER)
  */
 #ifndef SAFEFLASH_SAFEFLASH_H
 #define SAFEFLASH_SAFEFLASH_H
@@ -107,6 +109,15 @@ enum sf_action {
     SF_ACTION_REPAIR,         /* flash: save the primary to the backup again and finish
                                  the update a DEGRADED install left */
     SF_ACTION_RESUME,         /* finish what the journal shows unfinished */
+    SF_ACTION_ACTIVATE,       /* SCSI: start deferred microcode an install stored */
+};
+
+/* SCSI targets: what to do about a download the device already has in
+ * progress that no unfinished attempt in the journal owns. */
+enum sf_in_progress_choice {
+    SF_IN_PROGRESS_REFUSE = 0,  /* SF_EBUSY: somebody else's, half done */
+    SF_IN_PROGRESS_RESUME,      /* continue it at the device's expected offset */
+    SF_IN_PROGRESS_RESTART,     /* discard it and send from offset 0 */
 };
 
 #define SF_UPDATE_OPTIONS_VERSION 1
@@ -117,8 +128,27 @@ struct sf_update_options {
     int allow_unsigned;       /* accept a package no trusted key signed (a warning event) */
     int allow_downgrade;      /* accept an image older than what runs */
     int restart;              /* abandon an unfinished attempt of another image */
+    int confirmed;            /* the caller runs the plan without asking (--yes): the
+                                 update is journaled, with its staged image, before the
+                                 first command reaches a device, so that an interruption
+                                 even while the devices are identified is finished by a
+                                 resume */
     const char *image_version;/* a raw image's version (flash: goes into the slot header) */
     const char *layout;       /* flash targets: the layout file (docs/flash-layout.md) */
+    /* SCSI targets (SES enclosures and drives) */
+    const char *mode;         /* "auto" (NULL), "deferred" (0Eh), "immediate" (07h),
+                                 drives also "save" (05h), "events" (0Dh) */
+    int activate;             /* deferred: activate at once after a clean download */
+    int subenclosure;         /* -1 (the default): every SES processor; else its id */
+    unsigned chunk_size;      /* largest page/chunk in bytes; 0: what the device takes */
+    const char *expect_revision; /* the revision the processors must run after ("" or
+                                 NULL: a raw image must change it; a package names it) */
+    const char *vendor, *product; /* raw image: fnmatch patterns the targets must match */
+    enum sf_in_progress_choice in_progress;
+    unsigned timeout_ms;      /* waiting for completion and for a restarting device
+                                 (0: 120 s) */
+    unsigned poll_ms;         /* between status polls (0: 500 ms) */
+    unsigned command_timeout_ms; /* per SCSI command (0: 60 s) */
 };
 
 /* Fill o with the defaults (everything off, version set). */
@@ -154,6 +184,9 @@ enum sf_outcome {
     SF_OUTCOME_DRY_RUN,       /* would have been written */
     SF_OUTCOME_FAILED,        /* tried, did not take; the message says why and what runs */
     SF_OUTCOME_NOT_ATTEMPTED, /* left alone after an earlier failure */
+    SF_OUTCOME_STORED,        /* deferred: stored, runs after activate, a reset or power cycle */
+    SF_OUTCOME_PENDING_RESET, /* stored, runs after a hard reset or power cycle (11h/12h) */
+    SF_OUTCOME_NOTHING,       /* activate: no deferred microcode was stored there */
 };
 
 /* The word for an outcome ("updated", "not-attempted" ...), never NULL;
@@ -187,6 +220,14 @@ struct sf_item_info {
     uint64_t blocks_written, blocks_unchanged, bytes_erased, bytes_programmed;
     char region[16];          /* the region a failure was in */
     uint64_t block;           /* the flash offset of the block that failed */
+    /* SCSI: how the download went */
+    int subenclosure;         /* the SES processor (-1 for a drive) */
+    char logical_id[17];      /* the enclosure's logical identifier or the drive's NAA */
+    unsigned mode_used;       /* 07h, 0Eh ... (0: none sent) */
+    unsigned final_status;    /* SES completion status 10h-13h (0: lost to a reset) */
+    unsigned chunk_used, resumes, restarts;
+    uint64_t pages_sent;
+    int fell_back;            /* auto: deferred refused, done immediate */
 };
 
 /*
@@ -267,6 +308,8 @@ struct sf_update_result {
     int foreign_run;          /* ... recorded without the engine (an older front end's
                                  run, which that front end resumes itself): no items */
     size_t items, updated, skipped, failed, not_attempted;
+    size_t stored;            /* STORED or PENDING_RESET: the new image waits for an
+                                 activation, a reset or a power cycle */
     int degraded;             /* some item lost a redundant copy */
     int nothing_written;      /* it failed before any write */
     char run[33];             /* the journal's run id ("" for a dry run) */

@@ -43,6 +43,8 @@ int sf_cli_engine_exit(int err)
     case SF_EMISMATCH: return SF_EXIT_MISMATCH;
     case SF_EVERSION: return SF_EXIT_VERSION;
     case SF_ERANGE:
+    case SF_ETRUNC:           /* an empty image: nothing to write */
+    case SF_EBUSY:            /* a download in progress that is not ours */
     case SF_EUNFINISHED:
     case SF_ECHANGED:
     case SF_ELOCKED: return SF_EXIT_REFUSED;
@@ -112,7 +114,21 @@ static json_object *item_json(const struct sf_item_info *it)
     json_object_object_add(x, "attempt", it->attempt ? json_object_new_int64(it->attempt) : NULL);
     json_object_object_add(x, "continues", it->continues ? json_object_new_int64(it->continues)
                                                          : NULL);
-    if (!strcmp(it->cls, "flash")) {
+    if (strcmp(it->cls, "flash")) {
+        /* SCSI: the processor or drive, and how the download went */
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "subenclosure", it->subenclosure >= 0
+                               ? json_object_new_int(it->subenclosure) : NULL);
+        add_str(d, "logical_id", it->logical_id);
+        json_object_object_add(d, "mode", it->mode_used ? json_object_new_int((int)it->mode_used)
+                                                        : NULL);
+        json_object_object_add(d, "fell_back", json_object_new_boolean(it->fell_back));
+        json_object_object_add(d, "final_status", json_object_new_int((int)it->final_status));
+        json_object_object_add(d, "pages", json_object_new_int64((int64_t)it->pages_sent));
+        json_object_object_add(d, "resumes", json_object_new_int((int)it->resumes));
+        json_object_object_add(d, "restarts", json_object_new_int((int)it->restarts));
+        json_object_object_add(x, "scsi", d);
+    } else {
         json_object *d = json_object_new_object();
         json_object_object_add(d, "blocks_written", json_object_new_int64((int64_t)it->blocks_written));
         json_object_object_add(d, "blocks_unchanged",
@@ -182,7 +198,12 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg)
 {
     struct sf_cli_out *o = arg;
     const struct sf_item_info *it = ev->item;
+    char whobuf[320];
     const char *who = it ? it->target : "safeflash";
+    if (it && strcmp(it->cls, "flash")) {
+        snprintf(whobuf, sizeof(whobuf), "%s %s", it->target, it->name);
+        who = whobuf;
+    }
     static const char *names[] = { "step", "progress", "notice", "result" };
     if (o->json) {
         json_object *j = event_obj(names[ev->kind]);
@@ -216,7 +237,10 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg)
         fprintf(stderr, "%s: note: %s\n", who, ev->text);
         break;
     case SF_EVENT_RESULT:
-        printf("%s: %s\n", who, it->message);
+        if (it->outcome == SF_OUTCOME_FAILED || it->outcome == SF_OUTCOME_NOT_ATTEMPTED)
+            printf("%s: %s: %s\n", who, sf_outcome_str(it->outcome), it->message);
+        else
+            printf("%s: %s\n", who, it->message);
         if (it->next[0])
             printf("%s: %s\n", who, it->next);
         fflush(stdout);
@@ -224,10 +248,26 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg)
     }
 }
 
+void sf_cli_engine_warn(const struct sf_cli_out *o, const char *msg)
+{
+    if (o->json) {
+        json_object *j = event_obj("warning");
+        json_object_object_add(j, "message", json_object_new_string(msg));
+        emit_json(j);
+    } else {
+        fprintf(stderr, "safeflash: warning: %s\n", msg);
+    }
+}
+
 int sf_cli_engine_summary(const struct sf_cli_out *o, const sf_update *u, int rc,
                           const struct sf_errctx *ec)
 {
-    int code = sf_cli_run_exit(u, rc);
+    return sf_cli_engine_summary_code(o, u, rc, ec, sf_cli_run_exit(u, rc));
+}
+
+int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, int rc,
+                               const struct sf_errctx *ec, int code)
+{
     const struct sf_update_result *r = sf_update_result(u);
     if (o->json) {
         json_object *j = event_obj("summary");
@@ -238,6 +278,7 @@ int sf_cli_engine_summary(const struct sf_cli_out *o, const sf_update *u, int rc
         json_object_object_add(j, "skipped", json_object_new_int((int)r->skipped));
         json_object_object_add(j, "failed", json_object_new_int((int)r->failed));
         json_object_object_add(j, "not_attempted", json_object_new_int((int)r->not_attempted));
+        json_object_object_add(j, "stored", json_object_new_int((int)r->stored));
         json_object_object_add(j, "degraded", json_object_new_boolean(r->degraded));
         if (rc)
             add_str(j, "error", ec->msg[0] ? ec->msg : sf_err_str(rc));

@@ -50,5 +50,11 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg);
 /* The summary line / JSON summary event, and the exit code. */
 int sf_cli_engine_summary(const struct sf_cli_out *o, const sf_update *u, int rc,
                           const struct sf_errctx *ec);
+/* The same with the exit code the command decided. */
+int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, int rc,
+                               const struct sf_errctx *ec, int code);
+
+/* One warning: "safeflash: warning: MSG" or a JSON warning event. */
+void sf_cli_engine_warn(const struct sf_cli_out *o, const char *msg);
 
 #endif

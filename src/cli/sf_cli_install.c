@@ -21,6 +21,7 @@
 #include "engine/sf_install.h"
 #include "pkg/sf_pkg.h"
 #include "sf_cli.h"
+#include "sf_cli_scsi.h"
 #include "sf_fmt.h"
 #include "sf_progress.h"
 #include "state/sf_history.h"
@@ -809,7 +810,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     int yes = 0, c, mode_given = 0, allow_unsigned = 0, allow_downgrade = 0, jobs = 1, parallel = 0;
     const char *want_vendor = NULL, *want_product = NULL, *keys = NULL, *state_opt = NULL;
     unsigned long v;
-    int json = 0;
+    int json = 0, timeout_given = 0, poll_given = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+hy", opts, NULL)) != -1) {
@@ -859,6 +860,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
                 return sf_cli_usage_error(cmd, "--timeout takes seconds, 1 to 86400, not '%s'", optarg);
             o.dl.complete_timeout_ms = (unsigned)(v * 1000);
             o.ready_timeout_ms = (unsigned)(v * 1000);
+            timeout_given = 1;
             break;
         case 'C':
             if (parse_uint(optarg, 3600, &v) || v == 0)
@@ -870,6 +872,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
             if (parse_uint(optarg, 600000, &v))
                 return sf_cli_usage_error(cmd, "--poll-interval takes milliseconds, not '%s'", optarg);
             o.dl.poll_ms = (unsigned)v;
+            poll_given = 1;
             break;
         case 'n': o.dl.dry_run = 1; break;
         case 'y': yes = 1; break;
@@ -966,6 +969,35 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
     for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
             return sf_cli_usage_error(cmd, "options go before the device names: '%s'", argv[i]);
+    if (jobs <= 1 && !parallel) {
+        /* One process, one plan: the update engine runs it. */
+        struct sf_cli_scsi_req r = {
+            .cmd = cmd, .act = kind == CMD_ACTIVATE ? SF_ACTION_ACTIVATE
+                               : kind == CMD_RESUME ? SF_ACTION_RESUME : SF_ACTION_INSTALL,
+            .image = image, .keys = keys, .state_dir = state_opt, .json = json, .yes = yes,
+            .devs = (const char *const *)argv + first, .ndev = (size_t)(argc - first),
+        };
+        sf_update_options_init(&r.uo);
+        r.uo.dry_run = o.dl.dry_run;
+        r.uo.confirmed = yes;
+        r.uo.allow_unsigned = allow_unsigned;
+        r.uo.allow_downgrade = allow_downgrade;
+        r.uo.restart = o.dl.in_progress == SF_INPROG_RESTART;
+        r.uo.in_progress = o.dl.in_progress == SF_INPROG_RESUME ? SF_IN_PROGRESS_RESUME
+                           : o.dl.in_progress == SF_INPROG_RESTART ? SF_IN_PROGRESS_RESTART
+                                                                   : SF_IN_PROGRESS_REFUSE;
+        r.uo.mode = mode_given ? mode_key(o.dl.mode) : NULL;
+        r.uo.activate = o.activate_after;
+        r.uo.subenclosure = o.sub_id;
+        r.uo.chunk_size = o.dl.chunk_max;
+        r.uo.expect_revision = o.expect_rev[0] ? o.expect_rev : NULL;
+        r.uo.vendor = want_vendor;
+        r.uo.product = want_product;
+        r.uo.timeout_ms = timeout_given ? o.ready_timeout_ms : 0;
+        r.uo.poll_ms = poll_given ? (o.dl.poll_ms ? o.dl.poll_ms : 1) : 0;
+        r.uo.command_timeout_ms = o.cmd_timeout_ms;
+        return sf_cli_scsi_run(&r);
+    }
     /* Refusals and warnings before any device is named in a plan. */
     struct ctx cx;
     memset(&cx, 0, sizeof(cx));

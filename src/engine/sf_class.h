@@ -40,6 +40,7 @@ struct sf_prior {
     char from_version[33];    /* what ran when it began */
     char version[33];         /* what its image carries */
     char image_sha256[65];
+    char mode[16];            /* the mode (flash: layout kind; SCSI: download mode) it used */
 };
 
 /* What where() concluded from the device about an interrupted attempt. */
@@ -51,6 +52,19 @@ enum sf_where {
 struct sf_class {
     const char *name;                 /* "flash" */
     const char *runs;                 /* the verb for what an item runs: "boots", "runs" */
+    /* 1: a package's "revision" (4 characters) is what the items report,
+     * else its "version" */
+    int pkg_revision;
+    /* 1: an item already running the package's version is skipped, not
+     * written again */
+    int skip_same;
+    /* 1: an item's mode is a layout kind a continuation must match; 0: it
+     * is how the attempt downloaded, which the continuation adopts */
+    int mode_is_layout;
+    /* 1: SF_ACTION_ACTIVATE applies (deferred microcode) */
+    int can_activate;
+    /* 1: a lock's holder is named with its key ("enclosure 5000ccab...") */
+    int lock_shows_key;
     /* 1 when the target's syntax is this class's */
     int (*claims)(const char *target);
     /* Open the targets (all of this class in one update: one device).
@@ -104,10 +118,16 @@ struct sf_item {
                                  why there is no board ("the layout L names no board") */
     char resume_cmd[400];     /* the command that finishes an interrupted attempt */
     char repair_cmd[400];     /* the command that restores redundancy ("" when none) */
+    char activate_cmd[400];   /* the command that starts a stored image ("" when none) */
     char journal_vendor[9];   /* the history's vendor/product/mode columns */
     char journal_product[17];
     char mode[16];
+    char id[17];              /* the journal's device identity of this item when the
+                                 update spans several devices ("": identity()'s) */
     /* set by the engine before install() */
+    enum sf_action action;    /* INSTALL, REPAIR or ACTIVATE (a resume: the attempt's) */
+    struct sf_prior stored;   /* ACTIVATE: the attempt that stored what runs next (id 0:
+                                 the journal knows of none) */
     const uint8_t *img;
     size_t len;
     char version[33];         /* the version the image carries */
@@ -126,5 +146,6 @@ void sf_step_notice(struct sf_stepper *st, const char *fmt, ...)
 
 /* The classes. */
 extern const struct sf_class sf_class_flash;
+extern const struct sf_class sf_class_scsi;
 
 #endif

@@ -634,7 +634,7 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
         return install_drive(p, t, o, &dl, r);
     if (!strcmp(ph, "stored"))
         return stored_then(p, t, o, r, "stored by the interrupted run");
-    int rc;
+    int rc = 0;
     if (ph[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
         /* Completion statuses are reported once, and identifying the
          * enclosure for this plan read it: the interrupted run's image
@@ -881,4 +881,97 @@ int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_c
         }
     }
     return first_err;
+}
+
+/* ---- for the engine's SCSI class ---- */
+
+const char *sf_dl_mode_key(enum sf_dl_mode_choice m)
+{
+    switch (m) {
+    case SF_MODE_DEFERRED: return "deferred";
+    case SF_MODE_IMMEDIATE: return "immediate";
+    case SF_MODE_SAVE: return "save";
+    case SF_MODE_EVENTS: return "events";
+    default: return "auto";
+    }
+}
+
+int sf_dl_mode_parse(const char *s, enum sf_dl_mode_choice *m)
+{
+    static const struct { const char *name; enum sf_dl_mode_choice m; } names[] = {
+        { "auto", SF_MODE_AUTO }, { "deferred", SF_MODE_DEFERRED },
+        { "immediate", SF_MODE_IMMEDIATE }, { "save", SF_MODE_SAVE }, { "events", SF_MODE_EVENTS },
+    };
+    if (!s || !*s) {
+        *m = SF_MODE_AUTO;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(s, names[i].name)) {
+            *m = names[i].m;
+            return 0;
+        }
+    char *end = NULL;
+    unsigned long v = strtoul(s, &end, 16);
+    if (end == s || (*end && strcmp(end, "h") && strcmp(end, "H")))
+        return SF_EINVAL;
+    switch (v) {
+    case 0x05: *m = SF_MODE_SAVE; return 0;
+    case 0x07: *m = SF_MODE_IMMEDIATE; return 0;
+    case 0x0d: *m = SF_MODE_EVENTS; return 0;
+    case 0x0e: *m = SF_MODE_DEFERRED; return 0;
+    default: return SF_EINVAL;
+    }
+}
+
+int sf_install_read_revision(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                             char *rev, size_t cap, struct sf_errctx *ec)
+{
+    struct sf_target *t = &p->t[i];
+    if (t->drive) {
+        char r5[5] = "", ua[128];
+        int rc = sf_drive_settle(&t->dev->s, o->ready_timeout_ms, o->dl.poll_ms, r5, ua,
+                                 sizeof(ua), ec);
+        snprintf(rev, cap, "%s", r5);
+        return rc;
+    }
+    return read_revision_patiently(t->dev, t->path, t->sub_id, rev, cap, o, NULL, ec);
+}
+
+int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct sf_errctx *ec)
+{
+    struct sf_target *t = &p->t[i];
+    if (!t->drive)
+        return read_sub_revision(t->dev, t->path, t->sub_id, rev, cap, ec);
+    struct sf_inquiry inq;
+    int rc = sf_encl_inquiry(&t->dev->s, &inq, ec);
+    if (rc == SF_ENOTENCL) {
+        sf_errctx_clear(ec);
+        rc = 0;
+    }
+    if (!rc)
+        sf_inst_copy_trim(rev, cap, inq.revision);
+    return rc;
+}
+
+int sf_install_fits(const struct sf_target *t, uint32_t len, const struct sf_install_opts *o,
+                    struct sf_errctx *ec)
+{
+    if (!t->drive) {
+        if (len > t->max_size)
+            return sf_err_set(ec, SF_ERANGE, "%s: image is %u bytes; subenclosure %u accepts at "
+                              "most %u: nothing was written", t->path, len, t->sub_id,
+                              t->max_size);
+        return 0;
+    }
+    const struct sf_drive *d = &t->dev->drv;
+    uint8_t modes[3];
+    int n = sf_wbdl_modes(o->dl.mode, modes), ok = 0;
+    char why[200] = "";
+    for (int k = 0; k < n && !ok; k++)
+        ok = sf_wb_chunk(modes[k], len, o->dl.chunk_max, d->have_desc ? &d->desc : NULL,
+                         SF_WBDL_DEFAULT_CHUNK, why, sizeof(why)) != 0;
+    if (!ok)
+        return sf_err_set(ec, SF_ERANGE, "%s: %s: nothing was written", t->path, why);
+    return 0;
 }

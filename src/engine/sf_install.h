@@ -165,6 +165,24 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
 int sf_activate_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
                     const struct sf_install_hooks *h);
 
+/* The name the journal and packages use for a mode choice, and back
+ * (also the numbers of sg_write_buffer: 5, 07h, 0x0e ...; NULL or "":
+ * auto).  SF_EINVAL for anything else. */
+const char *sf_dl_mode_key(enum sf_dl_mode_choice m);
+int sf_dl_mode_parse(const char *s, enum sf_dl_mode_choice *m);
+
+/* What target i runs, read from the device, waiting out a restart (up to
+ * o->ready_timeout_ms): the Configuration page, a drive's INQUIRY. */
+int sf_install_read_revision(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
+                             char *rev, size_t cap, struct sf_errctx *ec);
+/* The same, once, without waiting. */
+int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct sf_errctx *ec);
+
+/* Can target t take an image of len bytes (a processor's maximum; a
+ * WRITE BUFFER mode that carries it)?  SF_ERANGE with why. */
+int sf_install_fits(const struct sf_target *t, uint32_t len, const struct sf_install_opts *o,
+                    struct sf_errctx *ec);
+
 /* Run the plan: activate deferred microcode on every target. */
 int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
 

@@ -152,3 +152,23 @@ int sf_journal_run_end(struct sf_journal *j, const char *run, const char *state,
     }
     return 0;
 }
+
+int sf_journal_run_record(struct sf_journal *j, const char *run, const char *action,
+                          const char *argv_joined, const char *request, struct sf_errctx *ec)
+{
+    struct sf_errctx hec = { 0 };
+    int rc = sf_history_tx_begin(j->h, &hec);
+    if (!rc)
+        rc = sf_history_run_begin(j->h, run, action, argv_joined, 0);
+    if (!rc)
+        rc = sf_history_run_set_request(j->h, run, request);
+    if (!rc)
+        rc = sf_history_tx_commit(j->h, &hec);
+    if (rc) {
+        sf_history_tx_rollback(j->h);
+        if (!hec.msg[0])
+            sf_history_last_error(j->h, &hec);
+        return jfail(ec, "the run", &hec);
+    }
+    return 0;
+}

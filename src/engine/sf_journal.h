@@ -17,7 +17,7 @@
  *       continues it closes it as "interrupted" and points back to it, in
  *       the same transaction that records the continuation (J1).
  *
- *        (none) --J1--> planned --J2--> step ... --finish--> result
+ *        (none) [--J0--> requested] --J1--> planned --J2--> step ... --finish--> result
  *                          |                 \
  *                          +--(killed)-------+--> unfinished --resume--> interrupted
  */
@@ -59,6 +59,13 @@ struct sf_journal_attempt {
 int sf_journal_start(struct sf_journal *j, const char *run, const char *action,
                      const char *argv_joined, const char *request, const char *resumes,
                      struct sf_journal_attempt *at, size_t n, struct sf_errctx *ec);
+/* J0: a run the caller will not stop to confirm, recorded (durably,
+ * with the request that reopens it: its staged image and targets) before
+ * the first command reaches a device, so that a kill while the devices
+ * are identified is finished by a resume too.  The run's J1 replaces this
+ * record under the same id.  SF_EJOURNAL with the reason. */
+int sf_journal_run_record(struct sf_journal *j, const char *run, const char *action,
+                          const char *argv_joined, const char *request, struct sf_errctx *ec);
 /* J2.  SF_EJOURNAL with the reason. */
 int sf_journal_step(struct sf_journal *j, int64_t attempt, const char *step,
                     struct sf_errctx *ec);

@@ -76,6 +76,9 @@ static void count(struct sf_update *u, const struct sf_item *it)
     case SF_OUTCOME_SKIPPED:
     case SF_OUTCOME_DRY_RUN: u->res.skipped++; break;
     case SF_OUTCOME_NOT_ATTEMPTED: u->res.not_attempted++; break;
+    case SF_OUTCOME_STORED:
+    case SF_OUTCOME_PENDING_RESET: u->res.stored++; break;
+    case SF_OUTCOME_NOTHING: u->res.skipped++; break;
     default: u->res.failed++; break;
     }
     u->res.degraded |= it->info.degraded;
@@ -88,7 +91,7 @@ static int run_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *
     if (it->prior.id && !dry && u->cls->where && u->cls->where(u->dev, it, &it->prior) ==
                                                      SF_WHERE_DONE)
         return 0; /* the device shows the interrupted attempt took: verified */
-    if (!strcmp(u->item_action, "repair")) {
+    if (it->action == SF_ACTION_REPAIR) {
         rc = u->cls->repair ? u->cls->repair(u->dev, it, st) : SF_ENOTSUP;
         if (!rc && it->img)
             rc = u->cls->install(u->dev, it, st, dry);
@@ -128,7 +131,10 @@ int sf_update_lock(struct sf_update *u, int *locks, size_t *n, struct sf_errctx 
     *n = 0;
     for (size_t i = 0; i < u->nkeys; i++) {
         struct sf_errctx lec = { 0 };
-        int fd = sf_lock_acquire_named(sf_ctx_state_dir(u->ctx), u->keys[i], u->lock_what, &lec);
+        char what[96];
+        snprintf(what, sizeof(what), "%s%s%s", u->lock_what, u->cls->lock_shows_key ? " " : "",
+                 u->cls->lock_shows_key ? u->keys[i] : "");
+        int fd = sf_lock_acquire_named(sf_ctx_state_dir(u->ctx), u->keys[i], what, &lec);
         if (fd == SF_ELOCKED)
             return sf_err_set(ec, SF_ELOCKED, "%s: %s", u->targets[0], lec.msg);
         if (fd < 0)
@@ -143,7 +149,7 @@ static int stage_all(struct sf_update *u, struct sf_errctx *ec)
 {
     for (size_t i = 0; i < u->nitems; i++) {
         struct sf_item *it = &u->items[i];
-        if (!it->img)
+        if (!it->img || it->info.outcome != SF_OUTCOME_PLANNED)
             continue;
         struct sf_errctx sec = { 0 };
         if (sf_stage(sf_ctx_state_dir(u->ctx), it->info.image_sha256, it->img, it->len, &sec))
@@ -152,20 +158,29 @@ static int stage_all(struct sf_update *u, struct sf_errctx *ec)
     return 0;
 }
 
+static const char *action_word(enum sf_action a)
+{
+    return a == SF_ACTION_REPAIR ? "repair" : a == SF_ACTION_ACTIVATE ? "activate" : "install";
+}
+
 /* J1: the run and an attempt for every item, in one transaction. */
 static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec)
 {
     struct sf_journal_attempt *at = calloc(u->nitems, sizeof(*at));
     if (!at)
         return SF_ENOMEM;
-    sf_history_new_run(u->res.run);
+    if (!u->early)
+        sf_history_new_run(u->res.run); /* else J1 replaces the J0 record */
+    size_t n = 0;
     for (size_t i = 0; i < u->nitems; i++) {
         const struct sf_item *it = &u->items[i];
-        struct sf_attempt *a = &at[i].a;
+        if (it->info.outcome != SF_OUTCOME_PLANNED)
+            continue; /* decided by the plan (skipped): nothing to record */
+        struct sf_attempt *a = &at[n].a;
         snprintf(a->run, sizeof(a->run), "%s", u->res.run);
-        snprintf(a->action, sizeof(a->action), "%s", u->item_action);
+        snprintf(a->action, sizeof(a->action), "%s", action_word(it->action));
         snprintf(a->path, sizeof(a->path), "%s", it->info.target);
-        snprintf(a->logical_id, sizeof(a->logical_id), "%s", u->id);
+        snprintf(a->logical_id, sizeof(a->logical_id), "%s", sf_item_id(u, it));
         snprintf(a->vendor, sizeof(a->vendor), "%s", it->journal_vendor);
         snprintf(a->product, sizeof(a->product), "%s", it->journal_product);
         a->sub = it->sub;
@@ -180,15 +195,19 @@ static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_er
                      sf_ctx_state_dir(u->ctx), it->info.image_sha256);
         snprintf(a->mode, sizeof(a->mode), "%s", it->mode);
         a->resumed_from = it->prior.id;
-        at[i].continues_finished = it->prior.finished;
-        if (i == 0)
+        at[n].continues_finished = it->prior.finished;
+        if (n == 0)
             for (size_t k = 0; k < u->nabandon; k++)
-                at[i].abandon[at[i].nabandon++] = u->abandon[k];
+                at[n].abandon[at[n].nabandon++] = u->abandon[k];
+        n++;
     }
     int rc = sf_journal_start(j, u->res.run, u->item_action, u->argv_joined, u->request,
-                              u->res.resumed_run, at, u->nitems, ec);
-    for (size_t i = 0; !rc && i < u->nitems; i++)
-        u->items[i].info.attempt = at[i].id;
+                              u->res.resumed_run, at, n, ec);
+    for (size_t i = 0, k = 0; !rc && i < u->nitems; i++)
+        if (u->items[i].info.outcome == SF_OUTCOME_PLANNED)
+            u->items[i].info.attempt = at[k++].id;
+    if (!rc)
+        u->early_closed = 1;
     free(at);
     if (rc) {
         char m[sizeof(ec->msg)];
@@ -205,7 +224,9 @@ static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, 
     for (size_t i = 0; i < u->nitems; i++) {
         struct sf_item *it = &u->items[i];
         struct sf_stepper st = { .u = u, .it = it, .j = j, .cb = cb, .arg = arg };
-        if (first) {
+        if (it->info.outcome != SF_OUTCOME_PLANNED) {
+            /* decided by the plan: reported, not run */
+        } else if (first) {
             it->info.outcome = SF_OUTCOME_NOT_ATTEMPTED;
             snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
                      "earlier failure");
@@ -228,8 +249,13 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
     u->ran = 1;
     if (!u->nitems)
         return 0;
-    if (u->o.dry_run)
+    size_t todo = 0;
+    for (size_t i = 0; i < u->nitems; i++)
+        todo += u->items[i].info.outcome == SF_OUTCOME_PLANNED;
+    if (u->o.dry_run || !todo) { /* nothing to record: every item was decided by the plan */
+        sf_update_end_early(u, "completed", "nothing to do");
         return run_items(u, NULL, cb, arg, ec);
+    }
     struct sf_journal *j = NULL;
     int locks[SF_UPDATE_MAX_TARGETS];
     size_t nlocks = 0;
@@ -244,6 +270,12 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
         rc = start_journal(u, j, ec);
     if (rc) {
         u->res.nothing_written = 1;
+        for (size_t i = 0; i < nlocks; i++)
+            sf_lock_release(locks[i]);
+        nlocks = 0;
+        sf_journal_close(j);
+        j = NULL;
+        sf_update_end_early(u, "refused", ec->msg);
         goto out;
     }
     rc = run_items(u, j, cb, arg, ec);

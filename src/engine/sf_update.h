@@ -33,6 +33,7 @@ struct sf_update {
     enum sf_action action;
     struct sf_update_options o;
     char *layout, *image_version;   /* owned copies behind o's strings */
+    char *mode, *expect_revision, *vendor, *product;
     char *image;
     char *targets[SF_UPDATE_MAX_TARGETS];
     size_t ntargets;
@@ -56,8 +57,21 @@ struct sf_update {
     size_t nabandon;
     char request[4096];             /* JSON the run records, for a bare resume */
     char argv_joined[4096];         /* what the run shows in status */
-    char item_action[16];           /* "install" | "repair" for the attempts */
+    char item_action[16];           /* "install" | "repair" | "activate" for the attempts */
+    int early;                      /* res.run was recorded before the plan (J0) */
+    int early_closed;               /* ... and has ended (or been replaced by J1) */
+    char *staged_image;             /* a J0 run reopened: its staged image (owned) */
 };
+
+/* A J0 run that will not go on (refused, nothing to do, not run): end it
+ * with state and reason (best effort: the journal says so if it cannot). */
+void sf_update_end_early(struct sf_update *u, const char *state, const char *reason);
+
+/* The journal's device identity of an item. */
+static inline const char *sf_item_id(const struct sf_update *u, const struct sf_item *it)
+{
+    return it->id[0] ? it->id : u->id;
+}
 
 /* Add a warning line the plan found (copied). */
 void sf_update_warn(struct sf_update *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -594,6 +594,7 @@ static int query_attempt(struct sf_history *h, const char *sql, const char *logi
         col(st, 3, out->from_rev, sizeof(out->from_rev));
         col(st, 4, out->expected_rev, sizeof(out->expected_rev));
         col(st, 5, out->to_rev, sizeof(out->to_rev));
+        col(st, 6, out->run_state, sizeof(out->run_state));
         rc = 0;
     }
     sqlite3_finalize(st);
@@ -604,7 +605,8 @@ int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out)
 {
     return query_attempt(h,
-                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev,"
+                         " (SELECT state FROM runs r WHERE r.id = attempts.run) FROM attempts"
                          " WHERE logical_id=?1 AND subenclosure=?2 AND finished IS NOT NULL"
                          " ORDER BY id DESC LIMIT 1",
                          logical_id, sub, NULL, out);
@@ -614,7 +616,8 @@ int sf_history_last_in_run(struct sf_history *h, const char *run, const char *lo
                            struct sf_last_attempt *out)
 {
     return query_attempt(h,
-                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev,"
+                         " (SELECT state FROM runs r WHERE r.id = attempts.run) FROM attempts"
                          " WHERE logical_id=?1 AND subenclosure=?2 AND run=?3 AND finished IS NOT NULL"
                          " ORDER BY id DESC LIMIT 1",
                          logical_id, sub, run, out);
@@ -624,7 +627,8 @@ int sf_history_stored(struct sf_history *h, const char *logical_id, int sub,
                       struct sf_last_attempt *out)
 {
     return query_attempt(h,
-                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev FROM attempts"
+                         "SELECT id, result, image_sha256, from_rev, expected_rev, to_rev,"
+                         " (SELECT state FROM runs r WHERE r.id = attempts.run) FROM attempts"
                          " WHERE logical_id=?1 AND subenclosure=?2 AND result='stored'"
                          " AND id > COALESCE((SELECT max(id) FROM attempts WHERE logical_id=?1"
                          "   AND subenclosure=?2 AND result IN ('updated','nothing-to-activate')), 0)"

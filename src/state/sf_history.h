@@ -121,6 +121,7 @@ struct sf_last_attempt {
     char from_rev[33];         /* 4-character SCSI revisions; flash versions up to 16 */
     char expected_rev[33];
     char to_rev[33];             /* what it ran afterwards, when known */
+    char run_state[24];          /* its run's state now (running, completed ...) */
 };
 int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out);

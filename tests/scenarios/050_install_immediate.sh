@@ -25,7 +25,7 @@ expect_exit 0 sfp install --mode immediate --yes --json $FAST "$WORK/fw2.img" $D
 expect_eq "every line is JSON" "$(jq -c . <<<"$OUT" >/dev/null && echo yes)" "yes"
 expect_eq "a raw image is warned about" "$(head -n1 <<<"$OUT" | jq -r .event)" "warning"
 expect_eq "then the plan" "$(jq -r 'select(.event!="warning")|.event' <<<"$OUT" | head -n1)" "plan"
-expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.outcome' <<<"$OUT" | paste -sd, -)" "updated,updated"
+expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.item.outcome' <<<"$OUT" | paste -sd, -)" "updated,updated"
 expect_eq "summary exit code" "$(tail -n1 <<<"$OUT" | jq .exit_code)" "0"
-expect_eq "revision_after" "$(jq -r 'select(.event=="result")|.revision_after' <<<"$OUT" | paste -sd, -)" "0301,0301"
+expect_eq "revision_after" "$(jq -r 'select(.event=="result")|.item.version_after' <<<"$OUT" | paste -sd, -)" "0301,0301"
 finish

@@ -19,7 +19,7 @@ expect_exit 0 sfp activate --yes --subenclosure 1 $FAST $DEV
 expect_contains "result" "$OUT" "subenclosure 1: updated 0207 -> 0400"
 expect_eq "sub 0 untouched" "$(sub_rev 0)" "0100"
 expect_exit 0 sfp activate --yes --json $FAST $DEV
-expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.outcome' <<<"$OUT" | paste -sd, -)" "updated,nothing-to-activate"
+expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.item.outcome' <<<"$OUT" | paste -sd, -)" "updated,nothing-to-activate"
 expect_eq "running" "$(sub_rev 0),$(sub_rev 1)" "0400,0400"
 expect_eq "each activated once" "$(emu_state | jq -c '[.subenclosures[].activations]')" "[1,1]"
 

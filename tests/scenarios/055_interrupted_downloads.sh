@@ -39,8 +39,8 @@ for kind in eio lost reset busy; do
         fi
         acts=$(emu_state | jq -c '[.subenclosures[].activations]')
         [ "$acts" = "[1,1]" ] || fail "$kind at command $k: activations $acts"
-        resumed=$((resumed + $(jq -s '[.[]|select(.event=="result")|.resumes]|add' "$WORK/out")))
-        restarted=$((restarted + $(jq -s '[.[]|select(.event=="result")|.restarts]|add' "$WORK/out")))
+        resumed=$((resumed + $(jq -s '[.[]|select(.event=="result")|.item.scsi.resumes]|add' "$WORK/out")))
+        restarted=$((restarted + $(jq -s '[.[]|select(.event=="result")|.item.scsi.restarts]|add' "$WORK/out")))
     done
 done
 echo "   $runs interrupted installs; $resumed resumes at the expected offset, $restarted restarts"

@@ -11,12 +11,12 @@ step "status reads mid-download reset the engine: auto mode notices, stops readi
 emu_quirks "\"reset_on_status_read\": 1"
 expect_exit 0 sfp install --yes --json $FAST "$WORK/fw.img" $DEV
 expect_contains "learnt" "$OUT" "no more status reads until the last page"
-expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.outcome' <<<"$OUT" | paste -sd, -)" "stored,stored"
+expect_eq "outcomes" "$(jq -r 'select(.event=="result")|.item.outcome' <<<"$OUT" | paste -sd, -)" "stored,stored"
 expect_eq "deferred images" "$(emu_state | jq -r '[.subenclosures[].deferred]|join(",")')" "0b00,0b00"
 step "... and in immediate mode it never reads status mid-download at all"
 emu_quirks "\"reset_on_status_read\": 1"
 expect_exit 0 sfp install --mode immediate --yes --json $FAST "$WORK/fw.img" $DEV
-expect_eq "restarts" "$(jq -s '[.[]|select(.event=="result")|.restarts]|add' <<<"$OUT")" "0"
+expect_eq "restarts" "$(jq -s '[.[]|select(.event=="result")|.item.scsi.restarts]|add' <<<"$OUT")" "0"
 expect_eq "running" "$(sub_rev 0),$(sub_rev 1)" "0b00,0b00"
 
 step "the status read after the last page is aborted by the enclosure's restart"

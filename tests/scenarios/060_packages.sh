@@ -107,7 +107,7 @@ expect_eq "results" "$(jq -r '[.[].result]|join(",")' <<<"$OUT")" "updated,updat
 expect_eq "from/to" "$(jq -r '.[0]|.from_revision+">"+.to_revision' <<<"$OUT")" "0100>0300"
 expect_eq "package hash" "$(jq -r '.[0].package_sha256' <<<"$OUT")" "$(sha256sum "$WORK/fw-0300.sfpkg" | cut -d' ' -f1)"
 expect_eq "logical id" "$(jq -r '.[0].logical_identifier' <<<"$OUT")" "5000ccab0400003e"
-expect_eq "phases" "$(jq -r '[.[0].phases[].phase]|join(",")' <<<"$OUT")" "downloading,verifying,finished"
+expect_eq "phases" "$(jq -r '[.[0].phases[].phase]|join(",")' <<<"$OUT")" "downloading,completing,verifying,finished"
 expect_exit 0 "$SF" history $DEV
 expect_contains "text history" "$OUT" "install /dev/sg-emu-jbod0 subenclosure 0  0100 -> 0300  updated"
 

@@ -72,7 +72,7 @@ expect_contains "warning" "$OUT" "an interrupted install of subenclosure 0 is re
 expect_contains "hint" "$OUT" "run 'safeflash resume $DEV'"
 expect_exit 0 sfp resume --yes --json $FAST $DEV
 expect_eq "resume --json plans (it used to crash: no image named)" \
-    "$(jq -r 'select(.event == "plan") | .action' <<<"$OUT")" "install"
+    "$(jq -r 'select(.event == "plan") | .action' <<<"$OUT")" "resume"
 expect_exit 0 sfp show $DEV
 if grep -q "interrupted install" <<<"$OUT"; then fail "still reported after resume"; else echo "   ok: gone after resume"; fi
 

@@ -67,7 +67,7 @@ expect_contains "modules listed" "$OUT" "$A      ES process 1 of 2, rev 0200"
 step "rolling update of the shelf, one module at a time, each verified through its own path"
 expect_exit 0 sfp install --mode immediate --yes --json $FAST "$WORK/fw.sfpkg" $A $B
 expect_eq "A already done, B updated" \
-    "$(jq -r 'select(.event=="result")|.device+"="+.outcome' <<<"$OUT" | paste -sd, -)" "$A=skipped,$B=updated"
+    "$(jq -r 'select(.event=="result")|.item.target+"="+.item.outcome' <<<"$OUT" | paste -sd, -)" "$A=skipped,$B=updated"
 expect_eq "revisions" "$(rev_of $A),$(rev_of $B)" "0200,0200"
 expect_exit 0 preload sg_ses -p cf $B
 expect_contains "sg_ses through B" "$OUT" "rev: 0200"
@@ -77,7 +77,9 @@ cp "$ROOT/examples/emu/dual-iom.conf" "$WORK/emu.conf"; rm -f "$WORK/dual-iom.st
 expect_exit 0 sfp install --mode immediate --yes $FAST "$WORK/fw.sfpkg" $A $B
 expect_exit 0 "$SF" history --json
 a_end=$(jq -r ".[]|select(.path==\"$A\")|.finished" <<<"$OUT")
-b_start=$(jq -r ".[]|select(.path==\"$B\")|.started" <<<"$OUT")
+# An attempt is journaled when the run starts (every item, before the
+# first write); its first step is when work on it began.
+b_start=$(jq -r ".[]|select(.path==\"$B\")|.phases[0].at" <<<"$OUT")
 if [[ "$a_end" < "$b_start" || "$a_end" == "$b_start" ]]; then echo "   ok: A finished $a_end, B started $b_start"
 else fail "A finished $a_end after B started $b_start"; fi
 expect_eq "revisions" "$(rev_of $A),$(rev_of $B)" "0200,0200"

@@ -26,7 +26,7 @@ expect_contains "reason" "$OUT" "Reason: partner firmware sync loop"
 expect_contains "module rows" "$OUT" "$A subenclosure 0  downloading"
 expect_exit 0 "$SF" status --json
 expect_eq "json state" "$(jq -r .state <<<"$OUT")" "paused-on-error"
-expect_eq "json phases of A" "$(jq -r '.modules[0].phases|map(.phase)|join(",")' <<<"$OUT")" "downloading,verifying"
+expect_eq "json phases of A" "$(jq -r '.modules[0].phases|map(.phase)|join(",")' <<<"$OUT")" "downloading,completing,verifying,watching partner"
 
 step "cancel stops the paused run cleanly; resume then has nothing to do"
 expect_exit 0 "$SF" cancel

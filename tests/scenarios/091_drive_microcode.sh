@@ -113,7 +113,7 @@ export SAFEFLASH_KEYS="$WORK/keys"
 "$SF" package create --image "$WORK/other.bin" --vendor SFEMU --product OTHERDISK --version 1.0 \
     --revision B100 --sign "$WORK/k.key" -o "$WORK/other.sfpkg" >/dev/null
 expect_exit 15 sfp install --yes "$WORK/other.sfpkg" $D0
-expect_contains "refused, naming the drive" "$ERR" "drive is SFEMU SFHDD-12T"
+expect_contains "refused, naming the drive" "$ERR" "is drive SFEMU SFHDD-12T"
 "$SF" package create --image "$WORK/a200.bin" --vendor SFEMU --product 'SFHDD-*' --version 2.0 \
     --revision A200 --mode immediate --sign "$WORK/k.key" -o "$WORK/old.sfpkg" >/dev/null
 expect_exit 16 sfp install --yes "$WORK/old.sfpkg" $D0
@@ -129,8 +129,8 @@ expect_contains "D1 already there" "$OUT" "already runs A300: skipped"
 step "--json: one event per line, drives marked as such"
 expect_exit 0 sfp install --yes --json --mode 07h "$WORK/a200.bin" $D1
 expect_eq "every line is JSON" "$(printf '%s\n' "$OUT" | jq -c . >/dev/null 2>&1 && echo yes)" yes
-expect_contains "kind" "$OUT" '"kind":"drive"'
-expect_eq "result" "$(printf '%s\n' "$OUT" | jq -r 'select(.event=="result") | .outcome')" updated
+expect_contains "kind" "$OUT" '"class":"drive"'
+expect_eq "result" "$(printf '%s\n' "$OUT" | jq -r 'select(.event=="result") | .item.outcome')" updated
 
 step "enclosure-only and drive-only options are refused where they do not apply"
 expect_exit 3 sfp install --yes --subenclosure 1 "$WORK/a300.bin" $D0
