@@ -42,7 +42,8 @@ LIB_SRCS := \
 	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_install_plan.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
-	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_run.c src/engine/sf_show.c \
+	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_plan.c src/engine/sf_request.c \
+	src/engine/sf_run.c src/engine/sf_show.c \
 	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c src/engine/sf_class_scsi.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
@@ -55,7 +56,7 @@ SIM_SRCS := src/emu/sf_nor.c src/emu/sf_bmcimg.c src/emu/sf_emu_attach.c
 NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c \
 	src/engine/sf_bmcinv.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
-	src/cli/sf_cli_install.c src/cli/sf_progress.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
+	src/cli/sf_cli_install.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
 	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c

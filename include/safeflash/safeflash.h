@@ -149,6 +149,15 @@ struct sf_update_options {
                                  (0: 120 s) */
     unsigned poll_ms;         /* between status polls (0: 500 ms) */
     unsigned command_timeout_ms; /* per SCSI command (0: 60 s) */
+    /* Several devices at once */
+    unsigned jobs;            /* 0, 1: one item after another, and the first failure
+                                 stops the run; N: up to N devices (items that share a
+                                 lock: an enclosure, a drive) at once, each device's
+                                 items one after another, a failure stopping only its
+                                 own device's items */
+    int parallel;             /* with jobs: every path on its own, so the modules of
+                                 one enclosure are updated at the same time (the
+                                 enclosure has no working path meanwhile: a warning) */
 };
 
 /* Fill o with the defaults (everything off, version set). */

@@ -123,6 +123,43 @@ static int run_exit(const sf_update *u, int rc)
     return pending ? SF_EXIT_PENDING : SF_EXIT_OK;
 }
 
+/* --jobs: one line for the fleet - how many enclosures (or drives) ended
+ * with every item done. */
+static void devices_line(const sf_update *u)
+{
+    size_t n = sf_update_count(u), devs = 0, done = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sf_item_info *it = sf_update_item(u, i);
+        int first = 1, ok = 1;
+        for (size_t k = 0; k < n && first; k++)
+            first = k >= i || strcmp(sf_update_item(u, k)->logical_id, it->logical_id);
+        if (!first)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            const struct sf_item_info *o = sf_update_item(u, k);
+            if (strcmp(o->logical_id, it->logical_id))
+                continue;
+            ok &= o->outcome == SF_OUTCOME_UPDATED || o->outcome == SF_OUTCOME_SKIPPED ||
+                  o->outcome == SF_OUTCOME_STORED || o->outcome == SF_OUTCOME_PENDING_RESET ||
+                  o->outcome == SF_OUTCOME_DRY_RUN;
+        }
+        devs++;
+        done += ok;
+    }
+    size_t paths = 0;
+    for (size_t i = 0; i < n; i++) {
+        int first = 1;
+        for (size_t k = 0; k < i && first; k++)
+            first = strcmp(sf_update_item(u, k)->target, sf_update_item(u, i)->target) != 0;
+        paths += first;
+    }
+    char through[48] = "";
+    if (paths > devs)
+        snprintf(through, sizeof(through), " through %zu path(s)", paths);
+    fprintf(stderr, "safeflash: %zu enclosure(s)%s: %zu done, %zu not\n", devs, through, done,
+            devs - done);
+}
+
 int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
 {
     sf_ctx *ctx = NULL;
@@ -182,6 +219,8 @@ int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
     }
     rc = sf_update_run(u, sf_cli_engine_event, &out, &ec);
     code = sf_cli_engine_summary_code(&out, u, rc, &ec, run_exit(u, rc));
+    if (uo.jobs > 1 && !r->json)
+        devices_line(u);
     if (rc && !r->json && !sf_update_result(u)->nothing_written)
         fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
                 "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "

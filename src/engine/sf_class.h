@@ -27,6 +27,9 @@
 
 #include "safeflash/safeflash.h"
 
+/* The most targets (and lock keys) one update takes. */
+#define SF_CLASS_MAX_DEVICES 256
+
 struct sf_dev;
 struct sf_item;
 struct sf_stepper;
@@ -72,7 +75,7 @@ struct sf_class {
     int (*open)(sf_ctx *ctx, const char *const *targets, size_t n,
                 const struct sf_update_options *o, struct sf_dev **out, struct sf_errctx *ec);
     /* The device's identity for the journal and its locks: id is 16 hex
-     * digits; keys[] one lock per physical device (what names it in the
+     * digits; keys[] (room for SF_CLASS_MAX_DEVICES) one lock per physical device (what names it in the
      * "another safeflash is updating ..." line). */
     void (*identity)(struct sf_dev *d, char id[17], char keys[][17], size_t *nkeys,
                      const char **what);

@@ -27,7 +27,6 @@
  *     activated, and sent again only if the drive holds nothing deferred;
  *   - otherwise: sent again (a drive keeps no progress).
  */
-#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +39,6 @@ struct scsi_dev {
     struct sf_dev base;
     struct sf_install_opts io;
     struct sf_plan *plan;
-    char vendor_pat[64], product_pat[64];
 };
 
 /* An item's cls_state is the index of its plan target, plus one. */
@@ -78,6 +76,8 @@ static int opts_from(const struct sf_update_options *o, struct sf_install_opts *
     if (o->poll_ms)
         io->dl.poll_ms = o->poll_ms;
     io->cmd_timeout_ms = o->command_timeout_ms;
+    io->jobs = o->jobs;
+    io->solo = o->parallel;
     if (o->expect_revision)
         snprintf(io->expect_rev, sizeof(io->expect_rev), "%s", o->expect_revision);
     return 0;
@@ -92,8 +92,6 @@ static int scsi_open(sf_ctx *ctx, const char *const *targets, size_t n,
         return SF_ENOMEM;
     d->base.cls = &sf_class_scsi;
     snprintf(d->base.target, sizeof(d->base.target), "%s", targets[0]);
-    snprintf(d->vendor_pat, sizeof(d->vendor_pat), "%s", o->vendor ? o->vendor : "");
-    snprintf(d->product_pat, sizeof(d->product_pat), "%s", o->product ? o->product : "");
     int rc = opts_from(o, &d->io, ec);
     if (!rc)
         rc = sf_install_plan(targets, n, 1, &d->io, &d->plan, ec);
@@ -118,7 +116,7 @@ static void scsi_identity(struct sf_dev *dv, char id[17], char keys[][17], size_
     *nkeys = 0;
     id[0] = '\0';
     int drives = 0;
-    for (size_t i = 0; i < p->n && *nkeys < 8; i++) {
+    for (size_t i = 0; i < p->n && *nkeys < SF_CLASS_MAX_DEVICES; i++) {
         char k[17];
         id_of(&p->t[i], k);
         drives |= p->t[i].drive;
@@ -200,22 +198,12 @@ static struct sf_target *target_of(struct scsi_dev *d, const struct sf_item *it)
     return &d->plan->t[ti_of(it)];
 }
 
-static int pattern_ok(const char *pat, const char *val)
-{
-    return !pat[0] || fnmatch(pat, val, 0) == 0;
-}
-
 static int scsi_fits(struct sf_dev *dv, struct sf_item *it, uint64_t len, const char *version,
                      struct sf_errctx *ec)
 {
     (void)version;
     struct scsi_dev *d = (struct scsi_dev *)dv;
     struct sf_target *t = target_of(d, it);
-    if (!pattern_ok(d->vendor_pat, t->vendor) || !pattern_ok(d->product_pat, t->product))
-        return sf_err_set(ec, SF_EMISMATCH, "%s: %s is %s %s, not %s %s: nothing was written",
-                          t->path, it->info.name, t->vendor, t->product,
-                          d->vendor_pat[0] ? d->vendor_pat : "*",
-                          d->product_pat[0] ? d->product_pat : "*");
     if (len > 0xffffffffu)
         return sf_err_set(ec, SF_ERANGE, "%s: image of %llu bytes is too large", t->path,
                           (unsigned long long)len);
@@ -335,8 +323,8 @@ static void report(struct scsi_dev *d, struct sf_item *it, struct sf_target *t)
         in->nothing_written = t->dl.pages_sent == 0;
         /* The pair's state after the failure, read by sf_install_one. */
         snprintf(in->message, sizeof(in->message), "%s%s%s", t->msg,
-                 d->plan->redundancy[0] ? "; " : "", d->plan->redundancy);
-        in->degraded = d->plan->degraded;
+                 t->redundancy[0] ? "; " : "", t->redundancy);
+        in->degraded = t->degraded;
         break;
     default:
         snprintf(in->message, sizeof(in->message), "%s", t->msg);
@@ -365,10 +353,8 @@ static int scsi_install(struct sf_dev *dv, struct sf_item *it, struct sf_stepper
         /* Judged against where the attempt started (journal, J3). */
         if (it->prior.from_version[0] && strcmp(it->prior.from_version, "(nothing)"))
             snprintf(t->rev_before, sizeof(t->rev_before), "%s", it->prior.from_version);
-        t->resume_of = it->prior.id;
     }
     snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", it->version);
-    t->journal_id = it->info.attempt;
     struct sf_install_hooks h = { relay, st, dry ? NULL : gate, st };
     int rc;
     if (it->action == SF_ACTION_ACTIVATE) {

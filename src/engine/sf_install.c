@@ -21,22 +21,6 @@ void sf_install_opts_default(struct sf_install_opts *o)
     o->ready_timeout_ms = 10 * 60 * 1000;
 }
 
-const char *sf_install_outcome_str(enum sf_inst_outcome o)
-{
-    switch (o) {
-    case SF_OUT_PLANNED: return "planned";
-    case SF_OUT_UPDATED: return "updated";
-    case SF_OUT_STORED: return "stored";
-    case SF_OUT_PENDING_RESET: return "pending-reset";
-    case SF_OUT_DRY_RUN: return "dry-run";
-    case SF_OUT_FAILED: return "failed";
-    case SF_OUT_NOT_ATTEMPTED: return "not-attempted";
-    case SF_OUT_NOTHING: return "nothing-to-activate";
-    case SF_OUT_SKIPPED: return "skipped";
-    }
-    return "unknown";
-}
-
 static void dev_free(struct sf_install_dev *d)
 {
     if (!d)
@@ -57,16 +41,6 @@ void sf_plan_free(struct sf_plan *p)
     free(p);
 }
 
-const struct sf_encl *sf_target_encl(const struct sf_target *t)
-{
-    return t && t->dev ? t->dev->e : NULL;
-}
-
-const struct sf_drive *sf_target_drive(const struct sf_target *t)
-{
-    return t && t->dev && t->dev->is_drive ? &t->dev->drv : NULL;
-}
-
 uint64_t sf_target_uid(const struct sf_target *t)
 {
     if (!t || !t->dev)
@@ -85,23 +59,14 @@ const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap)
     return buf;
 }
 
-uint64_t sf_plan_commands(const struct sf_plan *p)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; p && i < p->ndev; i++)
-        n += p->devs[i]->s.ncmds;
-    return n;
-}
-
 /* ---- running ---- */
 
+/* One target's events and journal gate (the engine's hooks). */
 struct relay {
     sf_iev_cb cb;
     void *arg;
     const struct sf_target *t;
-    const struct sf_install_opts *o; /* for the journal */
-    struct sf_target *tw;
-    const struct sf_install_hooks *h; /* the engine's journal gate (NULL: o->journal) */
+    const struct sf_install_hooks *h;
 };
 
 static void d_sleep(struct sf_install_dev *d, unsigned ms)
@@ -109,21 +74,13 @@ static void d_sleep(struct sf_install_dev *d, unsigned ms)
     d->s.sleep_ms(ms);
 }
 
-static void jphase(const struct sf_install_opts *o, struct sf_target *t, const char *name)
-{
-    if (o->journal && o->journal->phase && t->journal_id > 0)
-        o->journal->phase(o->journal->arg, t, name);
-}
-
 static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 {
     struct relay *r = arg;
-    if (ev->kind == SF_DLEV_PHASE && r->h && r->h->gate) {
+    if (ev->kind == SF_DLEV_PHASE && r->h->gate) {
         r->h->gate(r->h->gate_arg, ev->text); /* a read-only phase ("committing") */
         return;
     }
-    if (ev->kind == SF_DLEV_PHASE && r->o)
-        jphase(r->o, r->tw, ev->text);
     if (!r->cb)
         return;
     struct sf_iev e = { .t = r->t, .text = ev->text, .bytes = ev->bytes, .total = ev->total };
@@ -134,26 +91,12 @@ static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 
 static void phase(struct relay *r, const char *name)
 {
-    if (r->h && r->h->gate) {
+    if (r->h->gate) {
         r->h->gate(r->h->gate_arg, name); /* read-only phases: a failure shows at the next write */
         return;
     }
-    if (r->o)
-        jphase(r->o, r->tw, name);
     if (r->cb) {
         struct sf_iev e = { .kind = SF_IEV_PHASE, .t = r->t, .text = name };
-        r->cb(&e, r->arg);
-    }
-}
-
-static void result(struct relay *r)
-{
-    if (r->h)
-        return; /* the engine records and reports results */
-    if (r->o && r->o->journal && r->o->journal->finish && r->tw->journal_id > 0)
-        r->o->journal->finish(r->o->journal->arg, r->tw);
-    if (r->cb) {
-        struct sf_iev e = { .kind = SF_IEV_RESULT, .t = r->t };
         r->cb(&e, r->arg);
     }
 }
@@ -282,16 +225,6 @@ check:
     return 0;
 }
 
-static void skip_rest(struct sf_plan *p, size_t from, sf_iev_cb cb, void *arg)
-{
-    for (size_t j = from; j < p->n; j++) {
-        p->t[j].outcome = SF_OUT_NOT_ATTEMPTED;
-        snprintf(p->t[j].msg, sizeof(p->t[j].msg), "not attempted after an earlier failure");
-        struct relay r = { cb, arg, &p->t[j], NULL, &p->t[j], NULL };
-        result(&r);
-    }
-}
-
 /*
  * Field report 001: after one module of a dual-module shelf is updated, it
  * may push its firmware to the partner - and that push may never stick.
@@ -317,7 +250,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
         unsigned starts = 0, idle_new = 0, polls = 0;
         uint8_t last_status = 0xff;
         /* Shown, not journaled: t's attempt is finished; this is the run's. */
-        struct relay shown = { r->cb, r->arg, r->t, NULL, r->tw, r->h };
+        struct relay shown = *r;
         phase(&shown, "watching partner");
         for (polls = 0; polls < 60; polls++) {
             struct sf_errctx ec = { 0 };
@@ -385,7 +318,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
  * verification would wait - and read what every module of the enclosure in
  * this plan runs.  Modules not in the plan are not looked at: safeflash
  * does not know their paths.  Only reads are sent; nothing is written.
- * Fills p->redundancy and p->degraded; returns 1 when there was a partner
+ * Fills f->redundancy and f->degraded; returns 1 when there was a partner
  * to check.
  */
 static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_install_opts *o,
@@ -437,25 +370,19 @@ static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_instal
     if (up == nm) {
         char all[24];
         snprintf(all, sizeof(all), nm == 2 ? "both" : "all %zu", nm);
-        snprintf(p->redundancy, sizeof(p->redundancy), "redundancy kept: %s modules of the "
+        snprintf(f->redundancy, sizeof(f->redundancy), "redundancy kept: %s modules of the "
                  "enclosure answer (%s)", all, list);
     } else {
-        p->degraded = 1;
-        snprintf(p->redundancy, sizeof(p->redundancy), "DEGRADED: %zu of %zu modules of the "
+        f->degraded = 1;
+        snprintf(f->redundancy, sizeof(f->redundancy), "DEGRADED: %zu of %zu modules of the "
                  "enclosure answer (%s; %s); do not update the others until %s is back",
                  up, nm, list, lost_why, lost_path);
     }
     if (r->cb) {
-        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = f, .text = p->redundancy };
+        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = f, .text = f->redundancy };
         r->cb(&e, r->arg);
     }
     return 1;
-}
-
-static void begin(const struct sf_install_opts *o, struct sf_target *t)
-{
-    if (o->journal && o->journal->begin && !o->dl.dry_run)
-        o->journal->begin(o->journal->arg, t);
 }
 
 /* Stored cleanly as deferred microcode: say so, or (--activate) start it. */
@@ -580,7 +507,7 @@ static int partner_pushed(struct sf_plan *p, size_t i, const struct sf_install_o
 {
     struct sf_target *t = &p->t[i];
     const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
-    if (!(i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run && !t->drive))
+    if (!(i > 0 && want[0] && !t->resume_phase[0] && !o->dl.dry_run && !t->drive) || o->solo)
         return 0;
     struct sf_errctx pec = { 0 };
     struct sf_target now = *t;
@@ -612,10 +539,8 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
         return 0;
     }
     struct sf_sesdl_opts dl = o->dl;
-    if (r->h) {
-        dl.gate = r->h->gate;
-        dl.gate_arg = r->h->gate_arg;
-    }
+    dl.gate = r->h->gate;
+    dl.gate_arg = r->h->gate_arg;
     /* Planned and confirmed without a prompt (--yes), the status page
      * the plan read is still current: nothing was sent to the device
      * since, and less than a second passed - about the time a second
@@ -641,7 +566,7 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
          * has landed.  Carry on from there, sending nothing. */
         adopt_completion(t, r);
         rc = 0;
-    } else if (r->h && sent_all(ph) && t->dl_status_at_plan == SF_DL_IDLE &&
+    } else if (sent_all(ph) && t->dl_status_at_plan == SF_DL_IDLE &&
                (!strcmp(ph, "activating") || o->dl.mode != SF_MODE_IMMEDIATE)) {
         /* Every page went and the enclosure reported completion to the
          * interrupted run, which read it (a completion is reported once):
@@ -704,10 +629,10 @@ static int after_target(struct sf_plan *p, size_t i, const struct sf_install_opt
                         struct relay *r, char *why, size_t cap)
 {
     struct sf_target *t = &p->t[i];
+    if (o->solo)
+        return 0; /* its partners are other threads' (--parallel) */
     if (t->outcome == SF_OUT_FAILED && !t->drive && !o->dl.dry_run) {
-        struct relay rr = *r;
-        rr.o = NULL;
-        check_redundancy(p, i, o, &rr);
+        check_redundancy(p, i, o, r);
         return 0;
     }
     if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run && !t->drive)
@@ -719,7 +644,7 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
                    const struct sf_install_hooks *h)
 {
     struct sf_target *t = &p->t[i];
-    struct relay r = { h->cb, h->arg, t, o, t, h };
+    struct relay r = { h->cb, h->arg, t, h };
     if (t->outcome == SF_OUT_FAILED) /* a partner loop found by an earlier target */
         return t->err;
     int rc = partner_pushed(p, i, o) ? 0 : install_target(p, i, o, &r);
@@ -738,57 +663,6 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
     return rc;
 }
 
-int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
-{
-    int first_err = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        struct sf_target *t = &p->t[i];
-        struct relay r = { cb, arg, t, o, t, NULL };
-        if (t->outcome == SF_OUT_SKIPPED) {
-            struct relay q = { cb, arg, t, NULL, t, NULL };
-            result(&q);
-            continue;
-        }
-        if (partner_pushed(p, i, o)) {
-            result(&r);
-            continue;
-        }
-        begin(o, t);
-        install_target(p, i, o, &r);
-        result(&r);
-        char why[480];
-        int loop = after_target(p, i, o, &r, why, sizeof(why));
-        if (t->outcome == SF_OUT_FAILED) {
-            first_err = t->err;
-            skip_rest(p, i + 1, cb, arg);
-            break;
-        }
-        if (loop) {
-            /* Stop: the pair would never settle; tell the operator why. */
-            size_t j = i + 1;
-            while (j < p->n && sf_target_uid(&p->t[j]) != sf_target_uid(t))
-                j++;
-            if (j < p->n) {
-                struct relay rj = { cb, arg, &p->t[j], NULL, &p->t[j], NULL };
-                fail_target(&p->t[j], SF_ECHECK, why);
-                result(&rj);
-                for (size_t k = i + 1; k < j; k++) {
-                    struct relay rk = { cb, arg, &p->t[k], NULL, &p->t[k], NULL };
-                    p->t[k].outcome = SF_OUT_NOT_ATTEMPTED;
-                    snprintf(p->t[k].msg, sizeof(p->t[k].msg), "not attempted after an earlier failure");
-                    result(&rk);
-                }
-                skip_rest(p, j + 1, cb, arg);
-            } else {
-                tell(&r, why);
-            }
-            first_err = SF_ECHECK;
-            break;
-        }
-    }
-    return first_err;
-}
-
 /* Everything an activation does for one target, up to its result. */
 static int activate_target(struct sf_target *t, const struct sf_install_opts *o, struct relay *r)
 {
@@ -796,10 +670,8 @@ static int activate_target(struct sf_target *t, const struct sf_install_opts *o,
     struct sf_errctx ec = { 0 };
     uint8_t st = 0;
     struct sf_sesdl_opts dl = o->dl;
-    if (r->h) {
-        dl.gate = r->h->gate;
-        dl.gate_arg = r->h->gate_arg;
-    }
+    dl.gate = r->h->gate;
+    dl.gate_arg = r->h->gate_arg;
     const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
     if (t->resume_phase[0] && t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
                                                : strcmp(t->rev_before, t->stored_from) != 0)) {
@@ -810,8 +682,6 @@ static int activate_target(struct sf_target *t, const struct sf_install_opts *o,
                  t->rev_before);
         return 0;
     }
-    if (!r->h)
-        jphase(o, t, "activating");
     int rc, none = 1;
     if (t->drive)
         rc = sf_wbdl_activate(&d->s, &dl, relay_dl, r, &none, &ec);
@@ -861,68 +731,11 @@ int sf_activate_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o
                     const struct sf_install_hooks *h)
 {
     struct sf_target *t = &p->t[i];
-    struct relay r = { h->cb, h->arg, t, o, t, h };
+    struct relay r = { h->cb, h->arg, t, h };
     return activate_target(t, o, &r);
 }
 
-int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg)
-{
-    int first_err = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        struct sf_target *t = &p->t[i];
-        struct relay r = { cb, arg, t, o, t, NULL };
-        begin(o, t);
-        activate_target(t, o, &r);
-        result(&r);
-        if (t->outcome == SF_OUT_FAILED) {
-            first_err = t->err;
-            skip_rest(p, i + 1, cb, arg);
-            break;
-        }
-    }
-    return first_err;
-}
-
 /* ---- for the engine's SCSI class ---- */
-
-const char *sf_dl_mode_key(enum sf_dl_mode_choice m)
-{
-    switch (m) {
-    case SF_MODE_DEFERRED: return "deferred";
-    case SF_MODE_IMMEDIATE: return "immediate";
-    case SF_MODE_SAVE: return "save";
-    case SF_MODE_EVENTS: return "events";
-    default: return "auto";
-    }
-}
-
-int sf_dl_mode_parse(const char *s, enum sf_dl_mode_choice *m)
-{
-    static const struct { const char *name; enum sf_dl_mode_choice m; } names[] = {
-        { "auto", SF_MODE_AUTO }, { "deferred", SF_MODE_DEFERRED },
-        { "immediate", SF_MODE_IMMEDIATE }, { "save", SF_MODE_SAVE }, { "events", SF_MODE_EVENTS },
-    };
-    if (!s || !*s) {
-        *m = SF_MODE_AUTO;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (!strcmp(s, names[i].name)) {
-            *m = names[i].m;
-            return 0;
-        }
-    char *end = NULL;
-    unsigned long v = strtoul(s, &end, 16);
-    if (end == s || (*end && strcmp(end, "h") && strcmp(end, "H")))
-        return SF_EINVAL;
-    switch (v) {
-    case 0x05: *m = SF_MODE_SAVE; return 0;
-    case 0x07: *m = SF_MODE_IMMEDIATE; return 0;
-    case 0x0d: *m = SF_MODE_EVENTS; return 0;
-    case 0x0e: *m = SF_MODE_DEFERRED; return 0;
-    default: return SF_EINVAL;
-    }
-}
 
 int sf_install_read_revision(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
                              char *rev, size_t cap, struct sf_errctx *ec)
@@ -952,26 +765,4 @@ int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct
     if (!rc)
         sf_inst_copy_trim(rev, cap, inq.revision);
     return rc;
-}
-
-int sf_install_fits(const struct sf_target *t, uint32_t len, const struct sf_install_opts *o,
-                    struct sf_errctx *ec)
-{
-    if (!t->drive) {
-        if (len > t->max_size)
-            return sf_err_set(ec, SF_ERANGE, "%s: image is %u bytes; subenclosure %u accepts at "
-                              "most %u: nothing was written", t->path, len, t->sub_id,
-                              t->max_size);
-        return 0;
-    }
-    const struct sf_drive *d = &t->dev->drv;
-    uint8_t modes[3];
-    int n = sf_wbdl_modes(o->dl.mode, modes), ok = 0;
-    char why[200] = "";
-    for (int k = 0; k < n && !ok; k++)
-        ok = sf_wb_chunk(modes[k], len, o->dl.chunk_max, d->have_desc ? &d->desc : NULL,
-                         SF_WBDL_DEFAULT_CHUNK, why, sizeof(why)) != 0;
-    if (!ok)
-        return sf_err_set(ec, SF_ERANGE, "%s: %s: nothing was written", t->path, why);
-    return 0;
 }

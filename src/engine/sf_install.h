@@ -1,20 +1,19 @@
 /*
- * sf_install.h - install an image on (or activate deferred microcode of)
- * every targeted SES processor of one or more enclosures.
+ * sf_install.h - the steps of the SCSI device class (sf_class_scsi.c):
+ * identify enclosures and drives, and install an image on (or activate
+ * deferred microcode of) one SES processor or drive.
  *
- * Two steps, so a front end can show the plan and ask before anything is
- * written:
  *   sf_install_plan()  opens every device, identifies it, picks targets,
  *                      and refuses (before any write) what cannot work:
- *                      an image over a processor's maximum size, an
- *                      enclosure without download microcode, an unknown
- *                      subenclosure.  (A download already in progress is
- *                      the caller's to judge: the journal may own it.)
- *   sf_install_run()   one processor at a time, finishing each before the
- *                      next: download, wait for the restart, verify the
- *                      revision on the configuration page.  The first
- *                      failure stops the run; later targets are reported
- *                      as not attempted.
+ *                      an enclosure without download microcode, an
+ *                      unknown subenclosure, a drive with no WRITE BUFFER
+ *                      mode that carries the image.  (A download already in
+ *                      progress is the engine's to judge: the journal may
+ *                      own it.)
+ *   sf_install_one()   one target: download, wait for the restart, verify
+ *                      the revision on the configuration page; every
+ *                      writing step through the journal's gate first.
+ *   sf_activate_one()  one target: activate deferred microcode, verify.
  *
  * A path that is not an enclosure (INQUIRY peripheral device type other
  * than 0Dh) is a drive: one target, updated with WRITE BUFFER (sf_wbdl)
@@ -33,18 +32,8 @@
 
 struct sf_target;
 
-/* Where the engine records what it is about to do (sf_history in the CLI).
- * Each call happens before the step it names. */
-struct sf_journal {
-    void *arg;
-    void (*begin)(void *arg, struct sf_target *t);
-    void (*phase)(void *arg, struct sf_target *t, const char *phase);
-    void (*finish)(void *arg, struct sf_target *t);
-};
-
 struct sf_install_opts {
     struct sf_sesdl_opts dl;
-    const struct sf_journal *journal;  /* NULL: nothing recorded */
     int sub_id;                  /* -1: every subenclosure */
     char expect_rev[5];          /* "" unless --expect-revision */
     unsigned ready_timeout_ms;   /* waiting for an enclosure to come back */
@@ -53,6 +42,10 @@ struct sf_install_opts {
     int activate_after;          /* install: activate what was stored (0Eh)
                                     at once, as sg_write_buffer --bpw=CS,act
                                     does - but only after a clean download */
+    unsigned jobs;               /* identify up to this many paths at once (0, 1: one) */
+    int solo;                    /* each path on its own (--parallel): the modules of
+                                    an enclosure are not read for redundancy, partner
+                                    sync or a partner's push - other threads drive them */
 };
 
 void sf_install_opts_default(struct sf_install_opts *o);
@@ -69,8 +62,6 @@ enum sf_inst_outcome {
     SF_OUT_SKIPPED,              /* already runs the package's version */
 };
 
-const char *sf_install_outcome_str(enum sf_inst_outcome o);
-
 struct sf_install_dev;           /* an open device of the plan */
 
 struct sf_target {
@@ -84,6 +75,10 @@ struct sf_target {
     uint32_t max_size;
     uint8_t dl_status_at_plan;   /* download microcode status when planned */
     uint32_t expected_offset_at_plan;
+    /* after a failure: what the enclosure's other modules in the plan run
+     * and whether each answers; degraded: one did not come back */
+    char redundancy[640];
+    int degraded;
     enum sf_inst_outcome outcome;
     int err;                     /* sf_err when failed */
     char msg[512];
@@ -95,8 +90,6 @@ struct sf_target {
     char expect_rev[5];          /* "" = must change */
     /* continuing an interrupted run */
     char resume_phase[32];       /* journal's last phase, "" if fresh */
-    int64_t resume_of;           /* journal attempt continued */
-    int64_t journal_id;          /* this attempt's row */
     int64_t stored_by;           /* activate: attempt that stored the deferred
                                     image we expect to find (0: unknown) */
     char stored_from[5];         /* the revision running when it was stored */
@@ -108,12 +101,6 @@ struct sf_plan {
     size_t n;
     struct sf_target *t;
     uint32_t image_len;          /* 0 for activate */
-    /* After a failure on one module of an enclosure whose other modules are
-     * in this plan: what the modules run and whether each answers (see
-     * sf_install_run).  degraded: a module did not come back, so the
-     * enclosure has lost a path. */
-    char redundancy[640];
-    int degraded;
 };
 
 /* Events for front ends. */
@@ -134,10 +121,6 @@ typedef void (*sf_iev_cb)(const struct sf_iev *ev, void *arg);
  */
 int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
                     const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec);
-
-/* Run the plan: install each target's image (t->img) on it.  Targets
- * marked SF_OUT_SKIPPED beforehand are reported and left alone. */
-int sf_install_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
 
 /* The engine's side of one target (sf_class_scsi.c): its events, and the
  * journal's gate every step goes through before it starts (see
@@ -183,29 +166,12 @@ int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct
 int sf_install_fits(const struct sf_target *t, uint32_t len, const struct sf_install_opts *o,
                     struct sf_errctx *ec);
 
-/* Run the plan: activate deferred microcode on every target. */
-int sf_activate_run(struct sf_plan *p, const struct sf_install_opts *o, sf_iev_cb cb, void *arg);
-
-/* SCSI commands the plan's devices have executed (for benchmarks). */
-uint64_t sf_plan_commands(const struct sf_plan *p);
-
-/* The identified enclosure behind a target (for logical id, vendor...);
- * NULL for a drive. */
-const struct sf_encl *sf_target_encl(const struct sf_target *t);
-
-/* The identified drive behind a target; NULL for an enclosure. */
-const struct sf_drive *sf_target_drive(const struct sf_target *t);
-
 /* The identity history and locks use: an enclosure's logical identifier,
  * a drive's NAA (or a hash when it has none). */
 uint64_t sf_target_uid(const struct sf_target *t);
 
 /* "subenclosure 1" or "drive", for messages. */
 const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap);
-/* The same in a temporary that lives as long as the enclosing block: for
- * one argument of one message. */
-#define SF_TARGET_WHAT(t) sf_target_what((t), (char[32]){ 0 }, 32)
-
 void sf_plan_free(struct sf_plan *p);
 
 #endif

@@ -66,6 +66,8 @@ int sf_journal_start(struct sf_journal *j, const char *run, const char *action,
  * record under the same id.  SF_EJOURNAL with the reason. */
 int sf_journal_run_record(struct sf_journal *j, const char *run, const char *action,
                           const char *argv_joined, const char *request, struct sf_errctx *ec);
+/* A J0 run its plan refused: nothing happened, nothing to keep. */
+int sf_journal_run_forget(struct sf_journal *j, const char *run, struct sf_errctx *ec);
 /* J2.  SF_EJOURNAL with the reason. */
 int sf_journal_step(struct sf_journal *j, int64_t attempt, const char *step,
                     struct sf_errctx *ec);

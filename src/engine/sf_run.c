@@ -6,7 +6,9 @@
  */
 #include "engine/sf_update.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +21,24 @@ struct sf_stepper {
     struct sf_journal *j;     /* NULL: a dry run records nothing */
     sf_event_cb cb;
     void *arg;
+    pthread_mutex_t *mu;      /* several devices at once (jobs): the journal, the
+                                 results and the caller's callback, one thread at a time */
     int journal_failed;
     char step[64];
     struct sf_errctx jec;
 };
+
+static void take(struct sf_stepper *st)
+{
+    if (st->mu)
+        pthread_mutex_lock(st->mu);
+}
+
+static void give(struct sf_stepper *st)
+{
+    if (st->mu)
+        pthread_mutex_unlock(st->mu);
+}
 
 static void event(struct sf_stepper *st, enum sf_event_kind k, const char *text, uint64_t done,
                   uint64_t total)
@@ -30,21 +46,26 @@ static void event(struct sf_stepper *st, enum sf_event_kind k, const char *text,
     if (!st->cb)
         return;
     struct sf_event ev = { k, st->it ? &st->it->info : NULL, text, done, total };
+    take(st);
     st->cb(&ev, st->arg);
+    give(st);
 }
 
 int sf_step_begin(struct sf_stepper *st, const char *step)
 {
     snprintf(st->step, sizeof(st->step), "%s", step);
+    int rc = 0;
+    /* The journal takes several threads' steps itself (group commit). */
     if (st->j && (st->it->info.attempt <= 0 ||
                   sf_journal_step(st->j, st->it->info.attempt, step, &st->jec))) {
         if (st->it->info.attempt <= 0)
             sf_err_set(&st->jec, SF_EJOURNAL, "the attempt has no journal record");
         st->journal_failed = 1;
-        return SF_EJOURNAL;
+        rc = SF_EJOURNAL;
     }
-    event(st, SF_EVENT_STEP, step, 0, 0);
-    return 0;
+    if (!rc)
+        event(st, SF_EVENT_STEP, step, 0, 0);
+    return rc;
 }
 
 void sf_step_progress(struct sf_stepper *st, uint64_t done, uint64_t total)
@@ -113,7 +134,9 @@ static int run_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *
 
 static void finish_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *st)
 {
+    take(st);
     count(u, it);
+    give(st);
     if (st->j && it->info.attempt > 0) {
         struct sf_errctx fec = { 0 };
         const char *after = it->info.version_after[0] ? it->info.version_after : "(nothing)";
@@ -145,11 +168,20 @@ int sf_update_lock(struct sf_update *u, int *locks, size_t *n, struct sf_errctx 
     return 0;
 }
 
+/* Every distinct image once (content-addressed; the one J0 staged is
+ * there already). */
 static int stage_all(struct sf_update *u, struct sf_errctx *ec)
 {
     for (size_t i = 0; i < u->nitems; i++) {
         struct sf_item *it = &u->items[i];
-        if (!it->img || it->info.outcome != SF_OUTCOME_PLANNED)
+        if (!it->img || it->info.outcome != SF_OUTCOME_PLANNED ||
+            !strcmp(it->info.image_sha256, u->staged_sha))
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = u->items[k].img && u->items[k].info.outcome == SF_OUTCOME_PLANNED &&
+                   !strcmp(u->items[k].info.image_sha256, it->info.image_sha256);
+        if (seen)
             continue;
         struct sf_errctx sec = { 0 };
         if (sf_stage(sf_ctx_state_dir(u->ctx), it->info.image_sha256, it->img, it->len, &sec))
@@ -217,29 +249,116 @@ static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_er
     return rc;
 }
 
-static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, void *arg,
-                     struct sf_errctx *ec)
+/* Several devices at once: the items in groups (one device each: the
+ * items that share a lock, or with parallel one path), the groups shared
+ * out to up to jobs threads.  A failure stops its own group. */
+struct pool {
+    struct sf_update *u;
+    struct sf_journal *j;
+    sf_event_cb cb;
+    void *arg;
+    pthread_mutex_t mu;       /* the stepper's: journal, results, callback */
+    pthread_mutex_t take_mu;  /* the next group */
+    size_t *group;            /* each item's group */
+    size_t ngroups, next;
+    int first;                /* the first failure (by time) */
+    struct sf_errctx *ec;
+};
+
+/* Items of group g (all items with g == SIZE_MAX), in plan order; a
+ * failure leaves the group's later items not attempted. */
+static int run_group(struct pool *p, size_t g)
 {
-    int first = 0;
+    struct sf_update *u = p->u;
+    int failed = 0;
     for (size_t i = 0; i < u->nitems; i++) {
+        if (g != SIZE_MAX && p->group[i] != g)
+            continue;
         struct sf_item *it = &u->items[i];
-        struct sf_stepper st = { .u = u, .it = it, .j = j, .cb = cb, .arg = arg };
+        struct sf_stepper st = { .u = u, .it = it, .j = p->j, .cb = p->cb, .arg = p->arg,
+                                 .mu = g == SIZE_MAX ? NULL : &p->mu };
         if (it->info.outcome != SF_OUTCOME_PLANNED) {
             /* decided by the plan: reported, not run */
-        } else if (first) {
+        } else if (failed) {
             it->info.outcome = SF_OUTCOME_NOT_ATTEMPTED;
             snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
                      "earlier failure");
         } else {
             int rc = run_item(u, it, &st, u->o.dry_run);
             if (rc) {
-                first = rc;
-                sf_err_set(ec, rc, "%s", it->info.message);
+                failed = rc;
+                take(&st);
+                if (!p->first) {
+                    p->first = rc;
+                    sf_err_set(p->ec, rc, "%s", it->info.message);
+                }
+                give(&st);
             }
         }
         finish_item(u, it, &st);
     }
-    return first;
+    return failed;
+}
+
+static void *pool_main(void *arg)
+{
+    struct pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->take_mu);
+        size_t g = p->next++;
+        pthread_mutex_unlock(&p->take_mu);
+        if (g >= p->ngroups)
+            return NULL;
+        run_group(p, g);
+    }
+}
+
+/* Each item's group: its path with parallel, else its journal identity
+ * (the device its lock protects). */
+static size_t make_groups(struct sf_update *u, size_t *group)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < u->nitems; i++) {
+        const struct sf_item *it = &u->items[i];
+        group[i] = n;
+        for (size_t k = 0; k < i; k++) {
+            const struct sf_item *o = &u->items[k];
+            if (u->o.parallel ? !strcmp(o->info.target, it->info.target)
+                              : !strcmp(sf_item_id(u, o), sf_item_id(u, it))) {
+                group[i] = group[k];
+                break;
+            }
+        }
+        if (group[i] == n)
+            n++;
+    }
+    return n;
+}
+
+static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, void *arg,
+                     struct sf_errctx *ec)
+{
+    struct pool p = { .u = u, .j = j, .cb = cb, .arg = arg, .ec = ec };
+    size_t *group = u->o.jobs > 1 ? calloc(u->nitems ? u->nitems : 1, sizeof(*group)) : NULL;
+    if (!group) /* one after another: the first failure stops the run */
+        return run_group(&p, SIZE_MAX);
+    p.group = group;
+    p.ngroups = make_groups(u, group);
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_mutex_init(&p.take_mu, NULL);
+    size_t nth = u->o.jobs < p.ngroups ? u->o.jobs : p.ngroups;
+    pthread_t th[64];
+    size_t started = 0;
+    for (; nth > 1 && started + 1 < nth && started < 64; started++)
+        if (pthread_create(&th[started], NULL, pool_main, &p))
+            break;
+    pool_main(&p); /* this thread is a worker too */
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&p.mu);
+    pthread_mutex_destroy(&p.take_mu);
+    free(group);
+    return p.first;
 }
 
 int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
@@ -253,6 +372,7 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
     for (size_t i = 0; i < u->nitems; i++)
         todo += u->items[i].info.outcome == SF_OUTCOME_PLANNED;
     if (u->o.dry_run || !todo) { /* nothing to record: every item was decided by the plan */
+        sf_update_join_stage(u, NULL);
         sf_update_end_early(u, "completed", "nothing to do");
         return run_items(u, NULL, cb, arg, ec);
     }
@@ -264,6 +384,8 @@ int sf_update_run(sf_update *u, sf_event_cb cb, void *arg, struct sf_errctx *ec)
         rc = sf_update_lock(u, locks, &nlocks, ec);
     if (!rc)
         rc = sf_update_recheck(u, j, ec);
+    if (!rc)
+        rc = sf_update_join_stage(u, ec);
     if (!rc)
         rc = stage_all(u, ec);
     if (!rc)

@@ -222,6 +222,333 @@ static uint32_t halve(uint32_t chunk)
     return c < SF_MIN_CHUNK ? SF_MIN_CHUNK : c;
 }
 
+/* One download in progress: what the steps below share. */
+struct dl {
+    struct sf_scsi *s;
+    uint8_t id;
+    const uint8_t *img;
+    uint32_t len;
+    const struct sf_sesdl_opts *o;
+    struct sf_sesdl_dev *learned;
+    sf_sesdl_cb cb;
+    void *arg;
+    struct sf_sesdl_result *res;
+    struct sf_errctx *ec;
+    const char *path;
+    struct sf_ses_dl_status st;
+    struct sf_ses_dl_desc d;
+    uint32_t gen, chunk, off, gated_at;
+    uint8_t mode;
+    int tried07;               /* auto, ambiguous first-page rejection: 07h tried */
+    int first_checked;         /* auto: the 80h-after-first-page check is done */
+    int read_mid;              /* we read status while a download was in progress */
+    unsigned recoveries;
+    int last_rc;               /* the last page's error (0: a reset) */
+    uint8_t *page;
+    struct sf_errctx pec;
+};
+
+enum { DL_NEXT = 1, DL_RECOVER, DL_LAST, DL_AGAIN, DL_DONE };
+
+/* The status before the first page: the size, and an interrupted run's
+ * image that already landed (adopt: never send it twice).  DL_DONE when
+ * that finished the download, 0 to go on, or an error. */
+static int dl_begin(struct dl *x)
+{
+    const struct sf_sesdl_opts *o = x->o;
+    /* Nothing written yet: a transient failure here just waits.  A page
+     * the caller read moments ago, with no command since, says the same as
+     * a new read would: nothing is closer to the first page than that. */
+    const struct sf_ses_dl_desc *fd = o->fresh ? sf_ses_dl_status_find(o->fresh, x->id) : NULL;
+    int rc = 0;
+    if (fd) {
+        x->st = *o->fresh;
+        x->d = *fd;
+    } else {
+        rc = sub_status_patient(x->s, x->id, &x->st, &x->d, 5, gap_ms(o), x->ec);
+    }
+    if (rc)
+        return rc;
+    if (x->len > x->d.max_size)
+        return sf_err_set(x->ec, SF_ERANGE,
+                          "%s: subenclosure %u accepts images up to %u bytes; this one is %u",
+                          x->path, x->id, x->d.max_size, x->len);
+    uint8_t ds = x->d.status;
+    if (!o->adopt || o->dry_run ||
+        !(sf_ses_dl_is_complete(ds) || ds == SF_DL_UPDATING_NV || ds == SF_DL_UPDATING_NV_DEFERRED))
+        return 0;
+    /* The interrupted run's image already landed: never send it twice. */
+    notice(x->cb, x->arg, x->id, "the interrupted run's download already completed (%02Xh %s)",
+           ds, sf_ses_dl_status_str(ds));
+    x->res->mode_used = ds == SF_DL_COMPLETE_DEFERRED || ds == SF_DL_UPDATING_NV_DEFERRED
+                            ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+    if (sf_ses_dl_is_complete(ds)) {
+        x->res->final_status = ds;
+        return DL_DONE;
+    }
+    int lost = 0;
+    rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, x->ec);
+    if (rc == 0 && sf_ses_dl_is_error(x->d.status))
+        return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s", x->path,
+                          x->id, x->d.status, sf_ses_dl_status_str(x->d.status));
+    if (rc == 0) {
+        x->res->final_status = lost ? 0 : x->d.status;
+        return DL_DONE;
+    }
+    if (rc != SF_EAGAIN_DL)
+        return rc;
+    return sub_status(x->s, x->id, &x->st, &x->d, x->ec);
+}
+
+/* Mode, page size and where to start: a download the enclosure already
+ * has in progress is continued or discarded as the options say.  DL_DONE
+ * for a dry run (said what it would send), 0 to go on, or an error. */
+static int dl_setup(struct dl *x)
+{
+    const struct sf_sesdl_opts *o = x->o;
+    x->gen = x->st.gen;
+    int want_deferred = o->mode == SF_MODE_DEFERRED ||
+                        (o->mode == SF_MODE_AUTO && !x->learned->no_deferred);
+    x->mode = want_deferred ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+    if (o->mode == SF_MODE_AUTO && x->learned->no_deferred)
+        x->res->fell_back = 1;
+    x->chunk = initial_chunk(o, x->learned);
+    x->off = 0;
+    const struct sf_ses_dl_desc *d = &x->d;
+    if (d->status == SF_DL_IN_PROGRESS || d->status == SF_DL_UPDATING_NV ||
+        d->status == SF_DL_UPDATING_NV_DEFERRED) {
+        if (d->status != SF_DL_IN_PROGRESS)
+            return sf_err_set(x->ec, SF_EBUSY,
+                              "%s: subenclosure %u is still writing a previous image (%02Xh %s); "
+                              "wait for it to finish",
+                              x->path, x->id, d->status, sf_ses_dl_status_str(d->status));
+        if (o->in_progress == SF_INPROG_REFUSE)
+            return sf_err_set(x->ec, SF_EBUSY,
+                              "%s: subenclosure %u already has a download in progress (expected "
+                              "offset %u): choose --resume or --restart",
+                              x->path, x->id, d->expected_offset);
+        if (o->in_progress == SF_INPROG_RESUME && d->expected_offset != 0xffffffffu &&
+            d->expected_offset < x->len && !(d->expected_offset & 3)) {
+            x->off = d->expected_offset;
+            notice(x->cb, x->arg, x->id, "resuming the download in progress at offset %u", x->off);
+        } else {
+            notice(x->cb, x->arg, x->id, "discarding the download in progress; starting over");
+        }
+    }
+    if (o->dry_run) {
+        uint32_t pages = (x->len - x->off + x->chunk - 1) / x->chunk;
+        notice(x->cb, x->arg, x->id, "dry run: would send %u bytes from offset %u in %u page(s) "
+               "of up to %u bytes, mode %s", x->len - x->off, x->off, pages, x->chunk,
+               mode_name(x->mode));
+        x->res->mode_used = x->mode;
+        x->res->chunk_used = x->chunk;
+        return DL_DONE;
+    }
+    return 0;
+}
+
+/* One page at x->off (of n bytes).  DL_NEXT: go on (the page landed, or
+ * the mode or page size changed and the loop starts again); DL_RECOVER:
+ * something went wrong, ask the enclosure (*refused: it refused this
+ * page mid-download); or an error. */
+static int dl_page(struct dl *x, uint32_t n, int *refused)
+{
+    const struct sf_sesdl_opts *o = x->o;
+    struct sf_scsi *s = x->s;
+    uint64_t ua0 = s->ua_count;
+    *refused = 0;
+    sf_errctx_clear(&x->pec);
+    int rc = send_page(s, x->id, x->gen, x->mode, x->off, x->img, x->len, n, x->page, &x->pec);
+    x->res->pages_sent++;
+    if (rc == 0 && s->ua_count == ua0) {
+        x->off += n;
+        emit(x->cb, x->arg, SF_DLEV_PROGRESS, x->id, NULL, x->off, x->len);
+        if (!(o->mode == SF_MODE_AUTO && x->mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
+              !x->first_checked && !x->learned->status_read_resets && x->off < x->len))
+            return DL_NEXT;
+        /* Some enclosures take the first 0Eh page and then mark the
+         * download 80h: ask once, before sending the rest. */
+        x->first_checked = 1;
+        x->read_mid = 1;
+        rc = sub_status(s, x->id, &x->st, &x->d, &x->pec);
+        if (rc == 0 && x->d.status == SF_DL_ERR_FIELDS) {
+            x->mode = to_immediate(x->cb, x->arg, x->id, x->res, "(status 80h on the first page)");
+            x->learned->no_deferred = 1;
+            x->off = 0;
+            x->gen = x->st.gen;
+            return DL_NEXT;
+        }
+        if (rc == 0 && x->d.status == SF_DL_IN_PROGRESS &&
+            (x->d.expected_offset == x->off || x->d.expected_offset == 0xffffffffu))
+            return DL_NEXT;
+        x->last_rc = rc;
+        return DL_RECOVER; /* anything else: find out properly */
+    }
+    if (rc == SF_ECHECK && sf_scsi_last_illegal_request(s)) {
+        int field = param_field(s);
+        if (x->off == 0 && o->mode == SF_MODE_AUTO && x->mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
+            (field == 8 || (field < 0 && !x->tried07))) {
+            char why[300];
+            snprintf(why, sizeof(why), "(0Eh): %s", x->pec.msg);
+            x->mode = to_immediate(x->cb, x->arg, x->id, x->res, why);
+            if (field == 8)
+                x->learned->no_deferred = 1;
+            else
+                x->tried07 = 1;
+            return DL_NEXT;
+        }
+        if (x->off == 0) {
+            if (n <= SF_MIN_CHUNK)
+                return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u refused the first "
+                                  "download microcode page even at %u bytes: %s", x->path,
+                                  x->id, n, x->pec.msg);
+            x->chunk = halve(n);
+            x->learned->chunk = x->chunk;
+            if (x->tried07) {
+                /* 07h was refused at this size too: the size, not the
+                 * mode, may be the problem.  Try 0Eh again. */
+                x->mode = SF_DL_MODE_OFFSETS_SAVE_DEFER;
+                x->res->fell_back = 0;
+                x->tried07 = 0;
+            }
+            notice(x->cb, x->arg, x->id, "enclosure refused a %u-byte page; using %u-byte pages",
+                   n, x->chunk);
+            return DL_NEXT;
+        }
+        /* Refused mid-download: too big a page, or the engine lost the
+         * download?  The status page says which. */
+        *refused = 1;
+    } else if (rc == 0) {
+        notice(x->cb, x->arg, x->id, "the enclosure reset during the download (unit attention); "
+               "checking what it kept");
+    } else {
+        notice(x->cb, x->arg, x->id, "page at offset %u failed: %s; checking what the enclosure "
+               "kept", x->off, x->pec.msg);
+    }
+    x->last_rc = rc;
+    return DL_RECOVER;
+}
+
+/* After trouble with the page at x->off (n bytes): ask the enclosure what
+ * it kept.  DL_NEXT: carry on from the offset it expects (or 0); DL_LAST:
+ * the last page had landed before the trouble; or an error. */
+static int dl_recover(struct dl *x, uint32_t n, int refused)
+{
+    const struct sf_sesdl_opts *o = x->o;
+    if (++x->recoveries > o->max_recoveries)
+        return sf_err_set(x->ec, x->last_rc ? x->last_rc : SF_EIO,
+                          "%s: subenclosure %u: gave up after %u recoveries at offset %u of %u; "
+                          "last problem: %s", x->path, x->id, o->max_recoveries, x->off, x->len,
+                          x->pec.msg[0] ? x->pec.msg : "the enclosure was reset");
+    struct sf_errctx sec = { 0 };
+    int src = sub_status_patient(x->s, x->id, &x->st, &x->d, 30, gap_ms(o), &sec);
+    if (src)
+        return sf_err_set(x->ec, src, "%s: subenclosure %u: download interrupted at offset %u of "
+                          "%u and the enclosure does not answer: %s", x->path, x->id, x->off,
+                          x->len, sec.msg);
+    x->gen = x->st.gen;
+    const struct sf_ses_dl_desc *d = &x->d;
+    if (d->status == SF_DL_IN_PROGRESS) {
+        uint32_t eo = d->expected_offset == 0xffffffffu ? x->off : d->expected_offset;
+        if (eo > x->len || (eo & 3))
+            return sf_err_set(x->ec, SF_EMALFORMED, "%s: subenclosure %u reports an impossible "
+                              "expected offset %u", x->path, x->id, eo);
+        if (refused && eo == x->off) {
+            if (x->chunk <= SF_MIN_CHUNK)
+                return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u refused the page at "
+                                  "offset %u even at %u bytes: %s", x->path, x->id, x->off,
+                                  x->chunk, x->pec.msg);
+            /* Still waiting for this very page: it was too big. */
+            x->chunk = halve(x->chunk);
+            x->learned->chunk = x->chunk;
+            notice(x->cb, x->arg, x->id, "enclosure refused a page mid-download; using %u-byte "
+                   "pages", x->chunk);
+        } else {
+            if (eo != x->off)
+                notice(x->cb, x->arg, x->id, "resuming at the enclosure's expected offset %u", eo);
+            x->res->resumes++;
+        }
+        x->off = eo;
+        return DL_NEXT;
+    }
+    if ((d->status == SF_DL_UPDATING_NV || d->status == SF_DL_UPDATING_NV_DEFERRED ||
+         sf_ses_dl_is_complete(d->status)) && x->off + n >= x->len) {
+        x->off = x->len; /* the last page landed before the trouble */
+        return DL_LAST;
+    }
+    if (x->read_mid && d->status == SF_DL_IDLE && !x->learned->status_read_resets) {
+        /* Gone right after we read status mid-download: this enclosure
+         * resets its engine on status reads. */
+        x->learned->status_read_resets = 1;
+        notice(x->cb, x->arg, x->id, "the enclosure dropped the download after a status read; "
+               "no more status reads until the last page");
+    }
+    if (d->status == SF_DL_IDLE || d->status == SF_DL_ERR_FIELDS ||
+        d->status == SF_DL_ERR_TIMEOUT || sf_ses_dl_is_complete(d->status) ||
+        d->status == SF_DL_UPDATING_NV || d->status == SF_DL_UPDATING_NV_DEFERRED) {
+        notice(x->cb, x->arg, x->id, "the enclosure discarded the partial image (%02Xh %s); "
+               "restarting at offset 0", d->status, sf_ses_dl_status_str(d->status));
+        x->res->restarts++;
+        x->off = 0;
+        return DL_NEXT;
+    }
+    return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u: download stopped at offset %u: "
+                      "status %02Xh %s (additional status %02Xh)", x->path, x->id, x->off,
+                      d->status, sf_ses_dl_status_str(d->status), d->addl_status);
+}
+
+/* Every page sent: record that (the completion status is reported once),
+ * then wait for it.  DL_AGAIN: the enclosure wants more (the loop sends
+ * again from where it says, or falls back to 07h); 0: complete; or an
+ * error. */
+static int dl_complete(struct dl *x)
+{
+    const struct sf_sesdl_opts *o = x->o;
+    int lost = 0;
+    sf_errctx_clear(&x->pec);
+    if (o->gate && o->gate(o->gate_arg, "completing"))
+        return sf_err_set(x->ec, SF_EJOURNAL, "%s: subenclosure %u: every page was sent, and "
+                          "the journal cannot record it: the completion status is left unread",
+                          x->path, x->id);
+    x->gated_at = 0xffffffffu; /* pages sent again after this are recorded again */
+    int rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, &x->pec);
+    if (rc == SF_EAGAIN_DL) {
+        /* It still wants data: treat like any interruption. */
+        if (++x->recoveries > o->max_recoveries)
+            return sf_err_set(x->ec, SF_EIO, "%s: subenclosure %u: enclosure keeps asking for "
+                              "more data after the last page (expected offset %u of %u)",
+                              x->path, x->id, x->d.expected_offset, x->len);
+        x->off = x->d.expected_offset == 0xffffffffu ? 0 : x->d.expected_offset;
+        if (x->off > x->len || (x->off & 3))
+            x->off = 0;
+        notice(x->cb, x->arg, x->id, "enclosure still expects data at offset %u; resuming", x->off);
+        x->res->resumes++;
+        return DL_AGAIN;
+    }
+    if (rc) {
+        if (x->ec)
+            *x->ec = x->pec;
+        return rc;
+    }
+    if (sf_ses_dl_is_error(x->d.status)) {
+        if (x->d.status == SF_DL_ERR_FIELDS && o->mode == SF_MODE_AUTO &&
+            x->mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && !x->res->fell_back) {
+            x->mode = to_immediate(x->cb, x->arg, x->id, x->res, "(status 80h)");
+            x->learned->no_deferred = 1;
+            x->off = 0;
+            return DL_AGAIN;
+        }
+        x->res->final_status = x->d.status;
+        x->res->addl_status = x->d.addl_status;
+        return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s (additional "
+                          "status %02Xh)", x->path, x->id, x->d.status,
+                          sf_ses_dl_status_str(x->d.status), x->d.addl_status);
+    }
+    x->res->final_status = lost ? 0 : x->d.status;
+    x->res->addl_status = x->d.addl_status;
+    return 0;
+}
+
 int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_t len,
                       const struct sf_sesdl_opts *o, struct sf_sesdl_dev *learned,
                       sf_sesdl_cb cb, void *arg, struct sf_sesdl_result *res,
@@ -230,316 +557,45 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t id, const uint8_t *img, uint32_
     if (!s || !img || !len || !o || !learned || !res)
         return SF_EINVAL;
     memset(res, 0, sizeof(*res));
-    const char *path = s->tr->path;
-    struct sf_ses_dl_status st;
-    struct sf_ses_dl_desc d;
-    /* Nothing written yet: a transient failure here just waits.  A page
-     * the caller read moments ago, with no command since, says the same as
-     * a new read would: nothing is closer to the first page than that. */
-    const struct sf_ses_dl_desc *fd = o->fresh ? sf_ses_dl_status_find(o->fresh, id) : NULL;
-    int rc = 0;
-    if (fd) {
-        st = *o->fresh;
-        d = *fd;
-    } else {
-        rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
-    }
+    struct dl x = { .s = s, .id = id, .img = img, .len = len, .o = o, .learned = learned,
+                    .cb = cb, .arg = arg, .res = res, .ec = ec, .path = s->tr->path,
+                    .gated_at = 0xffffffffu };
+    int rc = dl_begin(&x);
+    if (!rc)
+        rc = dl_setup(&x);
     if (rc)
-        return rc;
-    if (len > d.max_size)
-        return sf_err_set(ec, SF_ERANGE,
-                          "%s: subenclosure %u accepts images up to %u bytes; this one is %u",
-                          path, id, d.max_size, len);
-
-    if (o->adopt && !o->dry_run &&
-        (sf_ses_dl_is_complete(d.status) || d.status == SF_DL_UPDATING_NV ||
-         d.status == SF_DL_UPDATING_NV_DEFERRED)) {
-        /* The interrupted run's image already landed: never send it twice. */
-        notice(cb, arg, id, "the interrupted run's download already completed (%02Xh %s)",
-               d.status, sf_ses_dl_status_str(d.status));
-        res->mode_used = d.status == SF_DL_COMPLETE_DEFERRED || d.status == SF_DL_UPDATING_NV_DEFERRED
-                             ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
-        if (sf_ses_dl_is_complete(d.status)) {
-            res->final_status = d.status;
-            return 0;
-        }
-        int lost = 0;
-        rc = poll_completion(s, id, o, cb, arg, &d, &lost, ec);
-        if (rc == 0 && sf_ses_dl_is_error(d.status))
-            return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s", path, id,
-                              d.status, sf_ses_dl_status_str(d.status));
-        if (rc == 0) {
-            res->final_status = lost ? 0 : d.status;
-            return 0;
-        }
-        if (rc != SF_EAGAIN_DL)
-            return rc;
-        rc = sub_status(s, id, &st, &d, ec);
-        if (rc)
-            return rc;
-    }
-
-    uint32_t gen = st.gen;
-    int want_deferred = o->mode == SF_MODE_DEFERRED ||
-                        (o->mode == SF_MODE_AUTO && !learned->no_deferred);
-    uint8_t mode = want_deferred ? SF_DL_MODE_OFFSETS_SAVE_DEFER : SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
-    if (o->mode == SF_MODE_AUTO && learned->no_deferred)
-        res->fell_back = 1;
-    uint32_t chunk = initial_chunk(o, learned);
-    uint32_t off = 0;
-
-    if (d.status == SF_DL_IN_PROGRESS || d.status == SF_DL_UPDATING_NV ||
-        d.status == SF_DL_UPDATING_NV_DEFERRED) {
-        if (d.status != SF_DL_IN_PROGRESS)
-            return sf_err_set(ec, SF_EBUSY,
-                              "%s: subenclosure %u is still writing a previous image (%02Xh %s); "
-                              "wait for it to finish",
-                              path, id, d.status, sf_ses_dl_status_str(d.status));
-        if (o->in_progress == SF_INPROG_REFUSE)
-            return sf_err_set(ec, SF_EBUSY,
-                              "%s: subenclosure %u already has a download in progress (expected "
-                              "offset %u): choose --resume or --restart",
-                              path, id, d.expected_offset);
-        if (o->in_progress == SF_INPROG_RESUME && d.expected_offset != 0xffffffffu &&
-            d.expected_offset < len && !(d.expected_offset & 3)) {
-            off = d.expected_offset;
-            notice(cb, arg, id, "resuming the download in progress at offset %u", off);
-        } else {
-            notice(cb, arg, id, "discarding the download in progress; starting over");
-        }
-    }
-
-    if (o->dry_run) {
-        uint32_t pages = (len - off + chunk - 1) / chunk;
-        notice(cb, arg, id, "dry run: would send %u bytes from offset %u in %u page(s) of up to "
-               "%u bytes, mode %s", len - off, off, pages, chunk, mode_name(mode));
-        res->mode_used = mode;
-        res->chunk_used = chunk;
-        return 0;
-    }
-
-    uint8_t *page = malloc(SF_SES_DL_HDR_LEN + SF_SES_DL_MAX_CHUNK + 4);
-    if (!page)
+        return rc == DL_DONE ? 0 : rc;
+    x.page = malloc(SF_SES_DL_HDR_LEN + SF_SES_DL_MAX_CHUNK + 4);
+    if (!x.page)
         return SF_ENOMEM;
-    int tried07 = 0;       /* auto, ambiguous first-page rejection: 07h tried */
-    int first_checked = 0; /* auto: the 80h-after-first-page check is done */
-    int read_mid = 0;      /* we read status while a download was in progress */
-    unsigned recoveries = 0;
-    struct sf_errctx pec;
-
-    uint32_t gated_at = 0xffffffffu; /* where the last "downloading" was recorded */
     for (;;) {
-        while (off < len) {
-            uint32_t n = len - off < chunk ? len - off : chunk;
-            uint64_t ua0 = s->ua_count;
-            if (gated_at == 0xffffffffu) {
-                if ((rc = step(o, cb, arg, id, "downloading", off, len)) != 0) {
+        while (x.off < x.len) {
+            uint32_t n = x.len - x.off < x.chunk ? x.len - x.off : x.chunk;
+            if (x.gated_at == 0xffffffffu) {
+                if ((rc = step(o, cb, arg, id, "downloading", x.off, len)) != 0) {
                     sf_err_set(ec, rc, "%s: subenclosure %u: the journal cannot record the "
-                               "download: nothing more was sent", path, id);
+                               "download: nothing more was sent", x.path, id);
                     goto out;
                 }
-                gated_at = off;
+                x.gated_at = x.off;
             }
             int refused = 0;
-            sf_errctx_clear(&pec);
-            rc = send_page(s, id, gen, mode, off, img, len, n, page, &pec);
-            res->pages_sent++;
-            if (rc == 0 && s->ua_count == ua0) {
-                off += n;
-                emit(cb, arg, SF_DLEV_PROGRESS, id, NULL, off, len);
-                if (o->mode == SF_MODE_AUTO && mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
-                    !first_checked && !learned->status_read_resets && off < len) {
-                    /* Some enclosures take the first 0Eh page and then mark
-                     * the download 80h: ask once, before sending the rest. */
-                    first_checked = 1;
-                    read_mid = 1;
-                    rc = sub_status(s, id, &st, &d, &pec);
-                    if (rc == 0 && d.status == SF_DL_ERR_FIELDS) {
-                        mode = to_immediate(cb, arg, id, res, "(status 80h on the first page)");
-                        learned->no_deferred = 1;
-                        off = 0;
-                        gen = st.gen;
-                        continue;
-                    }
-                    if (rc == 0 && d.status == SF_DL_IN_PROGRESS &&
-                        (d.expected_offset == off || d.expected_offset == 0xffffffffu))
-                        continue;
-                    /* Anything else: find out properly. */
-                } else {
-                    continue;
-                }
-            } else if (rc == SF_ECHECK && sf_scsi_last_illegal_request(s)) {
-                int field = param_field(s);
-                if (off == 0 && o->mode == SF_MODE_AUTO && mode == SF_DL_MODE_OFFSETS_SAVE_DEFER &&
-                    (field == 8 || (field < 0 && !tried07))) {
-                    char why[300];
-                    snprintf(why, sizeof(why), "(0Eh): %s", pec.msg);
-                    mode = to_immediate(cb, arg, id, res, why);
-                    if (field == 8)
-                        learned->no_deferred = 1;
-                    else
-                        tried07 = 1;
-                    continue;
-                }
-                if (off == 0) {
-                    if (n <= SF_MIN_CHUNK) {
-                        rc = sf_err_set(ec, SF_ECHECK,
-                                        "%s: subenclosure %u refused the first download microcode "
-                                        "page even at %u bytes: %s", path, id, n, pec.msg);
-                        goto out;
-                    }
-                    chunk = halve(n);
-                    learned->chunk = chunk;
-                    if (tried07) {
-                        /* 07h was refused at this size too: the size, not
-                         * the mode, may be the problem.  Try 0Eh again. */
-                        mode = SF_DL_MODE_OFFSETS_SAVE_DEFER;
-                        res->fell_back = 0;
-                        tried07 = 0;
-                    }
-                    notice(cb, arg, id, "enclosure refused a %u-byte page; using %u-byte pages",
-                           n, chunk);
-                    continue;
-                }
-                /* Refused mid-download: too big a page, or the engine lost
-                 * the download?  The status page says which. */
-                refused = 1;
-            } else if (rc == 0) {
-                notice(cb, arg, id, "the enclosure reset during the download (unit attention); "
-                       "checking what it kept");
-            } else {
-                notice(cb, arg, id, "page at offset %u failed: %s; checking what the enclosure kept",
-                       off, pec.msg);
-            }
-
-            /* ---- recovery: ask the enclosure what it has ---- */
-            if (++recoveries > o->max_recoveries) {
-                rc = sf_err_set(ec, rc ? rc : SF_EIO,
-                                "%s: subenclosure %u: gave up after %u recoveries at offset %u of "
-                                "%u; last problem: %s", path, id, o->max_recoveries, off, len,
-                                pec.msg[0] ? pec.msg : "the enclosure was reset");
+            rc = dl_page(&x, n, &refused);
+            if (rc == DL_RECOVER)
+                rc = dl_recover(&x, n, refused);
+            if (rc == DL_LAST)
+                break;
+            if (rc < 0)
                 goto out;
-            }
-            struct sf_errctx sec = { 0 };
-            int src = sub_status_patient(s, id, &st, &d, 30, gap_ms(o), &sec);
-            if (src) {
-                rc = sf_err_set(ec, src,
-                                "%s: subenclosure %u: download interrupted at offset %u of %u and "
-                                "the enclosure does not answer: %s", path, id, off, len, sec.msg);
-                goto out;
-            }
-            gen = st.gen;
-            if (d.status == SF_DL_IN_PROGRESS) {
-                uint32_t eo = d.expected_offset == 0xffffffffu ? off : d.expected_offset;
-                if (eo > len || (eo & 3)) {
-                    rc = sf_err_set(ec, SF_EMALFORMED,
-                                    "%s: subenclosure %u reports an impossible expected offset %u",
-                                    path, id, eo);
-                    goto out;
-                }
-                if (refused && eo == off) {
-                    if (chunk <= SF_MIN_CHUNK) {
-                        rc = sf_err_set(ec, SF_ECHECK,
-                                        "%s: subenclosure %u refused the page at offset %u even at "
-                                        "%u bytes: %s", path, id, off, chunk, pec.msg);
-                        goto out;
-                    }
-                    /* Still waiting for this very page: it was too big. */
-                    chunk = halve(chunk);
-                    learned->chunk = chunk;
-                    notice(cb, arg, id, "enclosure refused a page mid-download; using %u-byte pages",
-                           chunk);
-                } else {
-                    if (eo != off)
-                        notice(cb, arg, id, "resuming at the enclosure's expected offset %u", eo);
-                    res->resumes++;
-                }
-                off = eo;
-                continue;
-            }
-            if (d.status == SF_DL_UPDATING_NV || d.status == SF_DL_UPDATING_NV_DEFERRED ||
-                sf_ses_dl_is_complete(d.status)) {
-                if (off + n >= len) {
-                    off = len; /* the last page landed before the trouble */
-                    break;
-                }
-            }
-            if (read_mid && d.status == SF_DL_IDLE && !learned->status_read_resets) {
-                /* Gone right after we read status mid-download: this
-                 * enclosure resets its engine on status reads. */
-                learned->status_read_resets = 1;
-                notice(cb, arg, id, "the enclosure dropped the download after a status read; "
-                       "no more status reads until the last page");
-            }
-            if (d.status == SF_DL_IDLE || d.status == SF_DL_ERR_FIELDS ||
-                d.status == SF_DL_ERR_TIMEOUT || sf_ses_dl_is_complete(d.status) ||
-                d.status == SF_DL_UPDATING_NV || d.status == SF_DL_UPDATING_NV_DEFERRED) {
-                notice(cb, arg, id, "the enclosure discarded the partial image (%02Xh %s); "
-                       "restarting at offset 0", d.status, sf_ses_dl_status_str(d.status));
-                res->restarts++;
-                off = 0;
-                continue;
-            }
-            rc = sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: download stopped at offset %u: "
-                            "status %02Xh %s (additional status %02Xh)", path, id, off, d.status,
-                            sf_ses_dl_status_str(d.status), d.addl_status);
-            goto out;
         }
-
-        int lost = 0;
-        sf_errctx_clear(&pec);
-        if (o->gate && o->gate(o->gate_arg, "completing")) {
-            rc = sf_err_set(ec, SF_EJOURNAL, "%s: subenclosure %u: every page was sent, and the "
-                            "journal cannot record it: the completion status is left unread",
-                            path, id);
-            goto out;
-        }
-        gated_at = 0xffffffffu; /* pages sent again after this are recorded again */
-        rc = poll_completion(s, id, o, cb, arg, &d, &lost, &pec);
-        if (rc == SF_EAGAIN_DL) {
-            /* It still wants data: treat like any interruption. */
-            if (++recoveries > o->max_recoveries) {
-                rc = sf_err_set(ec, SF_EIO, "%s: subenclosure %u: enclosure keeps asking for more "
-                                "data after the last page (expected offset %u of %u)",
-                                path, id, d.expected_offset, len);
-                goto out;
-            }
-            off = d.expected_offset == 0xffffffffu ? 0 : d.expected_offset;
-            if (off > len || (off & 3))
-                off = 0;
-            notice(cb, arg, id, "enclosure still expects data at offset %u; resuming", off);
-            res->resumes++;
-            continue;
-        }
-        if (rc) {
-            if (ec)
-                *ec = pec;
-            goto out;
-        }
-        if (sf_ses_dl_is_error(d.status)) {
-            if (d.status == SF_DL_ERR_FIELDS && o->mode == SF_MODE_AUTO &&
-                mode == SF_DL_MODE_OFFSETS_SAVE_DEFER && !res->fell_back) {
-                mode = to_immediate(cb, arg, id, res, "(status 80h)");
-                learned->no_deferred = 1;
-                off = 0;
-                continue;
-            }
-            res->final_status = d.status;
-            res->addl_status = d.addl_status;
-            rc = sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s (additional "
-                            "status %02Xh)", path, id, d.status, sf_ses_dl_status_str(d.status),
-                            d.addl_status);
-            goto out;
-        }
-        res->final_status = lost ? 0 : d.status;
-        res->addl_status = d.addl_status;
-        rc = 0;
-        break;
+        rc = dl_complete(&x);
+        if (rc != DL_AGAIN)
+            break;
     }
 out:
-    res->mode_used = mode;
-    res->chunk_used = chunk;
-    free(page);
+    res->mode_used = x.mode;
+    res->chunk_used = x.chunk;
+    free(x.page);
     return rc;
 }
 

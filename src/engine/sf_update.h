@@ -21,11 +21,13 @@
 #ifndef SF_UPDATE_H
 #define SF_UPDATE_H
 
+#include <pthread.h>
+
 #include "engine/sf_class.h"
 #include "engine/sf_journal.h"
 #include "engine/sf_what.h"
 
-#define SF_UPDATE_MAX_TARGETS 8
+#define SF_UPDATE_MAX_TARGETS SF_CLASS_MAX_DEVICES
 #define SF_UPDATE_MAX_WARN 4
 
 struct sf_update {
@@ -60,12 +62,45 @@ struct sf_update {
     char item_action[16];           /* "install" | "repair" | "activate" for the attempts */
     int early;                      /* res.run was recorded before the plan (J0) */
     int early_closed;               /* ... and has ended (or been replaced by J1) */
-    char *staged_image;             /* a J0 run reopened: its staged image (owned) */
+    int early_reopened;             /* ... by an earlier, interrupted process */
+    int early_lost;                 /* ... which was killed before its image was staged,
+                                       and the file it came from is gone */
+    char staged_sha[65];            /* the raw image J0 staged ("" when none) */
+    char reopen_sha[65];            /* a J0 run reopened: the SHA-256 its file had */
+    /* J0 stages the image while the devices are identified; the run waits
+     * for it (sf_update_join_stage) before anything is written. */
+    pthread_t stage_th;
+    int stage_started, stage_rc;
+    struct sf_errctx stage_ec;
+    char stage_path[4200];
 };
 
 /* A J0 run that will not go on (refused, nothing to do, not run): end it
  * with state and reason (best effort: the journal says so if it cannot). */
 void sf_update_end_early(struct sf_update *u, const char *state, const char *reason);
+
+/* Wait for J0's staging: 0, or SF_EJOURNAL with why (nothing was written). */
+int sf_update_join_stage(struct sf_update *u, struct sf_errctx *ec);
+
+/* sf_plan.c: the checks of each action's plan (SF_EJOURNAL when the journal
+ * cannot be read; the refusals sf_update_plan documents). */
+int sf_update_plan_install(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
+int sf_update_plan_activate(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
+int sf_update_plan_resume(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
+int sf_update_plan_repair(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec);
+/* The newest unfinished attempt on (device id, sub) into p (id 0: none):
+ * of the image sha (NULL: any); the others' go to other[] (8 at most),
+ * the found one's record to *mine (NULL: not wanted). */
+int sf_update_unfinished(struct sf_journal *j, const char *id, int sub, const char *sha,
+                         struct sf_prior *p, struct sf_unfinished *other, size_t *nother,
+                         struct sf_unfinished *mine);
+
+/* sf_request.c: what a run records to be reopened, and reopening it. */
+void sf_update_make_request(struct sf_update *u, const char *image);
+int sf_update_early_record(struct sf_update *u, struct sf_errctx *ec);
+int sf_update_find_run(struct sf_update *u, struct sf_errctx *ec);
+/* SF_ENODEV when the newest open run is not a J0 run on these targets. */
+int sf_update_adopt_early(struct sf_update *u, struct sf_errctx *ec);
 
 /* The journal's device identity of an item. */
 static inline const char *sf_item_id(const struct sf_update *u, const struct sf_item *it)

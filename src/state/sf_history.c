@@ -961,3 +961,9 @@ int sf_history_cancel_run(struct sf_history *h, const char *run)
     sqlite3_finalize(st);
     return sf_history_run_end(h, run, "cancelled", "cancelled by the operator");
 }
+
+int sf_history_run_forget(struct sf_history *h, const char *run)
+{
+    return exec_bound(h, "DELETE FROM runs WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM attempts"
+                      " WHERE run=?1)", run, NULL, NULL, 0);
+}

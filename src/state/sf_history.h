@@ -163,6 +163,9 @@ struct sf_run {
 int sf_history_run_begin(struct sf_history *h, const char *run, const char *action,
                          const char *argv_joined, int targets);
 int sf_history_run_end(struct sf_history *h, const char *run, const char *state, const char *reason);
+/* Remove a run that never recorded an attempt (a request refused by its
+ * plan: nothing happened worth keeping).  A run with attempts stays. */
+int sf_history_run_forget(struct sf_history *h, const char *run);
 /* The run `run`, or the newest when NULL.  SF_ENODEV if none. */
 int sf_history_run_latest(struct sf_history *h, const char *run, struct sf_run *out);
 

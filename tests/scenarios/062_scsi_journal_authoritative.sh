@@ -69,9 +69,19 @@ rm -f "$WORK"/*.state; rm -rf "$SAFEFLASH_STATE_DIR"
 set +e
 SAFEFLASH_EMU_KILL_AFTER=3 preload "$SF" install --yes $FAST --mode immediate "$WORK/fw.bin" $DEV > /dev/null 2>&1
 set -e
-rm -f "$WORK/fw.bin"   # the staged copy is what the resume sends
 expect_exit 0 preload "$SF" resume
 expect_contains "both processors" "$OUT" "subenclosure 0: updated 0100 -> 0300"
+expect_eq "each image sent once" "$(preload "$BUILD/sfemu" state $DEV | jq -c '[.subenclosures[].downloads]')" "[1,1]"
+
+step "killed mid-download, then the media is gone (field report 002): the staged copy finishes it"
+rm -f "$WORK"/*.state; rm -rf "$SAFEFLASH_STATE_DIR"
+cp "$WORK/fw.bin" "$WORK/media.bin"
+set +e
+SAFEFLASH_EMU_KILL_AFTER=7 preload "$SF" install --yes $FAST --mode immediate "$WORK/media.bin" $DEV > /dev/null 2>&1
+set -e
+rm -f "$WORK/media.bin"
+expect_exit 0 preload "$SF" resume
+expect_contains "both processors" "$OUT" "subenclosure 1: updated 0207 -> 0300"
 expect_eq "each image sent once" "$(preload "$BUILD/sfemu" state $DEV | jq -c '[.subenclosures[].downloads]')" "[1,1]"
 
 step "kill at every fourth SCSI command, before and after it; one recovery each"
