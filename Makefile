@@ -37,21 +37,24 @@ LIB_SRCS := \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
 	src/proto/sf_wbuf.c src/proto/sf_slot.c src/proto/sf_redfish.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
-	src/transport/sf_emutr.c src/transport/sf_flash.c \
-	src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
-	src/engine/sf_devopen.c src/engine/sf_encl.c src/engine/sf_discover.c \
+	src/transport/sf_flash.c \
+	src/engine/sf_encl.c src/engine/sf_discover.c \
 	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_install_plan.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
 	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_plan.c src/engine/sf_request.c \
 	src/engine/sf_run.c src/engine/sf_show.c \
 	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c src/engine/sf_class_scsi.c \
+	src/engine/sf_api_device.c src/engine/sf_api_package.c src/engine/sf_api_history.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
 # Simulators that stand in for hardware and are handed to a context
-# (include/safeflash/sf_emu.h): the NOR flash model, the BMC image format.
-# Not part of the product library; the tool, the tests and the example
-# link them.  (The enclosure emulator moves out with the SES class.)
-SIM_SRCS := src/emu/sf_nor.c src/emu/sf_bmcimg.c src/emu/sf_emu_attach.c
+# (include/safeflash/sf_emu.h): the enclosure and drive emulator and its
+# in-process transport, the NOR flash model, the BMC image format.  Not
+# part of the product library; the tool, the tests and the example link
+# them, and the preload library carries the emulator.
+EMU_SRCS := src/emu/sf_emu_conf.c src/emu/sf_emu_state.c src/emu/sf_emu.c src/emu/sf_emu_image.c \
+	src/transport/sf_emutr.c
+SIM_SRCS := $(EMU_SRCS) src/emu/sf_nor.c src/emu/sf_bmcimg.c src/emu/sf_emu_attach.c
 # Redfish over HTTP(S): in libsafeflash.a, not in the preload library.
 NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c \
 	src/engine/sf_bmcinv.c
@@ -112,8 +115,8 @@ $(SIMA): $(SIM_OBJS)
 $(CLI): $(CLI_OBJS) $(SIMA) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
-$(SFEMU): $(SFEMU_OBJS) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(LIBA) $(LDLIBS_ALL)
+$(SFEMU): $(SFEMU_OBJS) $(SIMA) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFEMU_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL)
 
 $(SFBMC): $(SFBMC_OBJS) $(SIMA) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(SFBMC_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) \
@@ -121,7 +124,7 @@ $(SFBMC): $(SFBMC_OBJS) $(SIMA) $(LIBA)
 
 # The preload library carries its own copy of the library code so it can
 # be loaded into any program (sg3_utils) without safeflash's objects.
-$(PRELOAD): $(PRELOAD_OBJS) $(LIB_OBJS)
+$(PRELOAD): $(PRELOAD_OBJS) $(LIB_OBJS) $(EMU_SRCS:%.c=$(OBJ)/%.o)
 	$(Q)$(CC) -shared $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # The SG_IO logging shim goes into programs that are not built with the

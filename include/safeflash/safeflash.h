@@ -29,7 +29,8 @@
  * setting comes in through the context or the options, everything that
  * happens goes out through the event callback.
  *
- * A typical install (examples/flash/... for a runnable one):
+ * A typical install (examples/api/update.c is a runnable one, on an emulated
+ * enclosure):
  *
  *   sf_ctx *ctx;  sf_update *u;  struct sf_errctx ec = { 0 };
  *   sf_ctx_new(&ctx);
@@ -101,6 +102,30 @@ typedef int (*sf_flash_open_fn)(void *arg, const char *path, const char *target,
                                 struct sf_flash **out, struct sf_errctx *ec);
 int sf_ctx_set_flash_backend(sf_ctx *ctx, const char *prefix, sf_flash_open_fn fn, void *arg,
                              void (*free_arg)(void *arg));
+
+/*
+ * SCSI transports.  SCSI paths (enclosures, drives) are opened with the
+ * platform's SG_IO unless a backend is registered: open(arg, path, &tr,
+ * ec) opens the paths it knows and returns SF_SCSI_PASSTHROUGH for any
+ * other, which SG_IO then opens; paths(arg, list, max, ec), when given,
+ * adds the devices it knows to device listings (sf_device_list) and
+ * returns how many it wrote, or a negative error.  This is how a simulator stands in for hardware
+ * (include/safeflash/sf_emu.h registers the enclosure emulator).  The
+ * context calls free_arg(arg) when it is freed or another backend is
+ * registered; after a failure, arg stays the caller's.  Errors: SF_EINVAL
+ * (no open function).
+ */
+struct sf_transport;
+#define SF_SCSI_PASSTHROUGH 1
+typedef int (*sf_scsi_open_fn)(void *arg, const char *path, struct sf_transport **out,
+                               struct sf_errctx *ec);
+typedef int (*sf_scsi_paths_fn)(void *arg, char (*list)[256], size_t max, struct sf_errctx *ec);
+int sf_ctx_set_scsi_backend(sf_ctx *ctx, sf_scsi_open_fn open, sf_scsi_paths_fn paths, void *arg,
+                            void (*free_arg)(void *arg));
+
+/* Where sysfs is mounted, for finding SCSI devices (default "/sys"; tests
+ * hand in a fake tree).  Errors: SF_EINVAL, SF_ENOMEM. */
+int sf_ctx_set_sysfs_root(sf_ctx *ctx, const char *dir);
 
 /* ---- updates ---- */
 

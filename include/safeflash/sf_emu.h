@@ -24,6 +24,25 @@ extern "C" {
  */
 int sf_emu_nor_attach(sf_ctx *ctx, const char *spec, struct sf_errctx *ec);
 
+/* How the enclosure and drive emulator serves a context's SCSI paths. */
+enum sf_emu_scsi_mode {
+    SF_EMU_SCSI_DECLARED = 0, /* the paths the config declares, in-process; others SG_IO */
+    SF_EMU_SCSI_ALL,          /* every path (one the config does not declare: SF_ENODEV) */
+    SF_EMU_SCSI_LIST_ONLY,    /* SG_IO opens every path (the preload library answers
+                                 it); the declared paths are only listed */
+};
+
+/*
+ * Register the enclosure and drive emulator (docs/emulator.md: the JSON
+ * config at conf, its devices' state beside it) as the context's SCSI
+ * backend: its declared paths are listed by sf_device_list and, as mode
+ * says, opened in-process.  The config is read when a path is opened or
+ * listed (a config that does not parse fails that with SF_ECONFIG).
+ * Errors: SF_EINVAL (no conf), SF_ENOMEM.
+ */
+int sf_emu_scsi_attach(sf_ctx *ctx, const char *conf, enum sf_emu_scsi_mode mode,
+                       struct sf_errctx *ec);
+
 #ifdef __cplusplus
 }
 #endif

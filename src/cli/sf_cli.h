@@ -61,6 +61,16 @@ void sf_cli_hash_id(const char *s, char id[17]);
 int sf_cli_pkg_exit(int err);
 /* --keys, $SAFEFLASH_KEYS, /etc/safeflash/keys. */
 const char *sf_cli_keys_dir(const char *override);
+/* The state directory: override, else $SAFEFLASH_STATE_DIR, else
+ * /var/lib/safeflash. */
+const char *sf_cli_state_dir(const char *override);
+/* A library context for the commands that read devices, packages and the
+ * history: state directory state_dir, else $SAFEFLASH_STATE_DIR (else the
+ * library's default); trusted keys sf_cli_keys_dir(keys).  Returns 0 with
+ * *out set (the caller frees it with sf_ctx_free), or the exit code after
+ * saying why in one line. */
+struct sf_ctx;
+int sf_cli_lib_ctx(const char *state_dir, const char *keys, struct sf_ctx **out);
 /* Stage an image in STATE/staging/SHA.img (content-addressed; temp file,
  * fsync, rename, directory fsync), unless it is there already.  STATE
  * must exist. */

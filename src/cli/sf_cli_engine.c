@@ -2,14 +2,44 @@
  * sf_cli_engine.c - context, exit codes and renderings for the commands
  * the update engine runs.  See sf_cli_engine.h.
  */
+#define _GNU_SOURCE
 #include "sf_cli_engine.h"
 
+#include <dlfcn.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "safeflash/sf_emu.h"
 #include "sf_cli.h"
+
+/* True when libsafeflash-emu.so is preloaded into this process: SG_IO
+ * then reaches the emulator, and that is the path worth testing. */
+static int preloaded(void)
+{
+    return dlsym(RTLD_DEFAULT, "sf_emu_preload_active") != NULL;
+}
+
+/* The emulator for SCSI paths, as the environment says: $SAFEFLASH_EMU
+ * names its config; $SAFEFLASH_TRANSPORT=sgio|emu forces SG_IO or the
+ * in-process emulator for every path (auto: the declared paths in-process,
+ * unless the preload library answers SG_IO). */
+static int attach_scsi(sf_ctx *ctx, struct sf_errctx *ec)
+{
+    const char *mode = getenv("SAFEFLASH_TRANSPORT"), *conf = getenv("SAFEFLASH_EMU");
+    if (mode && *mode && strcmp(mode, "auto") && strcmp(mode, "sgio") && strcmp(mode, "emu"))
+        return sf_err_set(ec, SF_ECONFIG, "SAFEFLASH_TRANSPORT must be auto, sgio or emu, not "
+                          "\"%s\"", mode);
+    if (mode && !strcmp(mode, "emu") && (!conf || !*conf))
+        return sf_err_set(ec, SF_ECONFIG, "SAFEFLASH_TRANSPORT=emu needs SAFEFLASH_EMU to name "
+                          "a config");
+    if (!conf || !*conf)
+        return 0;
+    enum sf_emu_scsi_mode m = mode && !strcmp(mode, "emu") ? SF_EMU_SCSI_ALL
+                              : (mode && !strcmp(mode, "sgio")) || preloaded()
+                              ? SF_EMU_SCSI_LIST_ONLY : SF_EMU_SCSI_DECLARED;
+    return sf_emu_scsi_attach(ctx, conf, m, ec);
+}
 
 int sf_cli_ctx(const char *state_dir, const char *keys, sf_ctx **out)
 {
@@ -27,6 +57,11 @@ int sf_cli_ctx(const char *state_dir, const char *keys, sf_ctx **out)
         rc = sf_ctx_set_keys_dir(ctx, kd);
     if (!rc)
         rc = sf_emu_nor_attach(ctx, getenv("SAFEFLASH_NOR"), &ec);
+    if (!rc)
+        rc = attach_scsi(ctx, &ec);
+    const char *sysfs = getenv("SAFEFLASH_SYSFS");
+    if (!rc && sysfs && *sysfs)
+        rc = sf_ctx_set_sysfs_root(ctx, sysfs);
     if (rc) {
         sf_ctx_free(ctx);
         return sf_cli_fail(rc, &ec);

@@ -1,10 +1,10 @@
 /*
  * sf_cli_history.c - `safeflash history` and `safeflash status`: every
  * recorded attempt, and the progress of an update run, as text or JSON.
- * Both render what sf_history_attempts() and sf_history_run_report()
- * return; the history module itself prints nothing.  Scripts parse this
- * output (tests/scenarios): the text columns and widths, the JSON keys and
- * their order do not change.
+ * Both render what sf_history_read() and sf_history_run_status()
+ * (include/safeflash/sf_history_api.h) return; the library prints
+ * nothing.  Scripts parse this output (tests/scenarios): the text columns
+ * and widths, the JSON keys and their order do not change.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "safeflash/sf_history_api.h"
 #include "sf_cli.h"
 #include "sf_fmt.h"
-#include "state/sf_history.h"
 
 /* ---- history ---- */
 
-static json_object *attempt_json(const struct sf_hist_attempt *a)
+static json_object *attempt_json(const struct sf_attempt_info *a)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_int64(a->id));
@@ -34,11 +34,11 @@ static json_object *attempt_json(const struct sf_hist_attempt *a)
         { "logical_identifier", a->logical_id },
         { "vendor", a->vendor },
         { "product", a->product },
-        { "from_revision", a->from_rev },
-        { "to_revision", a->to_rev },
-        { "expected_revision", a->expected_rev },
-        { "package_sha256", a->package_sha },
-        { "image_sha256", a->image_sha },
+        { "from_revision", a->from_revision },
+        { "to_revision", a->to_revision },
+        { "expected_revision", a->expected_revision },
+        { "package_sha256", a->package_sha256 },
+        { "image_sha256", a->image_sha256 },
         { "mode", a->mode },
         { "error", a->error },
         { "phase", a->phase },
@@ -46,14 +46,14 @@ static json_object *attempt_json(const struct sf_hist_attempt *a)
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
         if (cols[i].val[0])
             json_object_object_add(o, cols[i].key, json_object_new_string(cols[i].val));
-    json_object_object_add(o, "subenclosure", json_object_new_int(a->sub));
+    json_object_object_add(o, "subenclosure", json_object_new_int(a->subenclosure));
     json_object_object_add(o, "result",
                            json_object_new_string(a->result[0] ? a->result : "unfinished"));
     if (a->resumed_from)
         json_object_object_add(o, "resumed_from", json_object_new_int64(a->resumed_from));
     json_object *pa = json_object_new_array();
     for (size_t i = 0; i < a->n_phases; i++) {
-        const struct sf_hist_phase *ph = &a->phases[i];
+        const struct sf_attempt_phase *ph = &a->phases[i];
         json_object *p = json_object_new_object();
         json_object_object_add(p, "phase", json_object_new_string(ph->phase));
         json_object_object_add(p, "at", json_object_new_string(ph->at));
@@ -65,23 +65,24 @@ static json_object *attempt_json(const struct sf_hist_attempt *a)
     return o;
 }
 
-static void attempt_text(const struct sf_hist_attempt *a)
+static void attempt_text(const struct sf_attempt_info *a)
 {
     /* Board flash (vendor FLASH) and BMC components (REDFISH) have no
      * subenclosures: the target and the product say it. */
     int flash = !strcmp(a->vendor, "FLASH") || !strcmp(a->vendor, "REDFISH");
     char sub[32] = "";
     if (!flash)
-        snprintf(sub, sizeof(sub), " subenclosure %d", a->sub);
+        snprintf(sub, sizeof(sub), " subenclosure %d", a->subenclosure);
     printf("#%lld %s  %s %s%s  %s -> %s  %s%s%s\n", (long long)a->id, a->started, a->action,
-           a->path, sub, a->from_rev[0] ? a->from_rev : "?",
-           a->to_rev[0] ? a->to_rev : (a->expected_rev[0] ? a->expected_rev : "?"),
+           a->path, sub, a->from_revision[0] ? a->from_revision : "?",
+           a->to_revision[0] ? a->to_revision
+                             : (a->expected_revision[0] ? a->expected_revision : "?"),
            a->result[0] ? a->result : "unfinished", a->error[0] ? ": " : "", a->error);
     printf("     %s %s, logical id %s, mode %s", a->vendor, a->product, a->logical_id,
            a->mode[0] ? a->mode : "-");
-    if (a->image_sha[0])
-        printf(", image %.16s, %s%s", a->image_sha, a->package_sha[0] ? "package " : "raw image",
-               a->package_sha);
+    if (a->image_sha256[0])
+        printf(", image %.16s, %s%s", a->image_sha256,
+               a->package_sha256[0] ? "package " : "raw image", a->package_sha256);
     printf("\n");
     if (a->resumed_from)
         printf("     continues #%lld\n", (long long)a->resumed_from);
@@ -116,15 +117,15 @@ int sf_cmd_history(int argc, char **argv)
     if (optind + 1 < argc)
         return sf_cli_usage_error("history", "at most one DEVICE");
     const char *device = optind < argc ? argv[optind] : NULL;
-    struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    sf_ctx *ctx = NULL;
+    int rc = sf_cli_lib_ctx(sd, NULL, &ctx);
     if (rc)
-        return sf_cli_fail(rc, &ec);
-    struct sf_hist_attempt *a = NULL;
+        return rc;
+    struct sf_errctx ec = { 0 };
+    struct sf_attempt_info *a = NULL;
     size_t n = 0;
-    rc = sf_history_attempts(h, device, &a, &n, &ec);
-    sf_history_close(h);
+    rc = sf_history_read(ctx, device, &a, &n, &ec);
+    sf_ctx_free(ctx);
     if (rc)
         return sf_cli_fail(rc, &ec);
     if (json) {
@@ -139,7 +140,7 @@ int sf_cmd_history(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             attempt_text(&a[i]);
     }
-    sf_hist_attempts_free(a, n);
+    sf_history_attempts_free(a, n);
     return SF_EXIT_OK;
 }
 
@@ -157,21 +158,22 @@ static void hms(double secs, char *out, size_t cap)
 }
 
 /* What a module is called: its target, and for enclosures the processor. */
-static void module_label(const struct sf_hist_attempt *a, char *out, size_t cap)
+static void module_label(const struct sf_attempt_info *a, char *out, size_t cap)
 {
     if (!strcmp(a->vendor, "FLASH")) /* board flash: no subenclosures */
         snprintf(out, cap, "%s", a->path);
     else if (!strcmp(a->vendor, "REDFISH")) /* a BMC's component */
         snprintf(out, cap, "%s %s", a->path, a->product);
     else
-        snprintf(out, cap, "%s subenclosure %d", a->path, a->sub);
+        snprintf(out, cap, "%s subenclosure %d", a->path, a->subenclosure);
 }
 
-static void status_text(const struct sf_run *r, const struct sf_run_report *rep)
+static void status_text(const struct sf_run_status *rep)
 {
     /* The phase column is as wide as this run's longest phase name (board
      * flash names its steps in words: "saving the primary to the backup"),
      * 18 to 60 characters. */
+    const struct sf_run_info *r = &rep->run;
     int pw = rep->longest_phase > 18 ? (rep->longest_phase > 60 ? 60 : rep->longest_phase) : 18;
     char el[16], e1[16], e2[16], mod[300];
     hms(rep->elapsed, el, sizeof(el));
@@ -181,7 +183,7 @@ static void status_text(const struct sf_run *r, const struct sf_run_report *rep)
     printf("\n%-34s %-*s %-16s %-10s %-10s\n", "Module", pw, "Phase", "Status", "Estimated",
            "Elapsed");
     for (size_t i = 0; i < rep->n_modules; i++) {
-        const struct sf_run_module *m = &rep->modules[i];
+        const struct sf_run_module_info *m = &rep->modules[i];
         module_label(m->attempt, mod, sizeof(mod));
         for (size_t j = 0; j < m->n_phases; j++) {
             hms(m->phases[j].estimated, e1, sizeof(e1));
@@ -194,13 +196,14 @@ static void status_text(const struct sf_run *r, const struct sf_run_report *rep)
     }
 }
 
-static json_object *status_json(const struct sf_run *r, const struct sf_run_report *rep)
+static json_object *status_json(const struct sf_run_status *rep)
 {
+    const struct sf_run_info *r = &rep->run;
     json_object *ja = json_object_new_array();
     char mod[300];
     for (size_t i = 0; i < rep->n_modules; i++) {
-        const struct sf_run_module *m = &rep->modules[i];
-        const struct sf_hist_attempt *a = m->attempt;
+        const struct sf_run_module_info *m = &rep->modules[i];
+        const struct sf_attempt_info *a = m->attempt;
         json_object *jm = json_object_new_object(), *jp = json_object_new_array();
         module_label(a, mod, sizeof(mod));
         json_object_object_add(jm, "module", json_object_new_string(mod));
@@ -209,7 +212,7 @@ static json_object *status_json(const struct sf_run *r, const struct sf_run_repo
         if (a->error[0])
             json_object_object_add(jm, "error", json_object_new_string(a->error));
         for (size_t j = 0; j < m->n_phases; j++) {
-            const struct sf_run_phase *p = &m->phases[j];
+            const struct sf_run_phase_info *p = &m->phases[j];
             json_object *x = json_object_new_object();
             json_object_object_add(x, "phase", json_object_new_string(p->name));
             json_object_object_add(x, "status", json_object_new_string(p->status));
@@ -263,30 +266,27 @@ int sf_cmd_status(int argc, char **argv)
     }
     if (optind < argc)
         return sf_cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
-    struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    int rc = sf_history_open(sf_state_dir(sd), &h, &ec);
+    sf_ctx *ctx = NULL;
+    int rc = sf_cli_lib_ctx(sd, NULL, &ctx);
     if (rc)
-        return sf_cli_fail(rc, &ec);
-    struct sf_run r;
-    rc = sf_history_run_latest(h, run, &r);
-    if (rc) {
-        sf_history_close(h);
-        fprintf(stderr, "safeflash: %s\n", run ? "no such run" : "no update run recorded yet");
+        return rc;
+    struct sf_errctx ec = { 0 };
+    struct sf_run_status *rep = NULL;
+    rc = sf_history_run_status(ctx, run, &rep, &ec);
+    sf_ctx_free(ctx);
+    if (rc == SF_ENODEV) { /* no such run, or none yet: ec says which */
+        fprintf(stderr, "safeflash: %s\n", ec.msg);
         return run ? SF_EXIT_NODEV : SF_EXIT_OK;
     }
-    struct sf_run_report *rep = NULL;
-    rc = sf_history_run_report(h, &r, &rep, &ec);
-    sf_history_close(h);
     if (rc)
         return sf_cli_fail(rc, &ec);
     if (json) {
-        json_object *jo = status_json(&r, rep);
+        json_object *jo = status_json(rep);
         sf_fmt_json_print(stdout, jo);
         json_object_put(jo);
     } else {
-        status_text(&r, rep);
+        status_text(rep);
     }
-    sf_run_report_free(rep);
+    sf_run_status_free(rep);
     return SF_EXIT_OK;
 }

@@ -180,7 +180,7 @@ static int resume_newest(int json, const char *state_opt)
     struct sf_errctx rec = { 0 };
     struct sf_history *h = NULL;
     struct sf_run r;
-    int rrc = open_paused_run(sf_state_dir(NULL), &h, &r, &rec);
+    int rrc = open_paused_run(sf_cli_state_dir(NULL), &h, &r, &rec);
     if (rrc == SF_ENODEV) {
         fprintf(stderr, "safeflash: no run recorded: nothing to resume\n");
         return SF_EXIT_FAILED;
@@ -397,7 +397,7 @@ int sf_cmd_cancel(int argc, char **argv)
     struct sf_errctx ec = { 0 };
     struct sf_history *h = NULL;
     struct sf_run r;
-    int rc = open_paused_run(sf_state_dir(sd), &h, &r, &ec);
+    int rc = open_paused_run(sf_cli_state_dir(sd), &h, &r, &ec);
     if (rc == SF_ENODEV || rc == 1) {
         fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n", rc == 1 ? " (the last run is " : "",
                 rc == 1 ? r.state : "", rc == 1 ? ")" : "");

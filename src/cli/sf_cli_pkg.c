@@ -1,6 +1,8 @@
 /*
  * sf_cli_pkg.c - `safeflash package create|inspect|verify`,
- * `safeflash key generate`.
+ * `safeflash key generate`: arguments, image files and the rendering of
+ * what the library (include/safeflash/sf_package.h) reads and writes.
+ * Also the CLI's shared helpers for files, keys and the library context.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,15 +13,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pkg/sf_pkg.h"
+#include "safeflash/sf_history_api.h"
+#include "sf_cli_engine.h"
+#include "safeflash/sf_package.h"
 #include "sf_cli.h"
 #include "sf_fmt.h"
 
 void sf_cli_hash_id(const char *s, char id[17])
 {
-    uint8_t d[32];
-    sf_sha256(s, strlen(s), d);
-    sf_hex(d, 8, id);
+    sf_history_target_id(s, id);
+}
+
+const char *sf_cli_state_dir(const char *override)
+{
+    if (override && *override)
+        return override;
+    const char *e = getenv("SAFEFLASH_STATE_DIR");
+    return e && *e ? e : "/var/lib/safeflash";
 }
 
 const char *sf_cli_keys_dir(const char *override)
@@ -28,6 +38,14 @@ const char *sf_cli_keys_dir(const char *override)
         return override;
     const char *e = getenv("SAFEFLASH_KEYS");
     return e && *e ? e : "/etc/safeflash/keys";
+}
+
+int sf_cli_lib_ctx(const char *state_dir, const char *keys, sf_ctx **out)
+{
+    /* One context for every command: state, keys, and the simulators the
+     * environment names (sf_cli_engine.c). */
+    int code = sf_cli_ctx(state_dir, sf_cli_keys_dir(keys), out);
+    return code < 0 ? 0 : code;
 }
 
 int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
@@ -130,9 +148,9 @@ static int pkg_create(int argc, char **argv)
         { "component", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
-    struct sf_manifest *m = calloc(1, sizeof(*m));
+    struct sf_package_manifest *m = calloc(1, sizeof(*m));
     const char *image = NULL, *key = NULL, *out = NULL;
-    const char *tfile[SF_MAN_MAX_TARGETS], *cfile[SF_MAN_MAX_COMPONENTS];
+    const char *tfile[SF_PACKAGE_MAX_TARGETS], *cfile[SF_PACKAGE_MAX_COMPONENTS];
     int c, rc = SF_EXIT_USAGE;
     if (!m)
         return SF_EXIT_FAILED;
@@ -152,13 +170,13 @@ static int pkg_create(int argc, char **argv)
         case 'o': out = optarg; break;
         case 't': {
             char *a = strdup(optarg), *p1 = a ? strchr(a, ':') : NULL, *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
-            if (!p2 || m->ntargets >= SF_MAN_MAX_TARGETS) {
+            if (!p2 || m->ntargets >= SF_PACKAGE_MAX_TARGETS) {
                 free(a);
                 free(m);
                 return sf_cli_usage_error("package create", "--target takes VENDOR:PRODUCT:FILE");
             }
             *p1 = *p2 = '\0';
-            struct sf_man_target *t = &m->targets[m->ntargets];
+            struct sf_package_target *t = &m->targets[m->ntargets];
             snprintf(t->vendor, sizeof(t->vendor), "%s", a);
             snprintf(t->product, sizeof(t->product), "%s", p1 + 1);
             tfile[m->ntargets] = argv[optind - 1] + (p2 + 1 - a);
@@ -171,12 +189,12 @@ static int pkg_create(int argc, char **argv)
             /* NAME:VERSION:FILE - the file is the rest, so it may hold ':'. */
             const char *p1 = strchr(optarg, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
             if (!p2 || p1 == optarg || p2 == p1 + 1 || !p2[1] ||
-                m->ncomponents >= SF_MAN_MAX_COMPONENTS) {
+                m->ncomponents >= SF_PACKAGE_MAX_COMPONENTS) {
                 free(m);
                 return sf_cli_usage_error("package create", "--component takes NAME:VERSION:FILE "
-                                          "(at most %d)", SF_MAN_MAX_COMPONENTS);
+                                          "(at most %d)", SF_PACKAGE_MAX_COMPONENTS);
             }
-            struct sf_man_component *mc = &m->components[m->ncomponents];
+            struct sf_package_component *mc = &m->components[m->ncomponents];
             snprintf(mc->component, sizeof(mc->component), "%.*s", (int)(p1 - optarg), optarg);
             snprintf(mc->version, sizeof(mc->version), "%.*s", (int)(p2 - p1 - 1), p1 + 1);
             snprintf(mc->image, sizeof(mc->image), "%s", base_name(p2 + 1));
@@ -203,12 +221,11 @@ static int pkg_create(int argc, char **argv)
         free(m);
         return sf_cli_usage_error("package create", "unexpected argument '%s'", argv[optind]);
     }
-    const char *names[SF_MAN_MAX_IMAGES];
-    const uint8_t *data[SF_MAN_MAX_IMAGES];
-    size_t lens[SF_MAN_MAX_IMAGES], n = 0;
-    uint8_t *bufs[SF_MAN_MAX_IMAGES] = { 0 };
+    struct sf_package_blob blobs[SF_PACKAGE_MAX_IMAGES];
+    size_t n = 0;
+    uint8_t *bufs[SF_PACKAGE_MAX_IMAGES] = { 0 };
     char msg[300];
-    const char *files[1 + SF_MAN_MAX_TARGETS + SF_MAN_MAX_COMPONENTS];
+    const char *files[1 + SF_PACKAGE_MAX_TARGETS + SF_PACKAGE_MAX_COMPONENTS];
     size_t nfiles = 0;
     if (image) {
         files[nfiles++] = image;
@@ -222,28 +239,30 @@ static int pkg_create(int argc, char **argv)
         const char *nm = base_name(files[i]);
         int dup = 0;
         for (size_t j = 0; j < n; j++)
-            dup |= !strcmp(names[j], nm);
+            dup |= !strcmp(blobs[j].name, nm);
         if (dup)
             continue;
-        if (n >= SF_MAN_MAX_IMAGES) {
-            fprintf(stderr, "safeflash: more than %d images\n", SF_MAN_MAX_IMAGES);
+        if (n >= SF_PACKAGE_MAX_IMAGES) {
+            fprintf(stderr, "safeflash: more than %d images\n", SF_PACKAGE_MAX_IMAGES);
             goto out;
         }
-        int r = sf_cli_read_file(files[i], &bufs[n], &lens[n], 256u << 20, msg, sizeof(msg));
+        size_t len = 0;
+        int r = sf_cli_read_file(files[i], &bufs[n], &len, 256u << 20, msg, sizeof(msg));
         if (r) {
             fprintf(stderr, "safeflash: %s\n", msg);
             rc = r == SF_ENODEV ? SF_EXIT_NODEV : SF_EXIT_FAILED;
             goto out;
         }
-        names[n] = nm;
-        data[n] = bufs[n];
+        blobs[n].name = nm;
+        blobs[n].data = bufs[n];
+        blobs[n].len = len;
         n++;
     }
     struct sf_errctx ec = { 0 };
     char signer[17] = "";
-    int r = sf_pkg_write(out, m, names, data, lens, n, key, signer, &ec);
+    int r = sf_package_write(out, m, blobs, n, key, signer, &ec);
     if (r) {
-        rc = sf_cli_fail(r == SF_EINVAL ? SF_EINVAL : r, &ec);
+        rc = sf_cli_fail(r, &ec);
         goto out;
     }
     printf("wrote %s: %s %s version %s, %zu image(s), %s%s\n", out, m->vendor, m->product,
@@ -267,6 +286,92 @@ int sf_cli_pkg_exit(int err)
     case SF_EVERSION: return SF_EXIT_VERSION;
     default: return sf_cli_exit_for(err);
     }
+}
+
+static json_object *inspect_json(const struct sf_package_info *pi, const char *problem)
+{
+    const struct sf_package_manifest *m = &pi->manifest;
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "package_sha256", json_object_new_string(pi->sha256));
+    json_object_object_add(j, "format", json_object_new_int(m->format));
+    json_object_object_add(j, "vendor", json_object_new_string(m->vendor));
+    json_object_object_add(j, "product", json_object_new_string(m->product));
+    json_object_object_add(j, "version", json_object_new_string(m->version));
+    json_object_object_add(j, "revision", json_object_new_string(m->revision));
+    if (m->min_version[0])
+        json_object_object_add(j, "min_version", json_object_new_string(m->min_version));
+    if (m->mode[0])
+        json_object_object_add(j, "mode", json_object_new_string(m->mode));
+    json_object_object_add(j, "release_notes", json_object_new_string(m->notes));
+    json_object_object_add(j, "signed", json_object_new_boolean(pi->is_signed));
+    json_object_object_add(j, "trusted", json_object_new_boolean(pi->trusted));
+    if (pi->trusted)
+        json_object_object_add(j, "signer", json_object_new_string(pi->signer));
+    else
+        json_object_object_add(j, "signature_problem", json_object_new_string(problem));
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < m->nimages; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(m->images[i].name));
+        json_object_object_add(e, "size", json_object_new_int64((int64_t)m->images[i].size));
+        json_object_object_add(e, "sha256", json_object_new_string(m->images[i].sha256));
+        json_object_object_add(e, "default", json_object_new_boolean(!strcmp(m->image, m->images[i].name)));
+        json_object_array_add(a, e);
+    }
+    json_object_object_add(j, "images", a);
+    /* "targets" and "components" as the manifest holds them */
+    json_object *t = json_object_new_array();
+    for (size_t i = 0; i < m->ntargets; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "vendor", json_object_new_string(m->targets[i].vendor));
+        json_object_object_add(e, "product", json_object_new_string(m->targets[i].product));
+        json_object_object_add(e, "image", json_object_new_string(m->targets[i].image));
+        json_object_array_add(t, e);
+    }
+    json_object_object_add(j, "targets", t);
+    if (m->ncomponents) {
+        json_object *c = json_object_new_array();
+        for (size_t i = 0; i < m->ncomponents; i++) {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "component", json_object_new_string(m->components[i].component));
+            json_object_object_add(e, "version", json_object_new_string(m->components[i].version));
+            json_object_object_add(e, "image", json_object_new_string(m->components[i].image));
+            json_object_array_add(c, e);
+        }
+        json_object_object_add(j, "components", c);
+    }
+    return j;
+}
+
+static void inspect_text(const char *file, const struct sf_package_info *pi, const char *problem)
+{
+    const struct sf_package_manifest *m = &pi->manifest;
+    printf("%s\n  package sha256: %s\n", file, pi->sha256);
+    printf("  for:            vendor %s, product %s\n", m->vendor, m->product);
+    if (m->ncomponents)
+        printf("  version:        %s (a server board's components, for its BMC)\n", m->version);
+    else if (m->revision[0])
+        printf("  version:        %s (processors report revision %s)\n", m->version, m->revision);
+    else
+        printf("  version:        %s (board flash)\n", m->version);
+    if (m->min_version[0])
+        printf("  min version:    %s\n", m->min_version);
+    if (m->mode[0])
+        printf("  mode:           %s\n", m->mode);
+    printf("  signature:      %s%s\n", pi->trusted ? "trusted key " : "NOT TRUSTED: ",
+           pi->trusted ? pi->signer : problem);
+    for (size_t i = 0; i < m->nimages; i++)
+        printf("  image:          %s, %llu bytes, sha256 %s%s\n", m->images[i].name,
+               (unsigned long long)m->images[i].size, m->images[i].sha256,
+               m->image[0] && !strcmp(m->image, m->images[i].name) ? " (default)" : "");
+    for (size_t i = 0; i < m->ntargets; i++)
+        printf("  target:         vendor %s product %s gets %s\n", m->targets[i].vendor,
+               m->targets[i].product, m->targets[i].image);
+    for (size_t i = 0; i < m->ncomponents; i++)
+        printf("  component:      %s gets %s, must then report %s\n", m->components[i].component,
+               m->components[i].image, m->components[i].version);
+    if (m->notes[0])
+        printf("  release notes:\n    %s\n", m->notes);
 }
 
 static int pkg_inspect_verify(int argc, char **argv, int verify)
@@ -293,98 +398,36 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
     if (optind + 1 != argc)
         return sf_cli_usage_error(cmd, "needs exactly one FILE");
     struct sf_errctx ec = { 0 };
-    struct sf_pkg *p = NULL;
-    int rc = sf_pkg_read(argv[optind], &p, &ec);
+    sf_package *p = NULL;
+    int rc = sf_package_open(argv[optind], &p, &ec);
     if (rc) {
         fprintf(stderr, "safeflash: %s\n", ec.msg);
         return sf_cli_pkg_exit(rc);
     }
-    struct sf_errctx sec = { 0 };
-    int src = sf_pkg_check_signature(p, sf_cli_keys_dir(keys), &sec);
-    if (verify) {
-        if (src) {
-            fprintf(stderr, "safeflash: %s: %s\n", argv[optind], sec.msg);
-            sf_pkg_free(p);
-            return sf_cli_pkg_exit(src);
-        }
-        printf("%s: OK: %zu image(s) match their SHA-256; manifest signed by trusted key %s\n",
-               argv[optind], p->man.nimages, p->signer);
-        sf_pkg_free(p);
-        return SF_EXIT_OK;
+    sf_ctx *ctx = NULL;
+    if ((rc = sf_cli_lib_ctx(NULL, keys, &ctx)) != 0) {
+        sf_package_free(p);
+        return rc;
     }
-    char hex[65];
-    const struct sf_manifest *m = &p->man;
-    if (json) {
-        json_object *j = json_object_new_object();
-        sf_hex(p->file_sha256, 32, hex);
-        json_object_object_add(j, "package_sha256", json_object_new_string(hex));
-        json_object_object_add(j, "format", json_object_new_int(m->format));
-        json_object_object_add(j, "vendor", json_object_new_string(m->vendor));
-        json_object_object_add(j, "product", json_object_new_string(m->product));
-        json_object_object_add(j, "version", json_object_new_string(m->version));
-        json_object_object_add(j, "revision", json_object_new_string(m->revision));
-        if (m->min_version[0])
-            json_object_object_add(j, "min_version", json_object_new_string(m->min_version));
-        if (m->mode[0])
-            json_object_object_add(j, "mode", json_object_new_string(m->mode));
-        json_object_object_add(j, "release_notes", json_object_new_string(m->notes));
-        json_object_object_add(j, "signed", json_object_new_boolean(p->has_sig));
-        json_object_object_add(j, "trusted", json_object_new_boolean(p->trusted));
-        if (p->trusted)
-            json_object_object_add(j, "signer", json_object_new_string(p->signer));
-        else
-            json_object_object_add(j, "signature_problem", json_object_new_string(sec.msg));
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; i < m->nimages; i++) {
-            json_object *e = json_object_new_object();
-            sf_hex(m->images[i].sha256, 32, hex);
-            json_object_object_add(e, "name", json_object_new_string(m->images[i].name));
-            json_object_object_add(e, "size", json_object_new_int64((int64_t)m->images[i].size));
-            json_object_object_add(e, "sha256", json_object_new_string(hex));
-            json_object_object_add(e, "default", json_object_new_boolean(!strcmp(m->image, m->images[i].name)));
-            json_object_array_add(a, e);
-        }
-        json_object_object_add(j, "images", a);
-        json_object_object_add(j, "targets", sf_manifest_targets_json(m));
-        if (m->ncomponents)
-            json_object_object_add(j, "components", sf_manifest_components_json(m));
+    struct sf_errctx sec = { 0 };
+    int src = sf_package_check_signature(p, ctx, &sec);
+    sf_ctx_free(ctx);
+    const struct sf_package_info *pi = sf_package_info(p);
+    if (verify && src) {
+        fprintf(stderr, "safeflash: %s: %s\n", argv[optind], sec.msg);
+        rc = sf_cli_pkg_exit(src);
+    } else if (verify) {
+        printf("%s: OK: %zu image(s) match their SHA-256; manifest signed by trusted key %s\n",
+               argv[optind], pi->manifest.nimages, pi->signer);
+    } else if (json) {
+        json_object *j = inspect_json(pi, sec.msg);
         sf_fmt_json_print(stdout, j);
         json_object_put(j);
     } else {
-        sf_hex(p->file_sha256, 32, hex);
-        printf("%s\n  package sha256: %s\n", argv[optind], hex);
-        printf("  for:            vendor %s, product %s\n", m->vendor, m->product);
-        if (m->ncomponents)
-            printf("  version:        %s (a server board's components, for its BMC)\n",
-                   m->version);
-        else if (m->revision[0])
-            printf("  version:        %s (processors report revision %s)\n", m->version,
-                   m->revision);
-        else
-            printf("  version:        %s (board flash)\n", m->version);
-        if (m->min_version[0])
-            printf("  min version:    %s\n", m->min_version);
-        if (m->mode[0])
-            printf("  mode:           %s\n", m->mode);
-        printf("  signature:      %s%s\n", p->trusted ? "trusted key " : "NOT TRUSTED: ",
-               p->trusted ? p->signer : sec.msg);
-        for (size_t i = 0; i < m->nimages; i++) {
-            sf_hex(m->images[i].sha256, 32, hex);
-            printf("  image:          %s, %llu bytes, sha256 %s%s\n", m->images[i].name,
-                   (unsigned long long)m->images[i].size, hex,
-                   m->image[0] && !strcmp(m->image, m->images[i].name) ? " (default)" : "");
-        }
-        for (size_t i = 0; i < m->ntargets; i++)
-            printf("  target:         vendor %s product %s gets %s\n", m->targets[i].vendor,
-                   m->targets[i].product, m->targets[i].image);
-        for (size_t i = 0; i < m->ncomponents; i++)
-            printf("  component:      %s gets %s, must then report %s\n",
-                   m->components[i].component, m->components[i].image, m->components[i].version);
-        if (m->notes[0])
-            printf("  release notes:\n    %s\n", m->notes);
+        inspect_text(argv[optind], pi, sec.msg);
     }
-    sf_pkg_free(p);
-    return SF_EXIT_OK;
+    sf_package_free(p);
+    return rc;
 }
 
 int sf_cmd_package(int argc, char **argv)
@@ -414,9 +457,9 @@ int sf_cmd_key(int argc, char **argv)
         return sf_cli_usage_error("key", "usage: safeflash key generate PREFIX");
     struct sf_errctx ec = { 0 };
     char id[17] = "";
-    int rc = sf_key_generate(argv[2], id, &ec);
+    int rc = sf_package_key_generate(argv[2], id, &ec);
     if (rc)
-        return sf_cli_fail(rc == SF_EINVAL ? SF_EINVAL : rc, &ec);
+        return sf_cli_fail(rc, &ec);
     printf("wrote %s.key and %s.pub (key id %s)\n", argv[2], argv[2], id);
     return SF_EXIT_OK;
 }

@@ -259,7 +259,7 @@ static int lock_bmc(const struct ropts *ro, int *code)
     snprintf(key, sizeof(key), "bmc %s:%u", ro->t.host, ro->t.port);
     sf_cli_hash_id(key, id);
     struct sf_errctx ec = { 0 };
-    int fd = sf_lock_acquire_named(sf_state_dir(NULL), id, "this BMC", &ec);
+    int fd = sf_lock_acquire_named(sf_cli_state_dir(NULL), id, "this BMC", &ec);
     if (fd < 0)
         *code = sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "%s: %s", ro->target,
                               ec.msg);
@@ -749,7 +749,7 @@ int sf_cmd_rf_install(int argc, char **argv)
     char pkg_sha[65] = "";
     struct sf_errctx ec = { 0 };
     int code = -1;
-    const char *st = sf_state_dir(NULL);
+    const char *st = sf_cli_state_dir(NULL);
     struct sf_history *h = NULL;
     int lockfd = -1;
     if (sf_history_open(st, &h, &ec)) /* creates the state directory */
@@ -899,7 +899,7 @@ static int activate_run(const struct ropts *ro, struct sf_rfs *s)
     p.reset_timeout_s = ro->reset_timeout;
     struct sf_history *h = NULL;
     int rc = sf_bmcup_inventory(s, &inv, &ec);
-    if (!rc && sf_history_open(sf_state_dir(NULL), &h, &ec))
+    if (!rc && sf_history_open(sf_cli_state_dir(NULL), &h, &ec))
         rc = SF_ESTATE;
     int64_t stored_by[8] = { 0 };
     if (!rc)
@@ -994,7 +994,7 @@ int sf_cmd_rf_resume(int argc, char **argv)
     struct sf_history *h = NULL;
     struct sf_errctx ec = { 0 };
     struct sf_run r;
-    if (sf_history_open(sf_state_dir(NULL), &h, &ec))
+    if (sf_history_open(sf_cli_state_dir(NULL), &h, &ec))
         return sf_cli_fail(SF_ESTATE, &ec);
     int have = sf_history_run_latest(h, NULL, &r) == 0;
     sf_history_close(h);

@@ -10,16 +10,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine/sf_encl.h"
+#include "safeflash/sf_device.h"
 
 /* "5000c5001234567f" */
 void sf_fmt_id64(uint64_t v, char out[17]);
 
-/* A JSON object describing e (caller owns the reference). */
-json_object *sf_fmt_encl_json(const struct sf_encl *e, const char *transport);
+/* A JSON object describing e (caller owns the reference); its modules
+ * are the caller's to add. */
+json_object *sf_fmt_encl_json(const struct sf_enclosure_info *e);
 
-/* Human readable description of e. */
-void sf_fmt_encl_text(FILE *f, const struct sf_encl *e, const char *transport);
+/* Human readable description of e (without its modules). */
+void sf_fmt_encl_text(FILE *f, const struct sf_enclosure_info *e);
 
 /* Print a json object as the command's output (pretty, newline). */
 void sf_fmt_json_print(FILE *f, json_object *o);

@@ -86,7 +86,6 @@ static int opts_from(const struct sf_update_options *o, struct sf_install_opts *
 static int scsi_open(sf_ctx *ctx, const char *const *targets, size_t n,
                      const struct sf_update_options *o, struct sf_dev **out, struct sf_errctx *ec)
 {
-    (void)ctx;
     struct scsi_dev *d = calloc(1, sizeof(*d));
     if (!d)
         return SF_ENOMEM;
@@ -94,7 +93,7 @@ static int scsi_open(sf_ctx *ctx, const char *const *targets, size_t n,
     snprintf(d->base.target, sizeof(d->base.target), "%s", targets[0]);
     int rc = opts_from(o, &d->io, ec);
     if (!rc)
-        rc = sf_install_plan(targets, n, 1, &d->io, &d->plan, ec);
+        rc = sf_install_plan(ctx, targets, n, 1, &d->io, &d->plan, ec);
     if (rc) {
         free(d);
         return rc;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "transport/sf_flash.h"
+#include "transport/sf_sgio.h"
 
 #define SF_CTX_MAX_BACKENDS 4
 
@@ -26,8 +27,15 @@ struct backend {
 struct sf_ctx {
     char *state_dir;
     char *keys_dir;
+    char *sysfs;
     size_t nbackends;
     struct backend b[SF_CTX_MAX_BACKENDS];
+    struct {
+        sf_scsi_open_fn open;
+        sf_scsi_paths_fn paths;
+        void *arg;
+        void (*free_arg)(void *);
+    } scsi;
 };
 
 static int set_str(char **dst, const char *s)
@@ -50,7 +58,8 @@ int sf_ctx_new(sf_ctx **out)
     sf_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return SF_ENOMEM;
-    if (set_str(&c->state_dir, "/var/lib/safeflash") || set_str(&c->keys_dir, "/etc/safeflash/keys")) {
+    if (set_str(&c->state_dir, "/var/lib/safeflash") || set_str(&c->keys_dir, "/etc/safeflash/keys") ||
+        set_str(&c->sysfs, "/sys")) {
         sf_ctx_free(c);
         return SF_ENOMEM;
     }
@@ -65,6 +74,9 @@ void sf_ctx_free(sf_ctx *c)
     for (size_t i = 0; i < c->nbackends; i++)
         if (c->b[i].free_arg)
             c->b[i].free_arg(c->b[i].arg);
+    if (c->scsi.free_arg)
+        c->scsi.free_arg(c->scsi.arg);
+    free(c->sysfs);
     free(c->state_dir);
     free(c->keys_dir);
     free(c);
@@ -132,4 +144,43 @@ int sf_ctx_flash_open(sf_ctx *c, const char *target, struct sf_flash **out, stru
         return sf_mtd_open(target + 4, target, out, ec);
     return sf_err_set(ec, SF_ENODEV, "%s: no flash backend for this target (mtd:/dev/mtdN%s)",
                       target, c->nbackends ? ", or a registered one" : "");
+}
+
+int sf_ctx_set_scsi_backend(sf_ctx *c, sf_scsi_open_fn open, sf_scsi_paths_fn paths, void *arg,
+                            void (*free_arg)(void *arg))
+{
+    if (!c || !open)
+        return SF_EINVAL;
+    if (c->scsi.free_arg)
+        c->scsi.free_arg(c->scsi.arg);
+    c->scsi.open = open;
+    c->scsi.paths = paths;
+    c->scsi.arg = arg;
+    c->scsi.free_arg = free_arg;
+    return 0;
+}
+
+int sf_ctx_scsi_open(sf_ctx *c, const char *path, struct sf_transport **out, struct sf_errctx *ec)
+{
+    if (c && c->scsi.open) {
+        int rc = c->scsi.open(c->scsi.arg, path, out, ec);
+        if (rc != SF_SCSI_PASSTHROUGH)
+            return rc;
+    }
+    return sf_sgio_open(path, out, ec);
+}
+
+int sf_ctx_scsi_paths(sf_ctx *c, char (*list)[256], size_t max, struct sf_errctx *ec)
+{
+    return c && c->scsi.paths ? c->scsi.paths(c->scsi.arg, list, max, ec) : 0;
+}
+
+int sf_ctx_set_sysfs_root(sf_ctx *c, const char *dir)
+{
+    return c ? set_str(&c->sysfs, dir) : SF_EINVAL;
+}
+
+const char *sf_ctx_sysfs(const sf_ctx *c)
+{
+    return c && c->sysfs ? c->sysfs : "/sys";
 }

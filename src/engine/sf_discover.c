@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/sf_devopen.h"
+#include "engine/sf_ctx.h"
 #include "engine/sf_encl.h"
 
 struct sgname {
@@ -37,15 +37,14 @@ static int read_type(const char *sysfs, const char *name)
     return t;
 }
 
-int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx *ec)
+int sf_discover(sf_ctx *ctx, int all, struct sf_candidate **out, size_t *n,
+                struct sf_errctx *ec)
 {
     if (!out || !n)
         return SF_EINVAL;
     *out = NULL;
     *n = 0;
-    const char *sysfs = getenv("SAFEFLASH_SYSFS");
-    if (!sysfs || !*sysfs)
-        sysfs = "/sys";
+    const char *sysfs = sf_ctx_sysfs(ctx);
 
     size_t cap = 16, cnt = 0;
     struct sf_candidate *v = calloc(cap, sizeof(*v));
@@ -92,7 +91,7 @@ int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx 
         rc = SF_ENOMEM;
         goto fail;
     }
-    int ne = sf_devopen_emu_paths(emu, SF_EMU_DECL_MAX, ec);
+    int ne = sf_ctx_scsi_paths(ctx, emu, SF_EMU_DECL_MAX, ec);
     if (ne < 0) {
         free(emu);
         rc = ne;
@@ -140,14 +139,14 @@ fail:
     return rc;
 }
 
-int sf_discover_modules(uint64_t logical_id, struct sf_module **out, size_t *n,
+int sf_discover_modules(sf_ctx *ctx, uint64_t logical_id, struct sf_module **out, size_t *n,
                         struct sf_errctx *ec)
 {
     *out = NULL;
     *n = 0;
     struct sf_candidate *c = NULL;
     size_t nc = 0;
-    int rc = sf_discover(0, &c, &nc, ec);
+    int rc = sf_discover(ctx, 0, &c, &nc, ec);
     if (rc)
         return rc;
     struct sf_module *m = calloc(nc ? nc : 1, sizeof(*m));
@@ -157,7 +156,7 @@ int sf_discover_modules(uint64_t logical_id, struct sf_module **out, size_t *n,
     }
     for (size_t i = 0; i < nc; i++) {
         struct sf_transport *tr = NULL;
-        if (sf_devopen(c[i].path, &tr, NULL))
+        if (sf_ctx_scsi_open(ctx, c[i].path, &tr, NULL))
             continue;
         struct sf_scsi s;
         sf_scsi_init(&s, tr);

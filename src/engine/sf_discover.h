@@ -1,7 +1,7 @@
 /*
  * sf_discover.h - find candidate devices: SCSI generic nodes whose
  * peripheral device type (from sysfs) is 0Dh, or every one with `all`,
- * plus the devices the emulator config declares.
+ * plus the devices the context's SCSI backend (an emulator) adds.
  *
  * sysfs is only used to enumerate; identity always comes from the device
  * itself (INQUIRY), so a device behind a transport without sysfs entries
@@ -12,9 +12,9 @@
 
 #include <stddef.h>
 
-#include "safeflash/sf_err.h"
+#include "safeflash/safeflash.h"
 
-/* At most this many emulated devices are listed. */
+/* At most this many devices a context's SCSI backend adds are listed. */
 #define SF_EMU_DECL_MAX 64
 
 struct sf_candidate {
@@ -25,10 +25,12 @@ struct sf_candidate {
 
 /*
  * Fill *out (caller frees with free()) with candidates, sysfs ones first in
- * numeric order.  $SAFEFLASH_SYSFS overrides "/sys" (for tests).
- * A missing /sys/class/scsi_generic is not an error (no sg driver loaded).
+ * numeric order, then the paths the context's SCSI backend adds (source
+ * "emulator").  The context says where sysfs is.  A missing
+ * /sys/class/scsi_generic is not an error (no sg driver loaded).
  */
-int sf_discover(int all, struct sf_candidate **out, size_t *n, struct sf_errctx *ec);
+int sf_discover(sf_ctx *ctx, int all, struct sf_candidate **out, size_t *n,
+                struct sf_errctx *ec);
 
 /* A module (path) of an enclosure: one SES device, one ES process. */
 struct sf_module {
@@ -42,7 +44,7 @@ struct sf_module {
  * (identified by INQUIRY and the Configuration page), in discovery order.
  * Paths that cannot be read are skipped.  *out is the caller's (free()).
  */
-int sf_discover_modules(uint64_t logical_id, struct sf_module **out, size_t *n,
+int sf_discover_modules(sf_ctx *ctx, uint64_t logical_id, struct sf_module **out, size_t *n,
                         struct sf_errctx *ec);
 
 #endif

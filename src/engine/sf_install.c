@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/sf_devopen.h"
 #include "engine/sf_wbdl.h"
 
 void sf_install_opts_default(struct sf_install_opts *o)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safeflash/safeflash.h"
 #include "engine/sf_drive.h"
 #include "engine/sf_encl.h"
 #include "engine/sf_sesdl.h"
@@ -119,7 +120,7 @@ typedef void (*sf_iev_cb)(const struct sf_iev *ev, void *arg);
  * Open and identify paths, choose targets.  image_len 0 plans an
  * activation.  On failure nothing has been written; ec says why.
  */
-int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
+int sf_install_plan(sf_ctx *ctx, const char *const *paths, size_t npaths, uint32_t image_len,
                     const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec);
 
 /* The engine's side of one target (sf_class_scsi.c): its events, and the

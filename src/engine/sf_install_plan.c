@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/sf_devopen.h"
+#include "engine/sf_ctx.h"
 #include "engine/sf_wbdl.h"
 
 uint64_t sf_inst_mono_ms(void)
@@ -78,14 +78,14 @@ static int plan_drive(struct sf_plan *p, struct sf_install_dev *d, const struct 
 
 /* Open and identify one path: its device and targets go into p (a plan
  * of its own, merged by the caller). */
-static int plan_path(struct sf_plan *p, const char *path, uint32_t image_len,
+static int plan_path(sf_ctx *ctx, struct sf_plan *p, const char *path, uint32_t image_len,
                      const struct sf_install_opts *o, struct sf_errctx *ec)
 {
     struct sf_install_dev *d = calloc(1, sizeof(*d));
     if (!d)
         return SF_ENOMEM;
     p->devs[p->ndev++] = d;
-    int rc = sf_devopen(path, &d->tr, ec);
+    int rc = sf_ctx_scsi_open(ctx, path, &d->tr, ec);
     if (rc)
         return rc;
     sf_scsi_init(&d->s, d->tr);
@@ -150,6 +150,7 @@ static int plan_path(struct sf_plan *p, const char *path, uint32_t image_len,
 
 /* Identifying several paths at once (--jobs): each worker takes the next. */
 struct ident {
+    sf_ctx *ctx;
     const char *const *paths;
     size_t npaths;
     uint32_t image_len;
@@ -170,7 +171,8 @@ static void *ident_main(void *arg)
         pthread_mutex_unlock(&id->mu);
         if (i >= id->npaths)
             return NULL;
-        id->rc[i] = plan_path(&id->per[i], id->paths[i], id->image_len, id->o, &id->ec[i]);
+        id->rc[i] = plan_path(id->ctx, &id->per[i], id->paths[i], id->image_len, id->o,
+                              &id->ec[i]);
     }
 }
 
@@ -194,7 +196,7 @@ static int merge(struct sf_plan *p, struct sf_plan *per, size_t n)
     return 0;
 }
 
-int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
+int sf_install_plan(sf_ctx *ctx, const char *const *paths, size_t npaths, uint32_t image_len,
                     const struct sf_install_opts *o, struct sf_plan **out, struct sf_errctx *ec)
 {
     if (!paths || !npaths || !o || !out)
@@ -218,7 +220,8 @@ int sf_install_plan(const char *const *paths, size_t npaths, uint32_t image_len,
     p->image_len = image_len;
     p->devs = devs;
     devs = NULL;
-    struct ident id = { paths, npaths, image_len, o, per, rcs, ecs, PTHREAD_MUTEX_INITIALIZER, 0 };
+    struct ident id = { ctx, paths, npaths, image_len, o, per, rcs, ecs,
+                        PTHREAD_MUTEX_INITIALIZER, 0 };
     size_t nth = o->jobs > 1 ? (o->jobs < npaths ? o->jobs : npaths) : 1;
     pthread_t th[64];
     size_t started = 0;

@@ -53,14 +53,6 @@ static const char *SCHEMA =
     " id TEXT PRIMARY KEY, action TEXT, started TEXT NOT NULL, finished TEXT,"
     " state TEXT NOT NULL, reason TEXT, argv TEXT, targets INTEGER, request TEXT);";
 
-const char *sf_state_dir(const char *override)
-{
-    if (override && *override)
-        return override;
-    const char *e = getenv("SAFEFLASH_STATE_DIR");
-    return e && *e ? e : "/var/lib/safeflash";
-}
-
 static void now_iso(char out[32])
 {
     struct timeval tv;

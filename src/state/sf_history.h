@@ -58,8 +58,6 @@ struct sf_unfinished {
     char result[32];           /* sf_history_resumable_failure only */
 };
 
-/* The state directory: $SAFEFLASH_STATE_DIR, else /var/lib/safeflash. */
-const char *sf_state_dir(const char *override);
 /* Create the state directory (and its parents) if it is missing. */
 int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec);
 

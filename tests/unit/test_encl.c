@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "engine/sf_discover.h"
+#include "safeflash/sf_emu.h"
 #include "engine/sf_encl.h"
 #include "mock_transport.h"
 #include "sf_test.h"
@@ -191,11 +192,12 @@ SF_TEST(discover_reads_sysfs_types_in_numeric_order)
         snprintf(p, sizeof(p), "%s/class/scsi_generic/%s/device/type", root, names[i]);
         mkfile(p, types[i]);
     }
-    setenv("SAFEFLASH_SYSFS", root, 1);
-    unsetenv("SAFEFLASH_EMU");
+    sf_ctx *ctx = NULL;
+    CHECK_EQ(sf_ctx_new(&ctx), 0);
+    CHECK_EQ(sf_ctx_set_sysfs_root(ctx, root), 0);
     struct sf_candidate *c = NULL;
     size_t n = 0;
-    CHECK_EQ(sf_discover(0, &c, &n, NULL), 0);
+    CHECK_EQ(sf_discover(ctx, 0, &c, &n, NULL), 0);
     CHECK_EQ(n, 2);
     if (n == 2) {
         CHECK_STR(c[0].path, "/dev/sg2");
@@ -203,23 +205,23 @@ SF_TEST(discover_reads_sysfs_types_in_numeric_order)
         CHECK_STR(c[0].source, "sysfs");
     }
     free(c);
-    CHECK_EQ(sf_discover(1, &c, &n, NULL), 0);
+    CHECK_EQ(sf_discover(ctx, 1, &c, &n, NULL), 0);
     CHECK_EQ(n, 3);
     if (n == 3)
         CHECK_STR(c[0].path, "/dev/sg0");
     free(c);
 
-    /* Emulated devices follow the sysfs ones. */
+    /* Devices the context's SCSI backend (the emulator) adds follow the
+     * sysfs ones. */
     char conf[512];
     CHECK_EQ(tu_emu_conf(NULL, conf, sizeof(conf)), 0);
-    setenv("SAFEFLASH_EMU", conf, 1);
-    CHECK_EQ(sf_discover(0, &c, &n, NULL), 0);
+    CHECK_EQ(sf_emu_scsi_attach(ctx, conf, SF_EMU_SCSI_DECLARED, NULL), 0);
+    CHECK_EQ(sf_discover(ctx, 0, &c, &n, NULL), 0);
     CHECK_EQ(n, 3);
     if (n == 3) {
         CHECK_STR(c[2].path, "/dev/sg-unit0");
         CHECK_STR(c[2].source, "emulator");
     }
     free(c);
-    unsetenv("SAFEFLASH_EMU");
-    unsetenv("SAFEFLASH_SYSFS");
+    sf_ctx_free(ctx);
 }
