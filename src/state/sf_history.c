@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -220,119 +219,6 @@ int64_t sf_history_begin(struct sf_history *h, const struct sf_attempt *a, struc
     int64_t id = insert_attempt(h, a, ec);
     durable(h, 0);
     return id;
-}
-
-/* ---- group commit ---- */
-
-struct greq {
-    const struct sf_attempt *a;
-    int64_t id;
-    int done;
-    char err[160];
-    struct greq *next;
-};
-
-struct sf_history_group {
-    struct sf_history *h;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct greq *head;
-    int stop;
-};
-
-/* The committer: everything queued while the last fsync ran goes into the
- * next transaction, so N threads starting at once cost one fsync, not N
- * one after another behind SQLite's write lock. */
-static void *group_main(void *arg)
-{
-    struct sf_history_group *g = arg;
-    for (;;) {
-        pthread_mutex_lock(&g->mu);
-        while (!g->head && !g->stop)
-            pthread_cond_wait(&g->cv, &g->mu);
-        struct greq *batch = g->head;
-        g->head = NULL;
-        int stop = g->stop;
-        pthread_mutex_unlock(&g->mu);
-        if (!batch && stop)
-            return NULL;
-        durable(g->h, 1);
-        int ok = sqlite3_exec(g->h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-        for (struct greq *r = batch; r; r = r->next) {
-            struct sf_errctx ec = { 0 };
-            r->id = ok ? insert_attempt(g->h, r->a, &ec) : SF_ESTATE;
-            if (r->id <= 0)
-                snprintf(r->err, sizeof(r->err), "%s", ec.msg[0] ? ec.msg : "history: cannot begin");
-        }
-        if (ok && sqlite3_exec(g->h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            sqlite3_exec(g->h->db, "ROLLBACK", NULL, NULL, NULL);
-            for (struct greq *r = batch; r; r = r->next) {
-                r->id = SF_ESTATE;
-                snprintf(r->err, sizeof(r->err), "history: commit failed: %s", sqlite3_errmsg(g->h->db));
-            }
-        }
-        durable(g->h, 0);
-        pthread_mutex_lock(&g->mu);
-        for (struct greq *r = batch; r; r = r->next)
-            r->done = 1;
-        pthread_cond_broadcast(&g->cv);
-        pthread_mutex_unlock(&g->mu);
-    }
-}
-
-int sf_history_group_start(const char *state_dir, struct sf_history_group **out,
-                           struct sf_errctx *ec)
-{
-    *out = NULL;
-    struct sf_history_group *g = calloc(1, sizeof(*g));
-    if (!g)
-        return SF_ENOMEM;
-    int rc = sf_history_open(state_dir, &g->h, ec);
-    if (rc) {
-        free(g);
-        return rc;
-    }
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-    if (pthread_create(&g->th, NULL, group_main, g) != 0) {
-        sf_history_close(g->h);
-        free(g);
-        return sf_err_set(ec, SF_ENOMEM, "history: cannot start the journal thread");
-    }
-    *out = g;
-    return 0;
-}
-
-int64_t sf_history_group_begin(struct sf_history_group *g, const struct sf_attempt *a,
-                               struct sf_errctx *ec)
-{
-    struct greq r = { .a = a };
-    pthread_mutex_lock(&g->mu);
-    r.next = g->head;
-    g->head = &r;
-    pthread_cond_broadcast(&g->cv);
-    while (!r.done)
-        pthread_cond_wait(&g->cv, &g->mu);
-    pthread_mutex_unlock(&g->mu);
-    if (r.id <= 0)
-        return sf_err_set(ec, SF_ESTATE, "%s", r.err);
-    return r.id;
-}
-
-void sf_history_group_stop(struct sf_history_group *g)
-{
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->mu);
-    g->stop = 1;
-    pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-    pthread_join(g->th, NULL);
-    pthread_cond_destroy(&g->cv);
-    pthread_mutex_destroy(&g->mu);
-    sf_history_close(g->h);
-    free(g);
 }
 
 static int exec_bound(struct sf_history *h, const char *sql, const char *a, const char *b,

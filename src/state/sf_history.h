@@ -124,19 +124,6 @@ struct sf_last_attempt {
 int sf_history_last(struct sf_history *h, const char *logical_id, int sub,
                     struct sf_last_attempt *out);
 
-/*
- * Group commit for the threads of one process (install --jobs): each
- * sf_history_group_begin() returns once its attempt is on disk, like
- * sf_history_begin(), but the starts that queue up while one fsync runs
- * share the next one.  A dedicated thread with its own connection commits.
- */
-struct sf_history_group;
-int sf_history_group_start(const char *state_dir, struct sf_history_group **out,
-                           struct sf_errctx *ec);
-int64_t sf_history_group_begin(struct sf_history_group *g, const struct sf_attempt *a,
-                               struct sf_errctx *ec);
-void sf_history_group_stop(struct sf_history_group *g);
-
 /* The newest finished attempt on (logical id, sub) in run `run`. */
 int sf_history_last_in_run(struct sf_history *h, const char *run, const char *logical_id, int sub,
                            struct sf_last_attempt *out);
