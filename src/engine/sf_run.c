@@ -283,6 +283,9 @@ static int run_group(struct pool *p, size_t g)
             it->info.outcome = SF_OUTCOME_NOT_ATTEMPTED;
             snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
                      "earlier failure");
+            /* left alone: it runs what it ran */
+            snprintf(it->info.version_after, sizeof(it->info.version_after), "%s",
+                     it->info.version_before);
         } else {
             int rc = run_item(u, it, &st, u->o.dry_run);
             if (rc) {
