@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "sf_cli.h"
+#include "safeflash/sf_history_api.h"
+#include "sf_cli_engine.h"
 #include "sf_cli_scsi.h"
 #include "state/sf_history.h"
 
@@ -394,20 +396,26 @@ int sf_cmd_cancel(int argc, char **argv)
         else
             return sf_cli_usage_error("cancel", "unexpected argument '%s'", argv[i]);
     }
+    sf_ctx *ctx = NULL;
+    int code = sf_cli_ctx(sd, NULL, &ctx);
+    if (code >= 0)
+        return code;
     struct sf_errctx ec = { 0 };
-    struct sf_history *h = NULL;
-    struct sf_run r;
-    int rc = open_paused_run(sf_cli_state_dir(sd), &h, &r, &ec);
-    if (rc == SF_ENODEV || rc == 1) {
-        fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n", rc == 1 ? " (the last run is " : "",
-                rc == 1 ? r.state : "", rc == 1 ? ")" : "");
-        sf_history_close(h);
+    struct sf_run_info r, last;
+    int rc = sf_history_run_paused(ctx, &r, &ec);
+    if (rc == SF_ENODEV) {
+        struct sf_errctx lec = { 0 };
+        int have = sf_history_run_lookup(ctx, NULL, &last, &lec) == 0;
+        fprintf(stderr, "safeflash: no paused run to cancel%s%s%s\n",
+                have ? " (the last run is " : "", have ? last.state : "", have ? ")" : "");
+        sf_ctx_free(ctx);
         return SF_EXIT_OK;
     }
+    if (!rc)
+        rc = sf_history_cancel(ctx, r.id, &ec);
+    sf_ctx_free(ctx);
     if (rc)
         return sf_cli_fail(rc, &ec);
-    sf_history_cancel_run(h, r.id);
-    sf_history_close(h);
     printf("run %s cancelled\n", r.id);
     return SF_EXIT_OK;
 }
