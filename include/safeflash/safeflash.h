@@ -171,8 +171,8 @@ struct sf_update_options {
     const char *vendor, *product; /* raw image: fnmatch patterns the targets must match */
     enum sf_in_progress_choice in_progress;
     unsigned timeout_ms;      /* waiting for completion and for a restarting device
-                                 (0: 120 s) */
-    unsigned poll_ms;         /* between status polls (0: 500 ms) */
+                                 (0: 20 min for completion, 10 min for a restart) */
+    unsigned poll_ms;         /* between status polls (0: 1000 ms) */
     unsigned command_timeout_ms; /* per SCSI command (0: 60 s) */
     /* Several devices at once */
     unsigned jobs;            /* 0, 1: one item after another, and the first failure
@@ -273,13 +273,17 @@ struct sf_item_info {
  * (SF_EUNFINISHED when another image's attempt is unfinished and restart
  * is not set, or an attempt stopped DEGRADED on a resume), another
  * safeflash working on the device (SF_ELOCKED), a journal that cannot be
- * read (SF_EJOURNAL).  The image file: SF_ENODEV, SF_EACCES, SF_ERANGE
+ * read (SF_EJOURNAL), a SCSI download in progress that no attempt owns
+ * while in_progress is SF_IN_PROGRESS_REFUSE (SF_EBUSY: nothing sent).  The image file: SF_ENODEV, SF_EACCES, SF_ERANGE
  * (too large), SF_ETRUNC (empty), SF_EIO.  Opening a target: SF_ENODEV,
  * SF_EACCES, SF_ECONFIG (layout), SF_ENOTSUP.  Missing target, image or
  * raw image version: SF_EINVAL.  A bare resume with no run recorded:
- * SF_ENODEV.  Nothing is written to a device or recorded in the journal
- * (the state directory and its lock files may be created).  After a
- * failure the update can only be freed.
+ * SF_ENODEV.  Nothing is written to a device.  Nothing is recorded in the
+ * journal either, except with options.confirmed: then the run and its
+ * request are journaled first (J0: the image staged, the run removed again
+ * when this plan refuses it), so that a kill from here on can be resumed.
+ * The state directory and its lock files may be created.  After a failure
+ * the update can only be freed.
  */
 int sf_update_plan(sf_update *u, struct sf_errctx *ec);
 
@@ -327,10 +331,15 @@ typedef void (*sf_event_cb)(const struct sf_event *ev, void *arg);
  * safeflash holds one), stage every image and record the run with every
  * attempt (SF_EJOURNAL when the state directory cannot take them: nothing
  * is written then), then each item, each step journaled before it starts.
- * Returns 0 when every item ended UPDATED, REPAIRED, SKIPPED or DRY_RUN;
+ * Returns 0 when every item ended UPDATED, REPAIRED, SKIPPED, DRY_RUN,
+ * STORED, PENDING_RESET or NOTHING; SF_EINVAL when it was not planned or
+ * was run already;
  * SF_ECHANGED when the device or the journal changed since the plan
  * (another update ran while the caller asked; nothing was written: plan
- * again); SF_ENOMEM; otherwise the first failure's error (SF_EJOURNAL
+ * again); SF_ENOMEM.  With options.jobs > 1 the callback is called from
+ * the worker threads, one call at a time; during the run it may read the
+ * event's item, not the other items (sf_update_item) which other threads
+ * are filling; otherwise the first failure's error (SF_EJOURNAL
  * when the journal could not record a step: the item stopped before that
  * step's first write), and the items and sf_update_result say what
  * happened to each.

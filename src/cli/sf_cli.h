@@ -54,6 +54,8 @@ enum sf_exit {
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safeflash/safeflash.h"
+
 /* A 16-hex-digit identity for the history: the start of the SHA-256 of s
  * (targets that have no logical identifier of their own: flash, BMCs). */
 void sf_cli_hash_id(const char *s, char id[17]);
@@ -109,7 +111,8 @@ int sf_cmd_flash_repair(int argc, char **argv);
 int sf_cmd_flash_resume(int argc, char **argv);
 /* A bare `safeflash resume` of a run the update engine recorded: -1 when
  * the newest run is not one (the caller continues it), else the exit code. */
-int sf_cli_engine_resume_run(int json, const char *state_dir);
+int sf_cli_engine_resume_run(int json, const char *state_dir,
+                             const struct sf_update_options *uo);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */
 int sf_cli_is_redfish_target(const char *s);
 int sf_cmd_rf_show(int argc, char **argv);

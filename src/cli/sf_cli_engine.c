@@ -91,8 +91,20 @@ int sf_cli_engine_exit(int err)
 int sf_cli_run_exit(const sf_update *u, int rc)
 {
     const struct sf_update_result *r = sf_update_result(u);
+    size_t pending = 0, nothing = 0, other = 0, scsi = 0;
+    for (size_t i = 0; i < sf_update_count(u); i++) {
+        const struct sf_item_info *it = sf_update_item(u, i);
+        pending += it->outcome == SF_OUTCOME_PENDING_RESET;
+        nothing += it->outcome == SF_OUTCOME_NOTHING;
+        other += it->outcome != SF_OUTCOME_NOTHING;
+        scsi += strcmp(it->cls, "flash") != 0;
+    }
+    if (!rc && nothing && !other)
+        return SF_EXIT_FAILED; /* nothing anywhere to activate */
     if (!rc)
-        return SF_EXIT_OK;
+        return pending ? SF_EXIT_PENDING : SF_EXIT_OK;
+    if (rc == SF_ENOTSUP && scsi && !r->degraded)
+        return SF_EXIT_FAILED; /* the install failed: the device lacks what it needed */
     if (r->degraded)
         return SF_EXIT_DEGRADED;
     if (rc == SF_EJOURNAL)

@@ -342,7 +342,8 @@ int sf_cmd_flash_resume(int argc, char **argv)
 /* `safeflash resume` with no target, for a run the engine recorded:
  * continue it.  Returns -1 when the newest run is not the engine's (the
  * caller continues it its own way), else the exit code. */
-int sf_cli_engine_resume_run(int json, const char *state_dir)
+int sf_cli_engine_resume_run(int json, const char *state_dir,
+                             const struct sf_update_options *given)
 {
     sf_ctx *ctx = NULL;
     int code = sf_cli_ctx(state_dir, NULL, &ctx);
@@ -351,6 +352,8 @@ int sf_cli_engine_resume_run(int json, const char *state_dir)
     struct sf_cli_out out = { .json = json, .action = "resume", .last_quarter = -1 };
     struct sf_update_options uo;
     sf_update_options_init(&uo);
+    if (given)
+        uo = *given; /* --timeout and the like; the run recorded the rest */
     sf_update *u = NULL;
     struct sf_errctx ec = { 0 };
     int rc = sf_update_new(ctx, SF_ACTION_RESUME, &uo, &u);

@@ -172,9 +172,9 @@ static int open_paused_run(const char *state_dir, struct sf_history **h, struct 
 
 /* A bare `resume`: the engine's run, else (a Redfish run, recorded by a
  * front end the engine does not run yet) its command again. */
-static int resume_newest(int json, const char *state_opt)
+static int resume_newest(int json, const char *state_opt, const struct sf_update_options *uo)
 {
-    int ecode = sf_cli_engine_resume_run(json, state_opt);
+    int ecode = sf_cli_engine_resume_run(json, state_opt, uo);
     if (ecode >= 0)
         return ecode;
     if (state_opt)
@@ -352,7 +352,7 @@ static int run_cmd(int argc, char **argv, enum cmd_kind kind)
         r.image = argv[first++];
     }
     if (first >= argc && kind == CMD_RESUME)
-        return resume_newest(r.json, r.state_dir);
+        return resume_newest(r.json, r.state_dir, &r.uo);
     if (first >= argc)
         return sf_cli_usage_error(cmd, "missing DEVICE");
     for (int i = first; i < argc; i++)

@@ -102,27 +102,6 @@ static int plan(sf_ctx *ctx, const struct sf_cli_scsi_req *r, const struct sf_up
     return sf_update_plan(*out, ec);
 }
 
-/* The exit code of a finished run: the engine's, plus what only deferred
- * microcode has - stored and waiting for a reset (12), nothing at all to
- * activate (1). */
-static int run_exit(const sf_update *u, int rc)
-{
-    size_t pending = 0, nothing = 0, other = 0;
-    for (size_t i = 0; i < sf_update_count(u); i++) {
-        enum sf_outcome o = sf_update_item(u, i)->outcome;
-        pending += o == SF_OUTCOME_PENDING_RESET;
-        nothing += o == SF_OUTCOME_NOTHING;
-        other += o != SF_OUTCOME_NOTHING;
-    }
-    if (rc == SF_ENOTSUP && !sf_update_result(u)->degraded)
-        return SF_EXIT_FAILED; /* the install failed: the device lacks what it needed */
-    if (rc)
-        return sf_cli_run_exit(u, rc);
-    if (nothing && !other)
-        return SF_EXIT_FAILED; /* nothing anywhere to activate */
-    return pending ? SF_EXIT_PENDING : SF_EXIT_OK;
-}
-
 /* --jobs: one line for the fleet - how many enclosures (or drives) ended
  * with every item done. */
 static void devices_line(const sf_update *u)
@@ -218,7 +197,7 @@ int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
         }
     }
     rc = sf_update_run(u, sf_cli_engine_event, &out, &ec);
-    code = sf_cli_engine_summary_code(&out, u, rc, &ec, run_exit(u, rc));
+    code = sf_cli_engine_summary(&out, u, rc, &ec);
     if (uo.jobs > 1 && !r->json)
         devices_line(u);
     if (rc && !r->json && !sf_update_result(u)->nothing_written)

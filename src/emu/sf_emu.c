@@ -504,7 +504,9 @@ static void after_status_read(struct ctx *c)
 
 static void do_receive_diag(struct ctx *c)
 {
-    static uint8_t buf[SF_SES_MAX_PAGE];
+    /* one per thread: devices emulated in-process may be driven by several
+     * threads at once (update --jobs) */
+    static _Thread_local uint8_t buf[SF_SES_MAX_PAGE];
     int n;
     if (!c->dc->ses) {
         /* A device that claims nothing, or claims to be an enclosure but

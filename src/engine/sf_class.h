@@ -141,6 +141,10 @@ struct sf_item {
 /* Record the step about to start, durably, and tell the caller's events.
  * Returns 0, or SF_EJOURNAL: then write nothing and return it. */
 int sf_step_begin(struct sf_stepper *st, const char *step);
+/* A read-only step (verifying, waiting for a restart ...): journaled for
+ * the record and shown, never a reason to stop; a failure to journal it
+ * is left for the next writing step's sf_step_begin to find. */
+void sf_step_phase(struct sf_stepper *st, const char *step);
 /* done of total bytes of the current step. */
 void sf_step_progress(struct sf_stepper *st, uint64_t done, uint64_t total);
 /* One line for the operator. */

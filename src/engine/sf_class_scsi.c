@@ -256,6 +256,11 @@ static int gate(void *arg, const char *step)
     return sf_step_begin(arg, step);
 }
 
+static void note(void *arg, const char *step)
+{
+    sf_step_phase(arg, step);
+}
+
 static void relay(const struct sf_iev *ev, void *arg)
 {
     struct sf_stepper *st = arg;
@@ -354,7 +359,7 @@ static int scsi_install(struct sf_dev *dv, struct sf_item *it, struct sf_stepper
             snprintf(t->rev_before, sizeof(t->rev_before), "%s", it->prior.from_version);
     }
     snprintf(t->expect_rev, sizeof(t->expect_rev), "%s", it->version);
-    struct sf_install_hooks h = { relay, st, dry ? NULL : gate, st };
+    struct sf_install_hooks h = { relay, st, dry ? NULL : gate, dry ? NULL : note, st };
     int rc;
     if (it->action == SF_ACTION_ACTIVATE) {
         t->stored_by = it->stored.id;

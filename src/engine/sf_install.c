@@ -76,8 +76,8 @@ static void d_sleep(struct sf_install_dev *d, unsigned ms)
 static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 {
     struct relay *r = arg;
-    if (ev->kind == SF_DLEV_PHASE && r->h->gate) {
-        r->h->gate(r->h->gate_arg, ev->text); /* a read-only phase ("committing") */
+    if (ev->kind == SF_DLEV_PHASE && r->h->note) {
+        r->h->note(r->h->gate_arg, ev->text); /* a read-only phase ("committing") */
         return;
     }
     if (!r->cb)
@@ -90,8 +90,8 @@ static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 
 static void phase(struct relay *r, const char *name)
 {
-    if (r->h->gate) {
-        r->h->gate(r->h->gate_arg, name); /* read-only phases: a failure shows at the next write */
+    if (r->h->note) {
+        r->h->note(r->h->gate_arg, name); /* read-only: recorded, never a reason to stop */
         return;
     }
     if (r->cb) {
@@ -248,7 +248,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
         size_t nseen = 0;
         unsigned starts = 0, idle_new = 0, polls = 0;
         uint8_t last_status = 0xff;
-        /* Shown, not journaled: t's attempt is finished; this is the run's. */
+        /* Journaled for the record on t's attempt (read-only: never a reason to stop). */
         struct relay shown = *r;
         phase(&shown, "watching partner");
         for (polls = 0; polls < 60; polls++) {
@@ -386,7 +386,7 @@ static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_instal
 
 /* Stored cleanly as deferred microcode: say so, or (--activate) start it. */
 static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_install_opts *o,
-                       struct relay *r, const char *how)
+                       const struct sf_sesdl_opts *dl, struct relay *r, const char *how)
 {
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
@@ -405,14 +405,16 @@ static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_i
     (void)p;
     int rc, none = 0;
     uint8_t st = 0;
+    /* dl carries the journal's gate: no activation unless it is recorded */
     if (t->drive)
-        rc = sf_wbdl_activate(&d->s, &o->dl, relay_dl, r, &none, &ec);
+        rc = sf_wbdl_activate(&d->s, dl, relay_dl, r, &none, &ec);
     else
-        rc = sf_sesdl_activate(&d->s, t->sub_id, &o->dl, relay_dl, r, &st, &ec);
+        rc = sf_sesdl_activate(&d->s, t->sub_id, dl, relay_dl, r, &st, &ec);
     if (rc) {
         fail_target(t, rc, ec.msg);
         return rc;
     }
+    t->msg[0] = '\0'; /* activated: no longer "stored" */
     return verify_running(d, t, o, r);
 }
 
@@ -463,7 +465,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
          * send it twice: activate, and only if the drive has nothing
          * deferred, send it again. */
         if (!o->activate_after && !strcmp(ph, "stored"))
-            return stored_then(p, t, o, r, "stored by the interrupted run");
+            return stored_then(p, t, o, dl, r, "stored by the interrupted run");
         int none = 0;
         tell(r, "the interrupted attempt sent the whole image: activating what the drive holds");
         int rc = sf_wbdl_activate(&d->s, dl, relay_dl, r, &none, &ec);
@@ -494,7 +496,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
     }
     if (sf_wb_mode_defers(t->dl.mode_used)) {
         phase(r, "stored");
-        return stored_then(p, t, o, r, "stored");
+        return stored_then(p, t, o, dl, r, "stored");
     }
     return verify_running(d, t, o, r);
 }
@@ -527,16 +529,7 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
     struct sf_target *t = &p->t[i];
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
-    const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
     const char *ph = t->resume_phase;
-    if (ph[0] && want[0] && !strcmp(t->rev_before, want)) {
-        /* The interrupted run got this far: the processor already runs
-         * the new revision.  Nothing to send again. */
-        snprintf(t->rev_after, sizeof(t->rev_after), "%s", t->rev_before);
-        t->outcome = SF_OUT_UPDATED;
-        snprintf(t->msg, sizeof(t->msg), "completed by the interrupted run: runs %s", want);
-        return 0;
-    }
     struct sf_sesdl_opts dl = o->dl;
     dl.gate = r->h->gate;
     dl.gate_arg = r->h->gate_arg;
@@ -557,7 +550,7 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
     if (t->drive)
         return install_drive(p, t, o, &dl, r);
     if (!strcmp(ph, "stored"))
-        return stored_then(p, t, o, r, "stored by the interrupted run");
+        return stored_then(p, t, o, &dl, r, "stored by the interrupted run");
     int rc = 0;
     if (ph[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
         /* Completion statuses are reported once, and identifying the
@@ -614,10 +607,12 @@ stored:
         uint8_t st = 0;
         sf_errctx_clear(&ec);
         rc = sf_sesdl_activate(&d->s, t->sub_id, &dl, relay_dl, r, &st, &ec);
-        if (rc)
+        if (rc) {
             fail_target(t, rc, ec.msg);
-        else
+        } else {
+            t->msg[0] = '\0'; /* activated: no longer "stored" */
             rc = verify_running(d, t, o, r);
+        }
     }
     return t->outcome == SF_OUT_FAILED ? (rc ? rc : t->err) : 0;
 }
@@ -650,14 +645,21 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
     char why[480];
     if (after_target(p, i, o, &r, why, sizeof(why))) {
         /* The pair would never settle: the partner module's own target
-         * fails with why, before anything is sent to it. */
-        size_t j = i + 1;
-        while (j < p->n && sf_target_uid(&p->t[j]) != sf_target_uid(t))
+         * (another path of this enclosure, still to do) fails with why,
+         * before anything is sent to it; with none left to do, this
+         * target's run stops with why. */
+        size_t j = 0;
+        while (j < p->n && (j == i || p->t[j].dev == t->dev || p->t[j].drive ||
+                            sf_target_uid(&p->t[j]) != sf_target_uid(t) ||
+                            p->t[j].outcome != SF_OUT_PLANNED))
             j++;
-        if (j < p->n)
+        if (j < p->n) {
             fail_target(&p->t[j], SF_ECHECK, why);
-        else
+        } else {
             tell(&r, why);
+            snprintf(t->msg, sizeof(t->msg), "%.*s", (int)sizeof(t->msg) - 1, why);
+            rc = SF_ECHECK;
+        }
     }
     return rc;
 }

@@ -129,7 +129,8 @@ int sf_install_plan(sf_ctx *ctx, const char *const *paths, size_t npaths, uint32
 struct sf_install_hooks {
     sf_iev_cb cb;
     void *arg;
-    int (*gate)(void *arg, const char *step);
+    int (*gate)(void *arg, const char *step);   /* a writing step: 0 or stop */
+    void (*note)(void *arg, const char *step);  /* a read-only one (verifying ...) */
     void *gate_arg;
 };
 

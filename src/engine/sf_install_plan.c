@@ -225,7 +225,7 @@ int sf_install_plan(sf_ctx *ctx, const char *const *paths, size_t npaths, uint32
     size_t nth = o->jobs > 1 ? (o->jobs < npaths ? o->jobs : npaths) : 1;
     pthread_t th[64];
     size_t started = 0;
-    for (; nth > 1 && started < nth && started < 64; started++)
+    for (; nth > 1 && started + 1 < nth && started < 64; started++) /* + this thread */
         if (pthread_create(&th[started], NULL, ident_main, &id))
             break;
     ident_main(&id); /* this thread works too (and alone when none started) */

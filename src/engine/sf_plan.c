@@ -187,7 +187,10 @@ int sf_update_plan_install(struct sf_update *u, struct sf_journal *j, struct sf_
         }
         it->info.continues = it->prior.id;
         /* An attempt of this image that was interrupted continues whatever
-         * the version order says now: it was checked when it started. */
+         * the version order says now: it was checked when it started - and
+         * the way it downloads (the journal's mode) is the attempt's. */
+        if (it->prior.id && !u->cls->mode_is_layout && it->prior.mode[0])
+            snprintf(it->mode, sizeof(it->mode), "%s", it->prior.mode);
         if (it->prior.id)
             continue;
         if ((rc = already_done(u, j, it, ec)) != 0) {

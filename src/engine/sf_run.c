@@ -68,6 +68,14 @@ int sf_step_begin(struct sf_stepper *st, const char *step)
     return rc;
 }
 
+void sf_step_phase(struct sf_stepper *st, const char *step)
+{
+    struct sf_errctx ec = { 0 };
+    if (st->j && st->it->info.attempt > 0)
+        sf_journal_step(st->j, st->it->info.attempt, step, &ec);
+    event(st, SF_EVENT_STEP, step, 0, 0);
+}
+
 void sf_step_progress(struct sf_stepper *st, uint64_t done, uint64_t total)
 {
     event(st, SF_EVENT_PROGRESS, st->step, done, total);
