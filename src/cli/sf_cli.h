@@ -111,6 +111,11 @@ int sf_cmd_flash_repair(int argc, char **argv);
 int sf_cmd_flash_resume(int argc, char **argv);
 /* A bare `safeflash resume` of a run the update engine recorded: -1 when
  * the newest run is not one (the caller continues it), else the exit code. */
+/* A bare `resume` of a run the engine did not record (a Redfish run, whose
+ * front end is not on the engine yet): its command again, through
+ * /proc/self/exe (sf_cli_rfjournal.c).  Returns an exit code only when it
+ * cannot run it. */
+int sf_cli_rf_resume_foreign(const char *state_dir);
 int sf_cli_engine_resume_run(int json, const char *state_dir,
                              const struct sf_update_options *uo);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */

@@ -20,7 +20,6 @@
 #include "safeflash/sf_history_api.h"
 #include "sf_cli_engine.h"
 #include "sf_cli_scsi.h"
-#include "state/sf_history.h"
 
 enum cmd_kind { CMD_INSTALL, CMD_ACTIVATE, CMD_RESUME };
 
@@ -147,29 +146,6 @@ int sf_cli_confirm(const char *question)
     return yes;
 }
 
-/* Open the history and find the newest run.  Returns 0 when it is paused
- * (or was left running), SF_ENODEV when no run is recorded, 1 when the newest
- * run is in another state (r says which); other errors via ec.  *h is open
- * whenever the return is 0 or 1. */
-static int open_paused_run(const char *state_dir, struct sf_history **h, struct sf_run *r,
-                           struct sf_errctx *ec)
-{
-    int rc = sf_history_open(state_dir, h, ec);
-    if (rc)
-        return rc;
-    /* The same run the update engine's resume picks: the newest one (in
-     * the order runs began) that is still running or paused. */
-    rc = sf_history_run_to_resume(*h, r);
-    if (rc == SF_ENODEV)
-        rc = sf_history_run_latest(*h, NULL, r);
-    if (rc) {
-        sf_history_close(*h);
-        *h = NULL;
-        return rc;
-    }
-    return strcmp(r->state, "paused-on-error") && strcmp(r->state, "running") ? 1 : 0;
-}
-
 /* A bare `resume`: the engine's run, else (a Redfish run, recorded by a
  * front end the engine does not run yet) its command again. */
 static int resume_newest(int json, const char *state_opt, const struct sf_update_options *uo)
@@ -177,42 +153,7 @@ static int resume_newest(int json, const char *state_opt, const struct sf_update
     int ecode = sf_cli_engine_resume_run(json, state_opt, uo);
     if (ecode >= 0)
         return ecode;
-    if (state_opt)
-        setenv("SAFEFLASH_STATE_DIR", state_opt, 1);
-    struct sf_errctx rec = { 0 };
-    struct sf_history *h = NULL;
-    struct sf_run r;
-    int rrc = open_paused_run(sf_cli_state_dir(NULL), &h, &r, &rec);
-    if (rrc == SF_ENODEV) {
-        fprintf(stderr, "safeflash: no run recorded: nothing to resume\n");
-        return SF_EXIT_FAILED;
-    }
-    if (rrc == 1) {
-        fprintf(stderr, "safeflash: the last run (%s) is %s: nothing to resume\n", r.id, r.state);
-        sf_history_close(h);
-        return SF_EXIT_OK;
-    }
-    if (rrc)
-        return sf_cli_fail(rrc, &rec);
-    char *cargv[256];
-    int n = 0;
-    cargv[n++] = "safeflash";
-    char *save = NULL;
-    for (char *tok = strtok_r(r.argv, "\t", &save); tok && n < 250; tok = strtok_r(NULL, "\t", &save)) {
-        cargv[n++] = tok;
-        if (n == 2)
-            cargv[n++] = "--yes";
-    }
-    cargv[n] = NULL;
-    sf_history_run_end(h, r.id, "resumed", "resumed with 'safeflash resume'");
-    sf_history_close(h);
-    fprintf(stderr, "safeflash: resuming run %s:", r.id);
-    for (int i = 1; i < n; i++)
-        fprintf(stderr, " %s", cargv[i]);
-    fprintf(stderr, "\n");
-    fflush(NULL);
-    execv("/proc/self/exe", cargv);
-    return sf_cli_fail(SF_EIO, NULL);
+    return sf_cli_rf_resume_foreign(state_opt);
 }
 
 static void usage(enum cmd_kind kind)

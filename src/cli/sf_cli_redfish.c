@@ -21,12 +21,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "engine/sf_bmcup.h"
-#include "pkg/sf_crypto.h"
-#include "pkg/sf_pkg.h"
-#include "state/sf_history.h"
 #include "state/sf_lock.h"
 #include "sf_cli.h"
+#include "sf_cli_redfish.h"
 
 int sf_cli_is_redfish_target(const char *s)
 {
@@ -65,22 +62,6 @@ static int get_password(const struct sf_rf_target *t, char *out, size_t cap)
     return 0;
 }
 
-struct ropts {
-    const char *target;
-    struct sf_rf_target t;
-    struct sf_rfs_opts o;
-    const char *ca, *pin;
-    int json;
-    /* install / activate */
-    int yes, dry, reboot_host, restart, allow_unsigned, allow_downgrade;
-    const char *keys;
-    int is_pkg;               /* install: the one image is a package */
-    const char *pull;         /* install --pull URL */
-    unsigned task_timeout, reset_timeout;
-    size_t nimg, ncomp;
-    const char *img[8];
-    const char *comp[8];
-};
 
 static void usage(const char *cmd)
 {
@@ -250,21 +231,6 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
     return 0;
 }
 
-/* One safeflash per BMC: two runs pushing to one BMC would race for its
- * single update slot and each other's resets.  Keyed by host and port, not
- * user.  Returns the lock fd, or -1 after saying why (exit 8 in *code). */
-static int lock_bmc(const struct ropts *ro, int *code)
-{
-    char key[300], id[17];
-    snprintf(key, sizeof(key), "bmc %s:%u", ro->t.host, ro->t.port);
-    sf_cli_hash_id(key, id);
-    struct sf_errctx ec = { 0 };
-    int fd = sf_lock_acquire_named(sf_cli_state_dir(NULL), id, "this BMC", &ec);
-    if (fd < 0)
-        *code = sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "%s: %s", ro->target,
-                              ec.msg);
-    return fd;
-}
 
 /* A string property (NULL: null). */
 static void jstr(json_object *o, const char *k, const char *v)
@@ -402,24 +368,6 @@ int sf_cmd_rf_show(int argc, char **argv)
 
 /* ---- install / activate ---- */
 
-static const char *item_state(enum sf_bmc_item_state st)
-{
-    static const char *const names[] = { "planned", "staged", "updated", "failed", "unknown",
-                                         "skipped" };
-    return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
-}
-
-struct bctx {
-    const char *target;
-    int quiet;
-    struct sf_history *h;
-    int64_t aid[8];
-    int64_t resume_of[8];     /* the interrupted attempt each item continues */
-    int no_attempt[8];        /* staged by a finished attempt: nothing new to record */
-    const struct sf_bmc_plan *p;
-    const char *package_sha;  /* "" or NULL for raw images */
-};
-
 static int item_index(const struct bctx *c, const struct sf_bmc_item *it)
 {
     for (size_t i = 0; c->p && i < c->p->n; i++)
@@ -444,14 +392,6 @@ static void bev(enum sf_bev_kind k, const struct sf_bmc_item *it, const char *te
         fprintf(stderr, "%s: %s: %s%s\n", c->target, who, k == SF_BEV_NOTICE ? "note: " : "", text);
 }
 
-/* The history's identity for a board's component: the target and the
- * component's FirmwareInventory URI. */
-static void item_id(const char *target, const char *comp, char id[17])
-{
-    char key[400];
-    snprintf(key, sizeof(key), "%s#%s", target, comp);
-    sf_cli_hash_id(key, id);
-}
 
 static int exit_of(int rc, const struct sf_bmc_plan *p)
 {
@@ -487,7 +427,7 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
             json_object *x = json_object_new_object();
             jstr(x, "component", it->comp);
             jstr(x, "target", it->target);
-            jstr(x, "result", item_state(it->st));
+            jstr(x, "result", sf_rf_item_state(it->st));
             jstr(x, "version_before", it->before);
             jstr(x, "version_after", it->after);
             jstr(x, "apply_time", sf_rf_apply_str(it->apply));
@@ -538,171 +478,10 @@ static void report(const struct ropts *ro, const struct sf_bmc_plan *p, int rc,
                "reset) applies it\n", ro->target, ro->target);
 }
 
-/* One history attempt per component of the plan (skipped ones have none),
- * and their results. */
-static void attempts_begin(struct sf_history *h, const char *run, const char *action,
-                           const char *target, const struct sf_bmc_plan *p,
-                           const char *state_dir, struct bctx *bc, struct sf_errctx *ec)
-{
-    for (size_t i = 0; h && i < p->n; i++) {
-        const struct sf_bmc_item *it = &p->it[i];
-        struct sf_attempt a;
-        memset(&a, 0, sizeof(a));
-        snprintf(a.run, sizeof(a.run), "%s", run);
-        snprintf(a.action, sizeof(a.action), "%s", action);
-        snprintf(a.path, sizeof(a.path), "%s", target);
-        item_id(target, it->comp, a.logical_id);
-        snprintf(a.vendor, sizeof(a.vendor), "REDFISH");
-        snprintf(a.product, sizeof(a.product), "%s", it->comp);
-        snprintf(a.from_rev, sizeof(a.from_rev), "%s", it->before);
-        snprintf(a.expected_rev, sizeof(a.expected_rev), "%s", it->expect);
-        snprintf(a.package_sha, sizeof(a.package_sha), "%s", bc->package_sha ? bc->package_sha : "");
-        if (it->img || it->pull[0])
-            sf_bmcup_item_sha(it, a.image_sha);
-        if (it->img)
-            snprintf(a.staged, sizeof(a.staged), "%s/staging/%s.img", state_dir, a.image_sha);
-        snprintf(a.mode, sizeof(a.mode), "%s", it->pull[0] ? "pull" : it->img
-                 ? sf_rf_apply_str(it->apply) : "host reset");
-        a.resumed_from = bc->resume_of[i];
-        bc->aid[i] = it->st == SF_BI_SKIPPED || bc->no_attempt[i] ? 0 : sf_history_begin(h, &a, ec);
-        if (bc->aid[i] > 0 && bc->resume_of[i] > 0) {
-            /* The interrupted attempt ends here; this one carries on. */
-            char why[64];
-            snprintf(why, sizeof(why), "continued by #%lld", (long long)bc->aid[i]);
-            sf_history_finish(h, bc->resume_of[i], "interrupted", NULL, why);
-        }
-    }
-}
 
-/* What a journaled "staged" of attempt #id (when it ran from) is worth
- * now (sf_bmcup_journaled); one line when it must be pushed again. */
-static enum sf_bmc_held journal_staged(const struct ropts *ro, const struct sf_bmc_inv *inv,
-                                       struct sf_bmc_item *it, long long id, const char *from,
-                                       int interrupted)
-{
-    char why[300];
-    enum sf_bmc_held held = sf_bmcup_journaled(inv, it, id, from, interrupted, why, sizeof(why));
-    if (held == SF_HELD_GONE && !ro->json)
-        fprintf(stderr, "%s: %s: attempt #%lld staged it, but the BMC no longer holds it (%s; "
-                "the BMC restarted?): pushing it again\n", ro->target, it->name, id, why);
-    return held;
-}
 
-/*
- * The journal (field report 002's other half: a killed client).  For each
- * item, what earlier runs of this image got done: staged by a finished
- * attempt and still held by the BMC - not pushed again; an interrupted
- * attempt whose last phase was "staged", still held - not pushed again;
- * an interrupted BMC update whose BMC now runs something else - it took.
- * An interrupted attempt with another image blocks, unless --restart
- * abandons it.  Returns -1 to go on, or the exit code.
- */
-static int journal(const struct ropts *ro, struct sf_history *h, const struct sf_bmc_inv *inv,
-                   struct sf_bmc_plan *p, struct bctx *bc)
-{
-    for (size_t i = 0; h && i < p->n; i++) {
-        struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED)
-            continue;
-        char id[17], sha[65];
-        item_id(ro->target, it->comp, id);
-        sf_bmcup_item_sha(it, sha);
-        struct sf_unfinished u[8];
-        size_t n = 0;
-        sf_history_unfinished(h, id, u, 8, &n);
-        for (size_t k = 0; k < n; k++) {
-            if (strcmp(u[k].image_sha, sha)) {
-                if (ro->restart) {
-                    sf_history_finish(h, u[k].id, "abandoned", NULL, "superseded with --restart");
-                    continue;
-                }
-                return sf_cli_refuse(ro->json, ro->target, SF_EXIT_REFUSED, "%s: %s has an "
-                                     "unfinished %s of another image (attempt #%lld, last phase "
-                                     "\"%s\"): finish it with 'safeflash resume %s', or pass "
-                                     "--restart to abandon it", ro->target, it->name,
-                                     u[k].action, (long long)u[k].id, u[k].phase, ro->target);
-            }
-            if (bc->resume_of[i])
-                continue; /* the newest one counts */
-            bc->resume_of[i] = u[k].id;
-            if (!strncmp(u[k].phase, "staged", 6)) {
-                journal_staged(ro, inv, it, (long long)u[k].id, u[k].from_rev, 1);
-            } else if (it->is_bmc && u[k].from_rev[0] &&
-                       strcmp(u[k].from_rev, it->before)) {
-                it->st = SF_BI_UPDATED;
-                snprintf(it->after, sizeof(it->after), "%s", it->before);
-                snprintf(it->before, sizeof(it->before), "%s", u[k].from_rev);
-                snprintf(it->msg, sizeof(it->msg), "attempt #%lld's update took: the BMC runs "
-                         "%s now", (long long)u[k].id, it->after);
-            }
-        }
-        struct sf_last_attempt la;
-        if (!bc->resume_of[i] && sf_history_stored(h, id, 0, &la) == 0 &&
-            !strcmp(la.image_sha, sha) &&
-            journal_staged(ro, inv, it, (long long)la.id, la.from_rev, 0) == SF_HELD_STAGED)
-            bc->no_attempt[i] = 1; /* nothing new happens to it */
-    }
-    return -1;
-}
 
-static void attempts_finish(struct sf_history *h, const struct sf_bmc_plan *p,
-                            const struct bctx *bc)
-{
-    for (size_t i = 0; h && i < p->n; i++) {
-        const struct sf_bmc_item *it = &p->it[i];
-        if (bc->aid[i] <= 0)
-            continue;
-        /* "stored" is what `activate` looks for (sf_history_stored);
-         * "nothing-to-activate" uses up a stored image the BMC dropped. */
-        const char *result = it->st == SF_BI_STAGED ? "stored"
-                             : it->st == SF_BI_FAILED && !it->img && !it->pull[0] &&
-                               !strcmp(it->step, "checking what the BMC holds")
-                             ? "nothing-to-activate"
-                             : p->degraded && !strcasecmp(it->comp, "bios") ? "degraded"
-                                                                           : item_state(it->st);
-        sf_history_finish(h, bc->aid[i], result, it->after[0] ? it->after : NULL,
-                          it->st == SF_BI_FAILED || it->st == SF_BI_UNKNOWN ? it->msg : NULL);
-    }
-}
 
-/* A package for this board: container and hashes (14), signature (13),
- * and one item per component with the version it must report.  -1 to go
- * on, or the exit code. */
-static int load_package(const struct ropts *ro, struct sf_pkg **pkg, struct sf_bmc_plan *p,
-                        char sha[65])
-{
-    struct sf_errctx ec = { 0 };
-    int rc = sf_pkg_read(ro->img[0], pkg, &ec);
-    if (rc)
-        return sf_cli_refuse(ro->json, ro->target, sf_cli_pkg_exit(rc), "%s", ec.msg);
-    const struct sf_manifest *m = &(*pkg)->man;
-    if (!m->ncomponents)
-        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_MISMATCH, "%s: the package names no "
-                             "components (it is for %s): a BMC takes packages of server-board "
-                             "components; nothing was pushed", ro->img[0],
-                             m->revision[0] ? "an enclosure or a drive" : "board flash");
-    sf_hex((*pkg)->file_sha256, 32, sha);
-    struct sf_errctx sec = { 0 };
-    rc = sf_pkg_check_signature(*pkg, sf_cli_keys_dir(ro->keys), &sec);
-    if (rc && !ro->allow_unsigned)
-        return sf_cli_refuse(ro->json, ro->target, SF_EXIT_SIGNATURE, "%s: %s: refusing it "
-                             "(--allow-unsigned overrides); nothing was pushed", ro->img[0],
-                             sec.msg);
-    if (rc)
-        fprintf(stderr, "safeflash: warning: %s: %s; installing anyway (--allow-unsigned)\n",
-                ro->img[0], sec.msg);
-    for (size_t i = 0; i < m->ncomponents; i++) {
-        const struct sf_man_component *c = &m->components[i];
-        const struct sf_pkg_image *pi = sf_pkg_image(*pkg, c->image);
-        struct sf_bmc_item *it = &p->it[p->n++];
-        snprintf(it->comp, sizeof(it->comp), "%s", c->component);
-        snprintf(it->expect, sizeof(it->expect), "%s", c->version);
-        snprintf(it->file_name, sizeof(it->file_name), "%s", c->image);
-        it->img = pi->data;
-        it->len = pi->len;
-    }
-    return -1;
-}
 
 /* The plan, before the confirmation: what each image does, and after. */
 static void print_plan(const struct ropts *ro, const struct sf_bmc_inv *inv,
@@ -755,9 +534,9 @@ int sf_cmd_rf_install(int argc, char **argv)
     if (sf_history_open(st, &h, &ec)) /* creates the state directory */
         code = rf_fail_err(&ro, SF_ESTATE, &ec);
     if (code < 0 && !ro.dry)
-        lockfd = lock_bmc(&ro, &code);
+        lockfd = sf_rf_lock_bmc(&ro, &code);
     if (code < 0 && ro.is_pkg)
-        code = load_package(&ro, &pkg, &p, pkg_sha);
+        code = sf_rf_load_package(&ro, &pkg, &p, pkg_sha);
     for (size_t i = 0; code < 0 && !pkg && i < ro.nimg; i++) {
         size_t len = 0;
         if (sf_cli_read_file(ro.img[i], &data[i], &len, 256u << 20, ec.msg, sizeof(ec.msg)) ||
@@ -824,7 +603,7 @@ int sf_cmd_rf_install(int argc, char **argv)
     struct bctx bc = { .target = ro.target, .quiet = ro.json, .h = h, .p = &p,
                        .package_sha = pkg_sha };
     if (code < 0)
-        code = journal(&ro, h, &inv, &p, &bc);
+        code = sf_rf_journal(&ro, h, &inv, &p, &bc);
     if (code < 0 && !ro.json)
         print_plan(&ro, &inv, &p, pkg, board);
     if (code < 0 && ro.dry)
@@ -845,10 +624,10 @@ int sf_cmd_rf_install(int argc, char **argv)
         }
         if (h)
             sf_history_run_begin(h, run, "install", joined, (int)p.n);
-        attempts_begin(h, run, "install", ro.target, &p, st, &bc, &ec);
+        sf_rf_attempts_begin(h, run, "install", ro.target, &p, st, &bc, &ec);
         int rc = sf_bmcup_run(s, &inv, &p, bev, &bc, &ec);
         code = exit_of(rc, &p);
-        attempts_finish(h, &p, &bc);
+        sf_rf_attempts_finish(h, &p, &bc);
         if (h)
             sf_history_run_end(h, run, rc || p.degraded ? "paused-on-error" : "completed",
                                rc ? ec.msg : p.degraded ? p.degraded_msg : NULL);
@@ -875,7 +654,7 @@ static void activate_items(const struct ropts *ro, const struct sf_bmc_inv *inv,
         char id[17], key[sizeof(p->it[0].comp)];
         struct sf_last_attempt la;
         sf_bmcup_key(inv, f, key, sizeof(key));
-        item_id(ro->target, key, id);
+        sf_rf_item_id(ro->target, key, id);
         if (sf_history_stored(h, id, 0, &la))
             continue;
         struct sf_bmc_item *it = &p->it[p->n];
@@ -926,8 +705,8 @@ static int activate_run(const struct ropts *ro, struct sf_rfs *s)
     } else if (!held && !done) {
         /* Nothing to reset the host for: say so, and record that it is
          * used up, instead of a reset and a long wait for nothing. */
-        attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
-        attempts_finish(h, &p, &bc);
+        sf_rf_attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
+        sf_rf_attempts_finish(h, &p, &bc);
         snprintf(ec.msg, sizeof(ec.msg), "%s: nothing to activate: the BMC no longer holds what "
                  "was staged for %s (the BMC restarted?); the host was not reset - install again "
                  "(--reboot-host applies at once)", ro->target, gone);
@@ -949,7 +728,7 @@ static int activate_run(const struct ropts *ro, struct sf_rfs *s)
                              "was not reset%s", isatty(STDIN_FILENO) ? ""
                              : " (pass --yes to run without a prompt)");
     if (code < 0) {
-        attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
+        sf_rf_attempts_begin(h, run, "activate", ro->target, &p, NULL, &bc, &ec);
         rc = held ? sf_bmcup_activate(s, &p, bev, &bc, &ec) : 0;
         if (!rc && gone[0])
             rc = sf_err_set(&ec, SF_ENODEV, "%s: the BMC no longer holds what was staged for "
@@ -958,7 +737,7 @@ static int activate_run(const struct ropts *ro, struct sf_rfs *s)
         for (size_t i = 0; i < p.n; i++)
             done += p.it[i].st == SF_BI_UPDATED;
         code = rc == SF_ENODEV && gone[0] && done ? SF_EXIT_PARTIAL : exit_of(rc, &p);
-        attempts_finish(h, &p, &bc);
+        sf_rf_attempts_finish(h, &p, &bc);
         report(ro, &p, rc, &ec, code);
     }
     sf_rfs_close(s);
@@ -973,7 +752,7 @@ int sf_cmd_rf_activate(int argc, char **argv)
     int code = connect_cmd(argc, argv, "activate", &ro, &s);
     if (code >= 0)
         return code;
-    int lockfd = lock_bmc(&ro, &code);
+    int lockfd = sf_rf_lock_bmc(&ro, &code);
     if (lockfd < 0) {
         sf_rfs_close(s);
         return code;
@@ -983,75 +762,3 @@ int sf_cmd_rf_activate(int argc, char **argv)
     return code;
 }
 
-/* `safeflash resume redfish://...`: the last run, if it was an install on
- * this BMC that did not finish, runs again (the journal makes that a
- * continuation); the bare `safeflash resume` does the same for any run. */
-int sf_cmd_rf_resume(int argc, char **argv)
-{
-    if (argc != 2 || !sf_cli_is_redfish_target(argv[1]))
-        return sf_cli_usage_error("resume", "resume redfish://USER@HOST[:PORT] (the last run's "
-                                  "own options are used again)");
-    struct sf_history *h = NULL;
-    struct sf_errctx ec = { 0 };
-    struct sf_run r;
-    if (sf_history_open(sf_cli_state_dir(NULL), &h, &ec))
-        return sf_cli_fail(SF_ESTATE, &ec);
-    int have = sf_history_run_latest(h, NULL, &r) == 0;
-    sf_history_close(h);
-    int mine = 0;
-    if (have) {
-        /* argv is tab-separated: the target must be one whole field. */
-        char tmp[sizeof(r.argv)];
-        snprintf(tmp, sizeof(tmp), "%s", r.argv);
-        for (char *sv = NULL, *t = strtok_r(tmp, "\t", &sv); t; t = strtok_r(NULL, "\t", &sv))
-            mine |= !strcmp(t, argv[1]);
-    }
-    if (!mine || (strcmp(r.state, "running") && strcmp(r.state, "paused-on-error"))) {
-        printf("%s: nothing unfinished: the last run %s\n", argv[1],
-               !have ? "does not exist" : !mine ? "was for another device" : "finished");
-        return SF_EXIT_OK;
-    }
-    char *rargv[] = { "resume", NULL };
-    return sf_cmd_resume(1, rargv);
-}
-/* Stage an image in STATE/staging/SHA.img: written to a temporary file,
- * fsync'd, renamed, directory fsync'd.  Resume reads it from there. */
-int sf_cli_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
-                 struct sf_errctx *ec)
-{
-    char dir[4096], path[4200], tmp[4300];
-    snprintf(dir, sizeof(dir), "%s/staging", state);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
-    snprintf(path, sizeof(path), "%s/%s.img", dir, sha);
-    if (access(path, R_OK) == 0)
-        return 0; /* content-addressed: already there */
-    /* A temporary name of its own: --jobs workers may stage one image at
-     * the same moment; the rename makes whichever lands last the copy. */
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return sf_err_set(ec, SF_ESTATE, "%s: %s", tmp, strerror(errno));
-    if (fchmod(fd, 0644) != 0)
-        (void)0; /* readable by its owner either way */
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, img + off, len - off);
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return sf_err_set(ec, SF_ESTATE, "%s: write failed", tmp);
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return sf_err_set(ec, SF_ESTATE, "%s: cannot stage the image", path);
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
