@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "safeflash/sf_emu.h"
 #include "sf_cli.h"
@@ -335,4 +336,14 @@ int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, i
         fprintf(stderr, "safeflash: %s\n", ec->msg[0] ? ec->msg : sf_err_str(rc));
     }
     return code;
+}
+
+int sf_cli_engine_confirm(const struct sf_cli_out *o, const char *question, int need_tty)
+{
+    if ((!need_tty || isatty(STDIN_FILENO) || isatty(STDERR_FILENO)) && sf_cli_confirm(question))
+        return -1;
+    return sf_cli_engine_refuse(o, SF_EXIT_REFUSED, isatty(STDIN_FILENO)
+                                ? "not confirmed: nothing was written"
+                                : "not confirmed: nothing was written (pass --yes to run "
+                                  "without a prompt)");
 }

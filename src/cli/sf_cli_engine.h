@@ -37,6 +37,10 @@ struct sf_cli_out {
  * code. */
 int sf_cli_engine_refuse(const struct sf_cli_out *o, int code, const char *msg);
 
+/* Ask question on the terminal; with need_tty, only when stdin or stderr
+ * is one.  -1 when confirmed, else the refusal's exit code (said). */
+int sf_cli_engine_confirm(const struct sf_cli_out *o, const char *question, int need_tty);
+
 /* The plan's warnings: "safeflash: warning: ..." or JSON warning events. */
 void sf_cli_engine_warnings(const struct sf_cli_out *o, const sf_update *u);
 

@@ -309,13 +309,9 @@ static int run_update(int argc, char **argv, const char *cmd, enum sf_action act
     else
         plan_text(&fo, u, act);
     if (!fo.yes && !fo.uo.dry_run &&
-        !sf_cli_confirm(act == SF_ACTION_REPAIR ? "Repair the backup?" : "Write this image?")) {
-        code = sf_cli_engine_refuse(&out, SF_EXIT_REFUSED, isatty(STDIN_FILENO)
-                                    ? "not confirmed: nothing was written"
-                                    : "not confirmed: nothing was written (pass --yes to run "
-                                      "without a prompt)");
+        (code = sf_cli_engine_confirm(&out, act == SF_ACTION_REPAIR ? "Repair the backup?"
+                                      : "Write this image?", 0)) >= 0)
         goto out;
-    }
     rc = sf_update_run(u, sf_cli_engine_event, &out, &ec);
     code = sf_cli_engine_summary(&out, u, rc, &ec);
 out:

@@ -188,13 +188,8 @@ int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
         snprintf(q, sizeof(q), "%s %zu %s?", r->act == SF_ACTION_ACTIVATE
                  ? "Activate deferred microcode on" : r->act == SF_ACTION_RESUME ? "Resume on"
                  : "Write this image to", todo, todo == 1 ? "item" : "items");
-        if ((!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) || !sf_cli_confirm(q)) {
-            code = sf_cli_engine_refuse(&out, SF_EXIT_REFUSED, isatty(STDIN_FILENO)
-                                        ? "not confirmed: nothing was written"
-                                        : "not confirmed: nothing was written (pass --yes to run "
-                                          "without a prompt)");
+        if ((code = sf_cli_engine_confirm(&out, q, 1)) >= 0)
             goto out;
-        }
     }
     rc = sf_update_run(u, sf_cli_engine_event, &out, &ec);
     code = sf_cli_engine_summary(&out, u, rc, &ec);

@@ -52,6 +52,15 @@ static int jfail(struct sf_errctx *ec, const char *what, const struct sf_errctx 
                       why && why->msg[0] ? why->msg : "write failed");
 }
 
+/* A transaction that failed: rolled back, with the database's reason in
+ * why unless it has one already. */
+static void tx_abort(struct sf_journal *j, struct sf_errctx *why)
+{
+    sf_history_tx_rollback(j->h);
+    if (!why->msg[0])
+        sf_history_last_error(j->h, why);
+}
+
 int sf_journal_open(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec)
 {
     *out = NULL;
@@ -140,9 +149,7 @@ int sf_journal_start(struct sf_journal *j, const char *run, const char *action,
     if (!rc)
         rc = sf_history_tx_commit(j->h, &hec);
     if (rc) {
-        sf_history_tx_rollback(j->h);
-        if (!hec.msg[0])
-            sf_history_last_error(j->h, &hec);
+        tx_abort(j, &hec);
         for (size_t i = 0; i < n; i++)
             at[i].id = 0;
         return jfail(ec, "the run and its attempts", &hec);
@@ -183,9 +190,7 @@ static int submit(struct sf_journal *j, struct jreq *r)
         if (!trc)
             trc = sf_history_tx_commit(j->h, &tec);
         if (trc) {
-            sf_history_tx_rollback(j->h);
-            if (!tec.msg[0])
-                sf_history_last_error(j->h, &tec);
+            tx_abort(j, &tec);
         }
         pthread_mutex_lock(&j->mu);
         for (struct jreq *x = batch, *nx; x; x = nx) {
@@ -246,9 +251,7 @@ int sf_journal_run_record(struct sf_journal *j, const char *run, const char *act
     if (!rc)
         rc = sf_history_tx_commit(j->h, &hec);
     if (rc) {
-        sf_history_tx_rollback(j->h);
-        if (!hec.msg[0])
-            sf_history_last_error(j->h, &hec);
+        tx_abort(j, &hec);
         return jfail(ec, "the run", &hec);
     }
     return 0;
