@@ -43,7 +43,7 @@ LIB_SRCS := \
 	src/engine/sf_flashup.c \
 	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_plan.c src/engine/sf_request.c \
 	src/engine/sf_run.c src/engine/sf_show.c \
-	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c src/engine/sf_class_scsi.c \
+	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c src/engine/sf_class_scsi.c src/engine/sf_class_redfish.c \
 	src/engine/sf_api_device.c src/engine/sf_api_package.c src/engine/sf_api_history.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c
@@ -60,7 +60,7 @@ NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 	src/engine/sf_bmcinv.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
-	src/cli/sf_cli_redfish.c src/cli/sf_cli_rfjournal.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c
+	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 # The emulated BMC is a server: libmicrohttpd stays out of the library.

@@ -127,6 +127,19 @@ int sf_ctx_set_scsi_backend(sf_ctx *ctx, sf_scsi_open_fn open, sf_scsi_paths_fn 
  * hand in a fake tree).  Errors: SF_EINVAL, SF_ENOMEM. */
 int sf_ctx_set_sysfs_root(sf_ctx *ctx, const char *dir);
 
+/*
+ * Credentials for Redfish targets (redfish://USER@HOST): fn(arg, user,
+ * host, out, cap) writes the password (NUL-terminated) and returns 0, or
+ * an error that fails the connection (SF_EACCES: none to give; SF_EINVAL:
+ * the caller was not set up to give one), with out then holding one line
+ * saying why ("" for none).  Asked
+ * once per connection, when the class connects; the library never stores
+ * or records it.  Errors: SF_EINVAL (no context).
+ */
+typedef int (*sf_password_fn)(void *arg, const char *user, const char *host, char *out,
+                              size_t cap);
+int sf_ctx_set_password_cb(sf_ctx *ctx, sf_password_fn fn, void *arg);
+
 /* ---- updates ---- */
 
 enum sf_action {
@@ -134,7 +147,8 @@ enum sf_action {
     SF_ACTION_REPAIR,         /* flash: save the primary to the backup again and finish
                                  the update a DEGRADED install left */
     SF_ACTION_RESUME,         /* finish what the journal shows unfinished */
-    SF_ACTION_ACTIVATE,       /* SCSI: start deferred microcode an install stored */
+    SF_ACTION_ACTIVATE,       /* start what an install stored: SCSI deferred microcode;
+                                 Redfish: one host reset applies every staged image */
 };
 
 /* SCSI targets: what to do about a download the device already has in
@@ -183,6 +197,14 @@ struct sf_update_options {
     int parallel;             /* with jobs: every path on its own, so the modules of
                                  one enclosure are updated at the same time (the
                                  enclosure has no working path meanwhile: a warning) */
+    /* Redfish boards (redfish://USER@HOST[:PORT]); with an install,
+     * activate (above) resets the host once every image is staged */
+    int plain_http;           /* http:// - loopback addresses only */
+    int insecure;             /* HTTPS without checking the certificate */
+    const char *ca_file;      /* HTTPS: trust this CA bundle */
+    const char *pin;          /* HTTPS: the certificate's public key SHA-256 */
+    unsigned task_timeout_s;  /* one BMC task (0: 600 s) */
+    unsigned reset_timeout_s; /* the BMC's own reset, the host applying firmware (0: 900 s) */
 };
 
 /* Fill o with the defaults (everything off, version set). */
@@ -204,6 +226,16 @@ int sf_update_new(sf_ctx *ctx, enum sf_action action, const struct sf_update_opt
  * an install, or an image given already), SF_ENOMEM.
  */
 int sf_update_set_image(sf_update *u, const char *path);
+
+/*
+ * Redfish boards: a raw image for one component (bmc, bios, me, or the
+ * BMC inventory's Id), once per image; or, with path NULL, the URL the
+ * BMC fetches the image from itself (pull, SimpleUpdate: nothing is
+ * staged here - field report 002 warns against it).  A package names its
+ * own components (sf_update_set_image).  At most 8.  Errors: SF_EINVAL
+ * (not an install, no component, a package given, too many), SF_ENOMEM.
+ */
+int sf_update_add_image(sf_update *u, const char *path, const char *component, const char *pull);
 
 /* A target, in the CLI's syntax.  Several flash targets form one device
  * (a layout over several chips).  Errors: SF_EINVAL (unknown syntax, a

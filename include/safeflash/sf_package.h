@@ -96,6 +96,10 @@ struct sf_package_info {
  */
 int sf_package_open(const char *path, sf_package **out, struct sf_errctx *ec);
 
+/* Is the file at path a package (its magic) rather than a raw image?  1
+ * yes, 0 no, or a negative errno when it cannot be read. */
+int sf_package_is_package(const char *path);
+
 /* What the package says and what is known of its signature (borrowed,
  * valid until sf_package_free; updated by sf_package_check_signature). */
 const struct sf_package_info *sf_package_info(const sf_package *p);

@@ -73,11 +73,6 @@ const char *sf_cli_state_dir(const char *override);
  * saying why in one line. */
 struct sf_ctx;
 int sf_cli_lib_ctx(const char *state_dir, const char *keys, struct sf_ctx **out);
-/* Stage an image in STATE/staging/SHA.img (content-addressed; temp file,
- * fsync, rename, directory fsync), unless it is there already.  STATE
- * must exist. */
-int sf_cli_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
-                 struct sf_errctx *ec);
 /* Ask QUESTION on the terminal (/dev/tty); 1 for yes, 0 for anything else
  * or no terminal. */
 int sf_cli_confirm(const char *question);
@@ -109,13 +104,8 @@ int sf_cmd_flash_show(int argc, char **argv);
 int sf_cmd_flash_install(int argc, char **argv);
 int sf_cmd_flash_repair(int argc, char **argv);
 int sf_cmd_flash_resume(int argc, char **argv);
-/* A bare `safeflash resume` of a run the update engine recorded: -1 when
- * the newest run is not one (the caller continues it), else the exit code. */
-/* A bare `resume` of a run the engine did not record (a Redfish run, whose
- * front end is not on the engine yet): its command again, through
- * /proc/self/exe (sf_cli_rfjournal.c).  Returns an exit code only when it
- * cannot run it. */
-int sf_cli_rf_resume_foreign(const char *state_dir);
+/* A bare `safeflash resume`: the newest run that did not end, continued
+ * by the engine; the exit code. */
 int sf_cli_engine_resume_run(int json, const char *state_dir,
                              const struct sf_update_options *uo);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */

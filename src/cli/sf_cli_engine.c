@@ -6,6 +6,8 @@
 #include "sf_cli_engine.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <termios.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,42 @@ static int attach_scsi(sf_ctx *ctx, struct sf_errctx *ec)
     return sf_emu_scsi_attach(ctx, conf, m, ec);
 }
 
+/* The password for a BMC: $SAFEFLASH_REDFISH_PASSWORD, else asked on the
+ * terminal without echo (never from the command line). */
+static int password(void *arg, const char *user, const char *host, char *out, size_t cap)
+{
+    (void)arg;
+    const char *e = getenv("SAFEFLASH_REDFISH_PASSWORD");
+    if (e) {
+        snprintf(out, cap, "%s", e);
+        return 0;
+    }
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(out, cap, "set SAFEFLASH_REDFISH_PASSWORD or run on a terminal to be asked");
+        return SF_EINVAL;
+    }
+    struct termios old, quiet;
+    int have = tcgetattr(fd, &old) == 0;
+    if (have) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t)~ECHO;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    dprintf(fd, "Password for %s@%s: ", user, host);
+    size_t n = 0;
+    char c;
+    while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r')
+        if (n + 1 < cap)
+            out[n++] = c;
+    out[n] = '\0';
+    if (have)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    dprintf(fd, "\n");
+    close(fd);
+    return 0;
+}
+
 int sf_cli_ctx(const char *state_dir, const char *keys, sf_ctx **out)
 {
     *out = NULL;
@@ -63,6 +101,8 @@ int sf_cli_ctx(const char *state_dir, const char *keys, sf_ctx **out)
     const char *sysfs = getenv("SAFEFLASH_SYSFS");
     if (!rc && sysfs && *sysfs)
         rc = sf_ctx_set_sysfs_root(ctx, sysfs);
+    if (!rc)
+        rc = sf_ctx_set_password_cb(ctx, password, NULL);
     if (rc) {
         sf_ctx_free(ctx);
         return sf_cli_fail(rc, &ec);
@@ -95,7 +135,9 @@ int sf_cli_run_exit(const sf_update *u, int rc)
     size_t pending = 0, nothing = 0, other = 0, scsi = 0;
     for (size_t i = 0; i < sf_update_count(u); i++) {
         const struct sf_item_info *it = sf_update_item(u, i);
-        pending += it->outcome == SF_OUTCOME_PENDING_RESET;
+        /* a BMC's staged image waits for a host reset just the same */
+        pending += it->outcome == SF_OUTCOME_PENDING_RESET ||
+                   (it->outcome == SF_OUTCOME_STORED && !strcmp(it->cls, "redfish"));
         nothing += it->outcome == SF_OUTCOME_NOTHING;
         other += it->outcome != SF_OUTCOME_NOTHING;
         scsi += strcmp(it->cls, "flash") != 0;
@@ -114,6 +156,8 @@ int sf_cli_run_exit(const sf_update *u, int rc)
         return SF_EXIT_REFUSED;
     if (r->updated && (r->failed || r->not_attempted))
         return SF_EXIT_PARTIAL;
+    if (rc == SF_ERANGE)
+        return SF_EXIT_REFUSED; /* the device refused the image as too large */
     return rc == SF_ENOTSUP ? SF_EXIT_NOTSUP : SF_EXIT_FAILED;
 }
 
@@ -162,7 +206,12 @@ static json_object *item_json(const struct sf_item_info *it)
     json_object_object_add(x, "attempt", it->attempt ? json_object_new_int64(it->attempt) : NULL);
     json_object_object_add(x, "continues", it->continues ? json_object_new_int64(it->continues)
                                                          : NULL);
-    if (strcmp(it->cls, "flash")) {
+    if (!strcmp(it->cls, "redfish")) {
+        /* Redfish: the BMC's component (what --component takes) */
+        json_object *d = json_object_new_object();
+        add_str(d, "component", it->logical_id);
+        json_object_object_add(x, "redfish", d);
+    } else if (strcmp(it->cls, "flash")) {
         /* SCSI: the processor or drive, and how the download went */
         json_object *d = json_object_new_object();
         json_object_object_add(d, "subenclosure", it->subenclosure >= 0
@@ -277,8 +326,13 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg)
     case SF_EVENT_PROGRESS:
         if (ev->total && (int)(ev->done * 4 / ev->total) != o->last_quarter) {
             o->last_quarter = (int)(ev->done * 4 / ev->total);
-            fprintf(stderr, "%s: %s: %3u%% of %llu KiB\n", who, ev->text,
-                    (unsigned)(ev->done * 100 / ev->total), (unsigned long long)(ev->total / 1024));
+            if (ev->total >= 1024)
+                fprintf(stderr, "%s: %s: %3u%% of %llu KiB\n", who, ev->text,
+                        (unsigned)(ev->done * 100 / ev->total),
+                        (unsigned long long)(ev->total / 1024));
+            else
+                fprintf(stderr, "%s: %s: %3u%%\n", who, ev->text,
+                        (unsigned)(ev->done * 100 / ev->total));
         }
         break;
     case SF_EVENT_NOTICE:

@@ -5,8 +5,7 @@
  * Options are parsed here into the update engine's options
  * (include/safeflash/safeflash.h); sf_cli_scsi.c plans, shows, confirms,
  * runs and renders through the engine.  A bare `resume` continues the run
- * the engine recorded; a run recorded by the Redfish front end (which is
- * not on the engine yet) is continued by running its command again.
+ * the engine recorded, whatever its class.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -153,7 +152,10 @@ static int resume_newest(int json, const char *state_opt, const struct sf_update
     int ecode = sf_cli_engine_resume_run(json, state_opt, uo);
     if (ecode >= 0)
         return ecode;
-    return sf_cli_rf_resume_foreign(state_opt);
+    /* A run recorded by an older safeflash, without what reopens it. */
+    fprintf(stderr, "safeflash: the last run was recorded by an older safeflash and cannot be "
+            "reopened from the journal: run its command again ('safeflash status' shows it)\n");
+    return SF_EXIT_FAILED;
 }
 
 static void usage(enum cmd_kind kind)

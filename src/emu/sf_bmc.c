@@ -1223,6 +1223,21 @@ static int route_tasks(struct sf_bmc *b, struct MHD_Connection *c, const char *u
     const char *mons = "/redfish/v1/TaskService/TaskMonitors/";
     if (get && b->conf.bare_monitor && !strncmp(u, mons, strlen(mons)))
         ANSWER(bare_monitor(b, c, u + strlen(mons)));
+    if (get && !strcmp(u, "/redfish/v1/TaskService/Tasks")) {
+        /* The collection (DSP0266): what a client that lost its monitor
+         * asks; tasks live in the BMC's memory, so a reset empties it. */
+        json_object *o = collection("/redfish/v1/TaskService/Tasks",
+                                    "#TaskCollection.TaskCollection", NULL);
+        json_object *m = json_object_new_array();
+        for (int i = 0; i < b->ntasks; i++) {
+            char p[96];
+            snprintf(p, sizeof(p), "/redfish/v1/TaskService/Tasks/%d", b->tasks[i].id);
+            json_object_array_add(m, link_to(p));
+        }
+        json_object_object_add(o, "Members@odata.count", json_object_new_int(b->ntasks));
+        json_object_object_add(o, "Members", m);
+        ANSWER(send_json(c, MHD_HTTP_OK, o, NULL));
+    }
     const char *tasks = "/redfish/v1/TaskService/Tasks/";
     if (get && !strncmp(u, tasks, strlen(tasks))) {
         char *end = NULL;

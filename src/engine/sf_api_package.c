@@ -167,3 +167,8 @@ int sf_package_key_generate(const char *prefix, char keyid[17], struct sf_errctx
         memcpy(keyid, id, sizeof(id));
     return rc;
 }
+
+int sf_package_is_package(const char *path)
+{
+    return path ? sf_pkg_is_package(path) : -22;
+}

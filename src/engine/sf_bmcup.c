@@ -23,6 +23,31 @@ static void defaults(struct sf_bmc_plan *p)
         p->reset_timeout_s = 900;
 }
 
+void sf_bmcup_resolve(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f,
+                      struct sf_bmc_item *it)
+{
+    snprintf(it->target, sizeof(it->target), "%s", f->uri);
+    /* The BMC's own image is pushed to its Manager where the service
+     * links one (older bmcweb takes nothing else in Targets). */
+    snprintf(it->push_target, sizeof(it->push_target), "%s", f->manager[0] ? f->manager : f->uri);
+    const char *cls = sf_bmcup_class(f);
+    it->is_bmc = (cls && !strcmp(cls, "bmc")) || !strcasecmp(it->comp, "bmc");
+    /* The key that finds it again after the update: a hashed Id
+     * (bmcweb derives it from the version) changes, "bios" does not. */
+    sf_bmcup_key(inv, f, it->comp, sizeof(it->comp));
+    snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, it->comp));
+    snprintf(it->before, sizeof(it->before), "%s", f->version);
+    unsigned at = inv->us.apply_times;
+    if (it->is_bmc)
+        it->apply = SF_RF_APPLY_IMMEDIATE;
+    else if (!at || (at & SF_RF_APPLY_ON_RESET))
+        it->apply = SF_RF_APPLY_ON_RESET;
+    else if ((at & SF_RF_APPLY_ON_START) && inv->us.start_update[0])
+        it->apply = SF_RF_APPLY_ON_START;
+    else
+        it->apply = SF_RF_APPLY_IMMEDIATE;
+}
+
 int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf_errctx *ec)
 {
     defaults(p);
@@ -57,32 +82,12 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
         if (f->updateable == 0)
             return sf_err_set(ec, SF_ENOTSUP, "%s (%s) is not updateable, says the BMC", it->comp,
                               f->uri);
-        snprintf(it->target, sizeof(it->target), "%s", f->uri);
-        /* The BMC's own image is pushed to its Manager where the service
-         * links one (older bmcweb takes nothing else in Targets). */
-        snprintf(it->push_target, sizeof(it->push_target), "%s", f->manager[0] ? f->manager
-                                                                                : f->uri);
-        const char *cls = sf_bmcup_class(f);
-        it->is_bmc = (cls && !strcmp(cls, "bmc")) || !strcasecmp(it->comp, "bmc");
-        /* The key that finds it again after the update: a hashed Id
-         * (bmcweb derives it from the version) changes, "bios" does not. */
-        sf_bmcup_key(inv, f, it->comp, sizeof(it->comp));
-        snprintf(it->name, sizeof(it->name), "%s", sf_bmcup_label(f, it->comp));
-        snprintf(it->before, sizeof(it->before), "%s", f->version);
+        sf_bmcup_resolve(inv, f, it);
         if (it->expect[0] && !strcmp(it->expect, f->version)) {
             it->st = SF_BI_SKIPPED;
             snprintf(it->msg, sizeof(it->msg), "already runs %s", f->version);
             continue;
         }
-        unsigned at = inv->us.apply_times;
-        if (it->is_bmc)
-            it->apply = SF_RF_APPLY_IMMEDIATE;
-        else if (!at || (at & SF_RF_APPLY_ON_RESET))
-            it->apply = SF_RF_APPLY_ON_RESET;
-        else if ((at & SF_RF_APPLY_ON_START) && inv->us.start_update[0])
-            it->apply = SF_RF_APPLY_ON_START;
-        else
-            it->apply = SF_RF_APPLY_IMMEDIATE;
     }
     /* The BMC first, then host firmware: a BMC reset drops what it staged
      * in its memory (and, field report 002, anything it was still being
@@ -375,8 +380,8 @@ static void progress_wait(const char *what, void *arg)
 }
 
 /* Read the inventory and judge items by their versions. */
-static int judge(struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
-                 const char *why_unchanged, struct sf_errctx *ec)
+int sf_bmcup_judge(const struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
+                   const char *why_unchanged, struct sf_errctx *ec)
 {
     const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
     if (!f)
@@ -397,8 +402,8 @@ static int judge(struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
     return item_fail(it, "verifying", SF_EIO, ec, "still runs %s %s", f->version, why_unchanged);
 }
 
-static int bmc_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                    struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+int sf_bmcup_bmc_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                     struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     int rc = push(s, inv, it, cb, arg, ec);
     enum task_end end = TE_DONE;
@@ -426,7 +431,7 @@ static int bmc_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bm
                                        "update)"
                       : !down ? "(the BMC never restarted)"
                               : "although its task said Completed";
-    return judge(&now, it, 1, why, ec);
+    return sf_bmcup_judge(&now, it, 1, why, ec);
 }
 
 /* POST an action (body NULL: no parameters) and expect 2xx. */
@@ -464,8 +469,8 @@ int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx
     return rc;
 }
 
-static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                      sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                        sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     int on_start = 0;
     for (size_t i = 0; i < p->n; i++)
@@ -518,7 +523,7 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
             if (it->st != SF_BI_STAGED)
                 continue;
             struct sf_errctx jec = { 0 };
-            int jrc = judge(&now, it, final || bad_backup,
+            int jrc = sf_bmcup_judge(&now, it, final || bad_backup,
                             "after the host reset, although the BMC accepted the image", &jec);
             if (jrc == SF_EBUSY)
                 waiting = 1;
@@ -540,8 +545,8 @@ static int host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_
 }
 
 /* Push one host-firmware item and follow its task: STAGED, or failed. */
-static int stage_item(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                      struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+int sf_bmcup_stage_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                       struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     enum task_end end = TE_DONE;
     int rc = push(s, inv, it, cb, arg, ec);
@@ -584,7 +589,7 @@ static int restage(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_plan 
             continue;
         if (h == SF_HELD_RUNS) {
             struct sf_errctx ig = { 0 };
-            judge(now, it, 1, "", &ig);
+            sf_bmcup_judge(now, it, 1, "", &ig);
             continue;
         }
         const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
@@ -594,7 +599,7 @@ static int restage(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_plan 
         }
         emit(cb, arg, SF_BEV_NOTICE, it, -1, "the BMC's reset dropped the staged image (%s): "
              "pushing it again", why);
-        rc = stage_item(s, now, p, it, cb, arg, ec);
+        rc = sf_bmcup_stage_one(s, now, p, it, cb, arg, ec);
     }
     return rc;
 }
@@ -607,7 +612,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     int bmc_reset = 0;
     for (size_t i = 0; i < p->n && !rc; i++)
         if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc) {
-            rc = bmc_item(s, inv, p, &p->it[i], cb, arg, ec);
+            rc = sf_bmcup_bmc_one(s, inv, p, &p->it[i], cb, arg, ec);
             bmc_reset = 1;
         }
     if (rc)
@@ -634,7 +639,7 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
                 snprintf(it->push_target, sizeof(it->push_target), "%s", f->uri);
             }
         }
-        rc = stage_item(s, cur, p, it, cb, arg, ec);
+        rc = sf_bmcup_stage_one(s, cur, p, it, cb, arg, ec);
     }
     if (rc)
         return rc;
@@ -650,7 +655,38 @@ int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_p
     }
     if (!bmc_reset)
         rc = sf_bmcup_inventory(s, &now, ec);
-    return rc ? rc : host_reset(s, &now, p, cb, arg, ec);
+    return rc ? rc : sf_bmcup_host_reset(s, &now, p, cb, arg, ec);
+}
+
+int sf_bmcup_wait_tasks(struct sf_rfs *s, unsigned timeout_s, struct sf_errctx *ec)
+{
+    double deadline = now_s() + timeout_s;
+    static struct sf_rf_members m;
+    for (;;) {
+        struct sf_http_resp r;
+        struct sf_errctx gec = { 0 };
+        int rc = sf_rfs_get(s, "/redfish/v1/TaskService/Tasks", &r, &gec);
+        if (!rc)
+            rc = sf_rf_parse_members(r.body, r.len, &m, &gec);
+        sf_http_resp_free(&r);
+        if (rc)
+            return 0; /* no task service to ask: the inventory decides */
+        int running = 0;
+        for (size_t i = 0; i < m.n && !running; i++) {
+            struct sf_rf_task t;
+            struct sf_errctx tec = { 0 };
+            if (sf_rfs_get(s, m.uri[i], &r, &tec) == 0 &&
+                sf_rf_parse_task(r.body, r.len, &t, &tec) == 0)
+                running = !sf_rf_task_final(t.state);
+            sf_http_resp_free(&r);
+        }
+        if (!running)
+            return 0;
+        if (now_s() > deadline)
+            return sf_err_set(ec, SF_ETIMEDOUT, "a task of the BMC is still running after %u s",
+                              timeout_s);
+        nap(0.5);
+    }
 }
 
 size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p)
@@ -690,5 +726,5 @@ int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, voi
     for (size_t i = 0; i < p->n; i++)
         if (p->it[i].st == SF_BI_PLANNED)
             p->it[i].st = SF_BI_STAGED;
-    return rc ? rc : host_reset(s, &inv, p, cb, arg, ec);
+    return rc ? rc : sf_bmcup_host_reset(s, &inv, p, cb, arg, ec);
 }

@@ -95,6 +95,7 @@ enum sf_bmc_item_state {
 
 struct sf_bmc_item {
     char comp[17];            /* bmc, bios, me ... */
+    int want;                 /* the caller's own index for it (sf_bmcup_plan keeps it) */
     int is_bmc;               /* set by the plan: the BMC's own image - last, Immediate,
                                * its reset waited out */
     char target[SF_RF_URI];   /* the inventory member */
@@ -151,6 +152,10 @@ typedef void (*sf_bev_cb)(enum sf_bev_kind k, const struct sf_bmc_item *it, cons
  * with a message naming the item.
  */
 int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf_errctx *ec);
+/* One item against the inventory member f it names: target, push target,
+ * is_bmc, comp (its key), name, before, apply time. */
+void sf_bmcup_resolve(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f,
+                      struct sf_bmc_item *it);
 
 /*
  * Run the plan: push every image (multipart, or HttpPushUri when that is
@@ -185,6 +190,35 @@ enum sf_bmc_held sf_bmcup_journaled(const struct sf_bmc_inv *inv, struct sf_bmc_
  * a host reset would wait for nothing.
  */
 size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p);
+
+/*
+ * One item at a time (the update engine's Redfish class drives these; the
+ * caller records each step before it starts):
+ *   sf_bmcup_stage_one   push a host-firmware image and follow its task:
+ *                        STAGED, UNKNOWN (the task was lost) or FAILED;
+ *   sf_bmcup_bmc_one     push the BMC's own image, follow its task, wait
+ *                        out its reset (logged in again), verify from the
+ *                        inventory: UPDATED or FAILED;
+ *   sf_bmcup_host_reset  StartUpdate where an item needs it, the host
+ *                        reset, then wait until every STAGED item of p
+ *                        runs its version (UPDATED) or the reset timeout
+ *                        (FAILED), and read the backup BIOS (p->degraded);
+ *   sf_bmcup_judge       an item against an inventory: UPDATED when it
+ *                        runs what it should; else SF_EBUSY (final 0) or
+ *                        FAILED at "verifying" with why_unchanged.
+ */
+int sf_bmcup_stage_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                       struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+int sf_bmcup_bmc_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                     struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
+                        sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+/* Wait (within timeout_s) until no task in the BMC's TaskService runs: an
+ * interrupted client's push may still be in the BMC's hands.  0 also when
+ * the BMC has no task service; SF_ETIMEDOUT. */
+int sf_bmcup_wait_tasks(struct sf_rfs *s, unsigned timeout_s, struct sf_errctx *ec);
+int sf_bmcup_judge(const struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
+                   const char *why_unchanged, struct sf_errctx *ec);
 
 /* Reset the host and verify staged firmware (`safeflash activate`): items
  * carry what was staged (comp, expect, before); only STAGED ones (and

@@ -50,7 +50,23 @@ struct sf_prior {
 enum sf_where {
     SF_WHERE_CONTINUE = 0,    /* run the item's steps: they pick up what is left */
     SF_WHERE_DONE,            /* the device already runs the new image: verified, item->info says so */
+    SF_WHERE_FAILED,          /* it cannot be finished (item->info says why); nothing is sent */
 };
+
+/* What the update asks of the device beside its targets: the components
+ * its images are for (Redfish: "bmc", "bios", an inventory Id), in the
+ * order given; none for classes whose items all take the one image.  A
+ * class with components lists one item per component (item->want: its
+ * index), or with none, every item it has. */
+struct sf_class_req {
+    const char *components[8];
+    size_t ncomponents;
+    int patient;              /* the journal has an open run: a device still restarting
+                                 from it is waited for (within its reset timeout) */
+};
+
+/* What the device holds of an image an attempt stored (holds()). */
+enum sf_held { SF_HOLDS_GONE = 0, SF_HOLDS_STORED, SF_HOLDS_RUNS };
 
 struct sf_class {
     const char *name;                 /* "flash" */
@@ -73,7 +89,8 @@ struct sf_class {
     /* Open the targets (all of this class in one update: one device).
      * *out is the engine's (close()). */
     int (*open)(sf_ctx *ctx, const char *const *targets, size_t n,
-                const struct sf_update_options *o, struct sf_dev **out, struct sf_errctx *ec);
+                const struct sf_update_options *o, const struct sf_class_req *rq,
+                struct sf_dev **out, struct sf_errctx *ec);
     /* The device's identity for the journal and its locks: id is 16 hex
      * digits; keys[] (room for SF_CLASS_MAX_DEVICES) one lock per physical device (what names it in the
      * "another safeflash is updating ..." line). */
@@ -100,6 +117,20 @@ struct sf_class {
      * engine adds the interrupted attempt. */
     int (*show)(struct sf_dev *d, const struct sf_prior *last, json_object *doc,
                 struct sf_errctx *ec);
+    /* Optional (NULL): the device keeps a stored image only while it is
+     * powered (a BMC's RAM): does it still hold what attempt `stored`
+     * stored?  why says what was found.  Without it a journaled "stored"
+     * is believed. */
+    enum sf_held (*holds)(struct sf_dev *d, struct sf_item *it, const struct sf_prior *stored,
+                          char *why, size_t cap);
+    /* Optional (NULL): one step for the whole device after its items' own
+     * (Redfish: one host reset applies every staged image).  The engine
+     * calls it with the items whose install() set it->await, each with its
+     * stepper, once no item of the device failed; the class
+     * sf_step_begin()s the step on every one of them before it acts, and
+     * fills each item's info.  An item whose install() set await is
+     * recorded as it left it when finish is not called. */
+    int (*finish)(struct sf_dev *d, struct sf_item **items, struct sf_stepper **st, size_t n);
     void (*close)(struct sf_dev *d);
 };
 
@@ -127,6 +158,12 @@ struct sf_item {
     char mode[16];
     char id[17];              /* the journal's device identity of this item when the
                                  update spans several devices ("": identity()'s) */
+    int want;                 /* the request's component this item is for (-1: none) */
+    char pull[512];           /* the image is not sent: the device fetches it from this
+                                 URL itself (Redfish SimpleUpdate); img is NULL then */
+    int await;                /* set by install(): the device's finish() completes it */
+    const char *journal_result; /* set by the class: the journal's word for how it ended
+                                   (NULL: the outcome's) */
     /* set by the engine before install() */
     enum sf_action action;    /* INSTALL, REPAIR or ACTIVATE (a resume: the attempt's) */
     struct sf_prior stored;   /* ACTIVATE: the attempt that stored what runs next (id 0:
@@ -154,5 +191,6 @@ void sf_step_notice(struct sf_stepper *st, const char *fmt, ...)
 /* The classes. */
 extern const struct sf_class sf_class_flash;
 extern const struct sf_class sf_class_scsi;
+extern const struct sf_class sf_class_redfish;
 
 #endif

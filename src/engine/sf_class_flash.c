@@ -67,9 +67,11 @@ static void flash_close(struct sf_dev *d)
 }
 
 static int flash_open(sf_ctx *ctx, const char *const *targets, size_t n,
-                      const struct sf_update_options *o, struct sf_dev **out,
+                      const struct sf_update_options *o,
+                      const struct sf_class_req *rq, struct sf_dev **out,
                       struct sf_errctx *ec)
 {
+    (void)rq;
     *out = NULL;
     if (!o->layout || !*o->layout)
         return sf_err_set(ec, SF_EINVAL, "flash targets need a layout (--layout FILE)");

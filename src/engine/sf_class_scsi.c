@@ -84,8 +84,10 @@ static int opts_from(const struct sf_update_options *o, struct sf_install_opts *
 }
 
 static int scsi_open(sf_ctx *ctx, const char *const *targets, size_t n,
-                     const struct sf_update_options *o, struct sf_dev **out, struct sf_errctx *ec)
+                     const struct sf_update_options *o,
+                      const struct sf_class_req *rq, struct sf_dev **out, struct sf_errctx *ec)
 {
+    (void)rq;
     struct scsi_dev *d = calloc(1, sizeof(*d));
     if (!d)
         return SF_ENOMEM;

@@ -36,6 +36,10 @@ struct sf_ctx {
         void *arg;
         void (*free_arg)(void *);
     } scsi;
+    struct {
+        sf_password_fn fn;
+        void *arg;
+    } pw;
 };
 
 static int set_str(char **dst, const char *s)
@@ -183,4 +187,19 @@ int sf_ctx_set_sysfs_root(sf_ctx *c, const char *dir)
 const char *sf_ctx_sysfs(const sf_ctx *c)
 {
     return c && c->sysfs ? c->sysfs : "/sys";
+}
+
+int sf_ctx_set_password_cb(sf_ctx *ctx, sf_password_fn fn, void *arg)
+{
+    if (!ctx)
+        return SF_EINVAL;
+    ctx->pw.fn = fn;
+    ctx->pw.arg = arg;
+    return 0;
+}
+
+int sf_ctx_password(sf_ctx *ctx, const char *user, const char *host, char *out, size_t cap)
+{
+    out[0] = '\0';
+    return ctx->pw.fn ? ctx->pw.fn(ctx->pw.arg, user, host, out, cap) : SF_EACCES;
 }

@@ -24,4 +24,8 @@ int sf_ctx_scsi_paths(sf_ctx *ctx, char (*list)[256], size_t max, struct sf_errc
 /* The sysfs root ("/sys" by default). */
 const char *sf_ctx_sysfs(const sf_ctx *ctx);
 
+/* The password for user@host from the caller's callback: 0, or the
+ * callback's error (SF_EACCES when none is set). */
+int sf_ctx_password(sf_ctx *ctx, const char *user, const char *host, char *out, size_t cap);
+
 #endif

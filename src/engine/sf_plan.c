@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/sf_ctx.h"
+#include "pkg/sf_crypto.h"
 
 /* The newest unfinished attempt on (device, sub): into p (id 0 when none);
  * others[] collects the unfinished attempts of other images. */
@@ -57,15 +58,19 @@ static int check_versions(struct sf_update *u, struct sf_item *it, struct sf_err
     const char *cur = it->info.version_before, *runs = u->cls->runs;
     if (!cur[0] || !it->version[0])
         return 0; /* nothing valid runs: anything valid is better */
+    /* A device of named components (a BMC's) says which one. */
+    char who[320];
+    snprintf(who, sizeof(who), "%s%s%s", it->info.target, u->rq.ncomponents ? ": " : "",
+             u->rq.ncomponents ? it->info.name : "");
     if (sf_version_cmp(cur, it->version) > 0 && !u->o.allow_downgrade)
         return sf_err_set(ec, SF_EVERSION, "%s %s %s, newer than %s: refusing a downgrade "
-                          "(--allow-downgrade overrides); nothing was written", it->info.target,
+                          "(--allow-downgrade overrides); nothing was written", who,
                           runs, cur, it->version);
     const char *minv = u->what.min_version;
     if (minv[0] && sf_version_cmp(cur, minv) < 0)
         return sf_err_set(ec, SF_EVERSION, "%s %s %s, below this package's minimum %s: install "
                           "%s first, then this package (%s -> %s -> %s); nothing was written",
-                          it->info.target, runs, cur, minv, minv, cur, minv, it->version);
+                          who, runs, cur, minv, minv, cur, minv, it->version);
     return 0;
 }
 
@@ -123,6 +128,33 @@ static int already_done(struct sf_update *u, struct sf_journal *j, struct sf_ite
     if (rc && rc != SF_ENODEV)
         return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read");
     if (!rc && !strcmp(la.result, "stored") && !strcmp(la.image_sha, it->info.image_sha256) &&
+        !strcmp(la.from_rev, cur) && u->cls->holds) {
+        /* Stored where a reset can drop it (a BMC's RAM): the device
+         * decides, not the journal. */
+        struct sf_prior sp = { .id = la.id };
+        snprintf(sp.from_version, sizeof(sp.from_version), "%s", la.from_rev);
+        snprintf(sp.version, sizeof(sp.version), "%s", la.expected_rev);
+        snprintf(sp.image_sha256, sizeof(sp.image_sha256), "%s", la.image_sha);
+        char why[300] = "";
+        enum sf_held h = u->cls->holds(u->dev, it, &sp, why, sizeof(why));
+        if (h == SF_HOLDS_GONE) {
+            it->stored = sp; /* pushed again, saying why */
+            return 0;
+        }
+        if (h == SF_HOLDS_STORED && u->o.activate && u->cls->finish) {
+            it->action = SF_ACTION_ACTIVATE; /* only the activation is left */
+            it->stored = sp;
+            return 0;
+        }
+        if (h == SF_HOLDS_STORED) {
+            skip(it, "already staged by attempt #%lld, and the device still holds it: '%s' "
+                 "applies it", (long long)la.id, it->activate_cmd);
+            it->info.outcome = SF_OUTCOME_STORED;
+            return 1;
+        }
+        return skip(it, "already runs it: attempt #%lld stored it (%s)", (long long)la.id, why);
+    }
+    if (!rc && !strcmp(la.result, "stored") && !strcmp(la.image_sha, it->info.image_sha256) &&
         !strcmp(la.from_rev, cur))
         return skip(it, "already stored by attempt #%lld: '%s' starts it (or --restart sends "
                     "it again)", (long long)la.id, it->activate_cmd);
@@ -140,6 +172,50 @@ static int already_done(struct sf_update *u, struct sf_journal *j, struct sf_ite
     return 0;
 }
 
+/* A component's image (Redfish): the package's for that component, matched
+ * to the board, or the raw image (or pull URL) given for it. */
+static int component_image(struct sf_update *u, struct sf_item *it, struct sf_errctx *ec)
+{
+    if (it->want < 0 || (size_t)it->want >= u->rq.ncomponents)
+        return sf_err_set(ec, SF_EINVAL, "%s: %s was not asked for", it->info.target,
+                          it->info.name);
+    if (u->what.is_pkg) {
+        const struct sf_manifest *m = &u->what.pkg->man;
+        if (!it->board_vendor[0])
+            return sf_err_set(ec, SF_EMISMATCH, "%s: %s: the package cannot be matched to it; "
+                              "nothing was pushed (raw images with a component can be)",
+                              u->image, it->board_words);
+        if (!sf_manifest_matches(m, it->board_vendor, it->board_product))
+            return sf_err_set(ec, SF_EMISMATCH, "%s is for vendor %s product %s; this board is "
+                              "%s %s: nothing was pushed", u->image, m->vendor, m->product,
+                              it->board_vendor, it->board_product);
+        const struct sf_man_component *c = &m->components[it->want];
+        const struct sf_pkg_image *pi = sf_pkg_image(u->what.pkg, c->image);
+        if (!pi)
+            return sf_err_set(ec, SF_EINTEGRITY, "%s: no image %s for %s", u->image, c->image,
+                              c->component);
+        uint8_t d[32];
+        char sha[65];
+        sf_sha256(pi->data, pi->len, d);
+        sf_hex(d, 32, sha);
+        set_image(it, pi->data, pi->len, sha, c->version);
+        return 0;
+    }
+    const struct sf_cimg *c = &u->cimg[it->want];
+    if (c->pull) {
+        char k[600], sha[65];
+        uint8_t d[32];
+        snprintf(k, sizeof(k), "pull %s", c->pull);
+        sf_sha256(k, strlen(k), d);
+        sf_hex(d, 32, sha);
+        set_image(it, NULL, 0, sha, "");
+        snprintf(it->pull, sizeof(it->pull), "%s", c->pull);
+        return 0;
+    }
+    set_image(it, c->w.raw, c->w.raw_len, c->w.raw_sha, "");
+    return 0;
+}
+
 /* An install: which image each item gets, and every check on it. */
 int sf_update_plan_install(struct sf_update *u, struct sf_journal *j, struct sf_errctx *ec)
 {
@@ -153,13 +229,20 @@ int sf_update_plan_install(struct sf_update *u, struct sf_journal *j, struct sf_
         char sha[65];
         struct sf_errctx mec = { 0 };
         it->action = SF_ACTION_INSTALL;
-        if (u->what.is_pkg && !it->board_vendor[0])
+        if (u->rq.ncomponents) {
+            int rc = component_image(u, it, ec);
+            if (rc)
+                return rc;
+        } else if (u->what.is_pkg && !it->board_vendor[0])
             return sf_err_set(ec, SF_EMISMATCH, "%s: %s: a package cannot be matched to %s; "
                               "nothing was written", u->image, it->board_words, it->info.target);
-        if (sf_what_for(&u->what, it->board_vendor, it->board_product, &img, &len, sha, &mec))
+        else if (sf_what_for(&u->what, it->board_vendor, it->board_product, &img, &len, sha, &mec))
             return sf_err_set(ec, SF_EMISMATCH, "%s: %s; %s is %s: nothing was written",
                               u->image, mec.msg, it->info.target, it->board_words);
-        set_image(it, img, len, sha, install_version(u));
+        if (!u->rq.ncomponents)
+            set_image(it, img, len, sha, install_version(u));
+        snprintf(sha, sizeof(sha), "%s", it->info.image_sha256);
+        len = it->len;
         const char *vp = u->o.vendor ? u->o.vendor : "", *pp = u->o.product ? u->o.product : "";
         if (!u->what.is_pkg && ((vp[0] && fnmatch(vp, it->info.vendor, 0)) ||
                                 (pp[0] && fnmatch(pp, it->info.product, 0))))
@@ -256,6 +339,15 @@ int sf_update_plan_activate(struct sf_update *u, struct sf_journal *j, struct sf
         if (rc)
             return rc;
     }
+    if (u->cls->finish) {
+        /* One activation for the whole device (a host reset): only what
+         * was stored (or is being activated) takes part. */
+        size_t keep = 0;
+        for (size_t i = 0; i < u->nitems; i++)
+            if (u->items[i].stored.id || u->items[i].prior.id)
+                u->items[keep++] = u->items[i];
+        u->nitems = keep;
+    }
     return 0;
 }
 
@@ -317,7 +409,11 @@ int sf_update_plan_resume(struct sf_update *u, struct sf_journal *j, struct sf_e
                               "%s: continue it with the layout it was made with",
                               it.info.target, (long long)mine.id, mine.mode, it.mode);
         struct sf_what *w = &u->staged[keep];
-        if (mine.image_sha[0]) {
+        if (!strncmp(mine.staged, "pull:", 5)) {
+            /* The device fetched it itself: the same URL again. */
+            set_image(&it, NULL, 0, mine.image_sha, mine.expected_rev);
+            snprintf(it.pull, sizeof(it.pull), "%s", mine.staged + 5);
+        } else if (mine.image_sha[0]) {
             char path[4200];
             snprintf(path, sizeof(path), "%s", mine.staged[0] ? mine.staged : "");
             if (!path[0])

@@ -63,6 +63,32 @@ static int reopen_early(struct sf_update *u, json_object *o, const char *run)
         if (!(u->image = strdup(img)))
             return SF_ENOMEM;
     }
+    json_object *imgs;
+    if (u->action == SF_ACTION_INSTALL && json_object_object_get_ex(o, "images", &imgs) &&
+        json_object_is_type(imgs, json_type_array)) {
+        /* Redfish: an image per component, each staged (or its file, if
+         * it still hashes the same), or a URL the BMC pulls. */
+        for (size_t i = 0; i < json_object_array_length(imgs) && i < 8; i++) {
+            json_object *e = json_object_array_get_idx(imgs, i), *c, *im, *src, *sha, *pl;
+            if (!json_object_object_get_ex(e, "component", &c))
+                return SF_EINVAL;
+            const char *path = NULL, *pull = NULL;
+            if (json_object_object_get_ex(e, "pull", &pl))
+                pull = json_object_get_string(pl);
+            else if (json_object_object_get_ex(e, "image", &im))
+                path = json_object_get_string(im);
+            if (path && access(path, R_OK) != 0 && json_object_object_get_ex(e, "source", &src)) {
+                path = json_object_get_string(src);
+                u->early_lost |= access(path, R_OK) != 0;
+            }
+            int arc = sf_update_add_image(u, path, json_object_get_string(c), pull);
+            if (arc)
+                return arc;
+            if (path && json_object_object_get_ex(e, "sha256", &sha))
+                snprintf(u->cimg[u->ncimg - 1].sha, sizeof(u->cimg[0].sha), "%s",
+                         json_object_get_string(sha));
+        }
+    }
     int rc = opt_str(o, "image_version", &u->image_version, &u->o.image_version);
     if (!rc)
         rc = opt_str(o, "mode", &u->mode, &u->o.mode);
@@ -75,6 +101,7 @@ static int reopen_early(struct sf_update *u, json_object *o, const char *run)
     struct { const char *k; int *v; } flags[] = {
         { "allow_unsigned", &u->o.allow_unsigned }, { "allow_downgrade", &u->o.allow_downgrade },
         { "restart", &u->o.restart }, { "activate", &u->o.activate },
+        { "plain_http", &u->o.plain_http }, { "insecure", &u->o.insecure },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         if (json_object_object_get_ex(o, flags[i].k, &v))
@@ -103,6 +130,14 @@ static int reopen_early(struct sf_update *u, json_object *o, const char *run)
 static void reopen_settings(struct sf_update *u, json_object *o)
 {
     json_object *l;
+    opt_str(o, "ca_file", &u->ca_file, &u->o.ca_file);
+    opt_str(o, "pin", &u->pin, &u->o.pin);
+    if (json_object_object_get_ex(o, "plain_http", &l))
+        u->o.plain_http |= json_object_get_int(l);
+    if (json_object_object_get_ex(o, "insecure", &l))
+        u->o.insecure |= json_object_get_int(l);
+    if (json_object_object_get_ex(o, "activate_all", &l))
+        u->o.activate |= json_object_get_int(l);
     if (json_object_object_get_ex(o, "layout", &l) && !u->layout) {
         u->layout = strdup(json_object_get_string(l));
         u->o.layout = u->layout;
@@ -110,6 +145,7 @@ static void reopen_settings(struct sf_update *u, json_object *o)
     struct { const char *k; unsigned *v; } nums[] = {
         { "timeout_ms", &u->o.timeout_ms }, { "poll_ms", &u->o.poll_ms },
         { "command_timeout_ms", &u->o.command_timeout_ms }, { "chunk_size", &u->o.chunk_size },
+        { "task_timeout_s", &u->o.task_timeout_s }, { "reset_timeout_s", &u->o.reset_timeout_s },
     };
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
         if (!*nums[i].v && json_object_object_get_ex(o, nums[i].k, &l))
@@ -186,19 +222,37 @@ int sf_update_find_run(struct sf_update *u, struct sf_errctx *ec)
 
 /* `resume TARGET...`: the newest open run, when it is a J0 run on exactly
  * these targets, is reopened as it recorded (its devices were never
- * written: nothing else in the journal names them).  0 when it was. */
+ * written: nothing else in the journal names them).  0 when it was.  Any
+ * other open run on exactly these targets lends its settings (how its
+ * devices were reached, its waits) to what the caller did not set. */
 int sf_update_adopt_early(struct sf_update *u, struct sf_errctx *ec)
 {
     struct sf_run r;
     char *req = NULL;
     struct sf_errctx lec = { 0 };
-    if (open_run(u, &r, &req, &lec) || !req)
-        return SF_ENODEV;
+    size_t nwarn = u->nwarn;
+    int open = open_run(u, &r, &req, &lec) == 0 && req;
+    u->nwarn = nwarn; /* open_run's word on the last run is not news here */
+    u->warn[nwarn] = NULL;
+    if (!open) {
+        /* No run is open: the last one still says how these devices are
+         * reached (a resume then finds nothing to do, without guessing). */
+        free(req);
+        req = NULL;
+        struct sf_journal *j = NULL;
+        if (sf_journal_open_existing(u->ctx, &j, &lec) || !j ||
+            sf_history_run_latest(sf_journal_history(j), NULL, &r) ||
+            sf_history_run_request(sf_journal_history(j), r.id, &req) || !req) {
+            sf_journal_close(j);
+            free(req);
+            return SF_ENODEV;
+        }
+        sf_journal_close(j);
+    }
     json_object *o = json_tokener_parse(req), *t = NULL, *l = NULL;
     free(req);
     int rc = SF_ENODEV;
-    if (o && json_object_object_get_ex(o, "action", &l) &&
-        json_object_object_get_ex(o, "targets", &t) && json_object_is_type(t, json_type_array) &&
+    if (o && json_object_object_get_ex(o, "targets", &t) && json_object_is_type(t, json_type_array) &&
         json_object_array_length(t) == u->ntargets) {
         int same = 1;
         char abs[PATH_MAX + 64];
@@ -209,12 +263,14 @@ int sf_update_adopt_early(struct sf_update *u, struct sf_errctx *ec)
                     found = want;
             same = found != NULL;
         }
-        if (same) {
+        if (same && open && json_object_object_get_ex(o, "action", &l)) {
             rc = reopen_early(u, o, r.id);
             if (!rc)
                 reopen_settings(u, o);
             else
                 rc = sf_err_set(ec, SF_EJOURNAL, "run %s: what reopens it is damaged", r.id);
+        } else if (same) {
+            reopen_settings(u, o); /* how the run reached its devices (a BMC's TLS ...) */
         }
     }
     json_object_put(o);
@@ -237,7 +293,26 @@ void sf_update_make_request(struct sf_update *u, const char *image)
     json_object_object_add(o, "class", json_object_new_string(u->cls->name));
     if (image) {
         add_s(o, "action", u->item_action);
-        add_s(o, "image", image);
+        if (image[0])
+            add_s(o, "image", image);
+        json_object *imgs = u->ncimg ? json_object_new_array() : NULL;
+        for (size_t i = 0; i < u->ncimg; i++) {
+            const struct sf_cimg *c = &u->cimg[i];
+            json_object *e = json_object_new_object();
+            add_s(e, "component", c->comp);
+            add_s(e, "pull", c->pull);
+            if (c->path) {
+                char st[PATH_MAX + 96];
+                snprintf(st, sizeof(st), "%s/staging/%s.img", sf_ctx_state_dir(u->ctx),
+                         c->w.raw_sha);
+                add_s(e, "image", st);
+                add_s(e, "source", absolute(c->path, 0, abs, sizeof(abs)));
+                add_s(e, "sha256", c->w.raw_sha);
+            }
+            json_object_array_add(imgs, e);
+        }
+        if (imgs)
+            json_object_object_add(o, "images", imgs);
         if (u->image) {
             add_s(o, "source", absolute(u->image, 0, abs, sizeof(abs)));
             add_s(o, "sha256", u->what.is_pkg ? u->what.package_sha : u->what.raw_sha);
@@ -269,12 +344,24 @@ void sf_update_make_request(struct sf_update *u, const char *image)
     const struct { const char *k; unsigned v; } nums[] = {
         { "timeout_ms", u->o.timeout_ms }, { "poll_ms", u->o.poll_ms },
         { "command_timeout_ms", u->o.command_timeout_ms }, { "chunk_size", u->o.chunk_size },
+        { "task_timeout_s", u->o.task_timeout_s }, { "reset_timeout_s", u->o.reset_timeout_s },
     };
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
         if (nums[i].v)
             json_object_object_add(o, nums[i].k, json_object_new_int64(nums[i].v));
     if (u->o.subenclosure >= 0)
         json_object_object_add(o, "subenclosure", json_object_new_int(u->o.subenclosure));
+    /* A device-wide activation (a BMC's host reset) the run was asked for:
+     * its resume does it too, once every image is staged. */
+    if (u->o.activate && u->cls->finish)
+        json_object_object_add(o, "activate_all", json_object_new_int(1));
+    /* How the BMC is reached (never the password). */
+    add_s(o, "ca_file", u->o.ca_file);
+    add_s(o, "pin", u->o.pin);
+    if (u->o.plain_http)
+        json_object_object_add(o, "plain_http", json_object_new_int(1));
+    if (u->o.insecure)
+        json_object_object_add(o, "insecure", json_object_new_int(1));
     snprintf(u->request, sizeof(u->request), "%s", json_object_to_json_string_ext(o,
              JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
@@ -314,6 +401,17 @@ void sf_update_end_early(struct sf_update *u, const char *state, const char *rea
 static void *stage_main(void *arg)
 {
     struct sf_update *u = arg;
+    if (u->ncimg) {
+        for (size_t i = 0; i < u->ncimg && !u->stage_rc; i++) {
+            const struct sf_cimg *c = &u->cimg[i];
+            struct sf_errctx lec = { 0 };
+            if (c->path && sf_stage(sf_ctx_state_dir(u->ctx), c->w.raw_sha, c->w.raw,
+                                    c->w.raw_len, &lec))
+                u->stage_rc = sf_err_set(&u->stage_ec, SF_EJOURNAL, "%s; nothing was written",
+                                         lec.msg);
+        }
+        return NULL;
+    }
     const char *sha = u->what.is_pkg ? u->what.package_sha : u->what.raw_sha;
     uint8_t *b = NULL;
     size_t n = 0;
@@ -350,7 +448,7 @@ int sf_update_early_record(struct sf_update *u, struct sf_errctx *ec)
     if (rc)
         return rc;
     const char *sha = u->what.is_pkg ? u->what.package_sha : u->what.raw_sha;
-    if (u->action == SF_ACTION_INSTALL) {
+    if (u->action == SF_ACTION_INSTALL && u->image) {
         snprintf(path, sizeof(path), "%s/staging/%s.img", state, sha);
         if (!u->what.is_pkg)
             snprintf(u->staged_sha, sizeof(u->staged_sha), "%s", sha);

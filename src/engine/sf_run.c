@@ -94,7 +94,7 @@ void sf_step_notice(struct sf_stepper *st, const char *fmt, ...)
 /* The journal's word for how an item ended. */
 static const char *result_word(const struct sf_item *it)
 {
-    return it->info.degraded ? "degraded" : sf_outcome_str(it->info.outcome);
+    return it->journal_result ? it->journal_result : it->info.degraded ? "degraded" : sf_outcome_str(it->info.outcome);
 }
 
 static void count(struct sf_update *u, const struct sf_item *it)
@@ -117,9 +117,12 @@ static void count(struct sf_update *u, const struct sf_item *it)
 static int run_item(struct sf_update *u, struct sf_item *it, struct sf_stepper *st, int dry)
 {
     int rc;
-    if (it->prior.id && !dry && u->cls->where && u->cls->where(u->dev, it, &it->prior) ==
-                                                     SF_WHERE_DONE)
+    enum sf_where w = it->prior.id && !dry && u->cls->where
+                          ? u->cls->where(u->dev, it, &it->prior) : SF_WHERE_CONTINUE;
+    if (w == SF_WHERE_DONE)
         return 0; /* the device shows the interrupted attempt took: verified */
+    if (w == SF_WHERE_FAILED)
+        return it->info.err ? it->info.err : SF_EIO;
     if (it->action == SF_ACTION_REPAIR) {
         rc = u->cls->repair ? u->cls->repair(u->dev, it, st) : SF_ENOTSUP;
         if (!rc && it->img)
@@ -229,10 +232,13 @@ static int start_journal(struct sf_update *u, struct sf_journal *j, struct sf_er
                  : it->info.version_before[0] ? it->info.version_before : "(nothing)");
         snprintf(a->expected_rev, sizeof(a->expected_rev), "%s", it->version);
         snprintf(a->package_sha, sizeof(a->package_sha), "%s", u->what.package_sha);
-        snprintf(a->image_sha, sizeof(a->image_sha), "%s", it->img ? it->info.image_sha256 : "");
+        snprintf(a->image_sha, sizeof(a->image_sha), "%s", it->img || it->pull[0]
+                 ? it->info.image_sha256 : "");
         if (it->img)
             snprintf(a->staged, sizeof(a->staged), "%s/staging/%s.img",
                      sf_ctx_state_dir(u->ctx), it->info.image_sha256);
+        else if (it->pull[0])
+            snprintf(a->staged, sizeof(a->staged), "pull:%s", it->pull);
         snprintf(a->mode, sizeof(a->mode), "%s", it->mode);
         a->resumed_from = it->prior.id;
         at[n].continues_finished = it->prior.finished;
@@ -273,12 +279,60 @@ struct pool {
     struct sf_errctx *ec;
 };
 
+static void first_failure(struct pool *p, struct sf_stepper *st, int rc, const char *msg)
+{
+    take(st);
+    if (!p->first) {
+        p->first = rc;
+        sf_err_set(p->ec, rc, "%s", msg);
+    }
+    give(st);
+}
+
+/* The device's own step after its items' (sf_class.h finish): the items
+ * that wait for it, each with its stepper; then their results. */
+static int finish_group(struct pool *p, struct sf_stepper *sts, size_t n, int failed)
+{
+    struct sf_update *u = p->u;
+    struct sf_item *items[SF_UPDATE_MAX_TARGETS];
+    struct sf_stepper *stp[SF_UPDATE_MAX_TARGETS];
+    for (size_t k = 0; k < n && k < SF_UPDATE_MAX_TARGETS; k++) {
+        items[k] = sts[k].it;
+        stp[k] = &sts[k];
+    }
+    int rc = 0;
+    if (n && !failed && !u->o.dry_run) {
+        rc = u->cls->finish(u->dev, items, stp, n);
+        for (size_t k = 0; k < n; k++)
+            if (sts[k].journal_failed) {
+                struct sf_item *it = items[k];
+                it->info.outcome = SF_OUTCOME_FAILED;
+                it->info.err = SF_EJOURNAL;
+                it->info.nothing_written = 1;
+                snprintf(it->info.step, sizeof(it->info.step), "%s", sts[k].step);
+                snprintf(it->info.message, sizeof(it->info.message), "stopped before \"%s\": %s; "
+                         "nothing of that step was sent", sts[k].step, sts[k].jec.msg);
+                rc = SF_EJOURNAL;
+            }
+        for (size_t k = 0; rc && k < n; k++)
+            if (items[k]->info.outcome == SF_OUTCOME_FAILED) {
+                first_failure(p, &sts[k], rc, items[k]->info.message);
+                break;
+            }
+    }
+    for (size_t k = 0; k < n; k++)
+        finish_item(u, items[k], &sts[k]);
+    return rc;
+}
+
 /* Items of group g (all items with g == SIZE_MAX), in plan order; a
  * failure leaves the group's later items not attempted. */
 static int run_group(struct pool *p, size_t g)
 {
     struct sf_update *u = p->u;
     int failed = 0;
+    struct sf_stepper *waiting = NULL; /* items whose device step (finish) is still to come */
+    size_t nwaiting = 0;
     for (size_t i = 0; i < u->nitems; i++) {
         if (g != SIZE_MAX && p->group[i] != g)
             continue;
@@ -296,19 +350,28 @@ static int run_group(struct pool *p, size_t g)
                      it->info.version_before);
         } else {
             int rc = run_item(u, it, &st, u->o.dry_run);
-            if (rc) {
+            if (rc)
+                first_failure(p, &st, rc, it->info.message);
+            /* One activation for the whole device: an item that cannot
+             * take part (nothing was sent to it) does not keep the others
+             * from theirs. */
+            if (rc && !(it->action == SF_ACTION_ACTIVATE && it->info.nothing_written &&
+                        u->cls->finish))
                 failed = rc;
-                take(&st);
-                if (!p->first) {
-                    p->first = rc;
-                    sf_err_set(p->ec, rc, "%s", it->info.message);
-                }
-                give(&st);
+        }
+        if (it->await && u->cls->finish && !u->o.dry_run) {
+            if (!waiting)
+                waiting = calloc(u->nitems, sizeof(*waiting));
+            if (waiting) {
+                waiting[nwaiting++] = st;
+                continue;
             }
         }
         finish_item(u, it, &st);
     }
-    return failed;
+    int rc = finish_group(p, waiting, nwaiting, failed);
+    free(waiting);
+    return failed ? failed : rc;
 }
 
 static void *pool_main(void *arg)
@@ -351,8 +414,10 @@ static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, 
 {
     struct pool p = { .u = u, .j = j, .cb = cb, .arg = arg, .ec = ec };
     size_t *group = u->o.jobs > 1 ? calloc(u->nitems ? u->nitems : 1, sizeof(*group)) : NULL;
-    if (!group) /* one after another: the first failure stops the run */
-        return run_group(&p, SIZE_MAX);
+    if (!group) { /* one after another: the first failure stops the run */
+        int rc = run_group(&p, SIZE_MAX);
+        return rc ? rc : p.first;
+    }
     p.group = group;
     p.ngroups = make_groups(u, group);
     pthread_mutex_init(&p.mu, NULL);

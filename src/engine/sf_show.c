@@ -57,7 +57,8 @@ int sf_show(sf_ctx *ctx, const char *const *targets, size_t n, const struct sf_u
     struct sf_update_options def;
     sf_update_options_init(&def);
     struct sf_dev *d = NULL;
-    int rc = c->open(ctx, targets, n, o ? o : &def, &d, ec);
+    struct sf_class_req rq = { .ncomponents = 0 };
+    int rc = c->open(ctx, targets, n, o ? o : &def, &rq, &d, ec);
     if (rc)
         return rc;
     char id[17], keys[SF_UPDATE_MAX_TARGETS][17];

@@ -18,7 +18,8 @@
 #include "state/sf_lock.h"
 
 /* Flash claims its prefixes; SCSI claims every other path: last. */
-static const struct sf_class *const classes[] = { &sf_class_flash, &sf_class_scsi };
+static const struct sf_class *const classes[] = { &sf_class_flash, &sf_class_redfish,
+                                                  &sf_class_scsi };
 
 const struct sf_class *sf_update_class_for(const char *target)
 {
@@ -100,7 +101,8 @@ int sf_update_new(sf_ctx *ctx, enum sf_action action, const struct sf_update_opt
         sf_update_options_init(&u->o);
     if (dup_opt(&u->layout, &u->o.layout) || dup_opt(&u->image_version, &u->o.image_version) ||
         dup_opt(&u->mode, &u->o.mode) || dup_opt(&u->expect_revision, &u->o.expect_revision) ||
-        dup_opt(&u->vendor, &u->o.vendor) || dup_opt(&u->product, &u->o.product)) {
+        dup_opt(&u->vendor, &u->o.vendor) || dup_opt(&u->product, &u->o.product) ||
+        dup_opt(&u->ca_file, &u->o.ca_file) || dup_opt(&u->pin, &u->o.pin)) {
         sf_update_free(u);
         return SF_ENOMEM;
     }
@@ -117,6 +119,64 @@ int sf_update_set_image(sf_update *u, const char *path)
         return SF_EINVAL;
     u->image = strdup(path);
     return u->image ? 0 : SF_ENOMEM;
+}
+
+int sf_update_add_image(sf_update *u, const char *path, const char *component, const char *pull)
+{
+    if (!u || !component || !*component || strlen(component) > 16 || !path == !pull ||
+        u->action != SF_ACTION_INSTALL || u->planned || u->ncimg == 8 ||
+        (pull && strlen(pull) >= sizeof(((struct sf_item *)0)->pull)))
+        return SF_EINVAL;
+    struct sf_cimg *c = &u->cimg[u->ncimg];
+    c->comp = strdup(component);
+    c->path = path ? strdup(path) : NULL;
+    c->pull = pull ? strdup(pull) : NULL;
+    u->ncimg++;
+    return c->comp && (c->path || c->pull) ? 0 : SF_ENOMEM;
+}
+
+/* Redfish: each component's image (raw, or a URL the BMC pulls), or a
+ * package's components; open() is told which. */
+static int load_components(struct sf_update *u, struct sf_errctx *ec)
+{
+    if (u->ncimg && u->cls != &sf_class_redfish)
+        return sf_err_set(ec, SF_EINVAL, "%s: images for named components are for Redfish "
+                          "boards", u->targets[0]);
+    if (u->ncimg && u->image)
+        return sf_err_set(ec, SF_EINVAL, "a package names its own components: give one package, "
+                          "or raw images with a component each");
+    for (size_t i = 0; i < u->ncimg; i++) {
+        struct sf_cimg *c = &u->cimg[i];
+        if (c->path) {
+            int rc = sf_what_load(u->ctx, c->path, &u->o, 1, &c->w, ec);
+            if (rc == 0 && c->w.is_pkg)
+                rc = sf_err_set(ec, SF_EINVAL, "%s: a package names its own components: give "
+                                "it alone, without a component", c->path);
+            if (rc)
+                return rc;
+            if (c->sha[0] && strcmp(c->sha, c->w.raw_sha))
+                return sf_err_set(ec, SF_EINTEGRITY, "%s changed since the interrupted run "
+                                  "began: not continuing with it", c->path);
+            snprintf(u->rqbuf[i], sizeof(u->rqbuf[i]), "%s", c->comp);
+        } else {
+            snprintf(u->rqbuf[i], sizeof(u->rqbuf[i]), "%s pull %s", c->comp, c->pull);
+        }
+        u->rq.components[i] = u->rqbuf[i];
+    }
+    u->rq.ncomponents = u->ncimg;
+    int raw = 0;
+    for (size_t i = 0; i < u->ncimg; i++)
+        raw |= u->cimg[i].path != NULL;
+    if (raw)
+        sf_update_warn(u, "raw images: nothing checks that they are meant for this board or "
+                       "that they are intact; prefer a signed package");
+    const struct sf_manifest *m = u->what.is_pkg ? &u->what.pkg->man : NULL;
+    for (size_t i = 0; m && i < m->ncomponents && i < 8; i++) {
+        snprintf(u->rqbuf[i], sizeof(u->rqbuf[i]), "%s", m->components[i].component);
+        u->rq.components[i] = u->rqbuf[i];
+        u->rq.ncomponents = i + 1;
+    }
+    return 0;
 }
 
 int sf_update_add_target(sf_update *u, const char *target)
@@ -185,6 +245,18 @@ static void fill_image_info(struct sf_update *u)
 
 static int plan_inner(sf_update *u, struct sf_errctx *ec);
 
+/* Does the journal hold a run that did not end (interrupted or paused)? */
+static int open_run_exists(struct sf_update *u)
+{
+    struct sf_journal *j = NULL;
+    struct sf_errctx ec = { 0 };
+    struct sf_run r;
+    int yes = sf_journal_open_existing(u->ctx, &j, &ec) == 0 && j &&
+              sf_history_run_to_resume(sf_journal_history(j), &r) == 0;
+    sf_journal_close(j);
+    return yes;
+}
+
 int sf_update_plan(sf_update *u, struct sf_errctx *ec)
 {
     if (!u || u->planned)
@@ -226,15 +298,21 @@ static int plan_inner(sf_update *u, struct sf_errctx *ec)
     if (!u->ntargets)
         return sf_err_set(ec, SF_EINVAL, "no target");
     if (u->action == SF_ACTION_INSTALL) {
-        if (!u->image)
+        if (!u->image && !u->ncimg)
             return sf_err_set(ec, SF_EINVAL, "no image to install");
-        rc = sf_what_load(u->ctx, u->image, &u->o, &u->what, ec);
+        int bmc = u->cls == &sf_class_redfish;
+        if (u->image && bmc && sf_pkg_is_package(u->image) == 0)
+            return sf_err_set(ec, SF_EINVAL, "%s: a raw image for a BMC needs the component it "
+                              "is for (--component bmc|bios|me|ID)", u->image);
+        rc = u->image ? sf_what_load(u->ctx, u->image, &u->o, bmc, &u->what, ec) : 0;
+        if (!rc)
+            rc = load_components(u, ec);
         if (rc)
             return rc;
         if (u->what.warning[0])
             sf_update_warn(u, "%s", u->what.warning);
         const char *got = u->what.is_pkg ? u->what.package_sha : u->what.raw_sha;
-        if (u->reopen_sha[0] && strcmp(u->reopen_sha, got))
+        if (u->image && u->reopen_sha[0] && strcmp(u->reopen_sha, got))
             return sf_err_set(ec, SF_EINTEGRITY, "%s changed since the interrupted run began "
                               "(SHA-256 %.16s..., then %.16s...): not continuing with it",
                               u->image, got, u->reopen_sha);
@@ -255,7 +333,9 @@ static int plan_inner(sf_update *u, struct sf_errctx *ec)
         (u->action == SF_ACTION_INSTALL || u->action == SF_ACTION_ACTIVATE) &&
         (rc = sf_update_early_record(u, ec)) != 0)
         return rc;
-    rc = u->cls->open(u->ctx, (const char *const *)u->targets, u->ntargets, &u->o, &u->dev, ec);
+    u->rq.patient = u->action == SF_ACTION_RESUME || u->early_reopened || open_run_exists(u);
+    rc = u->cls->open(u->ctx, (const char *const *)u->targets, u->ntargets, &u->o, &u->rq,
+                      &u->dev, ec);
     if (rc)
         return rc;
     u->cls->identity(u->dev, u->id, u->keys, &u->nkeys, &u->lock_what);
@@ -371,11 +451,19 @@ void sf_update_free(sf_update *u)
     for (size_t i = 0; i < u->ntargets; i++)
         free(u->targets[i]);
     free(u->image);
+    for (size_t i = 0; i < u->ncimg; i++) {
+        free(u->cimg[i].path);
+        free(u->cimg[i].comp);
+        free(u->cimg[i].pull);
+        sf_what_free(&u->cimg[i].w);
+    }
     free(u->layout);
     free(u->image_version);
     free(u->mode);
     free(u->expect_revision);
     free(u->vendor);
     free(u->product);
+    free(u->ca_file);
+    free(u->pin);
     free(u);
 }

@@ -35,8 +35,17 @@ struct sf_update {
     enum sf_action action;
     struct sf_update_options o;
     char *layout, *image_version;   /* owned copies behind o's strings */
-    char *mode, *expect_revision, *vendor, *product;
+    char *mode, *expect_revision, *vendor, *product, *ca_file, *pin;
     char *image;
+    /* Redfish: an image (or a pull URL) per component (sf_update_add_image) */
+    struct sf_cimg {
+        char *path, *comp, *pull;
+        char sha[65];         /* reopened J0 run: what the file hashed to ("" unknown) */
+        struct sf_what w;
+    } cimg[8];
+    size_t ncimg;
+    char rqbuf[8][600];
+    struct sf_class_req rq;   /* what open() is told beside the targets */
     char *targets[SF_UPDATE_MAX_TARGETS];
     size_t ntargets;
     const struct sf_class *cls;

@@ -63,16 +63,20 @@ static void sha_hex(const uint8_t *b, size_t n, char out[65])
 }
 
 static int load_package(sf_ctx *ctx, const char *path, const struct sf_update_options *o,
-                        struct sf_what *w, struct sf_errctx *ec)
+                        int bmc, struct sf_what *w, struct sf_errctx *ec)
 {
     int rc = sf_pkg_read(path, &w->pkg, ec);
     if (rc)
         return rc == SF_EMALFORMED ? SF_EINTEGRITY : rc;
     const struct sf_manifest *m = &w->pkg->man;
-    if (m->ncomponents)
+    if (m->ncomponents && !bmc)
         return sf_err_set(ec, SF_EMISMATCH, "%s: a package of server-board components (%s...) "
                           "for a BMC: install it on redfish://USER@HOST; nothing was written",
                           path, m->components[0].component);
+    if (!m->ncomponents && bmc)
+        return sf_err_set(ec, SF_EMISMATCH, "%s: the package names no components (it is for %s): "
+                          "a BMC takes packages of server-board components; nothing was pushed",
+                          path, m->revision[0] ? "an enclosure or a drive" : "board flash");
     if (o->image_version && *o->image_version)
         return sf_err_set(ec, SF_EINVAL, "--image-version is for raw images: the package names "
                           "its version");
@@ -93,7 +97,7 @@ static int load_package(sf_ctx *ctx, const char *path, const struct sf_update_op
     return 0;
 }
 
-int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *o,
+int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *o, int bmc,
                  struct sf_what *w, struct sf_errctx *ec)
 {
     memset(w, 0, sizeof(*w));
@@ -103,7 +107,7 @@ int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *
                           strerror(-isp));
     if (isp) {
         w->is_pkg = 1;
-        return load_package(ctx, path, o, w, ec);
+        return load_package(ctx, path, o, bmc, w, ec);
     }
     int rc = sf_read_file(path, &w->raw, &w->raw_len, SF_MAX_IMAGE_FILE, ec);
     if (!rc && w->raw_len == 0)

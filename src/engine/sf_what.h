@@ -30,11 +30,12 @@ struct sf_what {
  * Load path: a package is read (SF_EINTEGRITY for a damaged or altered
  * one) and its signature checked against the context's keys (SF_ESIG
  * unless o->allow_unsigned, which leaves a warning); a package of BMC
- * components is SF_EMISMATCH for every class but Redfish.  A raw image
+ * components is SF_EMISMATCH unless bmc (the Redfish class), and one
+ * without components is SF_EMISMATCH with bmc.  A raw image
  * takes o->image_version.  Errors for the file: SF_ENODEV, SF_EACCES,
  * SF_ERANGE (too large), SF_ETRUNC (empty).
  */
-int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *o,
+int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *o, int bmc,
                  struct sf_what *w, struct sf_errctx *ec);
 
 /* A staged image (resume): the bytes must hash to sha.  SF_EINTEGRITY

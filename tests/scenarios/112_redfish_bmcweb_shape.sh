@@ -32,7 +32,7 @@ expect_eq "nothing pushed" "$(curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" |
 step "BIOS by its opaque Id, ME and BMC by class: staged, BMC last; activate verifies after the Ids moved"
 expect_exit 12 "$SF" install "$WORK/bmc.img" "$WORK/bios.img" "$WORK/me.img" "$T" \
     --component bmc --component "$BIOS_ID" --component me --plain-http --yes
-expect_eq "order (the BMC first: its reset would drop what was staged before it)" "$(grep -o ': [A-Za-z]*: pushing' <<<"$ERR" | cut -d' ' -f2 | tr -d ':' | tr '\n' ' ')" "bmc bios me "
+expect_eq "order (the BMC first: its reset would drop what was staged before it)" "$(grep -oE ' [A-Za-z]+: pushing$' <<<"$ERR" | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')" "bmc bios me "
 expect_contains "the BMC verified under its new Id" "$OUT" "bmc: updated 2.10.0 -> 2.11.0 (from the firmware inventory)"
 expect_eq "the BMC's image went to its Manager, as older bmcweb requires" \
     "$(curl -s "http://127.0.0.1:$BMC_PORT/sfemu/state" | jq -r .targets.bmc)" "/redfish/v1/Managers/bmc"

@@ -34,7 +34,7 @@ expect_exit 15 "$SF" install "$WORK/other.pkg" "$T" --plain-http --yes
 expect_contains "names both boards" "$ERR" "is for vendor Intel* product X9DRi; this board is Intel Corporation S5520UR: nothing was pushed"
 one_line "wrong board" "$ERR"
 expect_exit 15 "$SF" install "$WORK/other.pkg" "$T" --plain-http --yes --json
-expect_eq "--json says so on stdout" "$(jq -r '.result + " " + (.exit_code|tostring)' <<<"$OUT")" "refused 15"
+expect_eq "--json says so on stdout" "$(jq -r '.event + " " + (.exit_code|tostring)' <<<"$OUT")" "error 15"
 pkg unsigned.pkg --product S5520UR --component bios:R01.01.0012:"$WORK/bios-R01.01.0012.img"
 expect_exit 13 "$SF" install "$WORK/unsigned.pkg" "$T" --plain-http --yes
 one_line "unsigned" "$ERR"
@@ -50,7 +50,7 @@ expect_eq "nothing reached the BMC" "$(bmc_state .pushes)" "0"
 
 step "the package on the board: host firmware staged, the BMC last, then activate"
 expect_exit 12 "$SF" install "$WORK/board.pkg" "$T" --plain-http --yes
-expect_contains "the plan names the new versions" "$OUT" "2.10.0 -> 2.11.0, applied now"
+expect_contains "the plan names the new versions" "$OUT" "2.10.0 -> 2.11.0, pushed (multipart), applied now"
 expect_contains "the BMC" "$OUT" "BMC: updated 2.10.0 -> 2.11.0"
 expect_exit 0 "$SF" activate "$T" --plain-http --yes
 expect_contains "BIOS" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012"
@@ -63,7 +63,7 @@ expect_eq "history keeps the package and the promised versions" \
 step "again: everything already runs what the package promises - skipped, nothing pushed"
 before=$(bmc_state .pushes)
 expect_exit 0 "$SF" install "$WORK/board.pkg" "$T" --plain-http --yes
-expect_contains "skipped" "$OUT" "BIOS: skipped: already runs R01.01.0012"
+expect_contains "skipped" "$OUT" "BIOS: already runs R01.01.0012: skipped"
 expect_eq "no push" "$(bmc_state .pushes)" "$before"
 
 step "a component that comes back with another version than promised fails"

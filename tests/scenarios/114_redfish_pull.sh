@@ -33,14 +33,14 @@ expect_exit 0 "$SF" install --pull "http://127.0.0.1:$WPORT/bios.img" "$T" --com
 expect_contains "the warning" "$ERR" "warning: --pull: the BMC will fetch http://127.0.0.1:$WPORT/bios.img itself"
 expect_contains "the field report" "$ERR" "field report 002"
 expect_eq "the warning is one line" "$(grep -c warning <<<"$ERR")" "1"
-expect_contains "plan" "$OUT" "bios.img (pulled by the BMC)"
+expect_contains "plan" "$OUT" "pulled by the BMC (SimpleUpdate)"
 expect_contains "verified" "$OUT" "BIOS: updated R01.01.0011 -> R01.01.0012 (from the firmware inventory)"
 expect_eq "one pull, no push of bytes from here" "$(bmc_state '"\(.pulls) \(.pushed.bios)"')" "1 1"
 
 step "the image server goes away: the BMC's transfer fails, and so does the update"
 kill "$WPID"; wait "$WPID" 2>/dev/null || true
 expect_exit 1 "$SF" install --pull "http://127.0.0.1:$WPORT/bmc.img" "$T" --component bmc --plain-http --yes
-expect_contains "TransferFailed, in one line" "$OUT" "BMC: FAILED while following the task: the BMC's task ended Exception: Update.1.0.TransferFailed"
+expect_contains "TransferFailed, in one line" "$OUT" "BMC: failed: following the task: the BMC's task ended Exception: Update.1.0.TransferFailed"
 expect_exit 0 "$SF" show "$T" --plain-http --json
 expect_eq "the BMC still runs what it ran" "$(jq -r '.firmware[] | select(.component == "bmc") | .version' <<<"$OUT")" "2.10.0"
 expect_exit 0 "$SF" history --json

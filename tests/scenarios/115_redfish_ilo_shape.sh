@@ -54,6 +54,6 @@ expect_exit 12 "$SF" install "$WORK/me.img" "$T" --component me --plain-http --y
 expect_contains "staged" "$OUT" "ME: staged, pending host reset"
 expect_exit 1 "$SF" install "$WORK/bios.img" "$T" --component me --plain-http --yes --restart
 expect_contains "the failure in the BMC's words" "$OUT" \
-    "ME: FAILED while following the task: the BMC's task ended with HTTP 500: The image is for component 'bios'"
+    "ME: failed: following the task: the BMC's task ended with HTTP 500: The image is for component 'bios'"
 bmc_stop "$BMC_PID"
 finish

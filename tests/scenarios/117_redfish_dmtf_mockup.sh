@@ -51,8 +51,8 @@ expect_contains "the BIOS by its system link" "$OUT" "  bios             P79 v1.
 expect_exit 0 "$SF" show "$T" --plain-http --json
 expect_eq "what --component takes" "$(jq -r '[.firmware[] | .component] | join(" ")' <<<"$OUT")" "bmc SS bios"
 expect_exit 0 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http --dry-run
-expect_contains "the plan" "$OUT" "Plan for $T (HttpPushUri push):"
-expect_contains "the BIOS, staged for the host's reset" "$OUT" "Contoso BIOS Firmware bios.img (1092 bytes): P79 v1.45 -> staged for the host's next reset"
+expect_contains "the plan" "$OUT" "Plan for $T: push every image (dry run)"
+expect_contains "the BIOS, staged for the host's reset" "$OUT" "Contoso BIOS Firmware P79 v1.45 -> the image's version, pushed (HttpPushUri), staged for the host's next reset (1092 bytes)"
 kill "$MPID"; wait "$MPID" 2>/dev/null || true
 
 step "the same mockup, written as real services deviate from it"
@@ -82,5 +82,5 @@ expect_exit 10 "$SF" install "$WORK/bios.img" "$T" --component bios --plain-http
 one_line "a push refused in one line" "$ERR"
 expect_contains "with the way out" "$ERR" "use --pull URL"
 expect_exit 0 "$SF" install --pull "http://127.0.0.1:1/bios.img" "$T" --component bios --plain-http --dry-run
-expect_contains "a pull is planned" "$OUT" "Contoso Firmware bios.img (pulled by the BMC): P79 v1.45 -> staged for the host's next reset"
+expect_contains "a pull is planned" "$OUT" "Contoso Firmware P79 v1.45 -> the image's version, pulled by the BMC (SimpleUpdate), staged for the host's next reset"
 finish
