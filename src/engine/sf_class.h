@@ -82,6 +82,11 @@ struct sf_class {
     int mode_is_layout;
     /* 1: SF_ACTION_ACTIVATE applies (deferred microcode) */
     int can_activate;
+    /* 1: a raw image the journal shows installed, on an item that still
+     * runs what that attempt verified, is skipped (a BMC: the same image
+     * again could only "fail" to change the version); 0: sent again, and
+     * verified as any install (SCSI tests that a revision must change) */
+    int raw_once;
     /* 1: a lock's holder is named with its key ("enclosure 5000ccab...") */
     int lock_shows_key;
     /* 1 when the target's syntax is this class's */

@@ -703,6 +703,7 @@ const struct sf_class sf_class_redfish = {
     .runs = "runs",
     .skip_same = 1,
     .can_activate = 1,
+    .raw_once = 1,
     .claims = rf_claims,
     .open = rf_open,
     .identity = rf_identity,

@@ -169,6 +169,13 @@ static int already_done(struct sf_update *u, struct sf_journal *j, struct sf_ite
         !strcmp(la.image_sha, it->info.image_sha256) && la.to_rev[0] && !strcmp(la.to_rev, cur))
         return skip(it, "already runs this image: attempt #%lld of the interrupted run "
                     "installed it (%s)", (long long)la.id, cur);
+    /* A raw image that names no version can only be verified by a change:
+     * sent again onto what it already put there, it could never be proven
+     * and would fail.  The journal knows it runs it. */
+    if (!rc && u->cls->raw_once && !it->version[0] && !strcmp(la.result, "updated") &&
+        !strcmp(la.image_sha, it->info.image_sha256) && la.to_rev[0] && !strcmp(la.to_rev, cur))
+        return skip(it, "already runs this image: attempt #%lld installed it (%s); --restart "
+                    "sends it again", (long long)la.id, cur);
     return 0;
 }
 
