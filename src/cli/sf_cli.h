@@ -56,9 +56,6 @@ enum sf_exit {
 
 #include "safeflash/safeflash.h"
 
-/* A 16-hex-digit identity for the history: the start of the SHA-256 of s
- * (targets that have no logical identifier of their own: flash, BMCs). */
-void sf_cli_hash_id(const char *s, char id[17]);
 /* Exit code for package-related errors (falls back to sf_cli_exit_for). */
 int sf_cli_pkg_exit(int err);
 /* --keys, $SAFEFLASH_KEYS, /etc/safeflash/keys. */

@@ -19,11 +19,6 @@
 #include "sf_cli.h"
 #include "sf_fmt.h"
 
-void sf_cli_hash_id(const char *s, char id[17])
-{
-    sf_history_target_id(s, id);
-}
-
 const char *sf_cli_state_dir(const char *override)
 {
     if (override && *override)

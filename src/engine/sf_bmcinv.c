@@ -319,24 +319,6 @@ enum sf_bmc_held sf_bmcup_holds_staged(const struct sf_bmc_inv *inv, const char 
     return SF_HELD_GONE;
 }
 
-enum sf_bmc_held sf_bmcup_journaled(const struct sf_bmc_inv *inv, struct sf_bmc_item *it,
-                                    long long attempt, const char *from, int interrupted,
-                                    char *why, size_t cap)
-{
-    enum sf_bmc_held held = sf_bmcup_holds_staged(inv, it->comp, it->expect, from, why, cap);
-    if (held == SF_HELD_STAGED) {
-        it->st = SF_BI_STAGED;
-        snprintf(it->msg, sizeof(it->msg), "%sstaged by attempt #%lld%s", interrupted ? ""
-                 : "already ", attempt, interrupted ? " before it was interrupted" : "");
-    } else if (held == SF_HELD_RUNS) {
-        it->st = SF_BI_UPDATED;
-        snprintf(it->after, sizeof(it->after), "%s", it->before);
-        snprintf(it->before, sizeof(it->before), "%s", from);
-        snprintf(it->msg, sizeof(it->msg), "attempt #%lld staged it and %s", attempt, why);
-    }
-    return held;
-}
-
 const char *sf_bmcup_role(const struct sf_rf_fw *f)
 {
     return sf_bmcup_is_backup(f) ? "backup image"

@@ -95,57 +95,16 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
      * us - which is also the order vendors give (the management
      * controller before BIOS and ME).  Each image is pushed once. */
     /* Stable: the host firmware keeps the order it was given in. */
-    static struct sf_bmc_item sorted[8];
+    struct sf_bmc_item *sorted = malloc((p->n ? p->n : 1) * sizeof(*sorted));
+    if (!sorted)
+        return SF_ENOMEM;
     size_t n = 0;
     for (int bmc = 1; bmc >= 0; bmc--)
         for (size_t i = 0; i < p->n; i++)
             if (!!p->it[i].is_bmc == bmc)
                 sorted[n++] = p->it[i];
     memcpy(p->it, sorted, n * sizeof(sorted[0]));
-    return 0;
-}
-
-void sf_bmcup_item_sha(const struct sf_bmc_item *it, char hex[65])
-{
-    uint8_t d[32];
-    if (it->pull[0]) {
-        char k[600];
-        snprintf(k, sizeof(k), "pull %s", it->pull);
-        sf_sha256(k, strlen(k), d);
-    } else {
-        sf_sha256(it->img, it->len, d);
-    }
-    sf_hex(d, 32, hex);
-}
-
-int sf_bmcup_check_versions(const struct sf_bmc_plan *p, struct sf_errctx *ec)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        const struct sf_bmc_item *it = &p->it[i];
-        if (it->expect[0] && it->st == SF_BI_PLANNED && sf_version_cmp(it->before, it->expect) > 0)
-            return sf_err_set(ec, SF_EVERSION, "%s runs %s, newer than %s: refusing a downgrade "
-                              "(--allow-downgrade overrides); nothing was pushed", it->name,
-                              it->before, it->expect);
-    }
-    return 0;
-}
-
-int sf_bmcup_check_board(struct sf_rfs *s, const struct sf_manifest *m, const char *pkg_name,
-                         char *board, size_t cap, struct sf_errctx *ec)
-{
-    struct sf_rf_system sys;
-    int rc = sf_bmcup_system(s, &sys, ec);
-    if (rc)
-        return rc;
-    if (!sys.manufacturer[0] || !sys.model[0])
-        return sf_err_set(ec, SF_EMISMATCH, "%s does not say its Manufacturer and Model: %s "
-                          "cannot be matched to it; nothing was pushed (raw images with "
-                          "--component can be)", sys.uri, pkg_name);
-    if (!sf_manifest_matches(m, sys.manufacturer, sys.model))
-        return sf_err_set(ec, SF_EMISMATCH, "%s is for vendor %s product %s; this board is %s "
-                          "%s: nothing was pushed", pkg_name, m->vendor, m->product,
-                          sys.manufacturer, sys.model);
-    snprintf(board, cap, "%s %s", sys.manufacturer, sys.model);
+    free(sorted);
     return 0;
 }
 
@@ -423,15 +382,21 @@ int sf_bmcup_bmc_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_b
                                &wec);
     if (wrc && down)
         return item_fail(it, "waiting for the BMC", wrc, ec, "%s", wec.msg);
-    static struct sf_bmc_inv now;
-    rc = sf_bmcup_inventory(s, &now, ec);
-    if (rc)
+    struct sf_bmc_inv *now = malloc(sizeof(*now));
+    if (!now)
+        return SF_ENOMEM;
+    rc = sf_bmcup_inventory(s, now, ec);
+    if (rc) {
+        free(now);
         return item_fail(it, "verifying", rc, ec, "cannot read the inventory: %s", ec->msg);
+    }
     const char *why = end == TE_LOST ? "(the BMC lost the task in its reset; nothing proves the "
                                        "update)"
                       : !down ? "(the BMC never restarted)"
                               : "although its task said Completed";
-    return sf_bmcup_judge(&now, it, 1, why, ec);
+    rc = sf_bmcup_judge(now, it, 1, why, ec);
+    free(now);
+    return rc;
 }
 
 /* POST an action (body NULL: no parameters) and expect 2xx. */
@@ -506,13 +471,25 @@ int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct s
     }
     /* Wait until every staged item runs its version, or the time is up. */
     double deadline = now_s() + p->reset_timeout_s;
-    static struct sf_bmc_inv now;
+    struct sf_bmc_inv *nowp = calloc(1, sizeof(*nowp));
+    if (!nowp)
+        return SF_ENOMEM;
+#define now (*nowp)
     int first_rc = 0;
     for (;;) {
         nap(0.3);
         struct sf_errctx iec = { 0 };
-        if (sf_bmcup_inventory(s, &now, &iec))
-            continue; /* a BMC busy with the host may not answer at once */
+        if (sf_bmcup_inventory(s, &now, &iec)) {
+            if (now_s() <= deadline)
+                continue; /* a BMC busy with the host may not answer at once */
+            for (size_t i = 0; i < p->n; i++)
+                if (p->it[i].st == SF_BI_STAGED)
+                    item_fail(&p->it[i], "verifying", SF_ETIMEDOUT, ec, "the BMC did not "
+                              "answer within %u s of the host reset: %s", p->reset_timeout_s,
+                              iec.msg);
+            first_rc = SF_ETIMEDOUT;
+            break;
+        }
         int waiting = 0, final = now_s() > deadline;
         /* The backup image decides DEGRADED; a save that failed stops the
          * primary, so there is no point waiting for it. */
@@ -541,6 +518,8 @@ int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct s
         if (!waiting)
             break;
     }
+#undef now
+    free(nowp);
     return first_rc;
 }
 
@@ -568,100 +547,10 @@ int sf_bmcup_stage_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf
     return 0;
 }
 
-/*
- * After the BMC's own reset: BMCs keep staged images in RAM, so the reset
- * may have dropped what step 1 staged.  Each staged item the inventory no
- * longer shows is pushed again (now, with its reason said); one that
- * already runs its version is updated.  now is read here.
- */
-static int restage(struct sf_rfs *s, struct sf_bmc_inv *now, struct sf_bmc_plan *p,
-                   sf_bev_cb cb, void *arg, struct sf_errctx *ec)
-{
-    int rc = sf_bmcup_inventory(s, now, ec);
-    for (size_t i = 0; i < p->n && !rc; i++) {
-        struct sf_bmc_item *it = &p->it[i];
-        if (it->st != SF_BI_STAGED)
-            continue;
-        char why[300];
-        enum sf_bmc_held h = sf_bmcup_holds_staged(now, it->comp, it->expect, it->before, why,
-                                                   sizeof(why));
-        if (h == SF_HELD_STAGED)
-            continue;
-        if (h == SF_HELD_RUNS) {
-            struct sf_errctx ig = { 0 };
-            sf_bmcup_judge(now, it, 1, "", &ig);
-            continue;
-        }
-        const struct sf_rf_fw *f = sf_bmcup_find(now, it->comp);
-        if (f && strcmp(f->uri, it->target)) {
-            snprintf(it->target, sizeof(it->target), "%s", f->uri);
-            snprintf(it->push_target, sizeof(it->push_target), "%s", f->uri);
-        }
-        emit(cb, arg, SF_BEV_NOTICE, it, -1, "the BMC's reset dropped the staged image (%s): "
-             "pushing it again", why);
-        rc = sf_bmcup_stage_one(s, now, p, it, cb, arg, ec);
-    }
-    return rc;
-}
-
-int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                 sf_bev_cb cb, void *arg, struct sf_errctx *ec)
-{
-    int rc = 0;
-    /* 1. The BMC first (sf_bmcup_plan says why). */
-    int bmc_reset = 0;
-    for (size_t i = 0; i < p->n && !rc; i++)
-        if (p->it[i].st == SF_BI_PLANNED && p->it[i].is_bmc) {
-            rc = sf_bmcup_bmc_one(s, inv, p, &p->it[i], cb, arg, ec);
-            bmc_reset = 1;
-        }
-    if (rc)
-        return rc;
-    /* After the BMC's reset the service may have moved, and dropped what
-     * an earlier, interrupted run had staged in its memory. */
-    static struct sf_bmc_inv now;
-    const struct sf_bmc_inv *cur = inv;
-    if (bmc_reset) {
-        rc = restage(s, &now, p, cb, arg, ec);
-        cur = &now;
-    }
-    /* 2. Host firmware: pushed and staged while the host runs. */
-    for (size_t i = 0; i < p->n && !rc; i++) {
-        struct sf_bmc_item *it = &p->it[i];
-        if (it->st == SF_BI_SKIPPED || it->st == SF_BI_STAGED || it->st == SF_BI_UPDATED ||
-            it->is_bmc)
-            continue; /* STAGED: an earlier, interrupted run got it there */
-        if (bmc_reset) {
-            /* The member may have moved with the BMC's new firmware. */
-            const struct sf_rf_fw *f = sf_bmcup_find(cur, it->comp);
-            if (f && strcmp(f->uri, it->target)) {
-                snprintf(it->target, sizeof(it->target), "%s", f->uri);
-                snprintf(it->push_target, sizeof(it->push_target), "%s", f->uri);
-            }
-        }
-        rc = sf_bmcup_stage_one(s, cur, p, it, cb, arg, ec);
-    }
-    if (rc)
-        return rc;
-    /* 3. The host reset, only when asked for. */
-    int staged = 0;
-    for (size_t i = 0; i < p->n; i++)
-        staged |= p->it[i].st == SF_BI_STAGED;
-    if (!staged)
-        return 0;
-    if (!p->reboot_host) {
-        p->pending_host_reset = 1;
-        return 0;
-    }
-    if (!bmc_reset)
-        rc = sf_bmcup_inventory(s, &now, ec);
-    return rc ? rc : sf_bmcup_host_reset(s, &now, p, cb, arg, ec);
-}
-
 int sf_bmcup_wait_tasks(struct sf_rfs *s, unsigned timeout_s, struct sf_errctx *ec)
 {
     double deadline = now_s() + timeout_s;
-    static struct sf_rf_members m;
+    struct sf_rf_members m;
     for (;;) {
         struct sf_http_resp r;
         struct sf_errctx gec = { 0 };
@@ -689,42 +578,3 @@ int sf_bmcup_wait_tasks(struct sf_rfs *s, unsigned timeout_s, struct sf_errctx *
     }
 }
 
-size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p)
-{
-    size_t held = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        struct sf_bmc_item *it = &p->it[i];
-        if (it->st != SF_BI_STAGED)
-            continue;
-        char why[300];
-        enum sf_bmc_held h = sf_bmcup_holds_staged(inv, it->comp, it->expect, it->before, why,
-                                                   sizeof(why));
-        const struct sf_rf_fw *f = sf_bmcup_find(inv, it->comp);
-        if (h == SF_HELD_STAGED) {
-            held++;
-        } else if (h == SF_HELD_RUNS && f) {
-            it->st = SF_BI_UPDATED;
-            snprintf(it->after, sizeof(it->after), "%s", f->version);
-            snprintf(it->msg, sizeof(it->msg), "%s -> %s: applied already (%s)", it->before,
-                     f->version, why);
-        } else {
-            it->st = SF_BI_FAILED;
-            snprintf(it->step, sizeof(it->step), "checking what the BMC holds");
-            snprintf(it->msg, sizeof(it->msg), "the BMC no longer holds the staged image (%s; "
-                     "the BMC restarted?)", why);
-        }
-    }
-    return held;
-}
-
-int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,
-                      struct sf_errctx *ec)
-{
-    static struct sf_bmc_inv inv;
-    defaults(p);
-    int rc = sf_bmcup_inventory(s, &inv, ec);
-    for (size_t i = 0; i < p->n; i++)
-        if (p->it[i].st == SF_BI_PLANNED)
-            p->it[i].st = SF_BI_STAGED;
-    return rc ? rc : sf_bmcup_host_reset(s, &inv, p, cb, arg, ec);
-}

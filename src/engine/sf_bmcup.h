@@ -121,24 +121,9 @@ struct sf_bmc_plan {
     int reboot_host;          /* reset the host to apply staged host firmware */
     unsigned task_timeout_s;  /* one task; default 600 */
     unsigned reset_timeout_s; /* a BMC coming back, a host applying; default 900 */
-    int pending_host_reset;   /* result: staged items wait for a host reset */
     int degraded;             /* result: the backup BIOS is not healthy */
     char degraded_msg[512];
 };
-
-/* What identifies an item's image in the journal: its SHA-256, or for a
- * pull the SHA-256 of "pull URL" (the bytes never pass through here). */
-void sf_bmcup_item_sha(const struct sf_bmc_item *it, char hex[65]);
-/* No component goes back to an older version than it runs (a package's
- * promise): SF_EVERSION naming the first that would, else 0. */
-int sf_bmcup_check_versions(const struct sf_bmc_plan *p, struct sf_errctx *ec);
-/* A package is for this board: m's vendor/product patterns against the
- * ComputerSystem's Manufacturer and Model (board gets "MANUFACTURER
- * MODEL").  SF_EMISMATCH with a message naming both (pkg_name is the
- * package), or the error reading the system. */
-struct sf_manifest;
-int sf_bmcup_check_board(struct sf_rfs *s, const struct sf_manifest *m, const char *pkg_name,
-                         char *board, size_t cap, struct sf_errctx *ec);
 
 enum sf_bev_kind { SF_BEV_STEP, SF_BEV_PROGRESS, SF_BEV_NOTICE };
 typedef void (*sf_bev_cb)(enum sf_bev_kind k, const struct sf_bmc_item *it, const char *text,
@@ -156,40 +141,6 @@ int sf_bmcup_plan(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p, struct sf
  * is_bmc, comp (its key), name, before, apply time. */
 void sf_bmcup_resolve(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f,
                       struct sf_bmc_item *it);
-
-/*
- * Run the plan: push every image (multipart, or HttpPushUri when that is
- * all the BMC has), follow each task, wait out the BMC's own reset and log
- * in again, push again what that reset dropped of the staged images (BMCs
- * keep them in RAM), then - with reboot_host - reset the host and wait for
- * the staged firmware to run.  Every result is decided by the inventory.
- * Items already STAGED, UPDATED or SKIPPED (the journal's) are not pushed.
- * Returns 0 when every item ended UPDATED or STAGED (pending_host_reset
- * says which), else the first failure's error with the items' states set.
- */
-int sf_bmcup_run(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                 sf_bev_cb cb, void *arg, struct sf_errctx *ec);
-
-/*
- * An item the journal says attempt #attempt staged (from: what ran then),
- * judged by sf_bmcup_holds_staged: STAGED (still held: not pushed again),
- * UPDATED (it runs already: before/after set) - each with msg saying so -
- * or left alone when the BMC no longer holds it (SF_HELD_GONE: push it
- * again).  interrupted: the attempt was killed after "staged".
- */
-enum sf_bmc_held sf_bmcup_journaled(const struct sf_bmc_inv *inv, struct sf_bmc_item *it,
-                                    long long attempt, const char *from, int interrupted,
-                                    char *why, size_t cap);
-
-/*
- * Before `activate` resets the host: each item the journal says is staged
- * (st STAGED; before: what ran then; expect) is checked against inv
- * (sf_bmcup_holds_staged).  Held: stays STAGED.  Already running its
- * image: UPDATED (after set).  Gone: FAILED at "checking what the BMC
- * holds", msg saying so.  Returns how many are still STAGED - none means
- * a host reset would wait for nothing.
- */
-size_t sf_bmcup_check_staged(const struct sf_bmc_inv *inv, struct sf_bmc_plan *p);
 
 /*
  * One item at a time (the update engine's Redfish class drives these; the
@@ -219,11 +170,5 @@ int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct s
 int sf_bmcup_wait_tasks(struct sf_rfs *s, unsigned timeout_s, struct sf_errctx *ec);
 int sf_bmcup_judge(const struct sf_bmc_inv *now, struct sf_bmc_item *it, int final,
                    const char *why_unchanged, struct sf_errctx *ec);
-
-/* Reset the host and verify staged firmware (`safeflash activate`): items
- * carry what was staged (comp, expect, before); only STAGED ones (and
- * PLANNED, taken as staged) are waited for. */
-int sf_bmcup_activate(struct sf_rfs *s, struct sf_bmc_plan *p, sf_bev_cb cb, void *arg,
-                      struct sf_errctx *ec);
 
 #endif

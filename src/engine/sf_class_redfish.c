@@ -58,6 +58,7 @@ struct rdev {
     struct sf_bmc_inv inv;
     struct sf_bmc_item bi[SF_BMCUP_MAX_FW];   /* one per item, in the items' order */
     size_t nbi;
+    struct sf_bmc_plan scratch;               /* items(), install(), finish() */
 };
 
 static int rf_claims(const char *t)
@@ -241,7 +242,8 @@ static int rf_items(struct sf_dev *dd, struct sf_item **out, size_t *n, struct s
     if (d->rq.ncomponents) {
         /* The components named: each resolved (or refused: unknown, not
          * updateable, nothing to push to), the BMC first. */
-        static struct sf_bmc_plan p;
+        struct sf_bmc_plan *pp = &d->scratch;
+#define p (*pp)
         memset(&p, 0, sizeof(p));
         for (size_t i = 0; i < d->rq.ncomponents; i++) {
             snprintf(p.it[i].comp, sizeof(p.it[i].comp), "%s", d->comps[i]);
@@ -258,6 +260,7 @@ static int rf_items(struct sf_dev *dd, struct sf_item **out, size_t *n, struct s
                                       p.it[i].name);
         memcpy(d->bi, p.it, p.n * sizeof(p.it[0]));
         d->nbi = p.n;
+#undef p
     } else {
         /* Every component that runs, the BMC first. */
         for (int bmc = 1; bmc >= 0; bmc--)
@@ -295,6 +298,13 @@ static enum sf_held rf_holds(struct sf_dev *dd, struct sf_item *it, const struct
 {
     struct rdev *d = (struct rdev *)dd;
     struct sf_bmc_item *b = it->cls_state;
+    for (size_t i = 0; i < d->nbi && !b->is_bmc; i++)
+        if (d->bi[i].is_bmc && d->bi[i].want >= 0) {
+            /* This update restarts the BMC first, and that drops what it
+             * holds staged: what the inventory says now will not last. */
+            snprintf(why, cap, "this update restarts the BMC first, which drops staged images");
+            return SF_HOLDS_GONE;
+        }
     enum sf_bmc_held h = sf_bmcup_holds_staged(&d->inv, b->comp, p->version, p->from_version,
                                                why, cap);
     return h == SF_HELD_STAGED ? SF_HOLDS_STORED : h == SF_HELD_RUNS ? SF_HOLDS_RUNS
@@ -464,6 +474,26 @@ static enum sf_where rf_where(struct sf_dev *dd, struct sf_item *it, const struc
         result(it, b, SF_EIO);
         return SF_WHERE_FAILED;
     }
+    if (reset_asked && h == SF_HELD_STAGED) {
+        /* The reset was journaled, and the BMC still lists the image: the
+         * request never arrived - or a BMC that lists staged images until
+         * the host applies them is applying it now.  A second reset while
+         * the BIOS is being written is how boards are lost: wait the
+         * reset timeout for it to be taken before resetting again. */
+        time_t end = time(NULL) + d->reset_timeout;
+        while (time(NULL) < end) {
+            struct timespec nap = { 1, 0 };
+            nanosleep(&nap, NULL);
+            struct sf_errctx iec = { 0 };
+            if (sf_bmcup_inventory(d->s, &d->inv, &iec))
+                continue;
+            f = sf_bmcup_find(&d->inv, b->comp);
+            h = sf_bmcup_holds_staged(&d->inv, b->comp, b->expect, b->before, why, sizeof(why));
+            if (h != SF_HELD_STAGED || (f && !strcmp(f->state, "Updating")))
+                return rf_where(dd, it, p); /* it was taken: judge it */
+        }
+        return SF_WHERE_CONTINUE; /* never taken: the activation goes again */
+    }
     if (h == SF_HELD_RUNS) {
         b->st = SF_BI_UPDATED;
         snprintf(b->after, sizeof(b->after), "%s", f ? f->version : "");
@@ -480,10 +510,10 @@ static int install_one(struct rdev *d, struct sf_item *it, struct sf_bmc_item *b
                        struct sf_stepper *st)
 {
     struct bctx c = { .st = st };
-    static struct sf_bmc_plan p;
-    memset(&p, 0, sizeof(p));
-    p.task_timeout_s = d->task_timeout;
-    p.reset_timeout_s = d->reset_timeout;
+    struct sf_bmc_plan *p = &d->scratch;
+    memset(p, 0, sizeof(*p));
+    p->task_timeout_s = d->task_timeout;
+    p->reset_timeout_s = d->reset_timeout;
     char why[300] = "";
     /* An interrupted attempt whose image the BMC still holds staged: not
      * pushed again.  One it no longer holds: pushed again, saying why. */
@@ -508,8 +538,8 @@ static int install_one(struct rdev *d, struct sf_item *it, struct sf_bmc_item *b
             snprintf(b->push_target, sizeof(b->push_target), "%s", f->uri);
         }
         struct sf_errctx ec = { 0 };
-        int rc = b->is_bmc ? sf_bmcup_bmc_one(d->s, &d->inv, &p, b, bev, &c, &ec)
-                           : sf_bmcup_stage_one(d->s, &d->inv, &p, b, bev, &c, &ec);
+        int rc = b->is_bmc ? sf_bmcup_bmc_one(d->s, &d->inv, p, b, bev, &c, &ec)
+                           : sf_bmcup_stage_one(d->s, &d->inv, p, b, bev, &c, &ec);
         if (rc) {
             result(it, b, rc);
             return rc;
@@ -577,9 +607,14 @@ static int rf_install(struct sf_dev *dd, struct sf_item *it, struct sf_stepper *
     if (dry) {
         it->info.outcome = SF_OUTCOME_DRY_RUN;
         snprintf(it->info.version_after, sizeof(it->info.version_after), "%s", b->before);
-        snprintf(it->info.message, sizeof(it->info.message), "would be %s and %s",
-                 b->pull[0] ? "pulled by the BMC" : "pushed", b->is_bmc ? "applied now"
-                 : "staged");
+        if (it->action == SF_ACTION_ACTIVATE)
+            snprintf(it->info.message, sizeof(it->info.message), "would be applied by a host "
+                     "reset, if the BMC still holds what attempt #%lld staged",
+                     (long long)it->stored.id);
+        else
+            snprintf(it->info.message, sizeof(it->info.message), "would be %s and %s",
+                     b->pull[0] ? "pulled by the BMC" : "pushed", b->is_bmc ? "applied now"
+                     : "staged");
         return 0;
     }
     struct sf_errctx ec = { 0 };
@@ -597,7 +632,8 @@ static int rf_install(struct sf_dev *dd, struct sf_item *it, struct sf_stepper *
 static int rf_finish(struct sf_dev *dd, struct sf_item **items, struct sf_stepper **st, size_t n)
 {
     struct rdev *d = (struct rdev *)dd;
-    static struct sf_bmc_plan p;
+    struct sf_bmc_plan *pp = &d->scratch;
+#define p (*pp)
     memset(&p, 0, sizeof(p));
     p.task_timeout_s = d->task_timeout;
     p.reset_timeout_s = d->reset_timeout;
@@ -622,7 +658,8 @@ static int rf_finish(struct sf_dev *dd, struct sf_item **items, struct sf_steppe
             it->info.err = reset_rc;
             it->info.nothing_written = 1;
             snprintf(it->info.step, sizeof(it->info.step), "resetting the host");
-            snprintf(it->info.message, sizeof(it->info.message), "%s", ec.msg);
+            snprintf(it->info.message, sizeof(it->info.message), "resetting the host: %s",
+                     ec.msg);
             snprintf(it->info.version_after, sizeof(it->info.version_after), "%s", b->before);
             snprintf(it->info.next, sizeof(it->info.next), "the BMC still holds the image: "
                      "'%s' resets the host once that works", it->activate_cmd);
@@ -642,6 +679,7 @@ static int rf_finish(struct sf_dev *dd, struct sf_item **items, struct sf_steppe
                 reset_rc = SF_EIO;
         }
     }
+#undef p
     return reset_rc;
 }
 

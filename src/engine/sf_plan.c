@@ -144,6 +144,8 @@ static int already_done(struct sf_update *u, struct sf_journal *j, struct sf_ite
         if (h == SF_HOLDS_STORED && u->o.activate && u->cls->finish) {
             it->action = SF_ACTION_ACTIVATE; /* only the activation is left */
             it->stored = sp;
+            snprintf(it->info.plan, sizeof(it->info.plan), "stored already by attempt #%lld, and "
+                     "the device still holds it: only its activation is left", (long long)la.id);
             return 0;
         }
         if (h == SF_HOLDS_STORED) {

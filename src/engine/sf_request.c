@@ -220,6 +220,33 @@ int sf_update_find_run(struct sf_update *u, struct sf_errctx *ec)
     return 0;
 }
 
+/* The newest open run whose request names exactly u's targets, in u's
+ * order, and that request.  SF_ENODEV when none. */
+static int open_run_on(struct sf_update *u, struct sf_run *r, char **req)
+{
+    *req = NULL;
+    json_object *t = json_object_new_array();
+    char abs[PATH_MAX + 64];
+    for (size_t i = 0; i < u->ntargets; i++)
+        json_object_array_add(t, json_object_new_string(absolute(u->targets[i], 1, abs,
+                                                                 sizeof(abs))));
+    char needle[8192];
+    snprintf(needle, sizeof(needle), "\"targets\":%s", json_object_to_json_string_ext(t,
+             JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(t);
+    struct sf_journal *j = NULL;
+    struct sf_errctx ec = { 0 };
+    int rc = sf_journal_open_existing(u->ctx, &j, &ec);
+    if (!rc && !j)
+        rc = SF_ENODEV;
+    if (!rc)
+        rc = sf_history_run_to_resume_with(sf_journal_history(j), needle, r);
+    if (!rc)
+        rc = sf_history_run_request(sf_journal_history(j), r->id, req);
+    sf_journal_close(j);
+    return rc;
+}
+
 /* `resume TARGET...`: the newest open run, when it is a J0 run on exactly
  * these targets, is reopened as it recorded (its devices were never
  * written: nothing else in the journal names them).  0 when it was.  Any
@@ -231,7 +258,14 @@ int sf_update_adopt_early(struct sf_update *u, struct sf_errctx *ec)
     char *req = NULL;
     struct sf_errctx lec = { 0 };
     size_t nwarn = u->nwarn;
-    int open = open_run(u, &r, &req, &lec) == 0 && req;
+    /* The newest open run on exactly these targets, else the newest open
+     * run at all (targets given in another order). */
+    int open = open_run_on(u, &r, &req) == 0 && req;
+    if (!open) {
+        free(req);
+        req = NULL;
+        open = open_run(u, &r, &req, &lec) == 0 && req;
+    }
     u->nwarn = nwarn; /* open_run's word on the last run is not news here */
     u->warn[nwarn] = NULL;
     if (!open) {

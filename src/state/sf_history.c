@@ -703,6 +703,14 @@ int sf_history_run_to_resume(struct sf_history *h, struct sf_run *out)
                      " ORDER BY rowid DESC LIMIT 1", NULL, out);
 }
 
+int sf_history_run_to_resume_with(struct sf_history *h, const char *needle, struct sf_run *out)
+{
+    return query_run(h, "SELECT id, action, started, finished, state, reason, argv, targets"
+                     " FROM runs WHERE state IN ('running', 'paused-on-error')"
+                     " AND instr(COALESCE(request, ''), ?1) > 0"
+                     " ORDER BY rowid DESC LIMIT 1", needle, out);
+}
+
 int sf_history_runs_continued(struct sf_history *h, const char *run)
 {
     char ts[32];

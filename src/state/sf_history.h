@@ -98,6 +98,9 @@ int sf_history_resumable_failure(struct sf_history *h, const char *logical_id, i
 /* The newest run (in the order runs began) still running or paused on an
  * error.  SF_ENODEV if none, SF_ESTATE when unreadable. */
 int sf_history_run_to_resume(struct sf_history *h, struct sf_run *out);
+/* The same, of the runs whose recorded request contains needle (the
+ * request's "targets" as recorded: a resume naming its devices). */
+int sf_history_run_to_resume_with(struct sf_history *h, const char *needle, struct sf_run *out);
 /* Close as "resumed" the runs whose attempts run `run` continues and that
  * have nothing unfinished left. */
 int sf_history_runs_continued(struct sf_history *h, const char *run);
