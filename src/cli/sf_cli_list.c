@@ -1,12 +1,16 @@
 /*
  * sf_cli_list.c - `safeflash list [--all] [--json]`: the rendering of
- * sf_device_list() (include/safeflash/sf_device.h).
+ * sf_device_list() (include/safeflash/sf_device.h).  With --json, one
+ * object of schema 1 (docs/json.md, "`list`"): the keys `show` and the
+ * update engine use for the same things (target, class, vendor, product,
+ * version, logical_id).
  *
  * Each candidate is identified through its own transport.  A device that
  * cannot be read is still listed, with its error, so an operator sees a
  * permission problem instead of a silently missing enclosure.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,35 +26,45 @@ static void list_usage(FILE *f)
           "0Dh, plus the devices declared in $SAFEFLASH_EMU.\n"
           "\n"
           "  --all      also list other SCSI devices, with their firmware revision\n"
-          "  --json     a JSON array of objects, each with at least \"path\"\n"
+          "  --json     one JSON object (schema 1, docs/json.md): \"devices\", each\n"
+          "             with at least \"target\", and \"warnings\"\n"
           "  -h, --help this text\n",
           f);
+}
+
+static void put_str(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v));
 }
 
 static json_object *entry_json(const struct sf_device_entry *r)
 {
     char id[17];
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "path", json_object_new_string(r->path));
-    json_object_object_add(o, "source", json_object_new_string(r->source));
+    put_str(o, "target", r->path);
+    put_str(o, "source", r->source);
     if (r->err) {
-        json_object_object_add(o, "error", json_object_new_string(r->error));
+        /* Not identified: what it is, nobody knows. */
+        json_object_object_add(o, "class", NULL);
+        put_str(o, "error", r->error);
         json_object_object_add(o, "exit_code", json_object_new_int(sf_cli_exit_for(r->err)));
         return o;
     }
-    json_object_object_add(o, "enclosure", json_object_new_boolean(r->enclosure));
+    /* What install would take it for: an enclosure's processors, or a
+     * drive (every device that is not an enclosure). */
+    put_str(o, "class", r->enclosure ? "ses" : "drive");
+    put_str(o, "vendor", r->vendor);
+    put_str(o, "product", r->product);
+    put_str(o, "version", r->revision);
     json_object_object_add(o, "peripheral_device_type", json_object_new_int((int)r->pdt));
-    json_object_object_add(o, "vendor", json_object_new_string(r->vendor));
-    json_object_object_add(o, "product", json_object_new_string(r->product));
-    json_object_object_add(o, "revision", json_object_new_string(r->revision));
     if (r->enclosure) {
         sf_fmt_id64(r->logical_id, id);
-        json_object_object_add(o, "logical_identifier", json_object_new_string(id));
-        json_object_object_add(o, "subenclosures", json_object_new_int((int)r->subenclosures));
-        json_object_object_add(o, "module_revision", json_object_new_string(r->module_revision));
+        put_str(o, "logical_id", id);
+        json_object_object_add(o, "subenclosure_count", json_object_new_int((int)r->subenclosures));
+        put_str(o, "module_version", r->module_revision);
         json_object_object_add(o, "es_process", json_object_new_int((int)r->es_process));
         json_object_object_add(o, "es_processes", json_object_new_int((int)r->es_processes));
-        json_object_object_add(o, "paths_to_enclosure", json_object_new_int((int)r->paths));
+        json_object_object_add(o, "paths", json_object_new_int((int)r->paths));
     }
     return o;
 }
@@ -106,11 +120,19 @@ int sf_cmd_list(int argc, char **argv)
     if (rc)
         return sf_cli_fail(rc, &ec);
     if (json) {
+        json_object *doc = json_object_new_object();
+        json_object_object_add(doc, "schema", json_object_new_int(SF_JSON_SCHEMA));
         json_object *arr = json_object_new_array();
         for (size_t i = 0; i < l->count; i++)
             json_object_array_add(arr, entry_json(&l->devices[i]));
-        sf_fmt_json_print(stdout, arr);
-        json_object_put(arr);
+        json_object_object_add(doc, "devices", arr);
+        json_object *w = json_object_new_array();
+        for (size_t i = 0; l->warnings[i]; i++)
+            json_object_array_add(w, json_object_new_string(l->warnings[i]));
+        json_object_object_add(doc, "warnings", w);
+        puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(doc);
         for (size_t i = 0; l->warnings[i]; i++)
             fprintf(stderr, "safeflash: warning: %s\n", l->warnings[i]);
     } else if (l->count == 0) {

@@ -15,10 +15,6 @@
 /* "5000c5001234567f" */
 void sf_fmt_id64(uint64_t v, char out[17]);
 
-/* A JSON object describing e (caller owns the reference); its modules
- * are the caller's to add. */
-json_object *sf_fmt_encl_json(const struct sf_enclosure_info *e);
-
 /* Human readable description of e (without its modules). */
 void sf_fmt_encl_text(FILE *f, const struct sf_enclosure_info *e);
 

@@ -10,9 +10,9 @@ expect_exit 0 $SF list --all
 expect_contains "list --all names the disk" "$OUT" "$SG"
 expect_contains "list --all shows its revision" "$OUT" "0123"
 expect_exit 0 $SF list --all --json
-expect_contains "json" "$OUT" "\"revision\""
-expect_exit 5 $SF show "$SG"
-expect_contains "show on a disk" "$ERR" "not an enclosure"
+expect_contains "json" "$OUT" "\"version\":\"0123\""
+expect_exit 0 $SF show "$SG"
+expect_contains "show on a disk: a drive, as install takes it" "$OUT" "$SG: drive "
 
 step "scsi_debug claiming to be an enclosure (ptype 13) but serving no SES pages"
 sdebug ptype=13 inq_vendor=SFKTEST inq_product=FAKEENCL inq_rev=0200

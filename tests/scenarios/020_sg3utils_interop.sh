@@ -14,7 +14,7 @@ expect_exit 0 preload sg_inq $DEV
 expect_contains "sg_inq" "$OUT" "PDT=13"
 expect_contains "sg_inq" "$OUT" "EncServ=1"
 expect_contains "sg_inq" "$OUT" "Vendor identification: $(jq -r .vendor <<<"$J")"
-expect_contains "sg_inq" "$OUT" "Product revision level: $(jq -r .revision <<<"$J")"
+expect_contains "sg_inq" "$OUT" "Product revision level: $(jq -r .version <<<"$J")"
 expect_contains "sg_inq" "$OUT" "Unit serial number: $(jq -r .serial <<<"$J")"
 
 step "sg_inq -p 0x83: device identification"
@@ -27,10 +27,10 @@ CF=$OUT
 n_sg=$(grep -c "Subenclosure identifier:" <<<"$CF")
 expect_eq "subenclosure count (sg_ses vs safeflash)" "$n_sg" "$(jq '.subenclosures|length' <<<"$J")"
 revs_sg=$(grep -o 'rev: [^ ]*' <<<"$CF" | awk '{print $2}' | paste -sd, -)
-revs_sf=$(jq -r '[.subenclosures[].revision]|join(",")' <<<"$J")
+revs_sf=$(jq -r '[.subenclosures[].version]|join(",")' <<<"$J")
 expect_eq "revisions (sg_ses vs safeflash)" "$revs_sg" "$revs_sf"
 lid_sg=$(grep -m1 -o 'enclosure logical identifier (hex): [0-9a-f]*' <<<"$CF" | awk '{print $NF}')
-expect_eq "logical identifier (sg_ses vs safeflash)" "$lid_sg" "$(jq -r .logical_identifier <<<"$J")"
+expect_eq "logical identifier (sg_ses vs safeflash)" "$lid_sg" "$(jq -r .logical_id <<<"$J")"
 gen_sg=$(grep -m1 -o 'generation code: 0x[0-9a-f]*' <<<"$CF" | awk '{print $NF}')
 expect_eq "generation code" "$((gen_sg))" "$(jq .generation_code <<<"$J")"
 

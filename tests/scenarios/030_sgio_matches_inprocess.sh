@@ -32,7 +32,7 @@ echo 13 > "$WORK/sys/class/scsi_generic/sg900/device/type"
 sed 's|/dev/sg-emu-jbod0|/dev/sg900|' "$ROOT/examples/emu/jbod.conf" > "$WORK/emu.conf"
 export SAFEFLASH_SYSFS="$WORK/sys"
 expect_exit 0 preload "$SF" list --json
-expect_eq "one row" "$(jq length <<<"$OUT")" "1"
-expect_eq "found by the sysfs scan" "$(jq -r '.[0].source' <<<"$OUT")" "sysfs"
-expect_eq "identified over SG_IO" "$(jq -r '.[0].vendor' <<<"$OUT")" "SFEMU"
+expect_eq "one row" "$(jq '.devices|length' <<<"$OUT")" "1"
+expect_eq "found by the sysfs scan" "$(jq -r '.devices[0].source' <<<"$OUT")" "sysfs"
+expect_eq "identified over SG_IO" "$(jq -r '.devices[0].vendor' <<<"$OUT")" "SFEMU"
 finish

@@ -23,9 +23,9 @@ for via in in-process preload; do
     step "($via) no such device -> 3"
     expect_exit 3 run "$SF" show /dev/sg-does-not-exist
     one_line "error" "$ERR"; expect_contains "error" "$ERR" "no such device"
-    step "($via) not an enclosure -> 5"
-    expect_exit 5 run "$SF" show /dev/sg-disk
-    one_line "error" "$ERR"; expect_contains "error" "$ERR" "not an enclosure"
+    step "($via) not an enclosure: shown as a drive, as install takes it"
+    expect_exit 0 run "$SF" show /dev/sg-disk
+    expect_contains "a drive" "$OUT" "/dev/sg-disk: drive "
     step "($via) enclosure without SES pages -> 10"
     expect_exit 10 run "$SF" show /dev/sg-nopages
     one_line "error" "$ERR"; expect_contains "error" "$ERR" "answers no SES diagnostic pages"
@@ -50,12 +50,12 @@ one_line "error" "$ERR"; expect_contains "error" "$ERR" "not a SCSI device"
 
 step "list shows the failures in place and keeps going"
 expect_exit 0 "$SF" list --json
-expect_eq "disk hidden without --all" "$(jq '[.[]|select(.path=="/dev/sg-disk")]|length' <<<"$OUT")" "0"
+expect_eq "disk hidden without --all" "$(jq '[.devices[]|select(.target=="/dev/sg-disk")]|length' <<<"$OUT")" "0"
 expect_eq "garbage listed with its exit code" \
-    "$(jq '.[]|select(.path=="/dev/sg-garbage")|.exit_code' <<<"$OUT")" "6"
+    "$(jq '.devices[]|select(.target=="/dev/sg-garbage")|.exit_code' <<<"$OUT")" "6"
 expect_exit 0 "$SF" list --all --json
 expect_eq "--all shows the disk's revision" \
-    "$(jq -r '.[]|select(.path=="/dev/sg-disk")|.revision' <<<"$OUT")" "A001"
+    "$(jq -r '.devices[]|select(.target=="/dev/sg-disk")|.version' <<<"$OUT")" "A001"
 
 step "usage errors -> 2"
 expect_exit 2 "$SF" show

@@ -38,7 +38,7 @@ expect_contains "result" "$OUT" "runs after a power cycle (status 12h)"
 expect_eq "still running" "$(sub_rev 0)" "0100"
 "$SFEMU" reset $DEV --power
 expect_exit 0 sfp show --json $DEV
-expect_eq "after power cycle" "$(jq -r '[.subenclosures[].revision]|join(",")' <<<"$OUT")" "0b00,0b00"
+expect_eq "after power cycle" "$(jq -r '[.subenclosures[].version]|join(",")' <<<"$OUT")" "0b00,0b00"
 
 step "latency and bandwidth knobs slow the device down, nothing else"
 emu_quirks "\"latency_us\": 2000, \"bandwidth_kib_s\": 65536"

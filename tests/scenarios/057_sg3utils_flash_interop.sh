@@ -11,7 +11,7 @@ step "sg_ses_microcode -m 7 -b 4096 flashes subenclosure 0; safeflash show repor
 emu_quirks ""
 expect_exit 0 preload sg_ses_microcode -m 7 -b 4096 -S 0 -I "$WORK/fw.img" $DEV
 expect_exit 0 sfp show --json $DEV
-expect_eq "revision" "$(jq -r '.subenclosures[0].revision' <<<"$OUT")" "0c00"
+expect_eq "revision" "$(jq -r '.subenclosures[0].version' <<<"$OUT")" "0c00"
 cp "$WORK/trace.log" "$WORK/sg.trace"
 
 step "sg_ses_microcode -m 0xe then activate_mc on subenclosure 1"
@@ -19,7 +19,7 @@ expect_exit 0 preload sg_ses_microcode -m 0xe -b 65508 -S 1 -I "$WORK/fw.img" $D
 expect_eq "still old before activation" "$(sub_rev 1)" "0207"
 expect_exit 0 preload sg_ses_microcode -m activate_mc -S 1 $DEV
 expect_exit 0 sfp show --json $DEV
-expect_eq "revision" "$(jq -r '.subenclosures[1].revision' <<<"$OUT")" "0c00"
+expect_eq "revision" "$(jq -r '.subenclosures[1].version' <<<"$OUT")" "0c00"
 
 step "safeflash install; sg_ses -p cf reports the new revisions"
 emu_quirks ""

@@ -17,9 +17,9 @@ mkdir -p "$WORK/keys"; export SAFEFLASH_KEYS="$WORK/keys"
 
 step "list groups the two paths as modules 1 and 2 of one enclosure"
 expect_exit 0 sfp list --json
-expect_eq "same logical id" "$(jq -r '[.[].logical_identifier]|unique|length' <<<"$OUT")" "1"
-expect_eq "ES processes" "$(jq -c '[.[].es_process]' <<<"$OUT")" "[1,2]"
-expect_eq "paths to the enclosure" "$(jq -c '[.[].paths_to_enclosure]' <<<"$OUT")" "[2,2]"
+expect_eq "same logical id" "$(jq -r '[.devices[].logical_id]|unique|length' <<<"$OUT")" "1"
+expect_eq "ES processes" "$(jq -c '[.devices[].es_process]' <<<"$OUT")" "[1,2]"
+expect_eq "paths to the enclosure" "$(jq -c '[.devices[].paths]' <<<"$OUT")" "[2,2]"
 
 step "a failure on module A leaves module B untouched"
 "$SFEMU" mkimage --product SHELF-12G --revision 0200 --size 200000 --corrupt -o "$WORK/bad.bin"

@@ -29,7 +29,8 @@ step "list --all shows the drives and their revisions; show says they are not en
 expect_exit 0 sfp list --all
 expect_contains "list" "$OUT" "$D0"
 expect_contains "revision" "$OUT" "A100"
-expect_exit 5 sfp show $D0
+expect_exit 0 sfp show $D0
+expect_contains "show describes the drive" "$OUT" "drive SFEMU"
 
 step "dry run: identification only, no WRITE BUFFER"
 expect_exit 0 logged "$WORK/dry.log" "$SF" install --yes --dry-run "$WORK/a200.bin" $D0

@@ -19,7 +19,7 @@ expect_contains "steps journaled" "$OUT" "subenclosure 1: step: downloading (jou
 expect_contains "result" "$OUT" "subenclosure 1: result: updated: updated 0207 -> 0300"
 export SAFEFLASH_EMU="$WORK/jbod.conf"
 expect_exit 0 "$SF" show --json $DEV
-expect_eq "the CLI sees it run" "$(jq -r '[.subenclosures[].revision]|join(",")' <<<"$OUT")" "0300,0300"
+expect_eq "the CLI sees it run" "$(jq -r '[.subenclosures[].version]|join(",")' <<<"$OUT")" "0300,0300"
 expect_exit 0 "$SF" history --json
 expect_eq "and in the history" "$(jq -r '[.[].result]|join(",")' <<<"$OUT")" "updated,updated"
 
