@@ -15,7 +15,8 @@
  * Steps (each journaled before it starts; a kill at any point is
  * finished by resume, the same command, or a bare resume):
  *
- *   the BMC       "pushing" -> "waiting for the BMC to restart" (read only)
+ *   the BMC       "pushing" ("pulling" for a pull) -> "waiting for the BMC to
+ *                 restart" (read only)
  *                 -> verified from the inventory: updated
  *   host firmware "pushing" -> "staged" (read only; the BMC accepted it)
  *                 -> stored (a host reset applies it: `activate`), or with
@@ -429,7 +430,8 @@ static enum sf_where rf_where(struct sf_dev *dd, struct sf_item *it, const struc
     if (activate)
         snprintf(b->expect, sizeof(b->expect), "%s", it->stored.version);
     struct sf_errctx ec = { 0 };
-    if (!strncmp(p->phase, "pushing", 7) || !strncmp(p->phase, "waiting", 7)) {
+    int sent = !strncmp(p->phase, "pushing", 7) || !strncmp(p->phase, "pulling", 7);
+    if (sent || !strncmp(p->phase, "waiting", 7)) {
         /* Killed once the image was on its way: the BMC may still be
          * taking it (its task runs).  What it ends with decides. */
         struct sf_errctx wec = { 0 };
@@ -448,7 +450,7 @@ static enum sf_where rf_where(struct sf_dev *dd, struct sf_item *it, const struc
     enum sf_bmc_held h = sf_bmcup_holds_staged(&d->inv, b->comp, b->expect, b->before, why,
                                                sizeof(why));
     int reset_asked = !strncmp(p->phase, "resetting the host", 18);
-    int bmc_pushed = b->is_bmc && (!strncmp(p->phase, "pushing", 7) ||
+    int bmc_pushed = b->is_bmc && (sent ||
                                    !strncmp(p->phase, "waiting", 7));
     if (updating || (reset_asked && h != SF_HELD_STAGED) || (bmc_pushed && h != SF_HELD_RUNS)) {
         /* Being applied, or it was: wait for it and judge, never send it
@@ -529,7 +531,7 @@ static int install_one(struct rdev *d, struct sf_item *it, struct sf_bmc_item *b
         if (by && (it->stored.id || !strncmp(it->prior.phase, "staged", 6)))
             sf_step_notice(st, "attempt #%lld staged it, but the BMC no longer holds it (%s; the "
                            "BMC restarted?): pushing it again", (long long)by, why);
-        if (sf_step_begin(st, "pushing"))
+        if (sf_step_begin(st, b->pull[0] ? "pulling" : "pushing"))
             return SF_EJOURNAL;
         /* The member may have moved with the BMC's new firmware. */
         const struct sf_rf_fw *f = sf_bmcup_find(&d->inv, b->comp);
