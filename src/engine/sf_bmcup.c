@@ -434,8 +434,24 @@ int sf_bmcup_system(struct sf_rfs *s, struct sf_rf_system *out, struct sf_errctx
     return rc;
 }
 
+int sf_bmcup_reset_uri(struct sf_rfs *s, char *out, size_t cap, struct sf_errctx *ec)
+{
+    struct sf_rf_system sys;
+    int rc = sf_bmcup_system(s, &sys, ec);
+    if (!rc && !sys.reset[0])
+        rc = sf_err_set(ec, SF_ENOTSUP, "%s offers no #ComputerSystem.Reset action", sys.uri);
+    if (rc) {
+        char why[sizeof(ec->msg)];
+        snprintf(why, sizeof(why), "%s", ec->msg[0] ? ec->msg : sf_err_str(rc));
+        return sf_err_set(ec, rc, "the host reset could not be requested (%s); the staged "
+                          "firmware waits for the host's next reset", why);
+    }
+    snprintf(out, cap, "%s", sys.reset);
+    return 0;
+}
+
 int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                        sf_bev_cb cb, void *arg, struct sf_errctx *ec)
+                        const char *reset_uri, sf_bev_cb cb, void *arg, struct sf_errctx *ec)
 {
     int on_start = 0;
     for (size_t i = 0; i < p->n; i++)
@@ -449,10 +465,14 @@ int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct s
     }
     /* The system and its reset action, from the service itself. */
     struct sf_rf_system sys;
-    rc = sf_bmcup_system(s, &sys, ec);
-    if (!rc && !sys.reset[0])
-        rc = sf_err_set(ec, SF_ENOTSUP, "%s offers no #ComputerSystem.Reset action", sys.uri);
-    const char *reset = sys.reset;
+    rc = 0;
+    if (!reset_uri) {
+        rc = sf_bmcup_system(s, &sys, ec);
+        if (!rc && !sys.reset[0])
+            rc = sf_err_set(ec, SF_ENOTSUP, "%s offers no #ComputerSystem.Reset action",
+                            sys.uri);
+    }
+    const char *reset = reset_uri ? reset_uri : sys.reset;
     char *body = rc ? NULL : sf_rf_reset_body("ForceRestart");
     if (!rc && !body)
         return SF_ENOMEM;

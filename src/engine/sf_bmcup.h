@@ -151,7 +151,7 @@ void sf_bmcup_resolve(const struct sf_bmc_inv *inv, const struct sf_rf_fw *f,
  *                        out its reset (logged in again), verify from the
  *                        inventory: UPDATED or FAILED;
  *   sf_bmcup_host_reset  StartUpdate where an item needs it, the host
- *                        reset, then wait until every STAGED item of p
+ *                        reset (at reset_uri; NULL: looked up), then wait until every STAGED item of p
  *                        runs its version (UPDATED) or the reset timeout
  *                        (FAILED), and read the backup BIOS (p->degraded);
  *   sf_bmcup_judge       an item against an inventory: UPDATED when it
@@ -163,7 +163,10 @@ int sf_bmcup_stage_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf
 int sf_bmcup_bmc_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
                      struct sf_bmc_item *it, sf_bev_cb cb, void *arg, struct sf_errctx *ec);
 int sf_bmcup_host_reset(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf_bmc_plan *p,
-                        sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+                        const char *reset_uri, sf_bev_cb cb, void *arg, struct sf_errctx *ec);
+/* The ComputerSystem's reset action (reads only): 0 with out set, or the
+ * error worded as "the host reset could not be requested (...)". */
+int sf_bmcup_reset_uri(struct sf_rfs *s, char *out, size_t cap, struct sf_errctx *ec);
 /* Wait (within timeout_s) until no task in the BMC's TaskService runs: an
  * interrupted client's push may still be in the BMC's hands.  0 also when
  * the BMC has no task service; SF_ETIMEDOUT. */

@@ -643,13 +643,20 @@ static int rf_finish(struct sf_dev *dd, struct sf_item **items, struct sf_steppe
         p.it[p.n] = *(struct sf_bmc_item *)items[i]->cls_state;
         p.it[p.n++].st = SF_BI_STAGED;
     }
-    for (size_t i = 0; i < p.n; i++)
+    /* What the reset needs is read first: the journal records the reset
+     * only just before it is sent, so that a kill before it is never
+     * taken for a reset the BMC may be applying. */
+    struct sf_errctx ec = { 0 };
+    char reset_uri[SF_RF_URI] = "";
+    int reset_rc = sf_bmcup_inventory(d->s, &d->inv, &ec);
+    if (!reset_rc)
+        reset_rc = sf_bmcup_reset_uri(d->s, reset_uri, sizeof(reset_uri), &ec);
+    for (size_t i = 0; !reset_rc && i < p.n; i++)
         if (sf_step_begin(st[i], "resetting the host"))
             return SF_EJOURNAL;
     struct bctx c = { .all = st, .items = p.it, .n = p.n };
-    struct sf_errctx ec = { 0 };
-    int rc = sf_bmcup_inventory(d->s, &d->inv, &ec);
-    int reset_rc = rc ? rc : sf_bmcup_host_reset(d->s, &d->inv, &p, bev, &c, &ec);
+    if (!reset_rc)
+        reset_rc = sf_bmcup_host_reset(d->s, &d->inv, &p, reset_uri, bev, &c, &ec);
     for (size_t i = 0; i < p.n; i++) {
         struct sf_item *it = items[i];
         struct sf_bmc_item *b = &p.it[i];
