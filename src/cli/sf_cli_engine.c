@@ -401,3 +401,11 @@ int sf_cli_engine_confirm(const struct sf_cli_out *o, const char *question, int 
                                 : "not confirmed: nothing was written (pass --yes to run "
                                   "without a prompt)");
 }
+
+size_t sf_cli_engine_todo(const sf_update *u)
+{
+    size_t todo = 0;
+    for (size_t i = 0; i < sf_update_count(u); i++)
+        todo += sf_update_item(u, i)->outcome == SF_OUTCOME_PLANNED;
+    return todo;
+}

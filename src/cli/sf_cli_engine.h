@@ -41,6 +41,9 @@ int sf_cli_engine_refuse(const struct sf_cli_out *o, int code, const char *msg);
  * is one.  -1 when confirmed, else the refusal's exit code (said). */
 int sf_cli_engine_confirm(const struct sf_cli_out *o, const char *question, int need_tty);
 
+/* How many of the plan's items will run (the others the plan decided). */
+size_t sf_cli_engine_todo(const sf_update *u);
+
 /* The plan's warnings: "safeflash: warning: ..." or JSON warning events. */
 void sf_cli_engine_warnings(const struct sf_cli_out *o, const sf_update *u);
 

@@ -167,9 +167,7 @@ int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
         goto out;
     }
     sf_cli_engine_warnings(&out, u);
-    size_t todo = 0;
-    for (size_t i = 0; i < sf_update_count(u); i++)
-        todo += sf_update_item(u, i)->outcome == SF_OUTCOME_PLANNED;
+    size_t todo = sf_cli_engine_todo(u);
     if (sf_update_count(u) == 0) {
         if (r->json)
             sf_cli_engine_summary(&out, u, 0, &ec);

@@ -293,7 +293,5 @@ void sf_run_status_free(struct sf_run_status *s)
 
 void sf_history_target_id(const char *s, char id[17])
 {
-    uint8_t d[32];
-    sf_sha256(s, strlen(s), d);
-    sf_hex(d, 8, id);
+    sf_sha256_hex(s, strlen(s), 8, id);
 }

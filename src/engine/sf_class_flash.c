@@ -112,13 +112,6 @@ static int flash_open(sf_ctx *ctx, const char *const *targets, size_t n,
     return 0;
 }
 
-static void hash16(const char *s, char id[17])
-{
-    uint8_t d[32];
-    sf_sha256(s, strlen(s), d);
-    sf_hex(d, 8, id);
-}
-
 /* A writer locks each chip by its resolved path, so a symlink or another
  * spelling of a chip names the same chip; the journal knows the device by
  * its first chip's key. */
@@ -131,7 +124,7 @@ static void flash_identity(struct sf_dev *d, char id[17], char keys[][17], size_
         const char *path = colon ? colon + 1 : t;
         char real[PATH_MAX], key[PATH_MAX + 16];
         snprintf(key, sizeof(key), "flash %s", realpath(path, real) ? real : path);
-        hash16(key, keys[i]);
+        sf_sha256_hex(key, strlen(key), 8, keys[i]);
     }
     *nkeys = f->n;
     *what = "this flash device";

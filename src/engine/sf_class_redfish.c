@@ -167,13 +167,6 @@ static int rf_open(sf_ctx *ctx, const char *const *targets, size_t n,
     return 0;
 }
 
-static void hash16(const char *s, char id[17])
-{
-    uint8_t dg[32];
-    sf_sha256(s, strlen(s), dg);
-    sf_hex(dg, 8, id);
-}
-
 /* One lock per BMC (host and port, not user): two runs on one BMC would
  * race for its one update slot and each other's resets. */
 static void rf_identity(struct sf_dev *dd, char id[17], char keys[][17], size_t *nkeys,
@@ -182,7 +175,7 @@ static void rf_identity(struct sf_dev *dd, char id[17], char keys[][17], size_t 
     struct rdev *d = (struct rdev *)dd;
     char key[300];
     snprintf(key, sizeof(key), "bmc %s:%u", d->t.host, d->t.port);
-    hash16(key, keys[0]);
+    sf_sha256_hex(key, strlen(key), 8, keys[0]);
     *nkeys = 1;
     snprintf(id, 17, "%s", keys[0]);
     *what = "this BMC";
@@ -228,7 +221,7 @@ static void fill_item(struct rdev *d, struct sf_item *it, struct sf_bmc_item *b)
     snprintf(it->mode, sizeof(it->mode), "%s", b->pull[0] ? "pull" : sf_rf_apply_str(b->apply));
     char key[400];
     snprintf(key, sizeof(key), "%s#%s", d->base.target, b->comp);
-    hash16(key, it->id);
+    sf_sha256_hex(key, strlen(key), 8, it->id);
 }
 
 static int rf_items(struct sf_dev *dd, struct sf_item **out, size_t *n, struct sf_errctx *ec)

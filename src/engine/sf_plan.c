@@ -203,20 +203,16 @@ static int component_image(struct sf_update *u, struct sf_item *it, struct sf_er
         if (!pi)
             return sf_err_set(ec, SF_EINTEGRITY, "%s: no image %s for %s", u->image, c->image,
                               c->component);
-        uint8_t d[32];
         char sha[65];
-        sf_sha256(pi->data, pi->len, d);
-        sf_hex(d, 32, sha);
+        sf_sha256_hex(pi->data, pi->len, 32, sha);
         set_image(it, pi->data, pi->len, sha, c->version);
         return 0;
     }
     const struct sf_cimg *c = &u->cimg[it->want];
     if (c->pull) {
         char k[600], sha[65];
-        uint8_t d[32];
         snprintf(k, sizeof(k), "pull %s", c->pull);
-        sf_sha256(k, strlen(k), d);
-        sf_hex(d, 32, sha);
+        sf_sha256_hex(k, strlen(k), 32, sha);
         set_image(it, NULL, 0, sha, "");
         snprintf(it->pull, sizeof(it->pull), "%s", c->pull);
         return 0;

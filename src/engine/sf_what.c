@@ -55,13 +55,6 @@ int sf_read_file(const char *path, uint8_t **out, size_t *len, size_t max, struc
     return 0;
 }
 
-static void sha_hex(const uint8_t *b, size_t n, char out[65])
-{
-    uint8_t d[32];
-    sf_sha256(b, n, d);
-    sf_hex(d, 32, out);
-}
-
 static int load_package(sf_ctx *ctx, const char *path, const struct sf_update_options *o,
                         int bmc, struct sf_what *w, struct sf_errctx *ec)
 {
@@ -114,7 +107,7 @@ int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *
         rc = sf_err_set(ec, SF_ETRUNC, "%s: empty image", path);
     if (rc)
         return rc;
-    sha_hex(w->raw, w->raw_len, w->raw_sha);
+    sf_sha256_hex(w->raw, w->raw_len, 32, w->raw_sha);
     snprintf(w->version, sizeof(w->version), "%s", o->image_version ? o->image_version : "");
     snprintf(w->warning, sizeof(w->warning), "raw image: nothing checks that it is meant for "
              "this device or that it is intact; prefer a signed package");
@@ -128,7 +121,7 @@ int sf_what_load_staged(const char *path, const char *sha, const char *version,
     struct sf_errctx rec = { 0 };
     int rc = sf_read_file(path, &w->raw, &w->raw_len, SF_MAX_IMAGE_FILE, &rec);
     if (!rc)
-        sha_hex(w->raw, w->raw_len, w->raw_sha);
+        sf_sha256_hex(w->raw, w->raw_len, 32, w->raw_sha);
     if (rc || strcmp(w->raw_sha, sha)) {
         free(w->raw);
         w->raw = NULL;
@@ -185,7 +178,7 @@ int sf_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
         /* Content-addressed: a copy that still hashes right is the copy;
          * a damaged one is replaced. */
         char got[65];
-        sha_hex(have, hlen, got);
+        sf_sha256_hex(have, hlen, 32, got);
         free(have);
         if (!strcmp(got, sha))
             return 0;

@@ -200,3 +200,10 @@ int sf_verify_dir(const char *dir, const uint8_t *msg, size_t len,
     return sf_err_set(ec, SF_ESIG, "the signature does not verify with any trusted key in %s "
                       "(signed by another key, or the manifest was altered)", dir);
 }
+
+void sf_sha256_hex(const void *data, size_t len, size_t n, char *out)
+{
+    uint8_t d[32];
+    sf_sha256(data, len, d);
+    sf_hex(d, n > 32 ? 32 : n, out);
+}

@@ -19,6 +19,9 @@
 void sf_sha256(const void *data, size_t len, uint8_t out[32]);
 /* 64 hex digits + NUL. */
 void sf_hex(const uint8_t *in, size_t n, char *out);
+/* The first n bytes (32: all) of data's SHA-256 as 2n hex digits + NUL:
+ * image hashes (32) and 16-digit identities (8). */
+void sf_sha256_hex(const void *data, size_t len, size_t n, char *out);
 /* 16 random bytes as 32 hex digits + NUL (RAND_bytes): run ids, session
  * tokens. */
 void sf_random_hex(char out[33]);
