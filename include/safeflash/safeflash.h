@@ -77,14 +77,21 @@ int sf_ctx_new(sf_ctx **out);
 void sf_ctx_free(sf_ctx *ctx);
 
 /* Where history, the journal, staged images and locks live.  The
- * directory is made (with its parents) when an update first needs it.
+ * directory is made (mode 0700, with its parents) when an update first
+ * needs it; reading the history never makes it.  It is trusted only when
+ * root or the effective user owns it and no one else may write it: else
+ * every use of it is refused (one line naming it and the fix).
  * Errors: SF_EINVAL (NULL or empty), SF_ENOMEM. */
 int sf_ctx_set_state_dir(sf_ctx *ctx, const char *dir);
 /* The state directory in use (borrowed). */
 const char *sf_ctx_state_dir(const sf_ctx *ctx);
 
 /* Directory of trusted Ed25519 public keys (*.pub) that packages must be
- * signed with.  Errors: SF_EINVAL, SF_ENOMEM. */
+ * signed with.  As with OpenSSH's StrictModes, it and every *.pub in it
+ * must be owned by root or the effective user and writable by no one
+ * else, and a key must be a regular file, not a symbolic link: else a
+ * signature check is refused (SF_ESIG, one line naming the file and the
+ * fix).  Errors: SF_EINVAL, SF_ENOMEM. */
 int sf_ctx_set_keys_dir(sf_ctx *ctx, const char *dir);
 const char *sf_ctx_keys_dir(const sf_ctx *ctx);
 
@@ -306,9 +313,14 @@ struct sf_item_info {
  * is not set, or an attempt stopped DEGRADED on a resume), another
  * safeflash working on the device (SF_ELOCKED), a journal that cannot be
  * read (SF_EJOURNAL), a SCSI download in progress that no attempt owns
- * while in_progress is SF_IN_PROGRESS_REFUSE (SF_EBUSY: nothing sent).  The image file: SF_ENODEV, SF_EACCES, SF_ERANGE
- * (too large), SF_ETRUNC (empty), SF_EIO.  Opening a target: SF_ENODEV,
- * SF_EACCES, SF_ECONFIG (layout), SF_ENOTSUP.  Missing target, image or
+ * while in_progress is SF_IN_PROGRESS_REFUSE (SF_EBUSY: nothing sent).
+ * The image or package file is read once, and only a regular file (a
+ * FIFO, device or directory is refused at once): SF_EFILE (missing,
+ * unreadable, not a regular file), SF_ERANGE (too large), SF_ETRUNC
+ * (empty), SF_EIO.  Opening a target: SF_ENODEV, SF_EACCES, SF_EFILE (the
+ * layout file, as an image), SF_ECONFIG (layout), SF_ENOTSUP.  A state
+ * directory others may write, or a planted lock file: SF_EJOURNAL.
+ * Missing target, image or
  * raw image version: SF_EINVAL.  A bare resume with no run recorded:
  * SF_ENODEV.  Nothing is written to a device.  Nothing is recorded in the
  * journal either, except with options.confirmed: then the run and its

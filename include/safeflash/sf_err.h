@@ -39,6 +39,9 @@ enum sf_err {
                             to happen: full, read-only or damaged; nothing more is written */
     SF_EUNFINISHED = -23,/* an unfinished attempt of another image holds the device */
     SF_ECHANGED = -24,   /* the device or its journal changed between plan and run */
+    SF_EFILE = -25,      /* a file the caller named (image, package, layout, key, output) is
+                            missing, unreadable, not a regular file, not the kind of file
+                            asked for (a key), or cannot be written */
 };
 
 /* Words for an error code; never NULL. */

@@ -8,8 +8,11 @@
  * update touched, each with the phases it went through, grouped in runs
  * (one invocation that changes devices).  The update engine writes it;
  * this header reads it, and sf_history_cancel() closes a run that paused
- * on an error.  Opening the history creates the state directory and its
- * database when they are missing.
+ * on an error.  Reading never creates anything: the database is opened
+ * read-only (a read-only state directory, or one of root's that another
+ * user may read, will do), and a state directory without one has nothing
+ * recorded.  A state directory that others may write, and a database that
+ * is empty or damaged, are refused (SF_ESTATE, one line saying what to do).
  *
  * Conventions as in safeflash.h: 0 or a negative enum sf_err with one line
  * in the caller's struct sf_errctx; the caller owns what comes back through
@@ -67,9 +70,10 @@ struct sf_attempt_info {
  * Every attempt recorded, oldest first; with device non-NULL only those
  * whose path or logical identifier is device.  On success *out (NULL when
  * there are none) and everything it points to are the caller's, to
- * release with sf_history_attempts_free(*out, *n).  Errors: SF_ESTATE (the
- * database cannot be opened or read), SF_EACCES (the state directory
- * cannot be made), SF_EINVAL, SF_ENOMEM.  On error *out is NULL and *n 0.
+ * release with sf_history_attempts_free(*out, *n); none when nothing is
+ * recorded yet.  Errors: SF_ESTATE (the state directory or database is
+ * refused, or cannot be read), SF_EACCES (they may not be read), SF_EINVAL,
+ * SF_ENOMEM.  On error *out is NULL and *n 0.
  */
 int sf_history_read(sf_ctx *ctx, const char *device, struct sf_attempt_info **out, size_t *n,
                     struct sf_errctx *ec);
@@ -101,7 +105,9 @@ int sf_history_run_paused(sf_ctx *ctx, struct sf_run_info *out, struct sf_errctx
  * the run as cancelled by the operator, so that no resume continues it.
  * Devices are not touched.  Errors: SF_ENODEV (no such run), SF_EINVAL
  * (the run is neither running nor paused: ec says its state; or id NULL),
- * SF_ESTATE (the journal cannot record it), SF_EACCES.
+ * SF_ESTATE (the journal cannot record it), SF_EACCES.  The only function
+ * here that writes: the database is opened for writing once there is a
+ * run to cancel.
  */
 int sf_history_cancel(sf_ctx *ctx, const char *id, struct sf_errctx *ec);
 

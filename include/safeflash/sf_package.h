@@ -89,16 +89,31 @@ struct sf_package_info {
 /*
  * Read the package at path and check the container and that every image
  * matches the size and SHA-256 the manifest gives (the signature is
- * checked separately).  *out is the caller's (sf_package_free).  Errors:
- * SF_ENODEV, SF_EACCES (the file), SF_EMALFORMED (not a package, a broken
+ * checked separately).  Only a regular file is read (never blocking on a
+ * FIFO).  *out is the caller's (sf_package_free).  Errors: SF_EFILE (the
+ * file is missing, unreadable or not a regular file: ec's one line names
+ * it), SF_EMALFORMED (not a package, a broken
  * container or manifest), SF_EINTEGRITY (an image missing, extra, or not
  * matching its hash), SF_EINVAL, SF_ENOMEM.
  */
 int sf_package_open(const char *path, sf_package **out, struct sf_errctx *ec);
 
 /* Is the file at path a package (its magic) rather than a raw image?  1
- * yes, 0 no, or a negative errno when it cannot be read. */
+ * yes, 0 no, SF_EFILE when it cannot be read (missing, unreadable, not a
+ * regular file), SF_EINVAL when path is NULL. */
 int sf_package_is_package(const char *path);
+
+/*
+ * Read a whole image file for sf_package_write() (at most max bytes) into
+ * *out (the caller's, free()) and *len - as the library reads every image
+ * and package: a regular file only, opened without blocking (a FIFO or a
+ * device is refused, "PATH: not a regular file").  Errors: SF_EFILE
+ * (missing, unreadable, not a regular file), SF_ERANGE (larger than max),
+ * SF_EIO (a read failed), SF_EINVAL, SF_ENOMEM.  ec's one line names the
+ * file.
+ */
+int sf_package_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+                         struct sf_errctx *ec);
 
 /* What the package says and what is known of its signature (borrowed,
  * valid until sf_package_free; updated by sf_package_check_signature). */
@@ -108,7 +123,10 @@ const struct sf_package_info *sf_package_info(const sf_package *p);
  * Check the signature against the trusted keys (*.pub) in the context's
  * keys directory (sf_ctx_set_keys_dir).  On success the info says trusted
  * and who signed it.  Errors: SF_ESIG (unsigned, no trusted key in the
- * directory, or none verifies it: ec says which), SF_EINVAL.
+ * directory, none verifies it, or the directory or a key in it is not
+ * safe to trust - owned by neither root nor the effective user, group- or
+ * world-writable, a symbolic link, not a regular file: ec says which, in
+ * one line naming the file and the fix), SF_EINVAL.
  */
 int sf_package_check_signature(sf_package *p, sf_ctx *ctx, struct sf_errctx *ec);
 
@@ -124,15 +142,16 @@ struct sf_package_blob {
 };
 
 /*
- * Write a package to path (through path.tmp, renamed when complete): the
- * manifest m, whose format and images[] are ignored (the images list is
- * made from the n blobs: names, sizes and SHA-256), signed with the
- * Ed25519 private key in keyfile (NULL: unsigned).  signer (17 bytes, may
- * be NULL) receives the key's id.  Errors: SF_EINVAL (no image, more
- * images, targets or components than the SF_PACKAGE_MAX_ limits, a name
- * that is not a plain file name, a key that is not Ed25519),
+ * Write a package to path (through a new temporary file beside it, made
+ * with O_EXCL and renamed when complete): the manifest m, whose format and
+ * images[] are ignored (the images list is made from the n blobs: names,
+ * sizes and SHA-256), signed with the Ed25519 private key in keyfile
+ * (NULL: unsigned).  signer (17 bytes, may be NULL) receives the key's
+ * id.  Errors: SF_EINVAL (no image, more images, targets or components
+ * than the SF_PACKAGE_MAX_ limits, a name that is not a plain file name),
  * SF_EMALFORMED (a manifest that would not read back: ec names the field),
- * SF_ENODEV (keyfile missing), SF_EIO (cannot write), SF_ENOMEM.
+ * SF_EFILE (keyfile missing, unreadable, not a regular file or not an
+ * Ed25519 private key; path cannot be written), SF_EIO, SF_ENOMEM.
  */
 int sf_package_write(const char *path, const struct sf_package_manifest *m,
                      const struct sf_package_blob *images, size_t n, const char *keyfile,
@@ -142,7 +161,8 @@ int sf_package_write(const char *path, const struct sf_package_manifest *m,
  * Make an Ed25519 key pair: PREFIX.key (private, mode 0600) and
  * PREFIX.pub, never overwriting either.  keyid (17 bytes, may be NULL)
  * receives the key's id, the one packages name as signer.  Errors:
- * SF_EINVAL (an empty prefix, or a file exists already), SF_EIO.
+ * SF_EINVAL (an empty prefix, or a file exists already), SF_EFILE (a file
+ * cannot be written: a missing directory, no permission), SF_EIO.
  */
 int sf_package_key_generate(const char *prefix, char keyid[17], struct sf_errctx *ec);
 

@@ -253,11 +253,8 @@ static int encl_info(const struct sf_encl *e, const char *transport, struct sf_e
  * existing history is read; describing never creates state. */
 static void journal_warnings(sf_ctx *ctx, struct sf_enclosure_info *x)
 {
-    const char *dir = sf_ctx_state_dir(ctx);
-    char db[4200];
-    snprintf(db, sizeof(db), "%s/history.db", dir);
     struct sf_history *h = NULL;
-    if (access(db, R_OK) != 0 || sf_history_open(dir, &h, NULL) != 0)
+    if (sf_history_open_ro(sf_ctx_state_dir(ctx), &h, NULL) != 0 || !h)
         return;
     char id[17];
     struct sf_unfinished u[8];

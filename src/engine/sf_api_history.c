@@ -21,11 +21,15 @@ _Static_assert(SF_RUN_STATUS_PHASES == SF_RUN_PHASES_MAX, "phases per module");
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
+/* Everything here but a cancel only reads: the history is opened
+ * read-only, and a state directory without one is left as it is (*h NULL:
+ * nothing recorded). */
 static int open_history(sf_ctx *ctx, struct sf_history **h, struct sf_errctx *ec)
 {
+    *h = NULL;
     if (!ctx)
         return SF_EINVAL;
-    return sf_history_open(sf_ctx_state_dir(ctx), h, ec);
+    return sf_history_open_ro(sf_ctx_state_dir(ctx), h, ec);
 }
 
 /* Take the string *s (leaving NULL there); "" if it is NULL, NULL if out
@@ -110,7 +114,7 @@ int sf_history_read(sf_ctx *ctx, const char *device, struct sf_attempt_info **ou
     *n = 0;
     struct sf_history *h = NULL;
     int rc = open_history(ctx, &h, ec);
-    if (rc)
+    if (rc || !h)
         return rc;
     struct sf_hist_attempt *a = NULL;
     size_t na = 0;
@@ -152,11 +156,11 @@ static void run_out(const struct sf_run *r, struct sf_run_info *o)
     COPY(o->reason, r->reason);
 }
 
-/* The run id (NULL: the newest) of the open history h: 0, SF_ENODEV with
- * words in ec, SF_ESTATE with the database's. */
+/* The run id (NULL: the newest) of the open history h (NULL: none yet):
+ * 0, SF_ENODEV with words in ec, SF_ESTATE with the database's. */
 static int lookup(struct sf_history *h, const char *id, struct sf_run *r, struct sf_errctx *ec)
 {
-    int rc = sf_history_run_latest(h, id, r);
+    int rc = h ? sf_history_run_latest(h, id, r) : SF_ENODEV;
     if (rc == SF_ENODEV)
         return sf_err_set(ec, rc, "%s", id ? "no such run" : "no update run recorded yet");
     if (rc)
@@ -190,7 +194,7 @@ int sf_history_run_paused(sf_ctx *ctx, struct sf_run_info *out, struct sf_errctx
     if (rc)
         return rc;
     struct sf_run r;
-    rc = sf_history_run_to_resume(h, &r);
+    rc = h ? sf_history_run_to_resume(h, &r) : SF_ENODEV;
     if (rc == SF_ENODEV)
         sf_err_set(ec, rc, "no paused run");
     else if (rc)
@@ -211,8 +215,13 @@ int sf_history_cancel(sf_ctx *ctx, const char *id, struct sf_errctx *ec)
         return rc;
     struct sf_run r;
     rc = lookup(h, id, &r, ec);
+    sf_history_close(h);
+    h = NULL;
     if (!rc && strcmp(r.state, "paused-on-error") && strcmp(r.state, "running"))
         rc = sf_err_set(ec, SF_EINVAL, "run %s is %s: nothing to cancel", r.id, r.state);
+    /* Only now is there something to write. */
+    if (!rc)
+        rc = sf_history_open(sf_ctx_state_dir(ctx), &h, ec);
     if (!rc && (rc = sf_history_cancel_run(h, r.id)) != 0)
         sf_history_last_error(h, ec);
     sf_history_close(h);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pkg/sf_pkg.h"
+#include "util/sf_file.h"
 
 _Static_assert(SF_PACKAGE_MAX_IMAGES == SF_MAN_MAX_IMAGES, "image limit");
 _Static_assert(SF_PACKAGE_MAX_TARGETS == SF_MAN_MAX_TARGETS, "target limit");
@@ -170,5 +171,13 @@ int sf_package_key_generate(const char *prefix, char keyid[17], struct sf_errctx
 
 int sf_package_is_package(const char *path)
 {
-    return path ? sf_pkg_is_package(path) : -22;
+    return path ? sf_pkg_is_package(path, NULL) : SF_EINVAL;
+}
+
+int sf_package_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+                         struct sf_errctx *ec)
+{
+    if (!path || !out || !len)
+        return SF_EINVAL;
+    return sf_file_read(path, 0, max, out, len, ec);
 }

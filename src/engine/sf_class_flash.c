@@ -23,6 +23,7 @@
 #include "engine/sf_ctx.h"
 #include "engine/sf_flashup.h"
 #include "pkg/sf_crypto.h"
+#include "util/sf_file.h"
 
 #define FL_MAX 8
 
@@ -43,17 +44,18 @@ static int flash_claims(const char *t)
 
 static int load_layout(const char *path, struct sf_layout *l, struct sf_errctx *ec)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return sf_err_set(ec, SF_ECONFIG, "layout %s: %s", path, strerror(errno));
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof(buf), fp);
-    int big = !feof(fp);
-    fclose(fp);
-    if (big)
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    struct sf_errctx fec = { 0 };
+    int rc = sf_file_read(path, 0, 8192, &buf, &n, &fec);
+    if (rc == SF_ERANGE)
         return sf_err_set(ec, SF_ECONFIG, "layout %s: larger than 8 KiB", path);
+    if (rc)
+        return sf_err_set(ec, rc == SF_EFILE ? SF_EFILE : SF_ECONFIG, "layout %s", fec.msg);
     char why[200] = "";
-    if (sf_layout_parse(buf, n, l, why, sizeof(why)))
+    rc = sf_layout_parse((const char *)buf, n, l, why, sizeof(why));
+    free(buf);
+    if (rc)
         return sf_err_set(ec, SF_ECONFIG, "layout %s: %s", path, why);
     return 0;
 }

@@ -80,17 +80,18 @@ int sf_journal_open(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec)
 int sf_journal_open_existing(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec)
 {
     *out = NULL;
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/history.db", sf_ctx_state_dir(ctx));
-    if (access(path, F_OK) != 0)
-        return 0; /* nothing was ever recorded here */
     struct sf_journal *j = jnew();
     if (!j)
         return SF_ENOMEM;
     struct sf_errctx hec = { 0 };
-    if (sf_history_open(sf_ctx_state_dir(ctx), &j->h, &hec)) {
+    /* Reading creates nothing, and works where it may not write. */
+    if (sf_history_open_ro(sf_ctx_state_dir(ctx), &j->h, &hec)) {
         sf_journal_close(j);
         return sf_err_set(ec, SF_EJOURNAL, "the journal cannot be read: %s", hec.msg);
+    }
+    if (!j->h) {
+        sf_journal_close(j);
+        return 0; /* nothing was ever recorded here */
     }
     *out = j;
     return 0;

@@ -36,8 +36,9 @@ struct sf_journal;
  * Errors: SF_EJOURNAL (cannot create the directory, open or read the
  * database - damaged, read-only, full), SF_ENOMEM. */
 int sf_journal_open(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec);
-/* The same for reading what is recorded; *out is NULL (and 0 returned)
- * when the state directory has no database yet. */
+/* The same for reading what is recorded, read-only (nothing is created);
+ * *out is NULL (and 0 returned) when the state directory has no database
+ * yet.  SF_EJOURNAL when it is refused or cannot be read. */
 int sf_journal_open_existing(sf_ctx *ctx, struct sf_journal **out, struct sf_errctx *ec);
 void sf_journal_close(struct sf_journal *j);
 

@@ -301,7 +301,7 @@ static int plan_inner(sf_update *u, struct sf_errctx *ec)
         if (!u->image && !u->ncimg)
             return sf_err_set(ec, SF_EINVAL, "no image to install");
         int bmc = u->cls == &sf_class_redfish;
-        if (u->image && bmc && sf_pkg_is_package(u->image) == 0)
+        if (u->image && bmc && sf_pkg_is_package(u->image, NULL) == 0)
             return sf_err_set(ec, SF_EINVAL, "%s: a raw image for a BMC needs the component it "
                               "is for (--component bmc|bios|me|ID)", u->image);
         rc = u->image ? sf_what_load(u->ctx, u->image, &u->o, bmc, &u->what, ec) : 0;

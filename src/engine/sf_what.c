@@ -12,53 +12,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/sf_file.h"
+
 #define SF_MAX_IMAGE_FILE (256u << 20)
+#define SF_MAX_PACKAGE_FILE (512u << 20)   /* sf_pkg.c's limit on a package */
 
 int sf_read_file(const char *path, uint8_t **out, size_t *len, size_t max, struct sf_errctx *ec)
 {
-    *out = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return sf_err_set(ec, e == EACCES ? SF_EACCES : SF_ENODEV, "%s: %s", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return sf_err_set(ec, SF_EINVAL, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return sf_err_set(ec, SF_ERANGE, "%s: larger than %zu MiB", path, max >> 20);
-    }
-    uint8_t *b = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!b) {
-        close(fd);
-        return SF_ENOMEM;
-    }
-    size_t n = 0;
-    while (n < (size_t)st.st_size) {
-        ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            free(b);
-            close(fd);
-            return sf_err_set(ec, SF_EIO, "%s: %s", path, r < 0 ? strerror(e) : "shorter than "
-                              "its size (changed while read?)");
-        }
-        n += (size_t)r;
-    }
-    close(fd);
-    *out = b;
-    *len = n;
-    return 0;
+    return sf_file_read(path, 0, max, out, len, ec);
 }
 
-static int load_package(sf_ctx *ctx, const char *path, const struct sf_update_options *o,
-                        int bmc, struct sf_what *w, struct sf_errctx *ec)
+static int load_package(sf_ctx *ctx, const char *path, const uint8_t *data, size_t len,
+                        const struct sf_update_options *o, int bmc, struct sf_what *w,
+                        struct sf_errctx *ec)
 {
-    int rc = sf_pkg_read(path, &w->pkg, ec);
+    int rc = sf_pkg_parse(path, data, len, &w->pkg, ec);
     if (rc)
         return rc == SF_EMALFORMED ? SF_EINTEGRITY : rc;
     const struct sf_manifest *m = &w->pkg->man;
@@ -77,8 +45,11 @@ static int load_package(sf_ctx *ctx, const char *path, const struct sf_update_op
     struct sf_errctx sec = { 0 };
     rc = sf_pkg_check_signature(w->pkg, sf_ctx_keys_dir(ctx), &sec);
     if (rc && !o->allow_unsigned)
-        return sf_err_set(ec, SF_ESIG, "%s: %s: refusing it (--allow-unsigned overrides)", path,
-                          sec.msg);
+        /* An unsafe key directory is about the keys, not this package:
+         * its line stands alone. */
+        return w->pkg->keys_refused ? sf_err_set(ec, SF_ESIG, "%s", sec.msg)
+                                    : sf_err_set(ec, SF_ESIG, "%s: %s: refusing it "
+                                                 "(--allow-unsigned overrides)", path, sec.msg);
     if (rc)
         snprintf(w->warning, sizeof(w->warning), "%s: %s; installing anyway (--allow-unsigned)",
                  path, sec.msg);
@@ -94,19 +65,25 @@ int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *
                  struct sf_what *w, struct sf_errctx *ec)
 {
     memset(w, 0, sizeof(*w));
-    int isp = sf_pkg_is_package(path);
-    if (isp < 0)
-        return sf_err_set(ec, -isp == EACCES ? SF_EACCES : SF_ENODEV, "%s: %s", path,
-                          strerror(-isp));
-    if (isp) {
-        w->is_pkg = 1;
-        return load_package(ctx, path, o, bmc, w, ec);
-    }
-    int rc = sf_read_file(path, &w->raw, &w->raw_len, SF_MAX_IMAGE_FILE, ec);
-    if (!rc && w->raw_len == 0)
-        rc = sf_err_set(ec, SF_ETRUNC, "%s: empty image", path);
+    /* Read once: what is told apart, hashed, checked and installed is the
+     * same bytes, whatever happens to the file meanwhile. */
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = sf_file_read(path, 0, SF_MAX_PACKAGE_FILE, &data, &len, ec);
     if (rc)
         return rc;
+    if (sf_pkg_is_package_mem(data, len)) {
+        w->is_pkg = 1;
+        rc = load_package(ctx, path, data, len, o, bmc, w, ec);
+        free(data);
+        return rc;
+    }
+    w->raw = data;
+    w->raw_len = len;
+    if (len > SF_MAX_IMAGE_FILE)
+        return sf_err_set(ec, SF_ERANGE, "%s: larger than %u MiB", path, SF_MAX_IMAGE_FILE >> 20);
+    if (len == 0)
+        return sf_err_set(ec, SF_ETRUNC, "%s: empty image", path);
     sf_sha256_hex(w->raw, w->raw_len, 32, w->raw_sha);
     snprintf(w->version, sizeof(w->version), "%s", o->image_version ? o->image_version : "");
     snprintf(w->warning, sizeof(w->warning), "raw image: nothing checks that it is meant for "
@@ -119,14 +96,18 @@ int sf_what_load_staged(const char *path, const char *sha, const char *version,
 {
     memset(w, 0, sizeof(*w));
     struct sf_errctx rec = { 0 };
-    int rc = sf_read_file(path, &w->raw, &w->raw_len, SF_MAX_IMAGE_FILE, &rec);
+    /* The state directory's own file: a symbolic link there is not ours. */
+    int rc = sf_file_read(path, SF_FILE_NOFOLLOW, SF_MAX_IMAGE_FILE, &w->raw, &w->raw_len, &rec);
     if (!rc)
         sf_sha256_hex(w->raw, w->raw_len, 32, w->raw_sha);
     if (rc || strcmp(w->raw_sha, sha)) {
+        struct stat st;
+        int gone = rc == SF_EFILE && lstat(path, &st) != 0 && errno == ENOENT;
         free(w->raw);
         w->raw = NULL;
-        return sf_err_set(ec, rc == SF_ENODEV ? SF_ENODEV : SF_EINTEGRITY, "the staged image "
-                          "%s is %s: install it again", path,
+        w->raw_len = 0;
+        return sf_err_set(ec, gone ? SF_ENODEV : SF_EINTEGRITY, "the staged image %s is %s: "
+                          "install it again", path,
                           rc ? rec.msg : "no longer what was staged (its SHA-256 differs)");
     }
     snprintf(w->version, sizeof(w->version), "%s", version);
@@ -168,13 +149,19 @@ int sf_stage(const char *state, const char *sha, const uint8_t *img, size_t len,
 {
     char dir[4096], path[4200], tmp[4300];
     snprintf(dir, sizeof(dir), "%s/staging", state);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return sf_err_set(ec, SF_EJOURNAL, "cannot stage the image in %s: %s", dir,
                           strerror(errno));
+    /* Images are written into it: it must be the state directory's own
+     * directory, not a symbolic link to somewhere else. */
+    struct stat st;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sf_err_set(ec, SF_EJOURNAL, "refusing to stage the image in %s: not a directory "
+                          "(a symbolic link?); remove it", dir);
     snprintf(path, sizeof(path), "%s/%s.img", dir, sha);
     uint8_t *have = NULL;
     size_t hlen = 0;
-    if (sf_read_file(path, &have, &hlen, SF_MAX_IMAGE_FILE, NULL) == 0) {
+    if (sf_file_read(path, SF_FILE_NOFOLLOW, SF_MAX_IMAGE_FILE, &have, &hlen, NULL) == 0) {
         /* Content-addressed: a copy that still hashes right is the copy;
          * a damaged one is replaced. */
         char got[65];

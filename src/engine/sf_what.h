@@ -32,14 +32,16 @@ struct sf_what {
  * unless o->allow_unsigned, which leaves a warning); a package of BMC
  * components is SF_EMISMATCH unless bmc (the Redfish class), and one
  * without components is SF_EMISMATCH with bmc.  A raw image
- * takes o->image_version.  Errors for the file: SF_ENODEV, SF_EACCES,
- * SF_ERANGE (too large), SF_ETRUNC (empty).
+ * takes o->image_version.  The file is read once, and only a regular
+ * file (sf_file.h).  Errors for the file: SF_EFILE (missing, unreadable,
+ * not a regular file), SF_ERANGE (too large), SF_ETRUNC (empty).
  */
 int sf_what_load(sf_ctx *ctx, const char *path, const struct sf_update_options *o, int bmc,
                  struct sf_what *w, struct sf_errctx *ec);
 
 /* A staged image (resume): the bytes must hash to sha.  SF_EINTEGRITY
- * when they do not, SF_ENODEV when the file is gone. */
+ * when they do not (or a symbolic link or other non-regular file stands
+ * in its place), SF_ENODEV when the file is gone. */
 int sf_what_load_staged(const char *path, const char *sha, const char *version,
                         struct sf_what *w, struct sf_errctx *ec);
 
@@ -51,13 +53,16 @@ int sf_what_for(const struct sf_what *w, const char *vendor, const char *product
 
 void sf_what_free(struct sf_what *w);
 
-/* Read a whole file (at most max bytes).  Errors: SF_ENODEV, SF_EACCES,
- * SF_EINVAL (not a regular file), SF_ERANGE (too large), SF_ENOMEM. */
+/* Read a whole file (at most max bytes; a regular file only, sf_file.h).
+ * Errors: SF_EFILE (missing, unreadable, not a regular file), SF_ERANGE
+ * (too large), SF_EIO, SF_ENOMEM. */
 int sf_read_file(const char *path, uint8_t **out, size_t *len, size_t max, struct sf_errctx *ec);
 
 /* Stage an image in STATE/staging/SHA.img (content-addressed; temp file,
- * fsync, rename, directory fsync) unless it is there.  Errors: SF_EJOURNAL
- * (the state directory cannot take it: full, read-only). */
+ * fsync, rename, directory fsync) unless it is there; staging/ is made
+ * 0700 and must not be a symbolic link, and a copy there is read without
+ * following one.  Errors: SF_EJOURNAL (the state directory cannot take
+ * it: full, read-only, staging/ not a directory). */
 int sf_stage(const char *state_dir, const char *sha, const uint8_t *img, size_t len,
              struct sf_errctx *ec);
 

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/pem.h>
@@ -16,6 +18,8 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/sf_file.h"
 
 void sf_sha256(const void *data, size_t len, uint8_t out[32])
 {
@@ -95,7 +99,7 @@ int sf_key_generate(const char *prefix, char keyid[17], struct sf_errctx *ec)
     int rc = 0;
     int kfd = open(kpath, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (kfd < 0) {
-        rc = sf_err_set(ec, errno == EEXIST ? SF_EINVAL : SF_EIO, "%s: %s", kpath,
+        rc = sf_err_set(ec, errno == EEXIST ? SF_EINVAL : SF_EFILE, "%s: %s", kpath,
                         errno == EEXIST ? "exists; not overwriting a key" : strerror(errno));
         goto out;
     }
@@ -106,7 +110,7 @@ int sf_key_generate(const char *prefix, char keyid[17], struct sf_errctx *ec)
         else
             close(kfd);
         unlink(kpath);
-        rc = sf_err_set(ec, SF_EIO, "%s: cannot write the private key", kpath);
+        rc = sf_err_set(ec, SF_EFILE, "%s: cannot write the private key", kpath);
         goto out;
     }
     fclose(kf);
@@ -115,7 +119,7 @@ int sf_key_generate(const char *prefix, char keyid[17], struct sf_errctx *ec)
         if (pf)
             fclose(pf);
         unlink(kpath);
-        rc = sf_err_set(ec, SF_EIO, "%s: cannot write the public key%s", ppath,
+        rc = sf_err_set(ec, SF_EFILE, "%s: cannot write the public key%s", ppath,
                         pf ? "" : " (exists?)");
         goto out;
     }
@@ -129,16 +133,22 @@ out:
 int sf_sign(const char *keyfile, const uint8_t *msg, size_t len, uint8_t sig[SF_SIG_LEN],
             char keyid[17], struct sf_errctx *ec)
 {
-    FILE *f = fopen(keyfile, "r");
-    if (!f)
-        return sf_err_set(ec, SF_ENODEV, "%s: %s", keyfile, strerror(errno));
-    EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
+    uint8_t *pem = NULL;
+    size_t plen = 0;
+    int frc = sf_file_read(keyfile, 0, 64 * 1024, &pem, &plen, ec);
+    if (frc)
+        return frc == SF_ERANGE ? sf_err_set(ec, SF_EFILE, "%s: not a PEM private key",
+                                             keyfile) : frc;
+    BIO *b = BIO_new_mem_buf(pem, (int)plen);
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    OPENSSL_cleanse(pem, plen);
+    free(pem);
     if (!k)
-        return sf_err_set(ec, SF_EMALFORMED, "%s: not a PEM private key", keyfile);
+        return sf_err_set(ec, SF_EFILE, "%s: not a PEM private key", keyfile);
     int rc = 0;
     if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-        rc = sf_err_set(ec, SF_EINVAL, "%s: not an Ed25519 key", keyfile);
+        rc = sf_err_set(ec, SF_EFILE, "%s: not an Ed25519 key", keyfile);
         goto out;
     }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -162,30 +172,88 @@ static int verify_one(EVP_PKEY *k, const uint8_t *msg, size_t len, const uint8_t
     return ok;
 }
 
+/* Like OpenSSH's StrictModes: a trusted key directory and every key in it
+ * are owned by root or by whoever runs safeflash, and writable by no one
+ * else - or anyone who can write them decides what is trusted.  0, or
+ * SF_EACCES with one line naming path and the fix. */
+static int keys_safe(const char *path, const struct stat *st, struct sf_errctx *ec)
+{
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is owned by uid %u, neither "
+                          "root nor you (chown root %s)", path, (unsigned)st->st_uid, path);
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is %s-writable (chmod go-w "
+                          "%s)", path, (st->st_mode & S_IWOTH) ? "world" : "group", path);
+    return 0;
+}
+
+/* The key dir/name (a *.pub of the directory open as dfd): NULL when it
+ * cannot be read or is no PEM public key (skipped, as before), else the
+ * key; SF_EACCES in *rc when it is refused (a symbolic link, not a regular
+ * file, unsafe owner or mode). */
+static EVP_PKEY *read_trusted_key(int dfd, const char *dir, const char *name, int *rc,
+                                  struct sf_errctx *ec)
+{
+    char p[4096];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            *rc = sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is a symbolic link "
+                             "(put the key file itself there)", p);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        *rc = sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is not a regular file "
+                         "(remove it)", p);
+        return NULL;
+    }
+    if ((*rc = keys_safe(p, &st, ec)) != 0) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
+    EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    fclose(f);
+    return k;
+}
+
 int sf_verify_dir(const char *dir, const uint8_t *msg, size_t len,
                   const uint8_t sig[SF_SIG_LEN], char keyid[17], struct sf_errctx *ec)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
         return sf_err_set(ec, SF_ENODEV, "trusted key directory %s: %s", dir, strerror(errno));
+    struct stat st;
+    int rc = fstat(dfd, &st) != 0 ? sf_err_set(ec, SF_ENODEV, "trusted key directory %s: %s",
+                                               dir, strerror(errno))
+                                  : keys_safe(dir, &st, ec);
+    DIR *d = rc ? NULL : fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return rc ? rc : sf_err_set(ec, SF_ENODEV, "trusted key directory %s: %s", dir,
+                                    strerror(errno));
+    }
     struct dirent *de;
     int keys = 0, found = 0;
-    while (!found && (de = readdir(d))) {
+    /* Every key is looked at, also after one verified: a refusal must not
+     * depend on the order readdir() returns them in. */
+    while (!rc && (de = readdir(d))) {
         size_t l = strlen(de->d_name);
         if (l < 5 || strcmp(de->d_name + l - 4, ".pub"))
             continue;
-        char p[4096];
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        FILE *f = fopen(p, "r");
-        if (!f)
-            continue;
-        EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-        fclose(f);
+        EVP_PKEY *k = read_trusted_key(dirfd(d), dir, de->d_name, &rc, ec);
         if (!k)
             continue;
         if (EVP_PKEY_get_id(k) == EVP_PKEY_ED25519) {
             keys++;
-            if (verify_one(k, msg, len, sig)) {
+            if (!found && verify_one(k, msg, len, sig)) {
                 found = 1;
                 key_id(k, keyid);
             }
@@ -193,6 +261,8 @@ int sf_verify_dir(const char *dir, const uint8_t *msg, size_t len,
         EVP_PKEY_free(k);
     }
     closedir(d);
+    if (rc)
+        return rc;
     if (found)
         return 0;
     if (!keys)

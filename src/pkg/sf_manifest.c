@@ -29,6 +29,299 @@ int sf_manifest_name_ok(const char *n)
     return 1;
 }
 
+/* ---- what json-c does not check in the text ----
+ *
+ * The signature covers the manifest's bytes, and what safeflash acts on is
+ * what json-c makes of them.  Two things would let the bytes say more than
+ * one thing: bytes that are not UTF-8 (other readers repair or reject them
+ * differently), and an object that names a key twice - json-c keeps the
+ * last, another reader the first.  Both are refused, at any depth.
+ */
+
+/* Offset of the first byte of text that is not strict UTF-8 (RFC 3629: no
+ * overlong forms, no UTF-16 surrogates, nothing above U+10FFFF), or len. */
+static size_t utf8_bad(const unsigned char *t, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = t[i];
+        size_t n;
+        unsigned lo = 0x80, hi = 0xbf; /* the range of the first continuation byte */
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong */
+            else if (c == 0xed)
+                hi = 0x9f; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else {
+            return i;
+        }
+        if (len - i - 1 < n)
+            return i;
+        for (size_t k = 1; k <= n; k++) {
+            unsigned b = t[i + k];
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+                return i;
+        }
+        i += n + 1;
+    }
+    return len;
+}
+
+/* One key of an object being scanned: its decoded bytes in the key buffer. */
+struct jkey {
+    size_t off, len;
+};
+
+struct jscan {
+    const char *t;
+    size_t len, i;
+    char *buf;                  /* decoded keys of the open objects */
+    size_t nbuf, capbuf;
+    struct jkey *keys;          /* keys of the open objects, innermost last */
+    size_t nkeys, capkeys;
+};
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at t[i..]: the value, or -1. */
+static long hex4(const struct jscan *s, size_t i)
+{
+    if (i > s->len || s->len - i < 4)
+        return -1;
+    long v = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int h = hexval(s->t[i + k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static int put(struct jscan *s, const char *b, size_t n)
+{
+    if (s->capbuf - s->nbuf < n) {
+        size_t cap = s->capbuf ? s->capbuf : 256;
+        while (cap - s->nbuf < n)
+            cap *= 2;
+        char *nb = realloc(s->buf, cap);
+        if (!nb)
+            return SF_ENOMEM;
+        s->buf = nb;
+        s->capbuf = cap;
+    }
+    memcpy(s->buf + s->nbuf, b, n);
+    s->nbuf += n;
+    return 0;
+}
+
+/* The string starting at the '"' at s->i: decoded into the key buffer when
+ * keep (its bytes from *off, *klen long), skipped otherwise.  Ends past the
+ * closing quote.  0, SF_EMALFORMED (an escape that is not a character:
+ * a lone surrogate, NUL), SF_ENOMEM. */
+static int scan_string(struct jscan *s, int keep, size_t *off, size_t *klen,
+                       struct sf_errctx *ec)
+{
+    size_t start = s->nbuf;
+    s->i++; /* the opening quote */
+    while (s->i < s->len && s->t[s->i] != '"') {
+        char c = s->t[s->i];
+        if (c != '\\') {
+            size_t run = s->i;
+            while (s->i < s->len && s->t[s->i] != '"' && s->t[s->i] != '\\')
+                s->i++;
+            if (keep && put(s, s->t + run, s->i - run))
+                return SF_ENOMEM;
+            continue;
+        }
+        if (s->i + 1 >= s->len)
+            return sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+        char e = s->t[s->i + 1], out[4];
+        size_t n = 1;
+        s->i += 2;
+        switch (e) {
+        case '"': case '\\': case '/': out[0] = e; break;
+        case 'b': out[0] = '\b'; break;
+        case 'f': out[0] = '\f'; break;
+        case 'n': out[0] = '\n'; break;
+        case 'r': out[0] = '\r'; break;
+        case 't': out[0] = '\t'; break;
+        case 'u': {
+            long u = hex4(s, s->i);
+            if (u < 0)
+                return sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+            s->i += 4;
+            if (u >= 0xdc00 && u <= 0xdfff)
+                return sf_err_set(ec, SF_EMALFORMED, "manifest: a \\u escape is a lone UTF-16 "
+                                  "surrogate, not a character");
+            if (u >= 0xd800 && u <= 0xdbff) {
+                long l = s->i + 1 < s->len && s->t[s->i] == '\\' && s->t[s->i + 1] == 'u'
+                             ? hex4(s, s->i + 2) : -1;
+                if (l < 0xdc00 || l > 0xdfff)
+                    return sf_err_set(ec, SF_EMALFORMED, "manifest: a \\u escape is a lone "
+                                      "UTF-16 surrogate, not a character");
+                s->i += 6;
+                u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+            }
+            if (u == 0)
+                return sf_err_set(ec, SF_EMALFORMED, "manifest: a string holds NUL (\\u0000)");
+            if (u < 0x80) {
+                out[0] = (char)u;
+            } else if (u < 0x800) {
+                out[0] = (char)(0xc0 | (u >> 6));
+                out[1] = (char)(0x80 | (u & 0x3f));
+                n = 2;
+            } else if (u < 0x10000) {
+                out[0] = (char)(0xe0 | (u >> 12));
+                out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+                out[2] = (char)(0x80 | (u & 0x3f));
+                n = 3;
+            } else {
+                out[0] = (char)(0xf0 | (u >> 18));
+                out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+                out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+                out[3] = (char)(0x80 | (u & 0x3f));
+                n = 4;
+            }
+            break;
+        }
+        default:
+            return sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+        }
+        if (keep && put(s, out, n))
+            return SF_ENOMEM;
+    }
+    if (s->i >= s->len)
+        return sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+    s->i++; /* the closing quote */
+    *off = start;
+    *klen = s->nbuf - start;
+    return 0;
+}
+
+static int key_cmp(const void *a, const void *b, void *arg)
+{
+    const struct jkey *x = a, *y = b;
+    const char *buf = arg;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = n ? memcmp(buf + x->off, buf + y->off, n) : 0;
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The keys k[0..n) of one object: SF_EMALFORMED naming one that appears
+ * twice. */
+static int keys_unique(struct jscan *s, struct jkey *k, size_t n, struct sf_errctx *ec)
+{
+    qsort_r(k, n, sizeof(*k), key_cmp, s->buf);
+    for (size_t i = 1; i < n; i++)
+        if (!key_cmp(&k[i - 1], &k[i], s->buf)) {
+            char shown[48];
+            size_t m = 0;
+            for (size_t j = 0; j < k[i].len && m + 4 < sizeof(shown); j++) {
+                unsigned char c = (unsigned char)s->buf[k[i].off + j];
+                shown[m++] = c >= 0x20 && c < 0x7f && c != '"' ? (char)c : '?';
+            }
+            shown[m] = '\0';
+            return sf_err_set(ec, SF_EMALFORMED, "manifest: key \"%s%s\" appears twice in one "
+                              "object", shown, m + 4 >= sizeof(shown) ? "..." : "");
+        }
+    return 0;
+}
+
+#define SF_JSON_MAX_DEPTH 64
+
+int sf_manifest_text_check(const char *text, size_t len, struct sf_errctx *ec)
+{
+    if (!text && len)
+        return SF_EINVAL;
+    size_t bad = utf8_bad((const unsigned char *)text, len);
+    if (bad < len)
+        return sf_err_set(ec, SF_EMALFORMED, "manifest is not valid UTF-8 (byte 0x%02x at "
+                          "offset %zu)", (unsigned char)text[bad], bad);
+    struct jscan s = { .t = text, .len = len };
+    /* Per open container: 1 for an object, and where its keys begin. */
+    int obj[SF_JSON_MAX_DEPTH];
+    size_t first[SF_JSON_MAX_DEPTH], bufmark[SF_JSON_MAX_DEPTH];
+    int depth = 0, want_key = 0, rc = 0;
+    while (!rc && s.i < len) {
+        char c = text[s.i];
+        if (c == '{' || c == '[') {
+            if (depth == SF_JSON_MAX_DEPTH) {
+                rc = sf_err_set(ec, SF_EMALFORMED, "manifest nested deeper than %d",
+                                SF_JSON_MAX_DEPTH);
+                break;
+            }
+            obj[depth] = c == '{';
+            first[depth] = s.nkeys;
+            bufmark[depth] = s.nbuf;
+            depth++;
+            want_key = c == '{';
+            s.i++;
+        } else if (c == '}' || c == ']') {
+            if (!depth || obj[depth - 1] != (c == '}')) {
+                rc = sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+                break;
+            }
+            depth--;
+            if (obj[depth] && s.nkeys - first[depth] > 1)
+                rc = keys_unique(&s, s.keys + first[depth], s.nkeys - first[depth], ec);
+            s.nkeys = first[depth];
+            s.nbuf = bufmark[depth];
+            want_key = 0;
+            s.i++;
+        } else if (c == ',') {
+            want_key = depth && obj[depth - 1];
+            s.i++;
+        } else if (c == '"') {
+            int is_key = want_key;
+            size_t off = 0, klen = 0;
+            rc = scan_string(&s, is_key, &off, &klen, ec);
+            if (!rc && is_key) {
+                if (s.nkeys == s.capkeys) {
+                    size_t cap = s.capkeys ? 2 * s.capkeys : 32;
+                    struct jkey *nk = realloc(s.keys, cap * sizeof(*nk));
+                    if (!nk) {
+                        rc = SF_ENOMEM;
+                        break;
+                    }
+                    s.keys = nk;
+                    s.capkeys = cap;
+                }
+                s.keys[s.nkeys++] = (struct jkey){ off, klen };
+            }
+            want_key = 0;
+        } else {
+            s.i++; /* ':', white space, numbers, true, false, null */
+        }
+    }
+    if (!rc && depth)
+        rc = sf_err_set(ec, SF_EMALFORMED, "manifest is not valid JSON");
+    free(s.buf);
+    free(s.keys);
+    return rc;
+}
+
 static int str_field(json_object *o, const char *key, char *dst, size_t cap, int required,
                      struct sf_errctx *ec)
 {
@@ -64,12 +357,14 @@ int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *m, struc
     memset(m, 0, sizeof(*m));
     if (len > 256 * 1024)
         return sf_err_set(ec, SF_EMALFORMED, "manifest larger than 256 KiB");
+    int rc = sf_manifest_text_check(text, len, ec);
+    if (rc)
+        return rc;
     json_tokener *tok = json_tokener_new_ex(32);
     if (!tok)
         return SF_ENOMEM;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-    int rc = 0;
     if (!root || json_tokener_get_error(tok) != json_tokener_success ||
         (size_t)json_tokener_get_parse_end(tok) != len) {
         /* Trailing bytes after the object are as bad as a broken one: the

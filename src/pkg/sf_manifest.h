@@ -84,9 +84,17 @@ struct sf_manifest {
     struct sf_man_component components[SF_MAN_MAX_COMPONENTS];
 };
 
-/* Parse and validate.  SF_EMALFORMED with ec->msg naming the field. */
+/* Parse and validate.  SF_EMALFORMED with ec->msg naming the field; the
+ * text must pass sf_manifest_text_check first. */
 int sf_manifest_parse(const char *text, size_t len, struct sf_manifest *out,
                       struct sf_errctx *ec);
+
+/* What json-c does not check in JSON text, at any depth: it is strict
+ * UTF-8 (no overlong forms, surrogates or code points above U+10FFFF, also
+ * none written as \u escapes, and no \u0000), and no object names a key
+ * twice (keys compared as decoded, so "a" and "\u0061" are one key).  0,
+ * or SF_EMALFORMED with one line saying which (SF_ENOMEM). */
+int sf_manifest_text_check(const char *text, size_t len, struct sf_errctx *ec);
 
 /* Serialise (pretty JSON); *out is malloc'd, NUL terminated. */
 int sf_manifest_encode(const struct sf_manifest *m, char **out, size_t *len);

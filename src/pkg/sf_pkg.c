@@ -12,10 +12,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/sf_file.h"
 
 #define SF_PKG_MAX_ENTRY (256u * 1024u * 1024u)
 #define SF_PKG_MAX_TOTAL (512u * 1024u * 1024u)
@@ -38,60 +42,49 @@ const struct sf_pkg_image *sf_pkg_image(const struct sf_pkg *p, const char *name
     return NULL;
 }
 
-static struct archive *open_reader(const char *path)
+static struct archive *new_reader(void)
 {
     struct archive *a = archive_read_new();
     if (!a)
         return NULL;
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
-    if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-        archive_read_free(a);
-        return NULL;
-    }
     return a;
 }
 
-int sf_pkg_is_package(const char *path)
+/* 1 when a's first entry is one a package starts with. */
+static int first_entry_is_package(struct archive *a)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    fclose(f);
-    struct archive *a = open_reader(path);
+    struct archive_entry *e;
+    if (archive_read_next_header(a, &e) != ARCHIVE_OK)
+        return 0;
+    const char *n = archive_entry_pathname(e);
+    return n && (!strcmp(n, "manifest.json") || !strcmp(n, "manifest.sig") ||
+                 !strncmp(n, "images/", 7));
+}
+
+int sf_pkg_is_package_mem(const uint8_t *data, size_t len)
+{
+    struct archive *a = new_reader();
     if (!a)
         return 0;
-    struct archive_entry *e;
-    int yes = archive_read_next_header(a, &e) == ARCHIVE_OK;
-    if (yes) {
-        const char *n = archive_entry_pathname(e);
-        yes = n && (!strcmp(n, "manifest.json") || !strcmp(n, "manifest.sig") ||
-                    !strncmp(n, "images/", 7));
-    }
+    int yes = len && archive_read_open_memory(a, data, len) == ARCHIVE_OK &&
+              first_entry_is_package(a);
     archive_read_free(a);
     return yes;
 }
 
-static int file_sha256(const char *path, uint8_t out[32])
+int sf_pkg_is_package(const char *path, struct sf_errctx *ec)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return SF_EIO;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || (uint64_t)st.st_size > SF_PKG_MAX_TOTAL) {
-        fclose(f);
-        return SF_ERANGE;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (!buf || n != (size_t)st.st_size) {
-        free(buf);
-        return SF_EIO;
-    }
-    sf_sha256(buf, n, out);
-    free(buf);
-    return 0;
+    int fd = sf_file_open(path, 0, &st, ec);
+    if (fd < 0)
+        return fd;
+    struct archive *a = new_reader();
+    int yes = a && archive_read_open_fd(a, fd, 65536) == ARCHIVE_OK && first_entry_is_package(a);
+    archive_read_free(a);
+    close(fd);
+    return yes;
 }
 
 static int read_entry(struct archive *a, struct archive_entry *e, uint8_t **out, size_t *len,
@@ -123,21 +116,33 @@ int sf_pkg_read(const char *path, struct sf_pkg **out, struct sf_errctx *ec)
     if (!path || !out)
         return SF_EINVAL;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ENODEV, "%s: %s", path,
-                          strerror(errno));
-    fclose(f);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct sf_errctx fec = { 0 };
+    int rc = sf_file_read(path, 0, SF_PKG_MAX_TOTAL, &data, &len, &fec);
+    if (rc == SF_EFILE || rc == SF_ENOMEM)
+        return sf_err_set(ec, rc, "%s", fec.msg);
+    if (rc)
+        return sf_err_set(ec, SF_EMALFORMED, "cannot read the package: %s", fec.msg);
+    rc = sf_pkg_parse(path, data, len, out, ec);
+    free(data);
+    return rc;
+}
+
+int sf_pkg_parse(const char *path, const uint8_t *data, size_t len, struct sf_pkg **out,
+                 struct sf_errctx *ec)
+{
+    if (!path || !out || (!data && len))
+        return SF_EINVAL;
+    *out = NULL;
     struct sf_pkg *p = calloc(1, sizeof(*p));
     if (!p)
         return SF_ENOMEM;
-    int rc = file_sha256(path, p->file_sha256);
-    if (rc) {
-        free(p);
-        return sf_err_set(ec, SF_EMALFORMED, "%s: cannot read the package", path);
-    }
-    struct archive *a = open_reader(path);
-    if (!a) {
+    sf_sha256(data, len, p->file_sha256);
+    int rc = 0;
+    struct archive *a = new_reader();
+    if (!a || !len || archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+        archive_read_free(a);
         free(p);
         return sf_err_set(ec, SF_EMALFORMED, "%s: not a safeflash package (not a tar archive)", path);
     }
@@ -151,29 +156,29 @@ int sf_pkg_read(const char *path, struct sf_pkg **out, struct sf_errctx *ec)
                             name ? name : "?");
             goto out;
         }
-        uint8_t *data = NULL;
-        size_t len = 0;
+        uint8_t *ed = NULL;
+        size_t elen = 0;
         if (!strcmp(name, "manifest.json")) {
             if (p->manifest_raw) {
                 rc = sf_err_set(ec, SF_EINTEGRITY, "%s: manifest.json appears twice", path);
                 goto out;
             }
-            rc = read_entry(a, e, &data, &len, 256 * 1024);
-            p->manifest_raw = (char *)data;
-            p->manifest_len = len;
+            rc = read_entry(a, e, &ed, &elen, 256 * 1024);
+            p->manifest_raw = (char *)ed;
+            p->manifest_len = elen;
         } else if (!strcmp(name, "manifest.sig")) {
             if (p->has_sig) {
                 rc = sf_err_set(ec, SF_EINTEGRITY, "%s: manifest.sig appears twice", path);
                 goto out;
             }
-            rc = read_entry(a, e, &data, &len, SF_SIG_LEN);
-            if (!rc && len != SF_SIG_LEN)
+            rc = read_entry(a, e, &ed, &elen, SF_SIG_LEN);
+            if (!rc && elen != SF_SIG_LEN)
                 rc = SF_EMALFORMED;
             if (!rc) {
-                memcpy(p->sig, data, SF_SIG_LEN);
+                memcpy(p->sig, ed, SF_SIG_LEN);
                 p->has_sig = 1;
             }
-            free(data);
+            free(ed);
         } else if (!strncmp(name, "images/", 7) && sf_manifest_name_ok(name + 7)) {
             if (sf_pkg_image(p, name + 7)) {
                 rc = sf_err_set(ec, SF_EINTEGRITY, "%s: %s appears twice", path, name);
@@ -183,12 +188,12 @@ int sf_pkg_read(const char *path, struct sf_pkg **out, struct sf_errctx *ec)
                 rc = sf_err_set(ec, SF_EINTEGRITY, "%s: more than %d images", path, SF_MAN_MAX_IMAGES);
                 goto out;
             }
-            rc = read_entry(a, e, &data, &len, SF_PKG_MAX_ENTRY);
+            rc = read_entry(a, e, &ed, &elen, SF_PKG_MAX_ENTRY);
             if (!rc) {
                 struct sf_pkg_image *im = &p->img[p->nimg++];
                 snprintf(im->name, sizeof(im->name), "%s", name + 7);
-                im->data = data;
-                im->len = len;
+                im->data = ed;
+                im->len = elen;
             }
         } else {
             rc = sf_err_set(ec, SF_EINTEGRITY, "%s: unexpected entry \"%s\" in the package", path, name);
@@ -199,7 +204,7 @@ int sf_pkg_read(const char *path, struct sf_pkg **out, struct sf_errctx *ec)
                             "%s: entry \"%s\" is damaged or too large", path, name);
             goto out;
         }
-        total += len;
+        total += elen;
         if (total > SF_PKG_MAX_TOTAL) {
             rc = sf_err_set(ec, SF_EMALFORMED, "%s: package larger than %u MiB", path,
                             SF_PKG_MAX_TOTAL >> 20);
@@ -260,6 +265,7 @@ int sf_pkg_check_signature(struct sf_pkg *p, const char *keydir, struct sf_errct
     if (!p)
         return SF_EINVAL;
     p->trusted = 0;
+    p->keys_refused = 0;
     if (!p->has_sig)
         return sf_err_set(ec, SF_ESIG, "the package is not signed");
     struct sf_errctx vec = { 0 };
@@ -267,6 +273,7 @@ int sf_pkg_check_signature(struct sf_pkg *p, const char *keydir, struct sf_errct
                            p->signer, &vec);
     if (rc == SF_ENODEV)
         return sf_err_set(ec, SF_ESIG, "the package is signed, but %s", vec.msg);
+    p->keys_refused = rc == SF_EACCES;
     if (rc)
         return sf_err_set(ec, SF_ESIG, "%s", vec.msg);
     p->trusted = 1;
@@ -326,15 +333,27 @@ int sf_pkg_write(const char *out, struct sf_manifest *m, const char *const *name
             return rc;
         }
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+    /* A temporary name of its own (O_EXCL), never one a link planted
+     * beside the output (in /tmp, say) could redirect; renamed over out. */
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        free(text);
+        return sf_err_set(ec, SF_EFILE, "%s: cannot create: %s", out, strerror(e));
+    }
+    if (fchmod(fd, 0644) != 0)
+        (void)0; /* a package is for others to read; 0600 is no harm */
     struct archive *a = archive_write_new();
     if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-        archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+        archive_write_open_fd(a, fd) != ARCHIVE_OK) {
         free(text);
         if (a)
             archive_write_free(a);
-        return sf_err_set(ec, SF_EIO, "%s: cannot create", tmp);
+        close(fd);
+        unlink(tmp);
+        return sf_err_set(ec, SF_EFILE, "%s: cannot create", out);
     }
     rc = add_entry(a, "manifest.json", text, tlen);
     if (!rc && keyfile)
@@ -348,11 +367,16 @@ int sf_pkg_write(const char *out, struct sf_manifest *m, const char *const *name
         rc = SF_EIO;
     archive_write_free(a);
     free(text);
+    if (!rc && fsync(fd) != 0)
+        rc = SF_EIO;
+    if (close(fd) != 0 && !rc)
+        rc = SF_EIO;
     if (!rc && rename(tmp, out) != 0)
         rc = SF_EIO;
     if (rc) {
-        remove(tmp);
-        return sf_err_set(ec, rc, "%s: cannot write the package", out);
+        unlink(tmp);
+        return sf_err_set(ec, rc == SF_ENOMEM ? rc : SF_EFILE, "%s: cannot write the package",
+                          out);
     }
     return 0;
 }

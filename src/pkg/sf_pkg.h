@@ -36,22 +36,34 @@ struct sf_pkg {
     size_t nimg;
     struct sf_pkg_image img[SF_MAN_MAX_IMAGES];
     int trusted;               /* set by sf_pkg_check_signature() */
+    int keys_refused;          /* set by it: the key directory is unsafe */
     char signer[17];
 };
 
 /* 1 if path is a tar archive whose first entry looks like a package, 0 if
- * not (a raw image), negative on I/O errors. */
-int sf_pkg_is_package(const char *path);
+ * not (a raw image); SF_EFILE (message in ec, which may be NULL) when it
+ * cannot be read: missing, unreadable, not a regular file. */
+int sf_pkg_is_package(const char *path, struct sf_errctx *ec);
+/* The same test on a file's contents. */
+int sf_pkg_is_package_mem(const uint8_t *data, size_t len);
 
 /*
- * Read a package.  Errors: SF_ENODEV/SF_EACCES (file), SF_EMALFORMED (not a
- * package, broken container, malformed manifest), SF_EINTEGRITY (an image
- * missing, extra, or not matching its size/SHA-256; unexpected entries).
+ * Read a package file (a regular file only, sf_file.h).  Errors: SF_EFILE
+ * (missing, unreadable, not a regular file), SF_EMALFORMED (not a
+ * package, broken container, malformed manifest, larger than 512 MiB),
+ * SF_EINTEGRITY (an image missing, extra, or not matching its
+ * size/SHA-256; unexpected entries), SF_ENOMEM.
  */
 int sf_pkg_read(const char *path, struct sf_pkg **out, struct sf_errctx *ec);
+/* The same from the file's len bytes at data (not kept; path names the
+ * package in messages): what was read is what is checked and hashed. */
+int sf_pkg_parse(const char *path, const uint8_t *data, size_t len, struct sf_pkg **out,
+                 struct sf_errctx *ec);
 
-/* Check the signature against dir.  SF_ESIG when unsigned or no trusted key
- * verifies it; sets p->trusted and p->signer on success. */
+/* Check the signature against dir.  SF_ESIG when unsigned, when no
+ * trusted key verifies it, or when dir or a key in it is refused as unsafe
+ * (sf_verify_dir; then p->keys_refused is set and ec's line names the file
+ * and the fix); sets p->trusted and p->signer on success. */
 int sf_pkg_check_signature(struct sf_pkg *p, const char *keydir, struct sf_errctx *ec);
 
 const struct sf_pkg_image *sf_pkg_image(const struct sf_pkg *p, const char *name);

@@ -7,6 +7,7 @@
 #include "pkg/sf_crypto.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stddef.h>
@@ -21,7 +22,26 @@
 struct sf_history {
     sqlite3 *db;
     int durable;               /* every commit fsync'ed (the engine's journal) */
+    int no_request;            /* read-only on a database older than runs.request */
+    int immutable;             /* read as immutable: st is the file as it was then */
+    struct stat st;
+    char path[4200];           /* STATE/history.db as the caller named the directory */
+    char real[4200];           /* the same through the directory's real path */
 };
+
+/* Read as immutable and since changed - a writer came, and may have moved
+ * pages under the reader: what looks damaged may only be torn. */
+static int changed(const struct sf_history *h)
+{
+    if (!h->immutable)
+        return 0;
+    struct stat st;
+    char wal[4300];
+    snprintf(wal, sizeof(wal), "%s-wal", h->real);
+    return stat(h->real, &st) != 0 || st.st_ino != h->st.st_ino || st.st_size != h->st.st_size ||
+           st.st_mtim.tv_sec != h->st.st_mtim.tv_sec ||
+           st.st_mtim.tv_nsec != h->st.st_mtim.tv_nsec || access(wal, F_OK) == 0;
+}
 
 static const char *SCHEMA =
     "PRAGMA journal_mode=WAL;"
@@ -67,6 +87,9 @@ void sf_history_new_run(char run[33])
     sf_random_hex(run);
 }
 
+/* mkdir -p: the parents as usual (0755 less the umask), the state
+ * directory itself 0700 - it holds the journal, the locks and the staged
+ * images, and is nobody else's to write. */
 static int mkdir_p(const char *dir)
 {
     char p[4096];
@@ -79,7 +102,34 @@ static int mkdir_p(const char *dir)
             *s = '/';
         }
     }
-    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    return mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* What is trusted in the state directory (the journal says what a resume
+ * writes to a device, the locks keep two safeflash apart) is only as good
+ * as who can write it: root or the user running safeflash, nobody else. */
+static int state_safe(const char *dir, const struct stat *st, struct sf_errctx *ec)
+{
+    if (!S_ISDIR(st->st_mode))
+        return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: not a directory "
+                          "(set SAFEFLASH_STATE_DIR or --state-dir)", dir);
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: owned by uid %u, neither "
+                          "root nor you (chown root %s)", dir, (unsigned)st->st_uid, dir);
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: %s-writable (chmod go-w "
+                          "%s)", dir, (st->st_mode & S_IWOTH) ? "world" : "group", dir);
+    return 0;
+}
+
+int sf_state_check(const char *state_dir, struct sf_errctx *ec)
+{
+    struct stat st;
+    if (stat(state_dir, &st) != 0)
+        return errno == ENOENT ? SF_ENODEV
+                               : sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
+                                            "state directory %s: %s", state_dir, strerror(errno));
+    return state_safe(state_dir, &st, ec);
 }
 
 int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec)
@@ -88,7 +138,9 @@ int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec)
         return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE,
                           "state directory %s: %s (set SAFEFLASH_STATE_DIR or --state-dir)",
                           state_dir, strerror(errno));
-    return 0;
+    int rc = sf_state_check(state_dir, ec);
+    return rc == SF_ENODEV ? sf_err_set(ec, SF_ESTATE, "state directory %s vanished", state_dir)
+                           : rc;
 }
 
 /* Another safeflash (a --jobs sibling) holds the write lock for one short
@@ -105,19 +157,127 @@ static int busy_wait(void *arg, int count)
     return 1;
 }
 
+/* The words for a database that is not one (SQLite: not a database, or
+ * malformed): never started afresh over it, but said how to. */
+static int damaged(const char *path, const char *why, struct sf_errctx *ec)
+{
+    return sf_err_set(ec, SF_ESTATE, "%s is damaged (%s): move it aside (mv %s %s.bad) to start "
+                      "a new history", path, why, path, path);
+}
+
+static int is_damage(int sqlite_rc)
+{
+    return (sqlite_rc & 0xff) == SQLITE_CORRUPT || (sqlite_rc & 0xff) == SQLITE_NOTADB;
+}
+
+/* The database's last error as SF_ESTATE, with the way out when it is
+ * damage. */
+static int db_error(struct sf_history *h, struct sf_errctx *ec)
+{
+    if (changed(h))
+        return sf_err_set(ec, SF_ESTATE, "history %s changed while it was read (a safeflash is "
+                          "writing it): run the command again", h->path);
+    if (is_damage(sqlite3_extended_errcode(h->db)))
+        return damaged(h->path, sqlite3_errmsg(h->db), ec);
+    return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+}
+
+/* history.db of the state directory: *real is the name to open (through
+ * the directory's real path, so that SQLITE_OPEN_NOFOLLOW refuses only a
+ * link in history.db's own place), h->path the one to show.  0 when it is a
+ * regular file that is not empty; SF_ENODEV (no message) when there is
+ * none; else SF_ESTATE: a symbolic link, not a regular file, or empty -
+ * damaged, for a database is never empty once made (create_db). */
+static int db_names(const char *state_dir, struct sf_history *h, char *real, size_t cap,
+                    struct sf_errctx *ec)
+{
+    snprintf(h->path, sizeof(h->path), "%s/history.db", state_dir);
+    char rdir[PATH_MAX];
+    if (!realpath(state_dir, rdir))
+        return sf_err_set(ec, SF_ESTATE, "state directory %s: %s", state_dir, strerror(errno));
+    snprintf(real, cap, "%s/history.db", rdir);
+    struct stat st;
+    if (lstat(real, &st) != 0)
+        return errno == ENOENT ? SF_ENODEV
+                               : sf_err_set(ec, SF_ESTATE, "%s: %s", h->path, strerror(errno));
+    if (S_ISLNK(st.st_mode))
+        return sf_err_set(ec, SF_ESTATE, "refusing history %s: a symbolic link, not followed "
+                          "(remove it)", h->path);
+    if (!S_ISREG(st.st_mode))
+        return sf_err_set(ec, SF_ESTATE, "refusing history %s: not a regular file", h->path);
+    if (st.st_size == 0)
+        return damaged(h->path, "an empty file", ec);
+    return 0;
+}
+
+/* A new history.db, all at once: made under a temporary name with its
+ * schema and linked into place, so that the name never holds an empty or
+ * half-made database - which the next safeflash would have to refuse
+ * (damaged).  A --jobs sibling that links its own first wins; this one's
+ * copy is dropped.  0, or SF_ESTATE / SF_EACCES. */
+static int create_db(const char *real, const char *shown, struct sf_errctx *ec)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", real);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return sf_err_set(ec, errno == EACCES ? SF_EACCES : SF_ESTATE, "history %s: %s", shown,
+                          strerror(errno));
+    /* Not secret: whoever may read the state directory may read it. */
+    if (fchmod(fd, 0644) != 0)
+        (void)0;
+    sqlite3 *db = NULL;
+    char *err = NULL;
+    int rc = 0;
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(db, SCHEMA, NULL, NULL, &err) != SQLITE_OK)
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", shown,
+                        err ? err : db ? sqlite3_errmsg(db) : "cannot create");
+    sqlite3_free(err);
+    /* The last connection: SQLite checkpoints the WAL into the file and
+     * removes it. */
+    if (sqlite3_close(db) != SQLITE_OK && !rc)
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: cannot close the new database", shown);
+    if (!rc && fsync(fd) != 0)
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", shown, strerror(errno));
+    close(fd);
+    if (!rc && link(tmp, real) != 0 && errno != EEXIST)
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", shown, strerror(errno));
+    unlink(tmp);
+    if (!rc) {
+        char dir[4300];
+        snprintf(dir, sizeof(dir), "%s", real);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return rc;
+}
+
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
 {
     *out = NULL;
     int rc = sf_state_mkdir(state_dir, ec);
     if (rc)
         return rc;
-    char path[4096], *err = NULL;
-    snprintf(path, sizeof(path), "%s/history.db", state_dir);
+    char path[4200], *err = NULL;
     struct sf_history *h = calloc(1, sizeof(*h));
     if (!h)
         return SF_ENOMEM;
-    if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path,
+    rc = db_names(state_dir, h, path, sizeof(path), ec);
+    if (rc == SF_ENODEV)
+        rc = create_db(path, h->path, ec);
+    if (rc)
+        goto fail;
+    if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", h->path,
                         h->db ? sqlite3_errmsg(h->db) : "cannot open");
         goto fail;
     }
@@ -137,7 +297,9 @@ int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_er
         nanosleep(&ts, NULL);
     }
     if (src != SQLITE_OK) {
-        rc = sf_err_set(ec, SF_ESTATE, "history %s: %s", path, err ? err : "schema");
+        rc = is_damage(sqlite3_extended_errcode(h->db))
+                 ? damaged(h->path, err ? err : sqlite3_errmsg(h->db), ec)
+                 : sf_err_set(ec, SF_ESTATE, "history %s: %s", h->path, err ? err : "schema");
         goto fail;
     }
     /* Databases made before runs recorded what reopens them. */
@@ -150,6 +312,98 @@ fail:
     sqlite3_close(h->db);
     free(h);
     return rc;
+}
+
+/* path as an SQLite URI file name (RFC 3986: everything but unreserved
+ * characters and '/' percent-encoded). */
+static void uri_path(const char *path, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == '/') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Open name read-only and read its schema: SQLite's result code. */
+static int open_ro(struct sf_history *h, const char *name, int flags)
+{
+    int rc = sqlite3_open_v2(name, &h->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | flags,
+                             NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(h->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? rc : (h->db ? sqlite3_extended_errcode(h->db) : rc);
+}
+
+/* 1 when path-suffix exists (SQLite's -wal or -journal beside it). */
+static int beside(const char *path, const char *suffix)
+{
+    char p[4300];
+    struct stat st;
+    snprintf(p, sizeof(p), "%s%s", path, suffix);
+    return lstat(p, &st) == 0;
+}
+
+int sf_history_open_ro(const char *state_dir, struct sf_history **out, struct sf_errctx *ec)
+{
+    *out = NULL;
+    int rc = sf_state_check(state_dir, ec);
+    if (rc)
+        return rc == SF_ENODEV ? 0 : rc; /* no state directory: nothing recorded */
+    char path[4200];
+    struct sf_history *h = calloc(1, sizeof(*h));
+    if (!h)
+        return SF_ENOMEM;
+    rc = db_names(state_dir, h, path, sizeof(path), ec);
+    if (rc) {
+        free(h);
+        return rc == SF_ENODEV ? 0 : rc;
+    }
+    int src;
+    if (!beside(path, "-wal") && !beside(path, "-journal")) {
+        /* No writer is connected (a WAL database has its -wal while one
+         * is) and nothing is left to recover: everything committed is in
+         * the file itself.  Read it as immutable - SQLite then makes no
+         * -wal or -shm beside it (which a plain read-only open of a WAL
+         * database does, and cannot where it may not write: another
+         * user's directory, a read-only mount).  A writer that starts and
+         * checkpoints meanwhile is noticed by db_error(). */
+        char enc[3 * 4200], uri[3 * 4200 + 32];
+        uri_path(path, enc, sizeof(enc));
+        snprintf(uri, sizeof(uri), "file:%s?immutable=1", enc);
+        if (stat(path, &h->st) != 0)
+            memset(&h->st, 0, sizeof(h->st));
+        snprintf(h->real, sizeof(h->real), "%s", path);
+        h->immutable = 1;
+        src = open_ro(h, uri, SQLITE_OPEN_URI);
+    } else {
+        src = open_ro(h, path, 0);
+    }
+    if (src != SQLITE_OK) {
+        rc = is_damage(src) && !changed(h)
+                 ? damaged(h->path, sqlite3_errstr(src), ec)
+                 : sf_err_set(ec, (src & 0xff) == SQLITE_CANTOPEN ? SF_EACCES : SF_ESTATE,
+                              "history %s: %s", h->path,
+                              changed(h) ? "changed while it was read (a safeflash is writing "
+                              "it): run the command again"
+                              : h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(src));
+        sqlite3_close(h->db);
+        free(h);
+        return rc;
+    }
+    sqlite3_busy_handler(h->db, busy_wait, NULL);
+    h->no_request = sqlite3_exec(h->db, "SELECT request FROM runs LIMIT 0", NULL, NULL, NULL) !=
+                    SQLITE_OK;
+    *out = h;
+    return 0;
 }
 
 void sf_history_close(struct sf_history *h)
@@ -187,7 +441,7 @@ static int64_t insert_attempt(struct sf_history *h, const struct sf_attempt *a, 
     char ts[32];
     now_iso(ts);
     if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        return db_error(h, ec);
     bind_text(st, 1, a->run);
     bind_text(st, 2, a->action);
     bind_text(st, 3, ts);
@@ -209,7 +463,7 @@ static int64_t insert_attempt(struct sf_history *h, const struct sf_attempt *a, 
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        return db_error(h, ec);
     return sqlite3_last_insert_rowid(h->db);
 }
 
@@ -250,7 +504,7 @@ int sf_history_set_durable(struct sf_history *h, int on, struct sf_errctx *ec)
 {
     if (sqlite3_exec(h->db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                      NULL, NULL) != SQLITE_OK)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        return db_error(h, ec);
     h->durable = on;
     return 0;
 }
@@ -258,14 +512,14 @@ int sf_history_set_durable(struct sf_history *h, int on, struct sf_errctx *ec)
 int sf_history_tx_begin(struct sf_history *h, struct sf_errctx *ec)
 {
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        return db_error(h, ec);
     return 0;
 }
 
 int sf_history_tx_commit(struct sf_history *h, struct sf_errctx *ec)
 {
     if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        return db_error(h, ec);
     return 0;
 }
 
@@ -277,7 +531,7 @@ void sf_history_tx_rollback(struct sf_history *h)
 
 void sf_history_last_error(struct sf_history *h, struct sf_errctx *ec)
 {
-    sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+    db_error(h, ec);
 }
 
 int sf_history_run_set_request(struct sf_history *h, const char *run, const char *request)
@@ -288,6 +542,8 @@ int sf_history_run_set_request(struct sf_history *h, const char *run, const char
 int sf_history_run_request(struct sf_history *h, const char *run, char **out)
 {
     *out = NULL;
+    if (h->no_request)
+        return 0; /* recorded before requests were, as an older front end's run */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(h->db, "SELECT request FROM runs WHERE id=?", -1, &st, NULL) !=
         SQLITE_OK)
@@ -599,7 +855,7 @@ static int read_attempts(struct sf_history *h, const char *where, const char *ar
     rc = step == SQLITE_DONE ? 0 : SF_ESTATE;
 out:
     if (rc == SF_ESTATE)
-        sf_err_set(ec, SF_ESTATE, "history: %s", sqlite3_errmsg(h->db));
+        db_error(h, ec);
     sqlite3_finalize(ph);
     sqlite3_finalize(st);
     if (rc)

@@ -58,10 +58,40 @@ struct sf_unfinished {
     char result[32];           /* sf_history_resumable_failure only */
 };
 
-/* Create the state directory (and its parents) if it is missing. */
+/*
+ * The state directory is trusted only when root or the effective user owns
+ * it and no one else may write it (neither group- nor world-writable):
+ * anyone who can write it can plant a journal that tells a resume what to
+ * write to a device, or a lock file that is a symbolic link.  A refusal is
+ * SF_ESTATE with one line naming the directory and the fix.
+ */
+/* Check an existing state directory: 0, SF_ENODEV (no message) when it is
+ * missing, SF_ESTATE (refused, or not a directory), SF_EACCES. */
+int sf_state_check(const char *state_dir, struct sf_errctx *ec);
+/* Create the state directory if it is missing (mode 0700; missing parents
+ * as mkdir -p), then check it as sf_state_check.  SF_ESTATE, SF_EACCES. */
 int sf_state_mkdir(const char *state_dir, struct sf_errctx *ec);
 
+/*
+ * Open the history for writing: the state directory is made when missing
+ * (sf_state_mkdir), and history.db when missing - whole, under a temporary
+ * name linked into place, so that it is never seen empty.  An existing
+ * history.db that is empty or not a database is damaged: never started
+ * afresh, refused (SF_ESTATE) with one line saying how to move it aside.
+ * A symbolic link or a non-regular file in its place is refused too.
+ * Errors: SF_ESTATE, SF_EACCES, SF_ENOMEM.
+ */
 int sf_history_open(const char *state_dir, struct sf_history **out, struct sf_errctx *ec);
+/*
+ * Open the history for reading only (SQLITE_OPEN_READONLY): nothing is
+ * created - no state directory, no database.  0 with *out NULL when there
+ * is no history yet; a state directory or history.db refused as by
+ * sf_history_open is its error.  Works in a directory this process may not
+ * write (a read-only mount, another user's): a WAL database with no -wal
+ * beside it is then read as immutable.  Errors: SF_ESTATE, SF_EACCES,
+ * SF_ENOMEM.  The writing functions below fail on it (SF_ESTATE).
+ */
+int sf_history_open_ro(const char *state_dir, struct sf_history **out, struct sf_errctx *ec);
 void sf_history_close(struct sf_history *h);
 
 /* on: every commit of this connection is fsync'ed (synchronous=FULL),
@@ -73,7 +103,8 @@ int sf_history_set_durable(struct sf_history *h, int on, struct sf_errctx *ec);
 int sf_history_tx_begin(struct sf_history *h, struct sf_errctx *ec);
 int sf_history_tx_commit(struct sf_history *h, struct sf_errctx *ec);
 void sf_history_tx_rollback(struct sf_history *h);
-/* The database's last error, as SF_ESTATE's message. */
+/* The database's last error, as SF_ESTATE's message (for damage - not a
+ * database, malformed - with how to move it aside). */
 void sf_history_last_error(struct sf_history *h, struct sf_errctx *ec);
 /* What a run records to be reopened by a bare resume (JSON text), and
  * reading it back: *out is the caller's (free()), NULL when the run has

@@ -27,12 +27,35 @@ int sf_lock_acquire_named(const char *state_dir, const char *key, const char *wh
         return mrc;
     char dir[4096], path[4200];
     snprintf(dir, sizeof(dir), "%s/locks", state_dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
     snprintf(path, sizeof(path), "%s/%s.lock", dir, key);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
+    /* Neither locks/ nor the lock file is followed when it is a symbolic
+     * link: the pid is written into the lock file, which must not be able
+     * to truncate whatever file a planted link names. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 && (errno == ELOOP || errno == ENOTDIR))
+        return sf_err_set(ec, SF_ESTATE, "refusing lock directory %s: not a directory (a "
+                          "symbolic link?); remove it", dir);
+    if (dfd < 0)
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", dir, strerror(errno));
+    char name[300];
+    snprintf(name, sizeof(name), "%s.lock", key);
+    int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+                    0644);
+    int e = errno;
+    close(dfd);
+    if (fd < 0 && e == ELOOP)
+        return sf_err_set(ec, SF_ESTATE, "refusing lock file %s: a symbolic link, not followed "
+                          "(remove it)", path);
     if (fd < 0)
-        return sf_err_set(ec, SF_ESTATE, "%s: %s", path, strerror(errno));
+        return sf_err_set(ec, SF_ESTATE, "%s: %s", path, strerror(e));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sf_err_set(ec, SF_ESTATE, "refusing lock file %s: not a regular file (remove it)",
+                          path);
+    }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char pid[32] = "";
         ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);

@@ -2,7 +2,10 @@
  * sf_lock.h - one safeflash at a time per enclosure (or BMC).
  *
  * An exclusive, non-blocking flock() on STATE_DIR/locks/<logical id>.lock
- * (the state directory is made when missing).
+ * (the state directory is made when missing, and checked: sf_state_mkdir).
+ * locks/ is made 0700; neither it nor a lock file is followed when it is a
+ * symbolic link (O_NOFOLLOW), and a lock file must be a regular file - the
+ * holder's pid is written into it.  A refusal is SF_ESTATE naming the file.
  * Keyed by the enclosure logical identifier, not the path, because two
  * paths can reach one enclosure.  The kernel drops the lock when the holder
  * dies, so a killed safeflash never leaves a stale lock.

@@ -35,6 +35,7 @@ const char *sf_err_str(int err)
     case SF_EJOURNAL: return "the journal cannot be written";
     case SF_EUNFINISHED: return "an unfinished attempt of another image holds the device";
     case SF_ECHANGED: return "the device changed since the plan";
+    case SF_EFILE: return "file missing, unreadable, not a regular file or not writable";
     }
     return "unknown error";
 }

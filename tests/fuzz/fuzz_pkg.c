@@ -20,12 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fclose(f);
     struct sf_pkg *p = NULL;
     struct sf_errctx ec = { 0 };
-    (void)sf_pkg_is_package(path);
-    if (sf_pkg_read(path, &p, &ec) == 0) {
-        if (!p || p->nimg != p->man.nimages)
+    /* The file and its bytes in memory are one package, or one non-package. */
+    if (sf_pkg_is_package(path, NULL) != sf_pkg_is_package_mem(data, size))
+        abort();
+    int rc = sf_pkg_read(path, &p, &ec);
+    struct sf_pkg *q = NULL;
+    if (sf_pkg_parse("mem", data, size, &q, &ec) != rc)
+        abort();
+    if (rc == 0) {
+        if (!p || p->nimg != p->man.nimages || !q || q->nimg != p->nimg)
             abort();
-        sf_pkg_free(p);
     }
+    sf_pkg_free(p);
+    sf_pkg_free(q);
     unlink(path);
     return 0;
 }

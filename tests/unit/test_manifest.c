@@ -139,3 +139,106 @@ SF_TEST(manifest_components)
                                 "\"version\": \"1\", \"images\": [ " IMG("a.bin") " ] }";
     CHECK_EQ(sf_manifest_parse(noimg, strlen(noimg), &m, &ec), SF_EMALFORMED);
 }
+
+/* A valid manifest with `notes` as its release notes (raw JSON string
+ * contents) and `extra` spliced in after the version. */
+static char *with(const char *notes, const char *extra)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"1\",%s"
+             " \"release_notes\": \"%s\", \"image\": \"x\", \"images\": [ { \"name\": \"x\","
+             " \"size\": 1, \"sha256\":"
+             " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }",
+             extra, notes);
+    return buf;
+}
+
+static int parse(const char *t, struct sf_errctx *ec)
+{
+    struct sf_manifest m;
+    sf_errctx_clear(ec);
+    return sf_manifest_parse(t, strlen(t), &m, ec);
+}
+
+SF_TEST(manifest_refuses_bytes_that_are_not_utf8)
+{
+    struct sf_errctx ec = { 0 };
+    /* Valid: 2-, 3- and 4-byte sequences, and their escapes. */
+    CHECK_EQ(parse(with("caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e \\u00e9 \\ud834\\udd1e", ""),
+                   &ec), 0);
+    const char *bad[] = {
+        "\xff",                 /* never in UTF-8 */
+        "\xc3",                 /* cut short (the quote follows) */
+        "\xc0\xaf",             /* overlong '/' */
+        "\xe0\x80\xaf",         /* overlong, 3 bytes */
+        "\xed\xa0\x80",         /* a UTF-16 surrogate */
+        "\xf4\x90\x80\x80",     /* above U+10FFFF */
+        "\xf8\x88\x80\x80\x80", /* 5 bytes */
+        "a\x80",                /* a lone continuation byte */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ(parse(with(bad[i], ""), &ec), SF_EMALFORMED);
+        CHECK(strstr(ec.msg, "not valid UTF-8 (byte 0x") != NULL);
+    }
+    /* Anywhere, not only in strings json-c hands back: a key, white space. */
+    CHECK_EQ(parse(with("", " \"k\xff\": 1,"), &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "UTF-8") != NULL);
+    /* Escapes that are no character. */
+    CHECK_EQ(parse(with("\\ud800", ""), &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "surrogate") != NULL);
+    CHECK_EQ(parse(with("\\udc00\\ud800", ""), &ec), SF_EMALFORMED);
+    CHECK_EQ(parse(with("\\ud800x", ""), &ec), SF_EMALFORMED);
+    CHECK_EQ(parse(with("a\\u0000b", ""), &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "NUL") != NULL);
+}
+
+SF_TEST(manifest_refuses_a_key_named_twice_at_any_depth)
+{
+    struct sf_errctx ec = { 0 };
+    /* The signed text says version 1; json-c would keep the second. */
+    CHECK_EQ(parse(with("", " \"version\": \"9\","), &ec), SF_EMALFORMED);
+    CHECK_STR(ec.msg, "manifest: key \"version\" appears twice in one object");
+    /* The same key, spelled with an escape. */
+    CHECK_EQ(parse(with("", " \"\\u0076ersion\": \"9\","), &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "\"version\" appears twice") != NULL);
+    /* Inside an image object, inside the array. */
+    const char *nested =
+        "{ \"format\": 1, \"vendor\": \"V\", \"product\": \"P\", \"version\": \"1\","
+        " \"image\": \"x\", \"images\": [ { \"name\": \"x\", \"size\": 1, \"size\": 2, \"sha256\":"
+        " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\" } ] }";
+    CHECK_EQ(parse(nested, &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "\"size\" appears twice") != NULL);
+    /* Unknown fields too, deep down: json-c would still have dropped one. */
+    CHECK_EQ(parse(with("", " \"x\": { \"y\": [ { \"z\": 1, \"z\": 1 } ] },"), &ec),
+             SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "\"z\" appears twice") != NULL);
+    /* Not duplicates: one key per object, the same key in sibling and
+     * nested objects, keys that share a prefix, a key's text as a value,
+     * braces and quotes inside strings. */
+    CHECK_EQ(parse(with("{\\\"version\\\": 1} \\\"name\\\"",
+                        " \"x\": { \"version\": 1, \"v\": { \"version\": 2 } },"
+                        " \"y\": [ { \"a\": 1 }, { \"a\": 2 } ], \"versio\": \"version\","),
+                   &ec), 0);
+    CHECK_STR(ec.msg, "");
+}
+
+SF_TEST(manifest_text_check_is_safe_on_anything)
+{
+    struct sf_errctx ec = { 0 };
+    /* Broken text: an error, never a read past the end. */
+    const char *broken[] = { "{", "{\"a", "{\"a\\", "{\"a\\u12", "[}", "}", "{\"\\ud800\\u",
+                             "\"\\q\"" };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        sf_errctx_clear(&ec);
+        CHECK_EQ(sf_manifest_text_check(broken[i], strlen(broken[i]), &ec), SF_EMALFORMED);
+    }
+    CHECK_EQ(sf_manifest_text_check("", 0, &ec), 0);
+    CHECK_EQ(sf_manifest_text_check("{\"a\":{\"a\":{\"a\":1}}}", 19, &ec), 0);
+    /* Nesting deeper than the checker follows. */
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    CHECK_EQ(sf_manifest_text_check(deep, sizeof(deep), &ec), SF_EMALFORMED);
+    CHECK(strstr(ec.msg, "nested deeper") != NULL);
+}

@@ -37,3 +37,18 @@ int tu_emu_conf(const char *extra, char *out, size_t cap)
              extra ? extra : "");
     return tu_write_temp("emu.conf", text, out, cap);
 }
+
+int tu_tmpdir(char *out, size_t cap)
+{
+    snprintf(out, cap, "/tmp/sf-unit-XXXXXX");
+    return mkdtemp(out) ? 0 : -1;
+}
+
+int tu_rm_rf(const char *dir)
+{
+    char cmd[4200];
+    if (strncmp(dir, "/tmp/sf-unit-", 13) || strchr(dir, '\''))
+        return -1; /* only what tu_tmpdir made */
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}

@@ -12,4 +12,9 @@ int tu_write_temp(const char *name, const char *text, char *out, size_t cap);
  * (e.g. "\"pdt\": 0,"), written to a fresh temp dir; path in out. */
 int tu_emu_conf(const char *extra, char *out, size_t cap);
 
+/* A fresh temporary directory (/tmp/sf-unit-XXXXXX) in out: 0 or -1. */
+int tu_tmpdir(char *out, size_t cap);
+/* Remove a directory tu_tmpdir made, and everything in it. */
+int tu_rm_rf(const char *dir);
+
 #endif
