@@ -847,6 +847,30 @@ static void reset_locked(struct sf_emu *e, int dev, enum sf_emu_reset_kind kind)
 
 static void power_loss_locked(struct sf_emu *e, int dev);
 
+/* Another initiator's download arrives on subenclosure index i (a second
+ * host sharing the JBOD, or another tool): the first page of a 07h
+ * download of a 64 KiB image (at most the processor's maximum), so the
+ * status page shows 01h awaiting offset 4096 - until that initiator sends
+ * more, which in this model it never does. */
+static void foreign_download(struct ctx *c, int i)
+{
+    if (i < 0 || (size_t)i >= c->dc->nsub)
+        return;
+    struct sf_emu_sub_state *ss = &c->ds->sub[i];
+    uint32_t len = c->dc->sub[i].max_image < 65536 ? c->dc->sub[i].max_image & ~3u : 65536;
+    uint32_t first = len < 8192 ? (len / 2) & ~3u : 4096;
+    if (first == 0)
+        return;
+    abort_download(ss, SF_DL_IN_PROGRESS, 0);
+    ss->image_len = len;
+    ss->dl_mode = SF_DL_MODE_OFFSETS_SAVE_ACTIVATE;
+    uint8_t *buf = sf_emu_state_buf(&c->e->map, c->dev, i);
+    if (buf)
+        memset(buf, 0, first);
+    ss->received = ss->expected_offset = first;
+    ss->chunks = 1;
+}
+
 /* A scheduled fault due at this command, removed once taken; kind 0 if none. */
 static struct sf_emu_fault_spec take_fault(struct sf_emu_dev_state *ds)
 {
@@ -922,6 +946,9 @@ int sf_emu_execute(struct sf_emu *e, int dev, struct sf_emu_io *io)
         return SF_ENODEV;
     case SF_EMU_FAULT_LIE:
         c.ds->lie_next = 1;
+        break;
+    case SF_EMU_FAULT_FOREIGN:
+        foreign_download(&c, f.asc ? sub_index(c.dc, f.key) : 0);
         break;
     default:
         break;
@@ -1161,7 +1188,7 @@ int sf_emu_report(struct sf_emu *e, int dev, struct sf_emu_sub_report *out, size
 
 static const char *const fault_names[] = {
     NULL, "eio", "lost", "reset", "busy", "check", "busreset", "pathdrop", "power", "powernv",
-    "lie", "timeout",
+    "lie", "timeout", "foreign",
 };
 
 const char *sf_emu_fault_name(enum sf_emu_fault k)
@@ -1195,6 +1222,15 @@ int sf_emu_fault_parse(const char *text, struct sf_emu_fault_spec *out)
             out->key = (uint8_t)a;
             out->asc = (uint8_t)b;
             out->ascq = (uint8_t)c;
+            return 0;
+        }
+        if (k == SF_EMU_FAULT_FOREIGN) {
+            char *end;
+            unsigned long id = strtoul(eq + 1, &end, 10);
+            if (end == eq + 1 || *end || id > 255)
+                return SF_EINVAL;
+            out->key = (uint8_t)id;
+            out->asc = 1;
             return 0;
         }
         if (k == SF_EMU_FAULT_PATHDROP || k == SF_EMU_FAULT_POWER || k == SF_EMU_FAULT_POWERNV) {

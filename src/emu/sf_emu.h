@@ -97,12 +97,17 @@ enum sf_emu_fault {
     SF_EMU_FAULT_POWERNV = 9,   /* power lost; hits any non-volatile update */
     SF_EMU_FAULT_LIE = 10,      /* next completion status is reported, not done */
     SF_EMU_FAULT_TIMEOUT = 11,  /* executed, then the host times out */
+    SF_EMU_FAULT_FOREIGN = 12,  /* another initiator (a second host on a shared JBOD)
+                                   starts a download on subenclosure `key` first; the
+                                   command itself runs normally */
 };
 
 struct sf_emu_fault_spec {
     enum sf_emu_fault kind;
     uint8_t key, asc, ascq;     /* CHECK: default ABORTED COMMAND 47h/00h */
     uint16_t duration;          /* PATHDROP/POWER: default 2 */
+    /* FOREIGN: key is the subenclosure id when asc is 1, else the
+     * device's first subenclosure */
 };
 
 /* Parse "eio", "check=5/24/00", "pathdrop=3", ...; 0 or SF_EINVAL. */

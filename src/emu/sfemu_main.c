@@ -30,7 +30,7 @@ static int usage(void)
           "       sfemu state DEVICE\n"
           "       sfemu fault DEVICE K KIND [K KIND...]\n"
           "         KIND: eio lost timeout busy check[=K/ASC/ASCQ] reset busreset\n"
-          "               pathdrop[=N] power[=N] powernv[=N] lie\n",
+          "               pathdrop[=N] power[=N] powernv[=N] lie foreign[=SUB]\n",
           stderr);
     return 2;
 }

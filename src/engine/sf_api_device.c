@@ -359,7 +359,7 @@ int sf_enclosure_partner_sync(sf_ctx *ctx, const char *path, int set, int *on,
         return rc;
     char vendor[16];
     field(vendor, sizeof(vendor), e->inq.vendor);
-    if (strcmp(vendor, "SFEMU") || !sf_ses_supported_has(&e->diag_pages, 0x80)) {
+    if (!sf_encl_partner_sync_known(e)) { /* the one rule, shared with the loop advice */
         rc = sf_err_set(ec, SF_ENOTSUP, "%s: no partner firmware sync control that safeflash "
                         "knows for vendor %s (use the enclosure vendor's tool)", path, vendor);
         goto out;

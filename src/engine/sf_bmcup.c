@@ -325,7 +325,7 @@ static int follow(struct sf_rfs *s, struct sf_bmc_item *it, unsigned timeout_s, 
         if (now_s() > deadline)
             return item_fail(it, "following the task", SF_ETIMEDOUT, ec, "the task is still "
                              "%s at %d%% after %u s: stuck (the image may or may not be staged; "
-                             "'safeflash show' tells)", t.state_str, t.percent < 0 ? 0 : t.percent,
+                             "'safeflash show' on this BMC tells)", t.state_str, t.percent < 0 ? 0 : t.percent,
                              timeout_s);
         nap(r.retry_after ? (r.retry_after > 5 ? 5 : r.retry_after) : 0.5);
     }
@@ -555,7 +555,7 @@ int sf_bmcup_stage_one(struct sf_rfs *s, const struct sf_bmc_inv *inv, struct sf
         return rc;
     if (end != TE_DONE) {
         rc = item_fail(it, "following the task", SF_EIO, ec, "the BMC lost the task (%s): "
-                       "whether the image is staged is unknown; 'safeflash show' lists "
+                       "whether the image is staged is unknown; 'safeflash show' on this BMC lists "
                        "what the BMC has", end == TE_LOST ? "404" : "it went down");
         it->st = SF_BI_UNKNOWN;
         return rc;

@@ -20,7 +20,10 @@
  *   - the item runs something other than what the attempt started from
  *     (and what it expects, when it names a revision): done, verified;
  *   - an enclosure still reporting the download in progress: continued at
- *     its expected offset; a completion status the plan read: adopted;
+ *     its expected offset; a completion status the plan read: adopted -
+ *     but only when the attempt got as far as sending something: one
+ *     still "planned" cannot have started what the enclosure shows (another
+ *     host on a shared JBOD did), which is refused as any other's;
  *   - "completing" or later with the enclosure idle: the killed run read
  *     the completion (it is reported once), so the image is stored;
  *   - a drive at "last chunk", "stored" or "activating" with --activate:
@@ -211,12 +214,20 @@ static int scsi_fits(struct sf_dev *dv, struct sf_item *it, uint64_t len, const 
     int rc = sf_install_fits(t, (uint32_t)len, &d->io, ec);
     if (rc)
         return rc;
-    if (!t->drive && t->dl_status_at_plan == SF_DL_IN_PROGRESS && !it->prior.id &&
-        d->io.dl.in_progress == SF_INPROG_REFUSE)
-        return sf_err_set(ec, SF_EBUSY, "%s: subenclosure %u: a download is in progress "
-                          "(expected offset %u) that no safeflash attempt owns: run again with "
-                          "--resume or --restart (continue it there, or discard it)", t->path,
-                          t->sub_id, t->expected_offset_at_plan);
+    /* Another host's (or tool's) operation on this processor: refused
+     * before anything is written, and again before each processor's first
+     * page (sf_sesdl).  Ours only if the journal's attempt sent something. */
+    int own = it->prior.id && sf_install_phase_wrote(it->prior.phase);
+    if (!t->drive && sf_sesdl_busy(t->dl_status_at_plan) && !own &&
+        (t->dl_status_at_plan != SF_DL_IN_PROGRESS || d->io.dl.in_progress == SF_INPROG_REFUSE)) {
+        struct sf_ses_dl_desc dd = { .subenc_id = t->sub_id, .status = t->dl_status_at_plan,
+                                     .expected_offset = t->expected_offset_at_plan };
+        char line[400];
+        sf_sesdl_busy_line(line, sizeof(line), t->path, sf_target_uid(t), t->sub_id, &dd, NULL);
+        /* SF_EBUSY: a download the operator may choose to continue or
+         * discard (the CLI asks at a terminal); anything else only ends. */
+        return sf_err_set(ec, dd.status == SF_DL_IN_PROGRESS ? SF_EBUSY : SF_ELOCKED, "%s", line);
+    }
     return 0;
 }
 
@@ -245,10 +256,16 @@ static enum sf_where scsi_where(struct sf_dev *dv, struct sf_item *it, const str
     snprintf(t->rev_after, sizeof(t->rev_after), "%s", now);
     it->info.outcome = SF_OUTCOME_UPDATED;
     snprintf(it->info.version_after, sizeof(it->info.version_after), "%s", now);
-    snprintf(it->info.message, sizeof(it->info.message), "updated %s -> %s (%s by the "
-             "interrupted attempt #%lld; verified, nothing sent again)",
-             p->from_version, now, !strcmp(p->action, "activate") ? "activated" : "completed",
-             (long long)p->id);
+    if (!sf_install_phase_wrote(p->phase))
+        /* The attempt never sent anything: someone else put it there. */
+        snprintf(it->info.message, sizeof(it->info.message), "updated %s -> %s (by another "
+                 "host or tool: the interrupted attempt #%lld had not begun; verified, nothing "
+                 "sent)", p->from_version, now, (long long)p->id);
+    else
+        snprintf(it->info.message, sizeof(it->info.message), "updated %s -> %s (%s by the "
+                 "interrupted attempt #%lld; verified, nothing sent again)",
+                 p->from_version, now, !strcmp(p->action, "activate") ? "activated" : "completed",
+                 (long long)p->id);
     return SF_WHERE_DONE;
 }
 

@@ -235,3 +235,13 @@ uint64_t sf_encl_logical_id(const struct sf_encl *e)
         return 0;
     return e->cfg->sub[0].logical_id;
 }
+
+int sf_encl_partner_sync_known(const struct sf_encl *e)
+{
+    if (!e || !e->have_diag_pages)
+        return 0;
+    char vendor[sizeof(e->inq.vendor) + 1];
+    snprintf(vendor, sizeof(vendor), "%s", e->inq.vendor);
+    sf_rtrim(vendor);
+    return !strcmp(vendor, "SFEMU") && sf_ses_supported_has(&e->diag_pages, 0x80);
+}

@@ -68,6 +68,12 @@ int sf_encl_read_dl_status(struct sf_scsi *s, struct sf_encl *e, struct sf_errct
 
 void sf_encl_free(struct sf_encl *e);
 
+/* Does safeflash know a partner firmware sync control for this enclosure
+ * (`safeflash partner-sync` can work on it)?  There is no standard page:
+ * the control is vendor specific, and the one known is the SFEMU shelf's
+ * page 80h, offered on its Supported Diagnostic Pages page.  1 or 0. */
+int sf_encl_partner_sync_known(const struct sf_encl *e);
+
 /* Enclosure logical identifier of the primary subenclosure (0 if none). */
 uint64_t sf_encl_logical_id(const struct sf_encl *e);
 

@@ -433,7 +433,7 @@ int sf_flashup_install(struct sf_flash *const *fl, size_t nfl, const struct sf_l
         finish(&r, nfl);
         if (l->kind == SF_LAYOUT_PRIMARY_BACKUP && !v.backup_current)
             notice(&r, "the backup does not hold a copy of the primary (%s): 'safeflash repair' "
-                   "saves one", v.s[1].valid ? v.s[1].h.version : v.s[1].why);
+                   "on this target, with its --layout, saves one", v.s[1].valid ? v.s[1].h.version : v.s[1].why);
         return 0;
     }
     uint32_t seq = 1;

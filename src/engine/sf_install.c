@@ -49,6 +49,11 @@ uint64_t sf_target_uid(const struct sf_target *t)
     return sf_encl_logical_id(t->dev->e);
 }
 
+int sf_install_phase_wrote(const char *phase)
+{
+    return phase && phase[0] && strcmp(phase, "planned") != 0;
+}
+
 const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap)
 {
     if (t->drive)
@@ -105,6 +110,20 @@ static void fail_target(struct sf_target *t, int err, const char *msg)
     t->outcome = SF_OUT_FAILED;
     t->err = err ? err : SF_EIO;
     snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : sf_err_str(t->err));
+}
+
+/* Record why a completion was not clean (the first reason counts). */
+static void troubled(struct sf_target *t, const char *why)
+{
+    if (!t->trouble[0] && why && why[0])
+        snprintf(t->trouble, sizeof(t->trouble), "%s", why);
+}
+
+/* An activation's completion status was lost (st 0): not clean. */
+static void activation_troubled(struct sf_target *t, uint8_t st)
+{
+    if (!st)
+        troubled(t, "the enclosure never reported a completion status for the activation");
 }
 
 /* The revision subenclosure `sub` of device d runs now, from a fresh
@@ -206,10 +225,17 @@ check:
     char what[32];
     sf_target_what(t, what, sizeof(what));
     if (want[0] ? strcmp(t->rev_after, want) != 0 : strcmp(t->rev_after, t->rev_before) == 0) {
-        char m[400];
+        char m[512];
         if (want[0])
             snprintf(m, sizeof(m), "%s: %s runs revision %s after the update, expected %s",
                      t->path, what, t->rev_after, want);
+        else if (t->trouble[0])
+            /* Not a clean completion: the image may simply not have been
+             * taken.  Telling the operator to expect the old revision
+             * would hide exactly that. */
+            snprintf(m, sizeof(m), "%s: %s did not change: it still runs revision %s, and the "
+                     "update was not clean (%s): the image may not have been taken; install it "
+                     "again", t->path, what, t->rev_after, t->trouble);
         else
             snprintf(m, sizeof(m), "%s: %s did not change: it still runs revision %s (if the "
                      "image carries that same revision, pass --expect-revision %s)",
@@ -222,6 +248,25 @@ check:
         snprintf(t->msg, sizeof(t->msg), "runs %s; the drive announced it with %s", t->rev_after,
                  ua);
     return 0;
+}
+
+/* The way out of a sync loop, as a command only where it can work: the
+ * partner sync control is vendor specific, and `safeflash partner-sync`
+ * speaks only the ones sf_encl_partner_sync_known() names. */
+static void way_out(const struct sf_target *t, char *buf, size_t cap)
+{
+    const struct sf_encl *e = t->dev->e;
+    if (sf_encl_partner_sync_known(e)) {
+        snprintf(buf, cap, "'safeflash partner-sync %s off', install on each module directly, "
+                 "then 'safeflash partner-sync %s on'", t->path, t->path);
+        return;
+    }
+    char vendor[sizeof(e->inq.vendor) + 1];
+    snprintf(vendor, sizeof(vendor), "%s", e->inq.vendor);
+    sf_rtrim(vendor);
+    snprintf(buf, cap, "turn partner firmware sync off with the %s enclosure's own tool "
+             "(safeflash has no control for it), install on each module directly, then turn it "
+             "back on", vendor[0] ? vendor : "vendor's");
 }
 
 /*
@@ -240,6 +285,8 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
     struct sf_target *t = &p->t[ti];
     uint64_t lid = sf_target_uid(t);
     unsigned gap = poll_gap(o);
+    char out[240];
+    way_out(t, out, sizeof(out));
     for (size_t k = 0; k < p->n; k++) {
         struct sf_target *u = &p->t[k];
         if (u->dev == t->dev || u->drive || sf_target_uid(u) != lid)
@@ -279,9 +326,8 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
                         snprintf(why, cap, "partner firmware sync loop: %s subenclosure %u went "
                                  "%s%s after %s was updated (partner downloads started %u times in "
                                  "%u polls); the updated module keeps re-flashing it.  Way out: "
-                                 "'safeflash partner-sync %s off', install on each module directly, "
-                                 "then turn it back on", u->path, u->sub_id, path, rev, t->path,
-                                 starts, polls + 1, t->path);
+                                 "%s", u->path, u->sub_id, path, rev, t->path, starts, polls + 1,
+                                 out);
                         return SF_ECHECK;
                     }
                 if (nseen < 8)
@@ -290,9 +336,7 @@ static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_
             if (starts >= 3) {
                 snprintf(why, cap, "partner firmware sync loop: a download to %s subenclosure %u "
                          "started %u times in %u polls and it still runs %s; the push never sticks.  "
-                         "Way out: 'safeflash partner-sync %s off', install on each module "
-                         "directly, then turn it back on", u->path, u->sub_id, starts, polls + 1,
-                         rev, t->path);
+                         "Way out: %s", u->path, u->sub_id, starts, polls + 1, rev, out);
                 return SF_ECHECK;
             }
             if (rev[0] && !strcmp(rev, t->rev_after) && status == SF_DL_IDLE) {
@@ -414,6 +458,8 @@ static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_i
         fail_target(t, rc, ec.msg);
         return rc;
     }
+    if (!t->drive)
+        activation_troubled(t, st);
     t->msg[0] = '\0'; /* activated: no longer "stored" */
     return verify_running(d, t, o, r);
 }
@@ -458,6 +504,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
     const char *ph = t->resume_phase;
+    t->trouble[0] = '\0';
     if (!o->dl.dry_run && (!strcmp(ph, "stored") || !strcmp(ph, "activating") ||
                            (!strcmp(ph, "last chunk") && o->activate_after))) {
         /* Every chunk went (or may have: "last chunk"); the drive keeps a
@@ -478,7 +525,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
         tell(r, "the drive holds no deferred image (its last chunk never arrived, or a reset "
                 "dropped it): sending the image again from offset 0");
         sf_errctx_clear(&ec);
-    } else if (ph[0] && !o->dl.dry_run) {
+    } else if (sf_install_phase_wrote(ph) && !o->dl.dry_run) {
         tell(r, !strcmp(ph, "last chunk")
                     ? "the interrupted attempt was sending its last chunk, and a drive cannot say "
                       "whether it arrived: sending the image again from offset 0"
@@ -490,6 +537,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
         fail_target(t, rc, ec.msg);
         return rc;
     }
+    troubled(t, t->dl.trouble);
     if (o->dl.dry_run) {
         t->outcome = SF_OUT_DRY_RUN;
         return 0;
@@ -542,17 +590,28 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
     if (d->e && d->e->have_dl && d->s.ncmds == d->ncmds_at_probe &&
         sf_inst_mono_ms() - d->probed_ms < 1000)
         dl.fresh = &d->e->dl;
-    if (ph[0]) {
+    /* A download in progress is this attempt's own only when the journal
+     * shows the attempt it continues sent something: one that never
+     * began ("planned") cannot have started what the enclosure shows -
+     * another host or tool did (a shared JBOD has one enclosure and two
+     * journals).  That is refused like any other, before each processor. */
+    int owned = sf_install_phase_wrote(ph);
+    if (owned) {
         dl.adopt = 1;
         if (dl.in_progress == SF_INPROG_REFUSE)
             dl.in_progress = SF_INPROG_RESUME;
+    } else if (ph[0]) {
+        dl.busy_hint = "run this again once it has ended (or install --resume/--restart)";
     }
+    if (!t->drive)
+        dl.encl_id = sf_target_uid(t);
+    t->trouble[0] = '\0';
     if (t->drive)
         return install_drive(p, t, o, &dl, r);
     if (!strcmp(ph, "stored"))
         return stored_then(p, t, o, &dl, r, "stored by the interrupted run");
     int rc = 0;
-    if (ph[0] && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
+    if (owned && sf_ses_dl_is_complete(t->dl_status_at_plan)) {
         /* Completion statuses are reported once, and identifying the
          * enclosure for this plan read it: the interrupted run's image
          * has landed.  Carry on from there, sending nothing. */
@@ -567,6 +626,8 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
         memset(&t->dl, 0, sizeof(t->dl));
         t->dl.final_status = SF_DL_COMPLETE_DEFERRED;
         t->dl.mode_used = SF_DL_MODE_OFFSETS_SAVE_DEFER;
+        troubled(t, "the interrupted run was stopped before this one could see its completion "
+                    "status");
         if (!strcmp(ph, "activating")) {
             tell(r, "the interrupted attempt stored the image: activating it");
             t->outcome = SF_OUT_STORED;
@@ -578,6 +639,8 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
     } else {
         rc = sf_sesdl_download(&d->s, t->sub_id, t->img, t->img_len, &dl, &d->learned,
                                relay_dl, r, &t->dl, &ec);
+        if (!rc)
+            troubled(t, t->dl.trouble);
     }
     if (rc) {
         fail_target(t, rc, ec.msg);
@@ -610,6 +673,7 @@ stored:
         if (rc) {
             fail_target(t, rc, ec.msg);
         } else {
+            activation_troubled(t, st);
             t->msg[0] = '\0'; /* activated: no longer "stored" */
             rc = verify_running(d, t, o, r);
         }
@@ -673,6 +737,9 @@ static int activate_target(struct sf_target *t, const struct sf_install_opts *o,
     struct sf_sesdl_opts dl = o->dl;
     dl.gate = r->h->gate;
     dl.gate_arg = r->h->gate_arg;
+    if (!t->drive)
+        dl.encl_id = sf_target_uid(t);
+    t->trouble[0] = '\0';
     const char *want = t->expect_rev[0] ? t->expect_rev : o->expect_rev;
     if (t->resume_phase[0] && t->stored_by && (want[0] ? !strcmp(t->rev_before, want)
                                                : strcmp(t->rev_before, t->stored_from) != 0)) {
@@ -723,8 +790,11 @@ static int activate_target(struct sf_target *t, const struct sf_install_opts *o,
         fail_target(t, rc, ec.msg);
     else if (o->dl.dry_run)
         t->outcome = SF_OUT_DRY_RUN;
-    else
+    else {
+        if (!t->drive)
+            activation_troubled(t, st);
         rc = verify_running(d, t, o, r);
+    }
     return t->outcome == SF_OUT_FAILED ? t->err : 0;
 }
 

@@ -90,10 +90,16 @@ struct sf_target {
     char img_sha[65];
     char expect_rev[5];          /* "" = must change */
     /* continuing an interrupted run */
-    char resume_phase[32];       /* journal's last phase, "" if fresh */
+    char resume_phase[32];       /* journal's last phase, "" if fresh ("planned":
+                                    the attempt never got to send anything) */
     int64_t stored_by;           /* activate: attempt that stored the deferred
                                     image we expect to find (0: unknown) */
     char stored_from[5];         /* the revision running when it was stored */
+    /* why the image may not have been taken although nothing failed
+     * outright (a recovered transport error, a reset, a completion never
+     * reported): then a revision that did not change is not put down to
+     * the image carrying the same one ("" when all went cleanly) */
+    char trouble[200];
 };
 
 struct sf_plan {
@@ -167,6 +173,11 @@ int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct
  * WRITE BUFFER mode that carries it)?  SF_ERANGE with why. */
 int sf_install_fits(const struct sf_target *t, uint32_t len, const struct sf_install_opts *o,
                     struct sf_errctx *ec);
+
+/* Did the attempt whose last journaled phase this is send anything to
+ * the device?  "" and "planned" mean it never began: a download the
+ * device shows in progress is then not its own. */
+int sf_install_phase_wrote(const char *phase);
 
 /* The identity history and locks use: an enclosure's logical identifier,
  * a drive's NAA (or a hash when it has none). */

@@ -14,6 +14,14 @@
  *   anything else, or no answer  -> stop with that reason
  *
  * Every recovery counts against max_recoveries, so nothing loops.
+ *
+ * Whose download is it?  An operation the enclosure shows in progress
+ * before the first page is someone else's (another host on a shared
+ * JBOD, another tool) unless the caller says it continues a journaled
+ * attempt (adopt): it is refused before anything is written, a download
+ * awaiting data (01h) only without --resume/--restart.  Mid-way, an
+ * expected offset beyond anything this run sent can only be another
+ * initiator's: stop, send nothing more.
  */
 #include "sf_sesdl.h"
 
@@ -56,6 +64,52 @@ static int step(const struct sf_sesdl_opts *o, sf_sesdl_cb cb, void *arg, uint8_
         return o->gate(o->gate_arg, text) ? SF_EJOURNAL : 0;
     emit(cb, arg, SF_DLEV_PHASE, id, text, off, len);
     return 0;
+}
+
+int sf_sesdl_busy(uint8_t status)
+{
+    return status != SF_DL_IDLE && sf_ses_dl_is_interim(status);
+}
+
+void sf_sesdl_busy_line(char *buf, size_t cap, const char *path, uint64_t lid, uint8_t id,
+                        const struct sf_ses_dl_desc *d, const char *hint)
+{
+    char who[320], at[48];
+    if (lid)
+        snprintf(who, sizeof(who), "%s (enclosure %016llx) subenclosure %u", path,
+                 (unsigned long long)lid, id);
+    else
+        snprintf(who, sizeof(who), "%s subenclosure %u", path, id);
+    if (d->status == SF_DL_IN_PROGRESS) {
+        if (d->expected_offset == 0xffffffffu)
+            snprintf(at, sizeof(at), "status 01h, any offset next");
+        else
+            snprintf(at, sizeof(at), "status 01h, %u bytes in", d->expected_offset);
+        snprintf(buf, cap, "%s: a microcode download is already in progress (another host or "
+                 "tool?): %s; not touching it; %s", who, at,
+                 hint ? hint : "--resume continues it, --restart starts over");
+        return;
+    }
+    /* 02h/03h and the other interim statuses: the standard's words say
+     * what it is doing. */
+    snprintf(buf, cap, "%s: busy (status %02Xh: %s; another host or tool?): not touching it; "
+             "wait for it to end", who, d->status, sf_ses_dl_status_str(d->status));
+}
+
+/* Something that makes the download less than clean (the first one says
+ * what). */
+static void trouble(struct sf_sesdl_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void trouble(struct sf_sesdl_result *res, const char *fmt, ...)
+{
+    if (!res)
+        return;
+    if (!res->troubles++) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(res->trouble, sizeof(res->trouble), fmt, ap);
+        va_end(ap);
+    }
 }
 
 static void notice(sf_sesdl_cb cb, void *arg, uint8_t id, const char *fmt, ...)
@@ -152,7 +206,7 @@ static const char *mode_name(uint8_t m)
 /* Poll after the last page until completion or error. */
 static int poll_completion(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts *o,
                            sf_sesdl_cb cb, void *arg, struct sf_ses_dl_desc *d, int *lost,
-                           struct sf_errctx *ec)
+                           struct sf_sesdl_result *res, struct sf_errctx *ec)
 {
     struct sf_ses_dl_status st;
     unsigned waited = 0, failures = 0;
@@ -170,9 +224,11 @@ static int poll_completion(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_
         if (rc) {
             /* Enclosures that restart right after the last page abort
              * this read; keep asking until the timeout. */
-            if (!failures++)
+            if (!failures++) {
                 notice(cb, arg, id, "status read after the download failed (%s); the enclosure "
                        "may be restarting, retrying", pec.msg);
+                trouble(res, "a status read after the last page failed (%s)", pec.msg);
+            }
         } else if (sf_ses_dl_is_complete(d->status) || sf_ses_dl_is_error(d->status)) {
             return 0;
         } else if (d->status == SF_DL_IDLE) {
@@ -180,6 +236,7 @@ static int poll_completion(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_
              * reported to someone else or a reset swallowed it.  Only the
              * revision can tell now. */
             *lost = 1;
+            trouble(res, "the enclosure never reported a completion status");
             if (s->ua_count == ua_before && !failures)
                 notice(cb, arg, id, "enclosure reports no download and no completion status; "
                        "will verify by revision");
@@ -287,7 +344,7 @@ static int dl_begin(struct dl *x)
         return DL_DONE;
     }
     int lost = 0;
-    rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, x->ec);
+    rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, x->res, x->ec);
     if (rc == 0 && sf_ses_dl_is_error(x->d.status))
         return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u: status %02Xh: %s", x->path,
                           x->id, x->d.status, sf_ses_dl_status_str(x->d.status));
@@ -315,18 +372,16 @@ static int dl_setup(struct dl *x)
     x->chunk = initial_chunk(o, x->learned);
     x->off = 0;
     const struct sf_ses_dl_desc *d = &x->d;
-    if (d->status == SF_DL_IN_PROGRESS || d->status == SF_DL_UPDATING_NV ||
-        d->status == SF_DL_UPDATING_NV_DEFERRED) {
-        if (d->status != SF_DL_IN_PROGRESS)
-            return sf_err_set(x->ec, SF_EBUSY,
-                              "%s: subenclosure %u is still writing a previous image (%02Xh %s); "
-                              "wait for it to finish",
-                              x->path, x->id, d->status, sf_ses_dl_status_str(d->status));
-        if (o->in_progress == SF_INPROG_REFUSE)
-            return sf_err_set(x->ec, SF_EBUSY,
-                              "%s: subenclosure %u already has a download in progress (expected "
-                              "offset %u): choose --resume or --restart",
-                              x->path, x->id, d->expected_offset);
+    if (sf_sesdl_busy(d->status)) {
+        /* Read just now, before anything of ours was sent: someone else's,
+         * or the journaled attempt this one continues (the caller says
+         * which with in_progress).  Only a download awaiting data can be
+         * continued or discarded; anything else is left to finish. */
+        if (d->status != SF_DL_IN_PROGRESS || o->in_progress == SF_INPROG_REFUSE) {
+            char line[400];
+            sf_sesdl_busy_line(line, sizeof(line), x->path, o->encl_id, x->id, d, o->busy_hint);
+            return sf_err_set(x->ec, SF_ELOCKED, "%s", line);
+        }
         if (o->in_progress == SF_INPROG_RESUME && d->expected_offset != 0xffffffffu &&
             d->expected_offset < x->len && !(d->expected_offset & 3)) {
             x->off = d->expected_offset;
@@ -381,6 +436,11 @@ static int dl_page(struct dl *x, uint32_t n, int *refused)
         if (rc == 0 && x->d.status == SF_DL_IN_PROGRESS &&
             (x->d.expected_offset == x->off || x->d.expected_offset == 0xffffffffu))
             return DL_NEXT;
+        if (rc)
+            trouble(x->res, "the status read after the first page failed (%s)", x->pec.msg);
+        else
+            trouble(x->res, "after the first page the enclosure showed %02Xh, expecting offset "
+                    "%u", x->d.status, x->d.expected_offset);
         x->last_rc = rc;
         return DL_RECOVER; /* anything else: find out properly */
     }
@@ -418,12 +478,15 @@ static int dl_page(struct dl *x, uint32_t n, int *refused)
         /* Refused mid-download: too big a page, or the engine lost the
          * download?  The status page says which. */
         *refused = 1;
+        trouble(x->res, "the enclosure refused the page at offset %u (%s)", x->off, x->pec.msg);
     } else if (rc == 0) {
         notice(x->cb, x->arg, x->id, "the enclosure reset during the download (unit attention); "
                "checking what it kept");
+        trouble(x->res, "the enclosure reset during the download");
     } else {
         notice(x->cb, x->arg, x->id, "page at offset %u failed: %s; checking what the enclosure "
                "kept", x->off, x->pec.msg);
+        trouble(x->res, "the page at offset %u failed (%s)", x->off, x->pec.msg);
     }
     x->last_rc = rc;
     return DL_RECOVER;
@@ -453,6 +516,14 @@ static int dl_recover(struct dl *x, uint32_t n, int refused)
         if (eo > x->len || (eo & 3))
             return sf_err_set(x->ec, SF_EMALFORMED, "%s: subenclosure %u reports an impossible "
                               "expected offset %u", x->path, x->id, eo);
+        if ((uint64_t)eo > (uint64_t)x->off + n)
+            /* Further than anything this run sent: another initiator is
+             * downloading to this processor too.  Sending more would mix
+             * the two images. */
+            return sf_err_set(x->ec, SF_ELOCKED, "%s: subenclosure %u: another initiator is "
+                              "downloading to it too (another host or tool?): it expects offset "
+                              "%u, this run sent up to %u; stopped, nothing more sent", x->path,
+                              x->id, eo, x->off + n);
         if (refused && eo == x->off) {
             if (x->chunk <= SF_MIN_CHUNK)
                 return sf_err_set(x->ec, SF_ECHECK, "%s: subenclosure %u refused the page at "
@@ -511,7 +582,7 @@ static int dl_complete(struct dl *x)
                           "the journal cannot record it: the completion status is left unread",
                           x->path, x->id);
     x->gated_at = 0xffffffffu; /* pages sent again after this are recorded again */
-    int rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, &x->pec);
+    int rc = poll_completion(x->s, x->id, o, x->cb, x->arg, &x->d, &lost, x->res, &x->pec);
     if (rc == SF_EAGAIN_DL) {
         /* It still wants data: treat like any interruption. */
         if (++x->recoveries > o->max_recoveries)
@@ -522,6 +593,7 @@ static int dl_complete(struct dl *x)
         if (x->off > x->len || (x->off & 3))
             x->off = 0;
         notice(x->cb, x->arg, x->id, "enclosure still expects data at offset %u; resuming", x->off);
+        trouble(x->res, "the enclosure still expected data after the last page");
         x->res->resumes++;
         return DL_AGAIN;
     }
@@ -607,6 +679,14 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
     int rc = sub_status_patient(s, id, &st, &d, 5, gap_ms(o), ec);
     if (rc)
         return rc;
+    if (sf_sesdl_busy(d.status)) {
+        /* Someone else's download or update: an activation now would end
+         * it (or start an image in the middle of its write). */
+        char line[400];
+        sf_sesdl_busy_line(line, sizeof(line), s->tr->path, o->encl_id, id, &d,
+                           "activate once it has ended");
+        return sf_err_set(ec, SF_ELOCKED, "%s", line);
+    }
     if (o->dry_run) {
         notice(cb, arg, id, "dry run: would send Activate Deferred Microcode (0Fh)");
         return 0;
@@ -631,7 +711,7 @@ int sf_sesdl_activate(struct sf_scsi *s, uint8_t id, const struct sf_sesdl_opts 
         notice(cb, arg, id, "activate command did not complete (%s); the enclosure may be "
                "restarting, checking", pec.msg);
     int lost = 0;
-    rc = poll_completion(s, id, o, cb, arg, &d, &lost, ec);
+    rc = poll_completion(s, id, o, cb, arg, &d, &lost, NULL, ec);
     if (rc == SF_EAGAIN_DL)
         return sf_err_set(ec, SF_ECHECK, "%s: subenclosure %u reports a download in progress "
                           "instead of activating", s->tr->path, id);

@@ -61,6 +61,12 @@ struct sf_sesdl_opts {
      * also emitted as SF_DLEV_PHASE events: the gate shows them. */
     int (*gate)(void *arg, const char *step);
     void *gate_arg;
+    /* Naming the enclosure in a refusal: its logical identifier (0: the
+     * path alone), and what the operator can do about a download in
+     * progress that this run did not start (NULL: "--resume continues it,
+     * --restart starts over", the install's options). */
+    uint64_t encl_id;
+    const char *busy_hint;
 };
 
 void sf_sesdl_opts_default(struct sf_sesdl_opts *o);
@@ -97,7 +103,28 @@ struct sf_sesdl_result {
     uint32_t chunk_used;
     unsigned resumes, restarts;
     uint64_t pages_sent;
+    /* Anything that makes a completion less than clean: a command failed
+     * in transit or timed out, a reset, a page refused mid-download, a
+     * status read that failed, a completion status never reported.  0
+     * means every page landed the first time and the enclosure reported
+     * completion; trouble says what the first problem was. */
+    unsigned troubles;
+    char trouble[160];
 };
+
+/* Is `status` an operation in progress (01h-0Fh, 70h-7Fh: interim, not
+ * idle)?  One that this run did not start belongs to someone else. */
+int sf_sesdl_busy(uint8_t status);
+
+/*
+ * The line that refuses to touch processor `id` of the enclosure at path
+ * (logical identifier lid, 0 when unknown), whose status descriptor d
+ * shows an operation in progress this run did not start (sf_sesdl_busy):
+ * what it shows, and for a download awaiting data (01h) what can be done
+ * (hint; NULL: "--resume continues it, --restart starts over").
+ */
+void sf_sesdl_busy_line(char *buf, size_t cap, const char *path, uint64_t lid, uint8_t id,
+                        const struct sf_ses_dl_desc *d, const char *hint);
 
 /*
  * Download img to subenclosure sub_id.  Returns 0 when the enclosure
@@ -105,7 +132,11 @@ struct sf_sesdl_result {
  * status to a reset (final_status 0); otherwise a negative sf_err with
  * ec->msg saying exactly what happened:
  *   SF_ERANGE    image larger than the subenclosure's maximum (nothing sent)
- *   SF_EBUSY     a download is already in progress and opts say refuse
+ *   SF_ELOCKED   someone else's operation: a download in progress at the
+ *                start and opts say refuse, a non-volatile update or other
+ *                interim status at the start (nothing sent), or, mid-way,
+ *                the enclosure expecting an offset beyond anything this run
+ *                sent (another initiator writing: nothing more is sent)
  *   SF_ECHECK    the enclosure rejected the pages, or reported 80h-FFh
  *   SF_ETIMEDOUT no completion status in time
  *   transport errors once recoveries are used up
@@ -118,8 +149,10 @@ int sf_sesdl_download(struct sf_scsi *s, uint8_t sub_id, const uint8_t *img, uin
 /*
  * Send Activate Deferred Microcode (0Fh) to sub_id and wait for the
  * enclosure's answer on the status page.  Returns 0 when it reported 10h
- * or the status was lost to the reset it causes; SF_ENOTSUP for 85h (no
- * deferred microcode stored); other errors as above.
+ * or the status was lost to the reset it causes (*final_status 0);
+ * SF_ENOTSUP for 85h (no deferred microcode stored); SF_ELOCKED, sending
+ * nothing, when the processor shows an operation in progress (someone
+ * else's download: activating now would end it); other errors as above.
  */
 int sf_sesdl_activate(struct sf_scsi *s, uint8_t sub_id, const struct sf_sesdl_opts *o,
                       sf_sesdl_cb cb, void *arg, uint8_t *final_status, struct sf_errctx *ec);

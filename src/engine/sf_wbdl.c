@@ -121,6 +121,10 @@ int sf_wbdl_download(struct sf_scsi *s, const struct sf_drive *d, const uint8_t 
                          "again from offset 0", s->last_ua.asc, s->last_ua.ascq,
                          sf_sense_asc_str(s->last_ua.asc, s->last_ua.ascq, w, sizeof(w)), off);
                 emit(cb, arg, SF_DLEV_NOTICE, note, off, len);
+                if (!res->troubles++)
+                    snprintf(res->trouble, sizeof(res->trouble), "the drive was reset during "
+                             "the download (UNIT ATTENTION %02Xh/%02Xh)", s->last_ua.asc,
+                             s->last_ua.ascq);
                 res->restarts++;
                 ua0 = s->ua_count;
                 off = 0;

@@ -227,3 +227,52 @@ SF_TEST(emu_device_without_ses_pages)
     CHECK_EQ(s.key, SF_SK_ILLEGAL_REQUEST);
     sf_emu_close(e);
 }
+
+/* The fault that stands for a second host on a shared JBOD: another
+ * initiator's download appears on a subenclosure, and the command that
+ * triggered it runs as usual. */
+SF_TEST(emu_foreign_download_fault)
+{
+    struct sf_emu_fault_spec f;
+    CHECK_EQ(sf_emu_fault_parse("foreign", &f), 0);
+    CHECK_EQ(f.kind, SF_EMU_FAULT_FOREIGN);
+    CHECK_EQ(f.asc, 0);
+    CHECK_EQ(sf_emu_fault_parse("foreign=1", &f), 0);
+    CHECK_EQ(f.key, 1);
+    CHECK_EQ(f.asc, 1);
+    CHECK_EQ(sf_emu_fault_parse("foreign=", &f), SF_EINVAL);
+    CHECK_EQ(sf_emu_fault_parse("foreign=x", &f), SF_EINVAL);
+    CHECK_EQ(sf_emu_fault_parse("foreign=256", &f), SF_EINVAL);
+    CHECK_STR(sf_emu_fault_name(SF_EMU_FAULT_FOREIGN), "foreign");
+
+    char conf[512];
+    struct sf_emu *e = open_emu(NULL, conf, sizeof(conf));
+    if (!e)
+        return;
+    struct sf_cdb c;
+    sf_cdb_test_unit_ready(&c);
+    /* Default: the first subenclosure; a 64 KiB image, 4 KiB in. */
+    CHECK_EQ(sf_emu_fault_parse("foreign", &f), 0);
+    CHECK_EQ(sf_emu_add_fault(e, 0, 1, &f), 0);
+    CHECK_EQ(run(e, &c, NULL, 0, SF_DIR_NONE).status, 0);
+    struct sf_emu_sub_report rep[4];
+    size_t n = 0;
+    uint32_t gen = 0;
+    CHECK_EQ(sf_emu_report(e, 0, rep, 4, &n, &gen), 0);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(rep[0].dl_status, 0x01);
+    CHECK_EQ(rep[0].expected_offset, 4096);
+    CHECK_EQ(rep[1].dl_status, 0x00);
+    /* Named: subenclosure 1 (max_image 32768: the image is that size). */
+    CHECK_EQ(sf_emu_fault_parse("foreign=1", &f), 0);
+    CHECK_EQ(sf_emu_add_fault(e, 0, 1, &f), 0);
+    CHECK_EQ(run(e, &c, NULL, 0, SF_DIR_NONE).status, 0);
+    CHECK_EQ(sf_emu_report(e, 0, rep, 4, &n, &gen), 0);
+    CHECK_EQ(rep[1].dl_status, 0x01);
+    CHECK_EQ(rep[1].expected_offset, 4096);
+    /* An id the device does not have: nothing happens. */
+    CHECK_EQ(sf_emu_fault_parse("foreign=7", &f), 0);
+    CHECK_EQ(sf_emu_add_fault(e, 0, 1, &f), 0);
+    CHECK_EQ(run(e, &c, NULL, 0, SF_DIR_NONE).status, 0);
+    sf_emu_close(e);
+}

@@ -155,6 +155,11 @@ SF_TEST(wbdl_reset_mid_download_restarts_from_zero)
     struct sf_errctx ec = { 0 };
     CHECK_EQ(dl(&s, &drv, SF_MODE_IMMEDIATE, &r, &ec), 0);
     CHECK_EQ(r.restarts, 1);
+    /* Complete in the end, but not clean: said so (no --expect-revision
+     * hint for a revision that did not change). */
+    CHECK_EQ(r.troubles, 1);
+    CHECK(strstr(r.trouble, "the drive was reset during the download (UNIT ATTENTION 29h/00h)")
+          != NULL);
     /* 0, 8192, (UA) 16384 retried, then everything again from 0. */
     CHECK_EQ(d.nsent, 3 + 5);
     CHECK_EQ(d.off[3], 0);
@@ -174,6 +179,7 @@ SF_TEST(wbdl_other_unit_attention_does_not_restart)
     struct sf_errctx ec = { 0 };
     CHECK_EQ(dl(&s, &drv, SF_MODE_IMMEDIATE, &r, &ec), 0);
     CHECK_EQ(r.restarts, 0);
+    CHECK_EQ(r.troubles, 0);
     CHECK_EQ(d.nsent, 5);
 }
 
