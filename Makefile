@@ -60,7 +60,8 @@ NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 	src/engine/sf_bmcinv.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
-	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c
+	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c \
+	src/cli/sf_cli_opts.c src/cli/sf_cli_text.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 # The emulated BMC is a server: libmicrohttpd stays out of the library.
@@ -146,8 +147,11 @@ $(KILLNET): src/tools/sf_killnet.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
-$(UNIT): $(UNIT_OBJS) $(SIMA) $(LIBA)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
+# The unit tests also cover the command line's terminal filter, a pure
+# part of the CLI.
+UNIT_CLI_OBJS := $(OBJ)/src/cli/sf_cli_text.o
+$(UNIT): $(UNIT_OBJS) $(UNIT_CLI_OBJS) $(SIMA) $(LIBA)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_CLI_OBJS) $(SIMA) $(LIBA) $(LDLIBS_ALL) $(NET_LDLIBS)
 
 # Each fuzz target, linked with a small main() that replays a corpus, so the
 # committed corpora run in every `make check` (under the sanitizers).

@@ -23,6 +23,9 @@
  *  17  DEGRADED: a module or a backup was lost
  *  18  the journal (state directory) cannot be written: full, read-only or
  *      damaged; stopped before the next write
+ *  19  file error: an image, package, layout, key or output file is missing,
+ *      unreadable or not a regular file
+ * The words users read are in sf_cli_exit_docs (sf_cli_opts.c).
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H
@@ -49,6 +52,8 @@ enum sf_exit {
     SF_EXIT_VERSION = 16,
     SF_EXIT_DEGRADED = 17,     /* a module or backup was lost: redundancy is gone */
     SF_EXIT_JOURNAL = 18,      /* the journal cannot be written: nothing more was written */
+    SF_EXIT_FILE = 19,         /* an image, package, layout, key or output file: missing,
+                                * unreadable, not a regular file, cannot be written */
 };
 
 #include <stddef.h>
@@ -73,10 +78,6 @@ int sf_cli_lib_ctx(const char *state_dir, const char *keys, struct sf_ctx **out)
 /* Ask QUESTION on the terminal (/dev/tty); 1 for yes, 0 for anything else
  * or no terminal. */
 int sf_cli_confirm(const char *question);
-/* Read a whole file (at most max bytes); one-line message on failure. */
-int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
-                     size_t cap);
-
 /* Exit code for an sf_err. */
 int sf_cli_exit_for(int err);
 
@@ -93,32 +94,34 @@ int sf_cli_refuse(int json, const char *target, int code, const char *fmt, ...)
 int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-int sf_cmd_list(int argc, char **argv);
-int sf_cmd_show(int argc, char **argv);
+/* The commands (sf_cli_opts.c dispatches to them with the parsed line). */
+struct sf_cli_args;
+int sf_cmd_list(const struct sf_cli_args *a);
+int sf_cmd_show(const struct sf_cli_args *a);
 /* Board firmware in NOR flash (sf_cli_flash.c): targets mtd:... or file:... */
-int sf_cli_is_flash_target(const char *s);
-int sf_cmd_flash_show(int argc, char **argv);
-int sf_cmd_flash_install(int argc, char **argv);
-int sf_cmd_flash_repair(int argc, char **argv);
-int sf_cmd_flash_resume(int argc, char **argv);
+int sf_cmd_flash_show(const struct sf_cli_args *a);
+int sf_cmd_flash_install(const struct sf_cli_args *a);
+int sf_cmd_flash_repair(const struct sf_cli_args *a);
+int sf_cmd_flash_resume(const struct sf_cli_args *a);
 /* A bare `safeflash resume`: the newest run that did not end, continued
  * by the engine; the exit code. */
 int sf_cli_engine_resume_run(int json, const char *state_dir,
                              const struct sf_update_options *uo);
 /* Server boards through their BMC's Redfish service (sf_cli_redfish.c). */
-int sf_cli_is_redfish_target(const char *s);
-int sf_cmd_rf_show(int argc, char **argv);
-int sf_cmd_rf_install(int argc, char **argv);
-int sf_cmd_rf_activate(int argc, char **argv);
-int sf_cmd_rf_resume(int argc, char **argv);
-int sf_cmd_install(int argc, char **argv);
-int sf_cmd_activate(int argc, char **argv);
-int sf_cmd_resume(int argc, char **argv);
-int sf_cmd_package(int argc, char **argv);
-int sf_cmd_key(int argc, char **argv);
-int sf_cmd_history(int argc, char **argv);
-int sf_cmd_partner_sync(int argc, char **argv);
-int sf_cmd_status(int argc, char **argv);
-int sf_cmd_cancel(int argc, char **argv);
+int sf_cmd_rf_show(const struct sf_cli_args *a);
+int sf_cmd_rf_install(const struct sf_cli_args *a);
+int sf_cmd_rf_activate(const struct sf_cli_args *a);
+int sf_cmd_rf_resume(const struct sf_cli_args *a);
+int sf_cmd_install(const struct sf_cli_args *a);
+int sf_cmd_activate(const struct sf_cli_args *a);
+int sf_cmd_resume(const struct sf_cli_args *a);
+int sf_cmd_package_create(const struct sf_cli_args *a);
+int sf_cmd_package_inspect(const struct sf_cli_args *a);
+int sf_cmd_package_verify(const struct sf_cli_args *a);
+int sf_cmd_key_generate(const struct sf_cli_args *a);
+int sf_cmd_history(const struct sf_cli_args *a);
+int sf_cmd_partner_sync(const struct sf_cli_args *a);
+int sf_cmd_status(const struct sf_cli_args *a);
+int sf_cmd_cancel(const struct sf_cli_args *a);
 
 #endif

@@ -143,7 +143,7 @@ int sf_cli_run_exit(const sf_update *u, int rc)
         scsi += strcmp(it->cls, "flash") != 0;
     }
     if (!rc && nothing && !other)
-        return SF_EXIT_FAILED; /* nothing anywhere to activate */
+        return SF_EXIT_OK; /* nothing anywhere to activate: a no-op, said in one line */
     if (!rc)
         return pending ? SF_EXIT_PENDING : SF_EXIT_OK;
     if (rc == SF_ENOTSUP && scsi && !r->degraded)

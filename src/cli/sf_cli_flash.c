@@ -7,7 +7,6 @@
  * (include/safeflash/safeflash.h) plans, checks, journals, locks, stages,
  * resumes and reports.
  */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +15,10 @@
 
 #include "safeflash/safeflash.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_cli_engine.h"
 
-int sf_cli_is_flash_target(const char *s)
+static int sf_cli_is_flash_target(const char *s)
 {
     return s && (!strncmp(s, "mtd:", 4) || !strncmp(s, "file:", 5));
 }
@@ -32,99 +32,40 @@ struct fopts {
     size_t ntargets;
 };
 
-static void usage(const char *cmd)
+/* Returns 0 to go on, or the usage error's exit code. */
+static int parse(const struct sf_cli_args *a, const char *cmd, int want_image, struct fopts *fo)
 {
-    int inst = !strcmp(cmd, "install");
-    printf("Usage: safeflash %s %sTARGET --layout FILE [options]\n\n"
-           "Board firmware in NOR flash: TARGET is mtd:/dev/mtdN or file:PATH (the NOR\n"
-           "model; SAFEFLASH_NOR sets its erase size, lock bits and faults).  The\n"
-           "layout names the regions and the board (docs/flash-layout.md).\n\n",
-           cmd, inst ? "PACKAGE|IMAGE " : "");
-    if (inst)
-        puts("A package (safeflash package create) is checked before anything is written:\n"
-             "trusted signature, image hashes, the layout's board against the package's\n"
-             "vendor/product, version order.  A raw image needs --image-version.\n\n"
-             "  --image-version V    raw image: the version its slot header records\n"
-             "  --allow-unsigned     accept an unsigned or untrusted package\n"
-             "  --allow-downgrade    accept an image older than the one that boots\n"
-             "  --keys DIR           trusted public keys (default $SAFEFLASH_KEYS or\n"
-             "                       /etc/safeflash/keys)\n"
-             "  --restart            abandon an interrupted install of another image\n"
-             "  --dry-run            show what would be written; write nothing");
-    else if (!strcmp(cmd, "repair"))
-        puts("primary-backup: save the primary to the backup again and verify it, then\n"
-             "finish the update a DEGRADED install stopped (from its staged image).");
-    else if (!strcmp(cmd, "resume"))
-        puts("Finish an install the journal shows as interrupted (the tool killed, the\n"
-             "host powered off): its staged image goes on by the layout's procedure,\n"
-             "which keeps a bootable image whatever state the flash was left in.");
-    puts("  --layout FILE        the layout (required)\n"
-         "  --json               JSON (docs/json.md) on stdout\n"
-         "  --state-dir DIR      history, journal, staged images (default\n"
-         "                       $SAFEFLASH_STATE_DIR or /var/lib/safeflash)");
-    if (strcmp(cmd, "show"))
-        puts("  --yes                do not ask for confirmation");
-    puts("\nExit codes: 0 done, 1 failed, 2 usage, 8 refused (nothing written), 10 not\n"
-         "supported, 11 layout or flash error, 13 signature, 14 package damaged, 15 not\n"
-         "for this board, 16 version refused, 17 DEGRADED, 18 journal cannot be written.");
-}
-
-/* Returns 0 to go on, -1 after --help, or the usage error's exit code. */
-static int parse(int argc, char **argv, const char *cmd, int want_image, struct fopts *fo)
-{
-    static const struct option opts[] = {
-        { "layout", required_argument, NULL, 'l' },
-        { "image-version", required_argument, NULL, 'v' },
-        { "json", no_argument, NULL, 'j' },
-        { "yes", no_argument, NULL, 'y' },
-        { "dry-run", no_argument, NULL, 'n' },
-        { "keys", required_argument, NULL, 'K' },
-        { "allow-unsigned", no_argument, NULL, 'U' },
-        { "allow-downgrade", no_argument, NULL, 'D' },
-        { "restart", no_argument, NULL, 'R' },
-        { "state-dir", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     memset(fo, 0, sizeof(*fo));
     sf_update_options_init(&fo->uo);
     fo->cmd = cmd;
-    int inst = !strcmp(cmd, "install");
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-        /* Options that do not belong to this command are errors, not
-         * silently ignored switches. */
-        if (!inst && c != '?' && strchr("vnKUDR", c))
-            return sf_cli_usage_error(cmd, "'%s' is for install", argv[optind - 1]);
-        if (!strcmp(cmd, "show") && c == 'y')
-            return sf_cli_usage_error(cmd, "'%s' is for install", argv[optind - 1]);
-        switch (c) {
-        case 'l': fo->uo.layout = optarg; break;
-        case 'v': fo->uo.image_version = optarg; break;
-        case 'j': fo->json = 1; break;
-        case 'y': fo->yes = 1; break;
-        case 'n': fo->uo.dry_run = 1; break;
-        case 'K': fo->keys = optarg; break;
-        case 'U': fo->uo.allow_unsigned = 1; break;
-        case 'D': fo->uo.allow_downgrade = 1; break;
-        case 'R': fo->uo.restart = 1; break;
-        case 'T': fo->state_dir = optarg; break;
-        case 'h': usage(cmd); return -1;
+    for (size_t k = 0; k < a->nopt; k++) {
+        const char *optarg = a->opt[k].val;
+        switch (a->opt[k].id) {
+        case SF_O_LAYOUT: fo->uo.layout = optarg; break;
+        case SF_O_IMAGE_VERSION: fo->uo.image_version = optarg; break;
+        case SF_O_JSON: fo->json = 1; break;
+        case SF_O_YES: fo->yes = 1; break;
+        case SF_O_DRY_RUN: fo->uo.dry_run = 1; break;
+        case SF_O_KEYS: fo->keys = optarg; break;
+        case SF_O_ALLOW_UNSIGNED: fo->uo.allow_unsigned = 1; break;
+        case SF_O_ALLOW_DOWNGRADE: fo->uo.allow_downgrade = 1; break;
+        case SF_O_RESTART: fo->uo.restart = 1; break;
+        case SF_O_STATE_DIR: fo->state_dir = optarg; break;
         default:
-            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return sf_cli_usage_error(cmd, "'--%s' is not handled here", a->opt[k].name);
         }
     }
+    size_t optind = 0;
+    size_t argc = a->nops;
     if (want_image) {
         if (optind >= argc)
             return sf_cli_usage_error(cmd, "an image and a flash target are needed");
-        fo->image = argv[optind++];
+        fo->image = a->ops[optind++];
     }
     if (optind >= argc)
         return sf_cli_usage_error(cmd, "a flash target (mtd:/dev/mtdN or file:PATH) is needed");
-    fo->targets = &argv[optind];
-    fo->ntargets = (size_t)(argc - optind);
+    fo->targets = &a->ops[optind];
+    fo->ntargets = argc - optind;
     if (fo->ntargets > 8)
         return sf_cli_usage_error(cmd, "at most 8 flash targets");
     for (size_t i = 0; i < fo->ntargets; i++)
@@ -207,10 +148,10 @@ static void show_text(const struct fopts *fo, json_object *d)
                fo->uo.layout);
 }
 
-int sf_cmd_flash_show(int argc, char **argv)
+int sf_cmd_flash_show(const struct sf_cli_args *a)
 {
     struct fopts fo;
-    int code = parse(argc, argv, "show", 0, &fo);
+    int code = parse(a, "show", 0, &fo);
     if (code)
         return code < 0 ? SF_EXIT_OK : code;
     sf_ctx *ctx = NULL;
@@ -266,10 +207,10 @@ static void plan_text(const struct fopts *fo, const sf_update *u, enum sf_action
     fflush(stdout); /* before the progress lines on stderr */
 }
 
-static int run_update(int argc, char **argv, const char *cmd, enum sf_action act)
+static int run_update(const struct sf_cli_args *a, const char *cmd, enum sf_action act)
 {
     struct fopts fo;
-    int code = parse(argc, argv, cmd, act == SF_ACTION_INSTALL, &fo);
+    int code = parse(a, cmd, act == SF_ACTION_INSTALL, &fo);
     if (code)
         return code < 0 ? SF_EXIT_OK : code;
     sf_ctx *ctx = NULL;
@@ -320,19 +261,19 @@ out:
     return code;
 }
 
-int sf_cmd_flash_install(int argc, char **argv)
+int sf_cmd_flash_install(const struct sf_cli_args *a)
 {
-    return run_update(argc, argv, "install", SF_ACTION_INSTALL);
+    return run_update(a, "install", SF_ACTION_INSTALL);
 }
 
-int sf_cmd_flash_repair(int argc, char **argv)
+int sf_cmd_flash_repair(const struct sf_cli_args *a)
 {
-    return run_update(argc, argv, "repair", SF_ACTION_REPAIR);
+    return run_update(a, "repair", SF_ACTION_REPAIR);
 }
 
-int sf_cmd_flash_resume(int argc, char **argv)
+int sf_cmd_flash_resume(const struct sf_cli_args *a)
 {
-    return run_update(argc, argv, "resume", SF_ACTION_RESUME);
+    return run_update(a, "resume", SF_ACTION_RESUME);
 }
 
 /* `safeflash resume` with no target, for a run the engine recorded:

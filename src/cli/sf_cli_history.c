@@ -7,13 +7,13 @@
  * and widths, the JSON keys and their order do not change.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "safeflash/sf_history_api.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_fmt.h"
 
 /* ---- history ---- */
@@ -90,33 +90,13 @@ static void attempt_text(const struct sf_attempt_info *a)
         printf("     unfinished: last phase begun was \"%s\"\n", a->phase);
 }
 
-int sf_cmd_history(int argc, char **argv)
+int sf_cmd_history(const struct sf_cli_args *args)
 {
-    static const struct option o[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "state-dir", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, c;
-    const char *sd = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 's': sd = optarg; break;
-        case 'h':
-            puts("Usage: safeflash history [DEVICE|LOGICAL-ID] [--json] [--state-dir DIR]\n\n"
-                 "Every attempt per processor: identity, from and to revisions, package and\n"
-                 "image hashes, mode, phases with timestamps, result and error.");
-            return SF_EXIT_OK;
-        default: return sf_cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 < argc)
+    int json = sf_cli_has(args, SF_O_JSON);
+    const char *sd = sf_cli_arg(args, SF_O_STATE_DIR);
+    if (args->nops > 1)
         return sf_cli_usage_error("history", "at most one DEVICE");
-    const char *device = optind < argc ? argv[optind] : NULL;
+    const char *device = args->nops ? args->ops[0] : NULL;
     sf_ctx *ctx = NULL;
     int rc = sf_cli_lib_ctx(sd, NULL, &ctx);
     if (rc)
@@ -236,36 +216,12 @@ static json_object *status_json(const struct sf_run_status *rep)
     return o;
 }
 
-int sf_cmd_status(int argc, char **argv)
+int sf_cmd_status(const struct sf_cli_args *a)
 {
-    static const struct option o[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "run", required_argument, NULL, 'r' },
-        { "state-dir", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, c;
-    const char *run = NULL, *sd = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'r': run = optarg; break;
-        case 's': sd = optarg; break;
-        case 'h':
-            puts("Usage: safeflash status [--run ID] [--json] [--state-dir DIR]\n\n"
-                 "The progress of the last update run (or run ID): its state (running,\n"
-                 "completed, paused-on-error with the reason, resumed, cancelled) and, per\n"
-                 "module and phase, status, estimated duration (from earlier runs) and\n"
-                 "elapsed duration.");
-            return SF_EXIT_OK;
-        default: return sf_cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return sf_cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+    int json = sf_cli_has(a, SF_O_JSON);
+    const char *run = sf_cli_arg(a, SF_O_RUN), *sd = sf_cli_arg(a, SF_O_STATE_DIR);
+    if (a->nops)
+        return sf_cli_usage_error("status", "unexpected argument '%s'", a->ops[0]);
     sf_ctx *ctx = NULL;
     int rc = sf_cli_lib_ctx(sd, NULL, &ctx);
     if (rc)
@@ -276,6 +232,9 @@ int sf_cmd_status(int argc, char **argv)
     sf_ctx_free(ctx);
     if (rc == SF_ENODEV) { /* no such run, or none yet: ec says which */
         fprintf(stderr, "safeflash: %s\n", ec.msg);
+        /* A script reading --json gets JSON either way: no run is {}. */
+        if (json && !run)
+            puts("{}");
         return run ? SF_EXIT_NODEV : SF_EXIT_OK;
     }
     if (rc)

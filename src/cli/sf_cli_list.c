@@ -9,28 +9,14 @@
  * cannot be read is still listed, with its error, so an operator sees a
  * permission problem instead of a silently missing enclosure.
  */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "safeflash/sf_device.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_fmt.h"
-
-static void list_usage(FILE *f)
-{
-    fputs("Usage: safeflash list [--all] [--json]\n"
-          "\n"
-          "Find SES enclosures: SCSI generic devices whose peripheral device type is\n"
-          "0Dh, plus the devices declared in $SAFEFLASH_EMU.\n"
-          "\n"
-          "  --all      also list other SCSI devices, with their firmware revision\n"
-          "  --json     one JSON object (schema 1, docs/json.md): \"devices\", each\n"
-          "             with at least \"target\", and \"warnings\"\n"
-          "  -h, --help this text\n",
-          f);
-}
 
 static void put_str(json_object *o, const char *k, const char *v)
 {
@@ -86,28 +72,11 @@ static void entry_text(const struct sf_device_entry *r)
         printf("-  (%s)\n", "not an enclosure");
 }
 
-int sf_cmd_list(int argc, char **argv)
+int sf_cmd_list(const struct sf_cli_args *a)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "all", no_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, all = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'a': all = 1; break;
-        case 'h': list_usage(stdout); return SF_EXIT_OK;
-        default:
-            return sf_cli_usage_error("list", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return sf_cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+    int json = sf_cli_has(a, SF_O_JSON), all = sf_cli_has(a, SF_O_ALL);
+    if (a->nops)
+        return sf_cli_usage_error("list", "unexpected argument '%s'", a->ops[0]);
 
     sf_ctx *ctx = NULL;
     int rc = sf_cli_lib_ctx(NULL, NULL, &ctx);

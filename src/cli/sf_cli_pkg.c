@@ -6,17 +6,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "safeflash/sf_history_api.h"
 #include "sf_cli_engine.h"
 #include "safeflash/sf_package.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_fmt.h"
 
 const char *sf_cli_state_dir(const char *override)
@@ -43,127 +45,51 @@ int sf_cli_lib_ctx(const char *state_dir, const char *keys, sf_ctx **out)
     return code < 0 ? 0 : code;
 }
 
-int sf_cli_read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *msg,
-                     size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        snprintf(msg, cap, "%s: %s", path, strerror(e));
-        return e == EACCES ? SF_EACCES : SF_ENODEV;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-        fclose(f);
-        snprintf(msg, cap, "%s: not a regular file", path);
-        return SF_EINVAL;
-    }
-    size_t c = 1 << 16, n = 0;
-    uint8_t *b = malloc(c);
-    for (;;) {
-        if (!b)
-            break;
-        size_t r = fread(b + n, 1, c - n, f);
-        n += r;
-        if (r == 0)
-            break;
-        if (n == c) {
-            if (c >= max) {
-                free(b);
-                fclose(f);
-                snprintf(msg, cap, "%s: larger than %zu MiB", path, max >> 20);
-                return SF_ERANGE;
-            }
-            uint8_t *nb = realloc(b, c * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            c *= 2;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (!b)
-        return SF_ENOMEM;
-    if (rerr) {
-        free(b);
-        snprintf(msg, cap, "%s: read error", path);
-        return SF_EIO;
-    }
-    if (n == 0) {
-        free(b);
-        snprintf(msg, cap, "%s: empty file", path);
-        return SF_EINVAL;
-    }
-    *out = b;
-    *len = n;
-    return 0;
-}
-
 static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
 }
 
-static void pkg_usage(FILE *f)
+int sf_cmd_package_create(const struct sf_cli_args *args)
 {
-    fputs("Usage: safeflash package create --image F --vendor V --product P --version X\n"
-          "                                [--revision R] [--min-version Y] [--mode M]\n"
-          "                                [--notes TEXT] [--target VENDOR:PRODUCT:FILE]...\n"
-          "                                [--sign KEY] -o OUT\n"
-          "       safeflash package create --component NAME:VERSION:FILE... --vendor V\n"
-          "                                --product P --version X [--sign KEY] -o OUT\n"
-          "       safeflash package inspect FILE [--json] [--keys DIR]\n"
-          "       safeflash package verify FILE [--keys DIR]\n"
-          "\n"
-          "A package is one file: a signed manifest and its images (docs/package.md).\n"
-          "--vendor/--product are fnmatch patterns matched against each subenclosure's\n"
-          "vendor and product; --target gives another image for subenclosures that\n"
-          "match VENDOR:PRODUCT.  --component makes a package for a server board's\n"
-          "BMC: each component (bmc, bios, me...) gets FILE and must report VERSION\n"
-          "afterwards; --vendor/--product then match the board's Manufacturer and\n"
-          "Model.  Trusted keys: --keys, $SAFEFLASH_KEYS, or\n"
-          "/etc/safeflash/keys (*.pub).\n",
-          f);
-}
-
-static int pkg_create(int argc, char **argv)
-{
-    static const struct option o[] = {
-        { "image", required_argument, NULL, 'i' },   { "vendor", required_argument, NULL, 'V' },
-        { "product", required_argument, NULL, 'P' }, { "version", required_argument, NULL, 'v' },
-        { "revision", required_argument, NULL, 'r' }, { "min-version", required_argument, NULL, 'm' },
-        { "mode", required_argument, NULL, 'M' },    { "notes", required_argument, NULL, 'n' },
-        { "target", required_argument, NULL, 't' },  { "sign", required_argument, NULL, 's' },
-        { "output", required_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
-        { "component", required_argument, NULL, 'C' },
-        { NULL, 0, NULL, 0 },
-    };
     struct sf_package_manifest *m = calloc(1, sizeof(*m));
     const char *image = NULL, *key = NULL, *out = NULL;
     const char *tfile[SF_PACKAGE_MAX_TARGETS], *cfile[SF_PACKAGE_MAX_COMPONENTS];
-    int c, rc = SF_EXIT_USAGE;
+    int rc = SF_EXIT_USAGE;
     if (!m)
         return SF_EXIT_FAILED;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+o:h", o, NULL)) != -1) {
-        switch (c) {
-        case 'i': image = optarg; break;
-        case 'V': snprintf(m->vendor, sizeof(m->vendor), "%s", optarg); break;
-        case 'P': snprintf(m->product, sizeof(m->product), "%s", optarg); break;
-        case 'v': snprintf(m->version, sizeof(m->version), "%s", optarg); break;
-        case 'r': snprintf(m->revision, sizeof(m->revision), "%s", optarg); break;
-        case 'm': snprintf(m->min_version, sizeof(m->min_version), "%s", optarg); break;
-        case 'M': snprintf(m->mode, sizeof(m->mode), "%s", optarg); break;
-        case 'n': snprintf(m->notes, sizeof(m->notes), "%s", optarg); break;
-        case 's': key = optarg; break;
-        case 'o': out = optarg; break;
-        case 't': {
+    for (size_t k = 0; k < args->nopt; k++) {
+        const char *optarg = args->opt[k].val;
+        /* A field too long for the manifest is refused, never cut (a cut
+         * can fall inside a UTF-8 character). */
+        size_t cap = 0;
+        switch (args->opt[k].id) {
+        case SF_O_VENDOR: cap = sizeof(m->vendor); break;
+        case SF_O_PRODUCT: cap = sizeof(m->product); break;
+        case SF_O_VERSION: cap = sizeof(m->version); break;
+        case SF_O_REVISION: cap = sizeof(m->revision); break;
+        case SF_O_MIN_VERSION: cap = sizeof(m->min_version); break;
+        case SF_O_MODE: cap = sizeof(m->mode); break;
+        case SF_O_NOTES: cap = sizeof(m->notes); break;
+        }
+        if (cap && strlen(optarg) >= cap) {
+            free(m);
+            return sf_cli_usage_error("package create", "--%s is at most %zu bytes",
+                                      args->opt[k].name, cap - 1);
+        }
+        switch (args->opt[k].id) {
+        case SF_O_IMAGE: image = optarg; break;
+        case SF_O_VENDOR: snprintf(m->vendor, sizeof(m->vendor), "%s", optarg); break;
+        case SF_O_PRODUCT: snprintf(m->product, sizeof(m->product), "%s", optarg); break;
+        case SF_O_VERSION: snprintf(m->version, sizeof(m->version), "%s", optarg); break;
+        case SF_O_REVISION: snprintf(m->revision, sizeof(m->revision), "%s", optarg); break;
+        case SF_O_MIN_VERSION: snprintf(m->min_version, sizeof(m->min_version), "%s", optarg); break;
+        case SF_O_MODE: snprintf(m->mode, sizeof(m->mode), "%s", optarg); break;
+        case SF_O_NOTES: snprintf(m->notes, sizeof(m->notes), "%s", optarg); break;
+        case SF_O_SIGN: key = optarg; break;
+        case SF_O_OUTPUT: out = optarg; break;
+        case SF_O_TARGET: {
             char *a = strdup(optarg), *p1 = a ? strchr(a, ':') : NULL, *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
             if (!p2 || m->ntargets >= SF_PACKAGE_MAX_TARGETS) {
                 free(a);
@@ -174,13 +100,13 @@ static int pkg_create(int argc, char **argv)
             struct sf_package_target *t = &m->targets[m->ntargets];
             snprintf(t->vendor, sizeof(t->vendor), "%s", a);
             snprintf(t->product, sizeof(t->product), "%s", p1 + 1);
-            tfile[m->ntargets] = argv[optind - 1] + (p2 + 1 - a);
+            tfile[m->ntargets] = optarg + (p2 + 1 - a);
             snprintf(t->image, sizeof(t->image), "%s", base_name(p2 + 1));
             m->ntargets++;
             free(a);
             break;
         }
-        case 'C': {
+        case SF_O_COMPONENT: {
             /* NAME:VERSION:FILE - the file is the rest, so it may hold ':'. */
             const char *p1 = strchr(optarg, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
             if (!p2 || p1 == optarg || p2 == p1 + 1 || !p2[1] ||
@@ -196,10 +122,10 @@ static int pkg_create(int argc, char **argv)
             cfile[m->ncomponents++] = p2 + 1;
             break;
         }
-        case 'h': pkg_usage(stdout); free(m); return SF_EXIT_OK;
         default:
             free(m);
-            return sf_cli_usage_error("package create", "unknown option '%s'", argv[optind - 1]);
+            return sf_cli_usage_error("package create", "'--%s' is not handled here",
+                                      args->opt[k].name);
         }
     }
     if ((!image && !m->ncomponents) || !m->vendor[0] || !m->product[0] || !m->version[0] || !out) {
@@ -212,14 +138,13 @@ static int pkg_create(int argc, char **argv)
         return sf_cli_usage_error("package create", "--component makes a board package: no "
                                   "--image or --target with it");
     }
-    if (optind < argc) {
+    if (args->nops) {
         free(m);
-        return sf_cli_usage_error("package create", "unexpected argument '%s'", argv[optind]);
+        return sf_cli_usage_error("package create", "unexpected argument '%s'", args->ops[0]);
     }
     struct sf_package_blob blobs[SF_PACKAGE_MAX_IMAGES];
     size_t n = 0;
     uint8_t *bufs[SF_PACKAGE_MAX_IMAGES] = { 0 };
-    char msg[300];
     const char *files[1 + SF_PACKAGE_MAX_TARGETS + SF_PACKAGE_MAX_COMPONENTS];
     size_t nfiles = 0;
     if (image) {
@@ -242,10 +167,15 @@ static int pkg_create(int argc, char **argv)
             goto out;
         }
         size_t len = 0;
-        int r = sf_cli_read_file(files[i], &bufs[n], &len, 256u << 20, msg, sizeof(msg));
+        struct sf_errctx fec = { 0 };
+        int r = sf_package_read_file(files[i], 256u << 20, &bufs[n], &len, &fec);
+        if (!r && !len) {
+            free(bufs[n]);
+            bufs[n] = NULL;
+            r = sf_err_set(&fec, SF_EFILE, "%s: empty file", files[i]);
+        }
         if (r) {
-            fprintf(stderr, "safeflash: %s\n", msg);
-            rc = r == SF_ENODEV ? SF_EXIT_NODEV : SF_EXIT_FAILED;
+            rc = sf_cli_fail(r, &fec);
             goto out;
         }
         blobs[n].name = nm;
@@ -369,32 +299,17 @@ static void inspect_text(const char *file, const struct sf_package_info *pi, con
         printf("  release notes:\n    %s\n", m->notes);
 }
 
-static int pkg_inspect_verify(int argc, char **argv, int verify)
+static int pkg_inspect_verify(const struct sf_cli_args *a, int verify)
 {
-    static const struct option o[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "keys", required_argument, NULL, 'k' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *cmd = verify ? "package verify" : "package inspect";
-    int json = 0, c;
-    const char *keys = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': if (verify) return sf_cli_usage_error(cmd, "unknown option '--json'"); json = 1; break;
-        case 'k': keys = optarg; break;
-        case 'h': pkg_usage(stdout); return SF_EXIT_OK;
-        default: return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 != argc)
+    const char *cmd = a->cmd;
+    int json = sf_cli_has(a, SF_O_JSON);
+    const char *keys = sf_cli_arg(a, SF_O_KEYS);
+    if (a->nops != 1)
         return sf_cli_usage_error(cmd, "needs exactly one FILE");
+    const char *file = a->ops[0];
     struct sf_errctx ec = { 0 };
     sf_package *p = NULL;
-    int rc = sf_package_open(argv[optind], &p, &ec);
+    int rc = sf_package_open(file, &p, &ec);
     if (rc) {
         fprintf(stderr, "safeflash: %s\n", ec.msg);
         return sf_cli_pkg_exit(rc);
@@ -409,52 +324,43 @@ static int pkg_inspect_verify(int argc, char **argv, int verify)
     sf_ctx_free(ctx);
     const struct sf_package_info *pi = sf_package_info(p);
     if (verify && src) {
-        fprintf(stderr, "safeflash: %s: %s\n", argv[optind], sec.msg);
+        fprintf(stderr, "safeflash: %s: %s\n", file, sec.msg);
         rc = sf_cli_pkg_exit(src);
     } else if (verify) {
         printf("%s: OK: %zu image(s) match their SHA-256; manifest signed by trusted key %s\n",
-               argv[optind], pi->manifest.nimages, pi->signer);
+               file, pi->manifest.nimages, pi->signer);
     } else if (json) {
         json_object *j = inspect_json(pi, sec.msg);
         sf_fmt_json_print(stdout, j);
         json_object_put(j);
     } else {
-        inspect_text(argv[optind], pi, sec.msg);
+        inspect_text(file, pi, sec.msg);
     }
     sf_package_free(p);
     return rc;
 }
 
-int sf_cmd_package(int argc, char **argv)
+int sf_cmd_package_inspect(const struct sf_cli_args *a)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        pkg_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? SF_EXIT_USAGE : SF_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "create"))
-        return pkg_create(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "inspect"))
-        return pkg_inspect_verify(argc - 1, argv + 1, 0);
-    if (!strcmp(argv[1], "verify"))
-        return pkg_inspect_verify(argc - 1, argv + 1, 1);
-    return sf_cli_usage_error("package", "unknown subcommand '%s'", argv[1]);
+    return pkg_inspect_verify(a, 0);
 }
 
-int sf_cmd_key(int argc, char **argv)
+int sf_cmd_package_verify(const struct sf_cli_args *a)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("Usage: safeflash key generate PREFIX\n\nWrites PREFIX.key (Ed25519 private key, mode "
-             "0600) and PREFIX.pub.\nCopy PREFIX.pub into the trusted key directory of the hosts "
-             "that install.");
-        return SF_EXIT_OK;
-    }
-    if (argc != 3 || strcmp(argv[1], "generate"))
-        return sf_cli_usage_error("key", "usage: safeflash key generate PREFIX");
+    return pkg_inspect_verify(a, 1);
+}
+
+int sf_cmd_key_generate(const struct sf_cli_args *a)
+{
+    if (a->nops != 1)
+        return sf_cli_usage_error("key generate", "takes one PREFIX (PREFIX.key and PREFIX.pub "
+                                  "are written)");
+    const char *prefix = a->ops[0];
     struct sf_errctx ec = { 0 };
     char id[17] = "";
-    int rc = sf_package_key_generate(argv[2], id, &ec);
+    int rc = sf_package_key_generate(prefix, id, &ec);
     if (rc)
         return sf_cli_fail(rc, &ec);
-    printf("wrote %s.key and %s.pub (key id %s)\n", argv[2], argv[2], id);
+    printf("wrote %s.key and %s.pub (key id %s)\n", prefix, prefix, id);
     return SF_EXIT_OK;
 }

@@ -13,7 +13,6 @@
  * allowed to loopback addresses only, for tests.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +22,10 @@
 #include "safeflash/safeflash.h"
 #include "safeflash/sf_package.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_cli_engine.h"
 
-int sf_cli_is_redfish_target(const char *s)
+static int sf_cli_is_redfish_target(const char *s)
 {
     return s && !strncmp(s, "redfish://", 10);
 }
@@ -41,110 +41,32 @@ struct ropts {
     const char *comp[8];
 };
 
-static void usage(const char *cmd)
+static int parse(const struct sf_cli_args *a, const char *cmd, struct ropts *ro)
 {
-    if (!strcmp(cmd, "show"))
-        printf("Usage: safeflash show redfish://USER@HOST[:PORT] [--json] [trust options]\n\n"
-               "The firmware inventory of a server board, as its BMC reports it: every\n"
-               "component with its version, whether it can be updated, its state and\n"
-               "health; backup images and images staged for a reset are marked as such.\n");
-    else if (!strcmp(cmd, "install"))
-        printf("Usage: safeflash install IMAGE... redfish://USER@HOST[:PORT] --component C...\n"
-               "       safeflash install PACKAGE redfish://USER@HOST[:PORT]\n"
-               "       safeflash install --pull URL redfish://USER@HOST[:PORT] --component C\n"
-               "       [--reboot-host] [--yes] [--dry-run] [--json] [trust options]\n\n"
-               "Update a server board's firmware through its BMC (field report 002): every\n"
-               "image is read and staged locally first, then pushed to the BMC (multipart,\n"
-               "else HttpPushUri) - never fetched by the BMC from a URL; the BMC's own image\n"
-               "goes first and its reset is waited out (a reset drops what a BMC staged),\n"
-               "then host firmware (BIOS, ME) is staged for the host's next reset; each\n"
-               "result is read from the firmware inventory.\n"
-               "The host is reset only with --reboot-host; otherwise the run ends 'staged,\n"
-               "pending host reset' (exit 12) and 'safeflash activate TARGET' finishes it.\n\n"
-               "  --component C        one per image, in order: bmc, bios, me, or any\n"
-               "                       inventory Id, SoftwareId or Name\n"
-               "  --reboot-host        reset the host to apply staged host firmware\n"
-               "  --task-timeout S     give up on a BMC task after S seconds (default 600)\n"
-               "  --reset-timeout S    wait at most S seconds for a reset (default 900)\n"
-               "  --restart            abandon an interrupted install of other images\n"
-               "  --keys DIR           trusted package keys (default $SAFEFLASH_KEYS or\n"
-               "                       /etc/safeflash/keys)\n"
-               "  --allow-unsigned     install a package no trusted key signed\n"
-               "  --allow-downgrade    install a component older than what runs\n"
-               "  --pull URL           instead of an image: the BMC fetches URL itself\n"
-               "                       (SimpleUpdate) - never done otherwise; nothing is\n"
-               "                       staged here, and a reset of the BMC or of the URL's\n"
-               "                       server mid-transfer fails the update half-way\n\n"
-               "A package (docs/package.md) names its components and the version each\n"
-               "must report afterwards; it is refused (15) unless its vendor/product\n"
-               "patterns match the board's Manufacturer and Model.\n\n"
-               "Killed half-way? The same command again (or 'safeflash resume') continues:\n"
-               "what the journal shows staged, and the BMC still holds, is not pushed again.\n");
-    else
-        printf("Usage: safeflash activate redfish://USER@HOST[:PORT] [--yes] [--json]\n"
-               "       safeflash resume redfish://USER@HOST[:PORT]\n\n"
-               "Reset the host so that the firmware an install staged - and the BMC still\n"
-               "holds (a BMC reset drops staged images) - runs, and verify it from the\n"
-               "inventory; a backup BIOS the BMC reports unhealthy is DEGRADED.\n");
-    puts("\nThe password comes from SAFEFLASH_REDFISH_PASSWORD or a prompt.\n"
-         "  --ca FILE      trust this CA (PEM) for the BMC's certificate\n"
-         "  --pin PIN      trust this public key only (curl's sha256//BASE64 form)\n"
-         "  --insecure     no certificate checks (a lab BMC with a self-signed one)\n"
-         "  --plain-http   HTTP without TLS: loopback addresses only (tests)");
-}
-
-static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
-{
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "insecure", no_argument, NULL, 'k' },
-        { "ca", required_argument, NULL, 'c' },
-        { "pin", required_argument, NULL, 'p' },
-        { "plain-http", no_argument, NULL, 'H' },
-        { "yes", no_argument, NULL, 'y' },
-        { "dry-run", no_argument, NULL, 'n' },
-        { "component", required_argument, NULL, 'C' },
-        { "reboot-host", no_argument, NULL, 'R' },
-        { "task-timeout", required_argument, NULL, 'T' },
-        { "reset-timeout", required_argument, NULL, 'W' },
-        { "restart", no_argument, NULL, 'X' },
-        { "keys", required_argument, NULL, 'K' },
-        { "allow-unsigned", no_argument, NULL, 'U' },
-        { "allow-downgrade", no_argument, NULL, 'D' },
-        { "pull", required_argument, NULL, 'P' },
-        { "state-dir", required_argument, NULL, 'S' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     memset(ro, 0, sizeof(*ro));
     ro->cmd = cmd;
     sf_update_options_init(&ro->uo);
-    int inst = !strcmp(cmd, "install"), show = !strcmp(cmd, "show"),
-        res = !strcmp(cmd, "resume");
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-        if ((show && strchr("ynCRTWXKUDP", c)) || (!inst && strchr("CRXKUDP", c)) ||
-            (res && c == 'n'))
-            return sf_cli_usage_error(cmd, "'%s' is not an option of %s", argv[optind - 1], cmd);
+    int inst = !strcmp(cmd, "install");
+    for (size_t k = 0; k < a->nopt; k++) {
+        const char *optarg = a->opt[k].val;
+        int c = a->opt[k].id;
         char *end = NULL;
         unsigned long v;
         switch (c) {
-        case 'j': ro->json = 1; break;
-        case 'k': ro->uo.insecure = 1; break;
-        case 'c': ro->uo.ca_file = optarg; break;
-        case 'p': ro->uo.pin = optarg; break;
-        case 'H': ro->uo.plain_http = 1; break;
-        case 'y': ro->yes = 1; break;
-        case 'n': ro->uo.dry_run = 1; break;
-        case 'R': ro->uo.activate = 1; break;
-        case 'X': ro->uo.restart = 1; break;
-        case 'K': ro->keys = optarg; break;
-        case 'S': ro->state_dir = optarg; break;
-        case 'U': ro->uo.allow_unsigned = 1; break;
-        case 'D': ro->uo.allow_downgrade = 1; break;
-        case 'P':
+        case SF_O_JSON: ro->json = 1; break;
+        case SF_O_INSECURE: ro->uo.insecure = 1; break;
+        case SF_O_CA: ro->uo.ca_file = optarg; break;
+        case SF_O_PIN: ro->uo.pin = optarg; break;
+        case SF_O_PLAIN_HTTP: ro->uo.plain_http = 1; break;
+        case SF_O_YES: ro->yes = 1; break;
+        case SF_O_DRY_RUN: ro->uo.dry_run = 1; break;
+        case SF_O_REBOOT_HOST: ro->uo.activate = 1; break;
+        case SF_O_RESTART: ro->uo.restart = 1; break;
+        case SF_O_KEYS: ro->keys = optarg; break;
+        case SF_O_STATE_DIR: ro->state_dir = optarg; break;
+        case SF_O_ALLOW_UNSIGNED: ro->uo.allow_unsigned = 1; break;
+        case SF_O_ALLOW_DOWNGRADE: ro->uo.allow_downgrade = 1; break;
+        case SF_O_PULL:
             if (ro->pull)
                 return sf_cli_usage_error(cmd, "one --pull per run");
             if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
@@ -153,25 +75,27 @@ static int parse(int argc, char **argv, const char *cmd, struct ropts *ro)
                 return sf_cli_usage_error(cmd, "--pull: the URL is too long");
             ro->pull = optarg;
             break;
-        case 'C':
+        case SF_O_COMPONENT:
             if (ro->ncomp == 8)
                 return sf_cli_usage_error(cmd, "at most 8 components");
             if (!*optarg || strlen(optarg) > 16)
                 return sf_cli_usage_error(cmd, "--component takes a name of 1-16 characters");
             ro->comp[ro->ncomp++] = optarg;
             break;
-        case 'T':
-        case 'W':
+        case SF_O_TASK_TIMEOUT:
+        case SF_O_RESET_TIMEOUT:
             v = strtoul(optarg, &end, 10);
-            if (!end || *end || v == 0 || v > 86400)
-                return sf_cli_usage_error(cmd, "%s takes seconds, 1-86400", argv[optind - 1]);
-            *(c == 'T' ? &ro->uo.task_timeout_s : &ro->uo.reset_timeout_s) = (unsigned)v;
+            if (!*optarg || *optarg == '-' || !end || *end || v == 0 || v > 86400)
+                return sf_cli_usage_error(cmd, "--%s takes seconds, 1-86400", a->opt[k].name);
+            *(c == SF_O_TASK_TIMEOUT ? &ro->uo.task_timeout_s : &ro->uo.reset_timeout_s) =
+                (unsigned)v;
             break;
-        case 'h': usage(cmd); return -1;
         default:
-            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return sf_cli_usage_error(cmd, "'--%s' is not handled here", a->opt[k].name);
         }
     }
+    char **argv = a->ops;
+    int argc = (int)a->nops, optind = 0;
     if (optind >= argc || !sf_cli_is_redfish_target(argv[argc - 1]))
         return sf_cli_usage_error(cmd, "the target, redfish://USER@HOST[:PORT], comes last");
     ro->target = argv[argc - 1];
@@ -252,10 +176,10 @@ static void show_text(const char *target, json_object *doc)
         printf("  interrupted: %s\n", json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN));
 }
 
-int sf_cmd_rf_show(int argc, char **argv)
+int sf_cmd_rf_show(const struct sf_cli_args *a)
 {
     struct ropts ro;
-    int prc = parse(argc, argv, "show", &ro);
+    int prc = parse(a, "show", &ro);
     if (prc)
         return prc < 0 ? SF_EXIT_OK : prc;
     sf_ctx *ctx = NULL;
@@ -399,26 +323,26 @@ out:
     return code;
 }
 
-int sf_cmd_rf_install(int argc, char **argv)
+int sf_cmd_rf_install(const struct sf_cli_args *a)
 {
     struct ropts ro;
-    int prc = parse(argc, argv, "install", &ro);
+    int prc = parse(a, "install", &ro);
     return prc ? (prc < 0 ? SF_EXIT_OK : prc) : run_cmd(&ro, SF_ACTION_INSTALL);
 }
 
-int sf_cmd_rf_activate(int argc, char **argv)
+int sf_cmd_rf_activate(const struct sf_cli_args *a)
 {
     struct ropts ro;
-    int prc = parse(argc, argv, "activate", &ro);
+    int prc = parse(a, "activate", &ro);
     return prc ? (prc < 0 ? SF_EXIT_OK : prc) : run_cmd(&ro, SF_ACTION_ACTIVATE);
 }
 
 /* `safeflash resume redfish://...`: what the journal shows unfinished on
  * this BMC, continued from the BMC's own word. */
-int sf_cmd_rf_resume(int argc, char **argv)
+int sf_cmd_rf_resume(const struct sf_cli_args *a)
 {
     struct ropts ro;
-    int prc = parse(argc, argv, "resume", &ro);
+    int prc = parse(a, "resume", &ro);
     if (prc)
         return prc < 0 ? SF_EXIT_OK : prc;
     ro.yes = 1; /* finishing what was confirmed */

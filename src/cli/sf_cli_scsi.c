@@ -193,6 +193,13 @@ int sf_cli_scsi_run(const struct sf_cli_scsi_req *r)
     code = sf_cli_engine_summary(&out, u, rc, &ec);
     if (uo.jobs > 1 && !r->json)
         devices_line(u);
+    if (!rc && !r->json && r->act == SF_ACTION_ACTIVATE) {
+        size_t nothing = 0;
+        for (size_t i = 0; i < sf_update_count(u); i++)
+            nothing += sf_update_item(u, i)->outcome == SF_OUTCOME_NOTHING;
+        if (nothing == sf_update_count(u))
+            printf("nothing to activate: no deferred microcode was stored; nothing changed\n");
+    }
     if (rc && !r->json && !sf_update_result(u)->nothing_written)
         fprintf(stderr, "safeflash: paused on error; 'safeflash status' shows where, "
                 "'safeflash resume' continues once the cause is fixed, 'safeflash cancel' "

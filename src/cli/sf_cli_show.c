@@ -11,7 +11,6 @@
  * drive (not an enclosure) by the engine's sf_show(), which reads the
  * journal itself.  The text is unchanged: it describes enclosures only.
  */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +21,8 @@
 #include "safeflash/sf_device.h"
 #include "safeflash/sf_history_api.h"
 #include "sf_cli.h"
+#include "sf_cli_opts.h"
 #include "sf_fmt.h"
-
-static void show_usage(FILE *f)
-{
-    fputs("Usage: safeflash show DEVICE [--json]\n"
-          "\n"
-          "Print an enclosure's identity, its enclosure logical identifier, every\n"
-          "subenclosure (SES processor) with vendor, product and revision, and the\n"
-          "download microcode status of each, in words.\n"
-          "\n"
-          "  --json     one JSON object (schema 1, docs/json.md) instead of text;\n"
-          "             a drive (a device that is not an enclosure) is described too\n"
-          "  -h, --help this text\n",
-          f);
-}
 
 /* ---- JSON, schema 1 ---- */
 
@@ -112,19 +98,15 @@ static const struct sf_attempt_info *newest(const struct sf_attempt_info *a, siz
     return best;
 }
 
-/* What the journal records for the enclosure: read only when the state
- * directory already holds a history (as sf_show() does: showing never
- * creates state).  0 with the attempts in a and n (possibly none), or the
- * history's error in ec. */
+/* What the journal records for the enclosure (the library reads the
+ * history read-only and creates nothing: showing never creates state).
+ * 0 with the attempts in a and n (possibly none), or the history's error
+ * in ec. */
 static int journal_read(sf_ctx *ctx, uint64_t logical_id, struct sf_attempt_info **a, size_t *n,
                         struct sf_errctx *ec)
 {
     *a = NULL;
     *n = 0;
-    char db[4200];
-    snprintf(db, sizeof(db), "%s/history.db", sf_ctx_state_dir(ctx));
-    if (access(db, F_OK) != 0)
-        return 0; /* nothing was ever recorded here */
     char id[17];
     sf_fmt_id64(logical_id, id);
     return sf_history_read(ctx, id, a, n, ec);
@@ -295,32 +277,17 @@ static int drive_show(sf_ctx *ctx, const char *path, int json)
     return SF_EXIT_OK;
 }
 
-int sf_cmd_show(int argc, char **argv)
+int sf_cmd_show(const struct sf_cli_args *a)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'h': show_usage(stdout); return SF_EXIT_OK;
-        default:
-            return sf_cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
+    int json = sf_cli_has(a, SF_O_JSON);
+    if (a->nops < 1)
         return sf_cli_usage_error("show", "missing DEVICE");
-    if (optind + 1 < argc)
-        return sf_cli_usage_error("show", "one DEVICE at a time, got '%s' too", argv[optind + 1]);
-    const char *path = argv[optind];
+    if (a->nops > 1)
+        return sf_cli_usage_error("show", "one DEVICE at a time, got '%s' too", a->ops[1]);
+    const char *path = a->ops[0];
 
     sf_ctx *ctx = NULL;
-    int rc = sf_cli_lib_ctx(NULL, NULL, &ctx);
+    int rc = sf_cli_lib_ctx(sf_cli_arg(a, SF_O_STATE_DIR), NULL, &ctx);
     if (rc)
         return rc;
     /* The enclosure, what the journal knows of it, and its other modules
@@ -344,15 +311,15 @@ int sf_cmd_show(int argc, char **argv)
     for (size_t i = 0; i < nm; i++)
         self |= !strcmp(mods[i].path, path);
     if (json) {
-        struct sf_attempt_info *a = NULL;
+        struct sf_attempt_info *att = NULL;
         size_t na = 0;
         struct sf_errctx jec = { 0 };
-        int jrc = e->have_config ? journal_read(ctx, e->logical_id, &a, &na, &jec) : 0;
+        int jrc = e->have_config ? journal_read(ctx, e->logical_id, &att, &na, &jec) : 0;
         /* What the device holds is worth showing all the same. */
-        json_object *o = encl_doc(path, e, a, na, jrc ? jec.msg : NULL);
+        json_object *o = encl_doc(path, e, att, na, jrc ? jec.msg : NULL);
         print_doc(o);
         json_object_put(o);
-        sf_history_attempts_free(a, na);
+        sf_history_attempts_free(att, na);
     } else {
         sf_fmt_encl_text(stdout, e);
         if (nm > 1 || (nm == 1 && !self)) {
@@ -370,25 +337,20 @@ int sf_cmd_show(int argc, char **argv)
 /* `safeflash partner-sync DEVICE [on|off]`: the partner firmware sync
  * control of a dual-module shelf.  There is no standard page for it: the
  * library speaks the controls it knows, by vendor. */
-int sf_cmd_partner_sync(int argc, char **argv)
+int sf_cmd_partner_sync(const struct sf_cli_args *a)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("Usage: safeflash partner-sync DEVICE [on|off]\n\n"
-             "Show or set a dual-module shelf's partner firmware sync (the modules\n"
-             "pushing their firmware to each other).  Turn it off to update each\n"
-             "module directly when a sync loop is reported; turn it back on after.");
-        return SF_EXIT_OK;
-    }
-    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "on") && strcmp(argv[2], "off")))
-        return sf_cli_usage_error("partner-sync", "usage: safeflash partner-sync DEVICE [on|off]");
-    const char *path = argv[1];
+    if (a->nops < 1 || a->nops > 2 ||
+        (a->nops == 2 && strcmp(a->ops[1], "on") && strcmp(a->ops[1], "off")))
+        return sf_cli_usage_error("partner-sync", "takes DEVICE and, to set it, on or off");
+    const char *path = a->ops[0];
     sf_ctx *ctx = NULL;
     int rc = sf_cli_lib_ctx(NULL, NULL, &ctx);
     if (rc)
         return rc;
     struct sf_errctx ec = { 0 };
     int on = 0;
-    rc = sf_enclosure_partner_sync(ctx, path, argc == 3 ? !strcmp(argv[2], "on") : -1, &on, &ec);
+    rc = sf_enclosure_partner_sync(ctx, path, a->nops == 2 ? !strcmp(a->ops[1], "on") : -1, &on,
+                                   &ec);
     sf_ctx_free(ctx);
     if (rc)
         return sf_cli_fail(rc, &ec);

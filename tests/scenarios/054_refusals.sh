@@ -43,7 +43,7 @@ expect_contains "dry run" "$ERR" "would send 100036 bytes"
 expect_eq "pages written" "$(writes)" "0"
 
 step "bad input: one line, non-zero"
-expect_exit 3 sfp install --yes "$WORK/missing.img" $DEV; one_line "missing image" "$ERR"
+expect_exit 19 sfp install --yes "$WORK/missing.img" $DEV; one_line "missing image" "$ERR"
 : > "$WORK/empty.img"
 expect_exit 8 sfp install --yes "$WORK/empty.img" $DEV; one_line "empty image" "$ERR"
 expect_exit 2 sfp install --yes --mode sideways "$WORK/fw.img" $DEV; one_line "bad mode" "$ERR"

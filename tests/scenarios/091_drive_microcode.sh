@@ -58,8 +58,10 @@ expect_exit 0 sfp activate --yes $D0
 expect_contains "updated" "$OUT" "updated A100 -> A200"
 expect_contains "the drive's announcement" "$OUT" "UNIT ATTENTION 3Fh/01h"
 expect_eq "runs" "$(rev $D0)" A200
-expect_exit 1 sfp activate --yes $D0
+# Nothing stored: a no-op, said, exit 0 (issue 19; was 1).
+expect_exit 0 sfp activate --yes $D0
 expect_contains "nothing left to activate" "$OUT" "no deferred microcode stored"
+expect_contains "one summary line" "$OUT" "nothing to activate: no deferred microcode was stored"
 
 step "a drive without deferred modes: auto falls back to 07h, then --mode save (05h) is one command"
 expect_exit 0 sfp install --yes "$WORK/a200.bin" $D1

@@ -186,7 +186,7 @@ expect_exit 15 "$SF" install "$WORK/me.img" "$T" --component cpld --plain-http -
 expect_contains "unknown component" "$ERR" "has no single component 'cpld' (it runs: bmc, bios, me)"
 expect_exit 2 "$SF" install "$WORK/me.img" "$WORK/bios.img" "$T" --component me --plain-http --yes
 one_line "one component per image" "$ERR"
-expect_exit 3 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
+expect_exit 19 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
 one_line "missing image" "$ERR"
 expect_eq "nothing pushed by the refusals" "$(bmc_state .pushes)" "1"
 finish

@@ -49,7 +49,7 @@ bmc_start "$ROOT/examples/emu/board.conf"; T="redfish://admin@127.0.0.1:$BMC_POR
 SAFEFLASH_REDFISH_PASSWORD=wrong text_and_json 4 "$SF" install "$ME" "$T" --component me --plain-http --yes
 SAFEFLASH_REDFISH_PASSWORD=wrong text_and_json 4 "$SF" activate "$T" --plain-http --yes
 text_and_json 15 "$SF" install "$ME" "$T" --component cpld --plain-http --yes
-text_and_json 3 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
+text_and_json 19 "$SF" install "$WORK/nothing.img" "$T" --component me --plain-http --yes
 "$SFBMC" mkimage --component bios --version R01.01.0013 --size 1000 -o "$WORK/bios-as-me.img"
 text_and_json 1 "$SF" install "$WORK/bios-as-me.img" "$T" --component me --plain-http --yes
 expect_contains "the BMC's words" "$OUT" "VerificationFailed"
