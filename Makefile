@@ -6,8 +6,14 @@
 #   make fuzz       libFuzzer on every decoder (FUZZ_SECONDS each, default 60)
 #   make bench      performance comparisons (see README)
 #   make faults     the full fault sweep; make faults-random SEED=n RUNS=m
+#   make install    the CLI, libsafeflash.so.0, headers, pkg-config files, man
+#                   pages, bash completion, /etc/safeflash/keys (PREFIX,
+#                   DESTDIR; see "Installing" below); make uninstall
+#   make package    the Debian packages (debian/) into PKGOUT ($(BUILD)/package),
+#                   checked by lintian
 #
-# BUILD selects the output directory, SAN=1 the sanitizer build.
+# BUILD selects the output directory, SAN=1 the sanitizer build.  CPPFLAGS,
+# CFLAGS and LDFLAGS from the environment (dpkg-buildflags) are added.
 
 CC      ?= gcc
 BUILD   ?= build
@@ -99,13 +105,13 @@ Q :=
 endif
 
 .PHONY: all tests demo check fuzz bench faults faults-random clean deps
-all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) $(KILLNET) $(EXAMPLE) tests
+all: $(CLI) $(PRELOAD) $(SFEMU) $(SFBMC) $(SGLOG) $(KILLNET) $(EXAMPLE) tests installable
 tests: $(UNIT) $(REPLAYS)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  CC  $<" || true
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJS) $(NET_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -157,6 +163,180 @@ $(UNIT): $(UNIT_OBJS) $(UNIT_CLI_OBJS) $(SIMA) $(LIBA)
 # committed corpora run in every `make check` (under the sanitizers).
 $(BUILD)/fuzz-replay-%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(SIMA) $(LIBA)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(NET_LDLIBS)
+
+# ---- Installing --------------------------------------------------------------
+#
+# make install [PREFIX=/usr/local] [DESTDIR=] puts (each directory variable
+# can be given too):
+#   $(BINDIR)/safeflash            the CLI
+#   $(LIBDIR)/libsafeflash.so.$(VERSION), libsafeflash.so.0 (the SONAME),
+#     libsafeflash.so, libsafeflash.a      the product library: LIB_SRCS +
+#                                  NET_SRCS, exporting only the functions
+#                                  declared in include/safeflash/ (version
+#                                  node SAFEFLASH_0), sf_emu.h's aside
+#   $(LIBDIR)/libsafeflash-sim.a   the simulators of sf_emu.h (static only)
+#   $(INCLUDEDIR)/safeflash/*.h    every public header, sf_emu.h included
+#   $(PKGCONFIGDIR)/safeflash.pc, safeflash-sim.pc
+#   $(MANDIR)/manN/                man/*.N, whatever man/ holds
+#   $(BASHCOMPDIR)/safeflash       completion/safeflash, if there is one;
+#                                  with PREFIX=/usr where bash-completion
+#                                  says, else under PREFIX
+#   $(SYSCONFDIR)/safeflash/keys   the trusted keys directory, mode 0755,
+#                                  root's when root installs
+#
+# SYSCONFDIR is /etc whatever PREFIX is: the tool and the library read
+# /etc/safeflash/keys (compiled in, not derived from a prefix), so a keys
+# directory under /usr/local/etc would never be read.  Another SYSCONFDIR
+# needs SAFEFLASH_KEYS or --keys to be used.
+#
+# The simulators are not part of the product library (sf_emu.h), but a
+# program written against the API needs them to be tested without hardware
+# (examples/api/update.c does), so they are installed beside it as a static
+# library with their own pkg-config file (safeflash-sim: the library, plus
+# what the simulators link).  libsafeflash-sim.a is one relocatable object
+# whose only global symbols are sf_emu.h's functions; it carries private
+# copies of the library's internal encoders it answers with (SES and SCSI
+# pages, SHA-256), so that the shared library need not export them.  The
+# simulators still reach into the library's internal transport and flash
+# interfaces (src/), which are no ABI: a program linked with
+# libsafeflash-sim.a is a test program, rebuilt with the library it uses.
+#
+# The installed CLI is linked statically with the library, as in the build:
+# it carries the simulators too (file: targets, $SAFEFLASH_EMU), it cannot
+# be broken by a libsafeflash.so of another version while it updates
+# firmware, and it calls only the public API (check: make print-CLI_OBJS and
+# nm), so linking it with the shared library later is a Makefile change.
+VERSION  := 0.1.0
+SOMAJOR  := 0
+SONAME   := libsafeflash.so.$(SOMAJOR)
+DIST     := $(BUILD)/dist
+SHLIB    := $(DIST)/libsafeflash.so.$(VERSION)
+SIMLIB   := $(DIST)/libsafeflash-sim.a
+EMU_HDR  := include/safeflash/sf_emu.h
+PUB_HDRS := $(filter-out $(EMU_HDR),$(wildcard include/safeflash/*.h))
+MANPAGES := $(wildcard man/*.[1-9])
+COMPLETION := $(wildcard completion/safeflash)
+OBJCOPY  ?= objcopy
+
+PREFIX      ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR      ?= $(EXEC_PREFIX)/bin
+LIBDIR      ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR  ?= /etc
+ifeq ($(PREFIX),/usr)
+BASHCOMPDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),/usr/share/bash-completion/completions)
+else
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+endif
+# Root installs root's keys directory (an existing one too).
+KEYS_OWNER := $(if $(filter 0,$(shell id -u)),-o 0 -g 0)
+
+.PHONY: installable install uninstall package
+installable: $(CLI) $(LIBA) $(SHLIB) $(SIMLIB)
+
+# The functions a set of headers declares (comments removed).
+declared = for h in $(1); do $(CC) -fpreprocessed -dD -E -P $$h; done | \
+	grep -o '\bsf_[a-z0-9_]*[ ]*(' | sed 's/[ (]*$$//' | sort -u
+$(DIST)/public.syms: $(PUB_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(call declared,$^) > $@
+$(DIST)/sim.syms: $(EMU_HDR)
+	@mkdir -p $(dir $@)
+	$(Q)$(call declared,$^) > $@
+$(DIST)/libsafeflash.map: $(DIST)/public.syms
+	$(Q){ echo 'SAFEFLASH_0 {'; echo '  global:'; sed 's/.*/    &;/' $<; \
+	      echo '  local: *;'; echo '};'; } > $@
+
+$(SHLIB): $(LIB_OBJS) $(NET_OBJS) $(DIST)/libsafeflash.map
+	@[ "$(V)" = 0 ] && echo "  LD  $@" || true
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,$(DIST)/libsafeflash.map \
+		-Wl,--no-undefined -Wl,--as-needed $(LDFLAGS_ALL) $(LDFLAGS) -o $@ \
+		$(LIB_OBJS) $(NET_OBJS) $(LDLIBS_ALL) $(NET_LDLIBS)
+	$(Q)ln -sf $(notdir $@) $(DIST)/$(SONAME) && ln -sf $(SONAME) $(DIST)/libsafeflash.so
+
+# The linker picks the library objects the simulators use from copies whose
+# public functions are made local (those come from libsafeflash); then every
+# global but sf_emu.h's is made local.
+$(SIMLIB): $(SIM_OBJS) $(LIB_OBJS) $(NET_OBJS) $(DIST)/public.syms $(DIST)/sim.syms
+	@[ "$(V)" = 0 ] && echo "  AR  $@" || true
+	$(Q)rm -rf $(DIST)/sim && mkdir -p $(DIST)/sim/priv
+	$(Q)for o in $(LIB_OBJS) $(NET_OBJS); do \
+		$(OBJCOPY) --localize-symbols=$(DIST)/public.syms $$o \
+			$(DIST)/sim/priv/$$(echo "$${o#$(OBJ)/}" | tr / _) || exit 1; done
+	$(Q)rm -f $(DIST)/sim/priv.a && ar rcs $(DIST)/sim/priv.a $(DIST)/sim/priv/*.o
+	$(Q)$(LD) -r -o $(DIST)/sim/sf_sim.o $(SIM_OBJS) $(DIST)/sim/priv.a
+	$(Q)$(OBJCOPY) --keep-global-symbols=$(DIST)/sim.syms $(DIST)/sim/sf_sim.o
+	$(Q)rm -f $@ && ar rcs $@ $(DIST)/sim/sf_sim.o
+
+# $(1): the .pc.in, $(2): where it goes.
+pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@EXEC_PREFIX@|$(patsubst $(PREFIX)%,$${prefix}%,$(EXEC_PREFIX))|' \
+	-e 's|@LIBDIR@|$(patsubst $(EXEC_PREFIX)%,$${exec_prefix}%,$(LIBDIR))|' \
+	-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))|' \
+	-e 's|@VERSION@|$(VERSION)|' $(1) > $(2)
+
+install: installable
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/safeflash
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/safeflash
+	install -m 0644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsafeflash.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsafeflash.so
+	install -m 0644 $(LIBA) $(SIMLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(PUB_HDRS) $(EMU_HDR) $(DESTDIR)$(INCLUDEDIR)/safeflash/
+	$(call pc,safeflash.pc.in,$(DESTDIR)$(PKGCONFIGDIR)/safeflash.pc)
+	$(call pc,safeflash-sim.pc.in,$(DESTDIR)$(PKGCONFIGDIR)/safeflash-sim.pc)
+	$(Q)for f in $(MANPAGES); do s=$${f##*.}; \
+		echo "install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/"; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+ifneq ($(COMPLETION),)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/safeflash
+endif
+	install -d -m 0755 $(KEYS_OWNER) $(DESTDIR)$(SYSCONFDIR)/safeflash $(DESTDIR)$(SYSCONFDIR)/safeflash/keys
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Leaves the keys directory when it holds keys.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/safeflash \
+		$(DESTDIR)$(LIBDIR)/libsafeflash.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libsafeflash.so $(DESTDIR)$(LIBDIR)/libsafeflash.a \
+		$(DESTDIR)$(LIBDIR)/libsafeflash-sim.a \
+		$(DESTDIR)$(PKGCONFIGDIR)/safeflash.pc $(DESTDIR)$(PKGCONFIGDIR)/safeflash-sim.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/safeflash/,$(notdir $(PUB_HDRS) $(EMU_HDR))) \
+		$(foreach f,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(f)))/$(notdir $(f))) \
+		$(DESTDIR)$(BASHCOMPDIR)/safeflash
+	$(Q)rmdir $(DESTDIR)$(INCLUDEDIR)/safeflash 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/safeflash/keys $(DESTDIR)$(SYSCONFDIR)/safeflash 2>/dev/null || true
+
+# The Debian packages (debian/), built from a copy of the tree (the files
+# git knows, or the tree without build/ and .git outside a checkout) so
+# that this tree stays clean: the .debs, .buildinfo, .changes, the build
+# log and lintian's output in PKGOUT.  Fails on a lintian error.
+PKGOUT ?= $(BUILD)/package
+package: deps
+	$(Q)rm -rf $(PKGOUT) && mkdir -p $(PKGOUT)/src/safeflash
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -SVersion); [ "$$v" = "$(VERSION)" ] || \
+		{ echo "package: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard | while IFS= read -r f; do \
+			[ -e "$$f" ] && printf '%s\n' "$$f"; done | tar -cf - -T - ; \
+	else tar --exclude=./build --exclude=./.git -cf - . ; fi | tar -C $(PKGOUT)/src/safeflash -xf -
+	$(Q)rm -rf $(PKGOUT)/src/safeflash/build $(PKGOUT)/src/safeflash/debian/build
+	@echo "  DPKG-BUILDPACKAGE  (log: $(PKGOUT)/build.log)"
+	$(Q)cd $(PKGOUT)/src/safeflash && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b > $(abspath $(PKGOUT))/build.log 2>&1 || \
+		{ tail -n 40 $(abspath $(PKGOUT))/build.log; exit 1; }
+	$(Q)mv $(PKGOUT)/src/*.deb $(PKGOUT)/src/*.buildinfo $(PKGOUT)/src/*.changes $(PKGOUT)/
+	$(Q)rm -rf $(PKGOUT)/src
+	@echo "  LINTIAN"
+	$(Q)rc=0; lintian --fail-on error $(PKGOUT)/*.changes > $(PKGOUT)/lintian.log 2>&1 || rc=$$?; \
+		cat $(PKGOUT)/lintian.log; exit $$rc
+	@ls -1 $(PKGOUT)/*.deb
 
 deps:
 	@scripts/install-deps
