@@ -30,6 +30,10 @@ cat > "$WORK/errs.conf" <<'CONF'
 CONF
 errs() { SAFEFLASH_EMU="$WORK/errs.conf" "$@"; }
 
+code 0 "status --json before any run: {}" "$SF" status --json
+expect_eq "an empty JSON value" "$(jq -c . <<<"$OUT")" "{}"
+code 0 "history --json before any run: []" "$SF" history --json
+expect_eq "an empty JSON value" "$(jq -c . <<<"$OUT")" "[]"
 code 0 "done" sfp install --mode immediate --yes $FAST "$WORK/fw.img" $DEV
 "$SFEMU" mkimage --product JBOD-2U24 --revision 0800 --size 200000 --corrupt -o "$WORK/bad.img"
 code 1 "the device rejects the image (81h)" sfp install --mode immediate --yes $FAST "$WORK/bad.img" $DEV
@@ -108,6 +112,7 @@ code 19 "a FIFO as the image: refused, never waited on" timeout 20 "$SF" install
 expect_contains "says why" "$ERR" "not a regular file"
 code 19 "a FIFO as a package to inspect" timeout 20 "$SF" package inspect "$WORK/fifo"
 code 19 "a device node as the image" sfp install --yes $FAST /dev/zero $DEV
+code 19 "a device node as a flash image" "$SF" install --yes /dev/zero "file:$F" --layout "$PB" --image-version 1
 code 19 "a directory as the image" "$SF" install --yes "$WORK" "file:$F" --layout "$PB" --image-version 1
 code 19 "key generate into a missing directory" "$SF" key generate /nonexistent/dir/k
 code 19 "package create signing with a public key" "$SF" package create --image "$WORK/fw5.img" \

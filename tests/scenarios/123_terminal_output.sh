@@ -22,6 +22,30 @@ expect_exit 0 "$SF" package inspect --json "$WORK/evil.sfpkg"
 printf '%s' "$OUT" | valid_utf8 || fail "inspect --json is not valid UTF-8"
 expect_eq "the JSON still says what the notes say" "$(jq -r .release_notes <<<"$OUT")" "$evil"
 
+step "device strings: a revision with an escape sequence, as the enclosure reports it"
+emu_quirks ""
+"$SFEMU" mkimage --product JBOD-2U24 --revision "${ESC}[1m" --size 100000 -o "$WORK/esc.img"
+expect_exit 0 sfp install --mode immediate --subenclosure 0 --yes $FAST "$WORK/esc.img" $DEV
+expect_eq "install: no raw control characters" "$(raw_controls "$OUT$ERR")" "0"
+expect_exit 0 "$SF" show $DEV
+expect_eq "show: no raw control characters" "$(raw_controls "$OUT$ERR")" "0"
+# The SES and INQUIRY decoders already turn what is not printable ASCII
+# into '?'; the output filter is the second line of defence.
+expect_contains "show: the revision made printable" "$OUT" 'rev ?[1m'
+expect_exit 0 "$SF" show $DEV --json
+printf '%s' "$OUT" | valid_utf8 || fail "show --json is not valid UTF-8"
+expect_eq "show --json: the same revision" "$(jq -r '.subenclosures[0].version' <<<"$OUT")" "?[1m"
+expect_exit 0 "$SF" history $DEV
+expect_eq "history: no raw control characters" "$(raw_controls "$OUT$ERR")" "0"
+
+step "the command line: --image-version with an escape sequence"
+F="$WORK/board.bin"; head -c 4194304 /dev/zero | tr '\0' '\377' > "$F"
+head -c 300000 /dev/urandom > "$WORK/v.bin"
+expect_exit 0 "$SF" install "$WORK/v.bin" "file:$F" --layout "$ROOT/examples/flash/ab.layout" \
+    --image-version "1${ESC}]0;t${BEL}" --yes
+expect_eq "install: no raw control characters" "$(raw_controls "$OUT$ERR")" "0"
+expect_contains "shown escaped" "$OUT" '1\u001b]0;t\u0007'
+
 step "the command line: an operand with escapes is echoed escaped"
 expect_exit 3 "$SF" show "/dev/sg${ESC}]0;x${BEL}"
 expect_eq "error line: no raw control characters" "$(raw_controls "$ERR")" "0"
