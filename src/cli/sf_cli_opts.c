@@ -676,6 +676,17 @@ static int parse(const struct cmddef *c, int argc, char **argv, struct sf_cli_ar
     return 0;
 }
 
+/* The help of every subcommand of a group ("package", "key"). */
+static void help_group(FILE *f, const char *group)
+{
+    size_t n = strlen(group);
+    for (size_t i = 0; i < NCMDDEFS; i++)
+        if (!strncmp(cmddefs[i].name, group, n) && cmddefs[i].name[n] == ' ') {
+            help_cmd(f, &cmddefs[i]);
+            fputc('\n', f);
+        }
+}
+
 static const struct cmddef *cmd_of(const char *w1, const char *w2, int *words)
 {
     char name[64];
@@ -745,13 +756,7 @@ int sf_cli_main(int argc, char **argv)
         int words;
         const struct cmddef *c = cmd_of(argv[wpos[1]], nw > 2 ? argv[wpos[2]] : NULL, &words);
         if (!c && (!strcmp(argv[wpos[1]], "package") || !strcmp(argv[wpos[1]], "key"))) {
-            /* help package: each of its subcommands */
-            for (size_t i = 0; i < NCMDDEFS; i++)
-                if (!strncmp(cmddefs[i].name, argv[wpos[1]], strlen(argv[wpos[1]])) &&
-                    cmddefs[i].name[strlen(argv[wpos[1]])] == ' ') {
-                    help_cmd(stdout, &cmddefs[i]);
-                    fputc('\n', stdout);
-                }
+            help_group(stdout, argv[wpos[1]]); /* help package: each subcommand */
             return SF_EXIT_OK;
         }
         if (!c)
@@ -767,12 +772,7 @@ int sf_cli_main(int argc, char **argv)
             for (int i = 1; i < argc; i++)
                 ask |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
             if (ask) {
-                for (size_t i = 0; i < NCMDDEFS; i++)
-                    if (!strncmp(cmddefs[i].name, w0, strlen(w0)) &&
-                        cmddefs[i].name[strlen(w0)] == ' ') {
-                        help_cmd(stdout, &cmddefs[i]);
-                        fputc('\n', stdout);
-                    }
+                help_group(stdout, w0);
                 return SF_EXIT_OK;
             }
             if (nw < 2)
