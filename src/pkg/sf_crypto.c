@@ -178,13 +178,7 @@ static int verify_one(EVP_PKEY *k, const uint8_t *msg, size_t len, const uint8_t
  * SF_EACCES with one line naming path and the fix. */
 static int keys_safe(const char *path, const struct stat *st, struct sf_errctx *ec)
 {
-    if (st->st_uid != 0 && st->st_uid != geteuid())
-        return sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is owned by uid %u, neither "
-                          "root nor you (chown root %s)", path, (unsigned)st->st_uid, path);
-    if (st->st_mode & (S_IWGRP | S_IWOTH))
-        return sf_err_set(ec, SF_EACCES, "refusing trusted keys: %s is %s-writable (chmod go-w "
-                          "%s)", path, (st->st_mode & S_IWOTH) ? "world" : "group", path);
-    return 0;
+    return sf_file_owner_safe("trusted keys", path, st, SF_EACCES, ec);
 }
 
 /* The key dir/name (a *.pub of the directory open as dfd): NULL when it

@@ -5,6 +5,7 @@
 #include "sf_history.h"
 
 #include "pkg/sf_crypto.h"
+#include "util/sf_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -113,13 +114,7 @@ static int state_safe(const char *dir, const struct stat *st, struct sf_errctx *
     if (!S_ISDIR(st->st_mode))
         return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: not a directory "
                           "(set SAFEFLASH_STATE_DIR or --state-dir)", dir);
-    if (st->st_uid != 0 && st->st_uid != geteuid())
-        return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: owned by uid %u, neither "
-                          "root nor you (chown root %s)", dir, (unsigned)st->st_uid, dir);
-    if (st->st_mode & (S_IWGRP | S_IWOTH))
-        return sf_err_set(ec, SF_ESTATE, "refusing state directory %s: %s-writable (chmod go-w "
-                          "%s)", dir, (st->st_mode & S_IWOTH) ? "world" : "group", dir);
-    return 0;
+    return sf_file_owner_safe("state directory", dir, st, SF_ESTATE, ec);
 }
 
 int sf_state_check(const char *state_dir, struct sf_errctx *ec)

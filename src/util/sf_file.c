@@ -73,3 +73,15 @@ int sf_file_read(const char *path, unsigned flags, size_t max, uint8_t **out,
     *len = n;
     return 0;
 }
+
+int sf_file_owner_safe(const char *what, const char *path, const struct stat *st, int err,
+                       struct sf_errctx *ec)
+{
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return sf_err_set(ec, err, "refusing %s: %s is owned by uid %u, neither root nor you "
+                          "(chown root %s)", what, path, (unsigned)st->st_uid, path);
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return sf_err_set(ec, err, "refusing %s: %s is %s-writable (chmod go-w %s)", what, path,
+                          (st->st_mode & S_IWOTH) ? "world" : "group", path);
+    return 0;
+}

@@ -45,4 +45,14 @@ int sf_file_open(const char *path, unsigned flags, struct stat *st,
 int sf_file_read(const char *path, unsigned flags, size_t max, uint8_t **out,
                  size_t *len, struct sf_errctx *ec);
 
+/*
+ * What safeflash trusts is only as good as who can write it (OpenSSH's
+ * StrictModes): st, the stat of path, must be owned by root or the
+ * effective user and writable by neither group nor others.  0, or err
+ * with one line: "refusing WHAT: PATH is world-writable (chmod go-w PATH)",
+ * "... is owned by uid N, neither root nor you (chown root PATH)".
+ */
+int sf_file_owner_safe(const char *what, const char *path, const struct stat *st, int err,
+                       struct sf_errctx *ec);
+
 #endif

@@ -94,13 +94,13 @@ W0=$(writes)
 chmod 777 "$ST"
 expect_exit 11 "$SF" history
 one_line "error" "$ERR"
-expect_eq "error" "$ERR" "safeflash: refusing state directory $ST: world-writable (chmod go-w $ST)"
+expect_eq "error" "$ERR" "safeflash: refusing state directory: $ST is world-writable (chmod go-w $ST)"
 expect_exit 11 "$SF" status
 one_line "error" "$ERR"
 mkimg "$WORK/fw4.bin" 0400 200000
 expect_exit 18 sfp install --yes $FAST --mode immediate "$WORK/fw4.bin" $DEV
 one_line "error" "$ERR"
-expect_contains "error" "$ERR" "refusing state directory $ST: world-writable (chmod go-w $ST)"
+expect_contains "error" "$ERR" "refusing state directory: $ST is world-writable (chmod go-w $ST)"
 chown 4321 "$ST"; chmod 700 "$ST"
 expect_exit 11 "$SF" history
 expect_contains "error" "$ERR" "owned by uid 4321, neither root nor you (chown root $ST)"

@@ -68,7 +68,7 @@ SF_TEST(history_state_dir_made_0700_and_refused_when_others_may_write)
     CHECK_EQ(chmod(state, 0777), 0);
     sf_errctx_clear(&ec);
     CHECK_EQ(sf_state_mkdir(state, &ec), SF_ESTATE);
-    snprintf(want, sizeof(want), "refusing state directory %s: world-writable (chmod go-w %s)",
+    snprintf(want, sizeof(want), "refusing state directory: %s is world-writable (chmod go-w %s)",
              state, state);
     CHECK_STR(ec.msg, want);
     struct sf_history *h = NULL;
@@ -85,7 +85,7 @@ SF_TEST(history_state_dir_made_0700_and_refused_when_others_may_write)
         CHECK_EQ(chown(state, 4321, 4321), 0);
         sf_errctx_clear(&ec);
         CHECK_EQ(sf_state_check(state, &ec), SF_ESTATE);
-        snprintf(want, sizeof(want), "refusing state directory %s: owned by uid 4321, neither "
+        snprintf(want, sizeof(want), "refusing state directory: %s is owned by uid 4321, neither "
                  "root nor you (chown root %s)", state, state);
         CHECK_STR(ec.msg, want);
         CHECK_EQ(chown(state, 0, 0), 0);
