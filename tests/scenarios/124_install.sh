@@ -76,6 +76,32 @@ expect_exit 1 env LD_LIBRARY_PATH="$LIB" "$WORK/update" "$SAFEFLASH_STATE_DIR" "
     "$WORK/nonexistent.bin"
 one_line "an error" "$ERR"
 
+step "a program that needs no simulator: pkg-config --cflags --libs safeflash alone"
+cat > "$WORK/hist.c" <<'C'
+#include <stdio.h>
+#include <safeflash/safeflash.h>
+#include <safeflash/sf_history_api.h>
+/* The history of a state directory, read through the installed library. */
+int main(int argc, char **argv)
+{
+    sf_ctx *ctx = NULL;
+    struct sf_errctx ec = { 0 };
+    struct sf_attempt_info *a = NULL;
+    size_t n = 0;
+    if (argc != 2 || sf_ctx_new(&ctx) || sf_ctx_set_state_dir(ctx, argv[1]))
+        return 2;
+    int rc = sf_history_read(ctx, NULL, &a, &n, &ec);
+    printf("%s: %zu attempts\n", rc ? ec.msg : "history", n);
+    sf_history_attempts_free(a, n);
+    sf_ctx_free(ctx);
+    return rc ? 1 : 0;
+}
+C
+flags=$(pkg-config --cflags --libs safeflash)
+expect_exit 0 gcc -std=c11 -Wall -Wextra -Werror $SANFLAGS -o "$WORK/hist" "$WORK/hist.c" $flags
+expect_exit 0 env LD_LIBRARY_PATH="$LIB" "$WORK/hist" "$SAFEFLASH_STATE_DIR"
+expect_contains "the example's two attempts, read back" "$OUT" "history: 2 attempts"
+
 step "and statically: safeflash.pc's private part names what libsafeflash.a needs"
 # pkg-config --static would also want the static dependencies of
 # libarchive and libcurl (not installed by their -dev packages): what is
