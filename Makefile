@@ -52,7 +52,8 @@ LIB_SRCS := \
 	src/engine/sf_journal.c src/engine/sf_what.c src/engine/sf_class_flash.c src/engine/sf_class_scsi.c src/engine/sf_class_redfish.c \
 	src/engine/sf_api_device.c src/engine/sf_api_package.c src/engine/sf_api_history.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
-	src/state/sf_history.c src/state/sf_lock.c
+	src/state/sf_history.c src/state/sf_lock.c \
+	src/fleet/sf_baseline.c
 # Simulators that stand in for hardware and are handed to a context
 # (include/safeflash/sf_emu.h): the enclosure and drive emulator and its
 # in-process transport, the NOR flash model, the BMC image format.  Not
