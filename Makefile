@@ -45,7 +45,7 @@ LIB_SRCS := \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \
 	src/transport/sf_flash.c \
 	src/engine/sf_encl.c src/engine/sf_discover.c \
-	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_install_plan.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
+	src/engine/sf_sesdl.c src/engine/sf_install.c src/engine/sf_install_pair.c src/engine/sf_install_plan.c src/engine/sf_drive.c src/engine/sf_wbdl.c \
 	src/engine/sf_flashup.c \
 	src/engine/sf_ctx.c src/engine/sf_update.c src/engine/sf_plan.c src/engine/sf_request.c \
 	src/engine/sf_run.c src/engine/sf_show.c \

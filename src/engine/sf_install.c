@@ -65,22 +65,14 @@ const char *sf_target_what(const struct sf_target *t, char *buf, size_t cap)
 
 /* ---- running ---- */
 
-/* One target's events and journal gate (the engine's hooks). */
-struct relay {
-    sf_iev_cb cb;
-    void *arg;
-    const struct sf_target *t;
-    const struct sf_install_hooks *h;
-};
-
-static void d_sleep(struct sf_install_dev *d, unsigned ms)
+void sf_inst_sleep(struct sf_install_dev *d, unsigned ms)
 {
     d->s.sleep_ms(ms);
 }
 
 static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
 {
-    struct relay *r = arg;
+    struct sf_inst_relay *r = arg;
     if (ev->kind == SF_DLEV_PHASE && r->h->note) {
         r->h->note(r->h->gate_arg, ev->text); /* a read-only phase ("committing") */
         return;
@@ -93,7 +85,7 @@ static void relay_dl(const struct sf_sesdl_event *ev, void *arg)
     r->cb(&e, r->arg);
 }
 
-static void phase(struct relay *r, const char *name)
+void sf_inst_phase(struct sf_inst_relay *r, const char *name)
 {
     if (r->h->note) {
         r->h->note(r->h->gate_arg, name); /* read-only: recorded, never a reason to stop */
@@ -158,7 +150,7 @@ static int read_sub_revision(struct sf_install_dev *d, const char *path, uint8_t
 }
 
 /* Re-read the configuration page for the target's current revision. */
-static int reread_revision(struct sf_install_dev *d, struct sf_target *t, struct sf_errctx *ec)
+int sf_inst_reread_revision(struct sf_install_dev *d, struct sf_target *t, struct sf_errctx *ec)
 {
     return read_sub_revision(d, t->path, t->sub_id, t->rev_after, sizeof(t->rev_after), ec);
 }
@@ -170,7 +162,7 @@ static int transient(int rc)
 }
 
 /* The pause between polls of a device: --poll-interval, 1 ms to 1 s. */
-static unsigned poll_gap(const struct sf_install_opts *o)
+unsigned sf_inst_poll_gap(const struct sf_install_opts *o)
 {
     return o->dl.poll_ms == 0 ? 1 : o->dl.poll_ms > 1000 ? 1000 : o->dl.poll_ms;
 }
@@ -178,9 +170,9 @@ static unsigned poll_gap(const struct sf_install_opts *o)
 /* Read the revision subenclosure `sub` runs, waiting out a device that
  * does not answer (restarting, path briefly gone) for up to the ready
  * timeout.  r, when given, hears "restarting" once the wait begins. */
-static int read_revision_patiently(struct sf_install_dev *d, const char *path, uint8_t sub,
-                                   char *rev, size_t cap, const struct sf_install_opts *o,
-                                   struct relay *r, struct sf_errctx *ec)
+int sf_inst_read_revision_patiently(struct sf_install_dev *d, const char *path, uint8_t sub,
+                                    char *rev, size_t cap, const struct sf_install_opts *o,
+                                    struct sf_inst_relay *r, struct sf_errctx *ec)
 {
     unsigned waited = 0;
     for (;;) {
@@ -189,9 +181,9 @@ static int read_revision_patiently(struct sf_install_dev *d, const char *path, u
         if (!transient(rc) || waited >= o->ready_timeout_ms)
             return rc;
         if (waited == 0 && r)
-            phase(r, "restarting");
-        d->s.sleep_ms(poll_gap(o));
-        waited += poll_gap(o);
+            sf_inst_phase(r, "restarting");
+        d->s.sleep_ms(sf_inst_poll_gap(o));
+        waited += sf_inst_poll_gap(o);
     }
 }
 
@@ -201,10 +193,10 @@ static int read_revision_patiently(struct sf_install_dev *d, const char *path, u
  * layer absorbs the reset's UNIT ATTENTION and waits out "becoming ready";
  * here we wait out a device that does not answer at all while it restarts. */
 static int verify_running(struct sf_install_dev *d, struct sf_target *t,
-                          const struct sf_install_opts *o, struct relay *r)
+                          const struct sf_install_opts *o, struct sf_inst_relay *r)
 {
     struct sf_errctx ec = { 0 };
-    phase(r, "verifying");
+    sf_inst_phase(r, "verifying");
     int rc;
     char ua[128] = "";
     if (t->drive) {
@@ -214,8 +206,8 @@ static int verify_running(struct sf_install_dev *d, struct sf_target *t,
                              sizeof(ua), &ec);
         goto check;
     }
-    rc = read_revision_patiently(d, t->path, t->sub_id, t->rev_after, sizeof(t->rev_after), o, r,
-                                 &ec);
+    rc = sf_inst_read_revision_patiently(d, t->path, t->sub_id, t->rev_after,
+                                         sizeof(t->rev_after), o, r, &ec);
 check:
     if (rc) {
         fail_target(t, rc, ec.msg);
@@ -250,187 +242,9 @@ check:
     return 0;
 }
 
-/* The way out of a sync loop, as a command only where it can work: the
- * partner sync control is vendor specific, and `safeflash partner-sync`
- * speaks only the ones sf_encl_partner_sync_known() names. */
-static void way_out(const struct sf_target *t, char *buf, size_t cap)
-{
-    const struct sf_encl *e = t->dev->e;
-    if (sf_encl_partner_sync_known(e)) {
-        snprintf(buf, cap, "'safeflash partner-sync %s off', install on each module directly, "
-                 "then 'safeflash partner-sync %s on'", t->path, t->path);
-        return;
-    }
-    char vendor[sizeof(e->inq.vendor) + 1];
-    snprintf(vendor, sizeof(vendor), "%s", e->inq.vendor);
-    sf_rtrim(vendor);
-    snprintf(buf, cap, "turn partner firmware sync off with the %s enclosure's own tool "
-             "(safeflash has no control for it), install on each module directly, then turn it "
-             "back on", vendor[0] ? vendor : "vendor's");
-}
-
-/*
- * Field report 001: after one module of a dual-module shelf is updated, it
- * may push its firmware to the partner - and that push may never stick.
- * Watch the enclosure's other modules in this plan for a while:
- *   converged  the partner runs the new revision and is idle three polls
- *   quiet      no push within three polls: nothing to watch
- *   loop       the partner's revision comes back to one it had left
- *              (old -> new -> old), or a push starts three times
- * Returns 0, or SF_ECHECK with the evidence and the way out in `why`.
- */
-static int watch_partners(struct sf_plan *p, size_t ti, const struct sf_install_opts *o,
-                          struct relay *r, char *why, size_t cap)
-{
-    struct sf_target *t = &p->t[ti];
-    uint64_t lid = sf_target_uid(t);
-    unsigned gap = poll_gap(o);
-    char out[240];
-    way_out(t, out, sizeof(out));
-    for (size_t k = 0; k < p->n; k++) {
-        struct sf_target *u = &p->t[k];
-        if (u->dev == t->dev || u->drive || sf_target_uid(u) != lid)
-            continue;
-        char seen[8][5];
-        size_t nseen = 0;
-        unsigned starts = 0, idle_new = 0, polls = 0;
-        uint8_t last_status = 0xff;
-        /* Journaled for the record on t's attempt (read-only: never a reason to stop). */
-        struct relay shown = *r;
-        phase(&shown, "watching partner");
-        for (polls = 0; polls < 60; polls++) {
-            struct sf_errctx ec = { 0 };
-            struct sf_ses_dl_status st;
-            char rev[5] = "";
-            struct sf_target probe = *u;
-            if (reread_revision(u->dev, &probe, &ec) == 0)
-                snprintf(rev, sizeof(rev), "%s", probe.rev_after);
-            uint8_t status = 0xff;
-            if (sf_encl_read_dl_page(&u->dev->s, &st, &ec) == 0) {
-                const struct sf_ses_dl_desc *dd = sf_ses_dl_status_find(&st, u->sub_id);
-                if (dd)
-                    status = dd->status;
-            }
-            if (status == SF_DL_IN_PROGRESS && last_status != SF_DL_IN_PROGRESS)
-                starts++;
-            last_status = status;
-            if (rev[0] && (nseen == 0 || strcmp(seen[nseen - 1], rev))) {
-                for (size_t i = 0; i + 1 < nseen; i++)
-                    if (!strcmp(seen[i], rev)) {
-                        /* back to a revision it had left: a cycle */
-                        char path[64] = "";
-                        for (size_t j = 0; j < nseen; j++) {
-                            size_t l = strlen(path);
-                            snprintf(path + l, sizeof(path) - l, "%s -> ", seen[j]);
-                        }
-                        snprintf(why, cap, "partner firmware sync loop: %s subenclosure %u went "
-                                 "%s%s after %s was updated (partner downloads started %u times in "
-                                 "%u polls); the updated module keeps re-flashing it.  Way out: "
-                                 "%s", u->path, u->sub_id, path, rev, t->path, starts, polls + 1,
-                                 out);
-                        return SF_ECHECK;
-                    }
-                if (nseen < 8)
-                    snprintf(seen[nseen++], 5, "%s", rev);
-            }
-            if (starts >= 3) {
-                snprintf(why, cap, "partner firmware sync loop: a download to %s subenclosure %u "
-                         "started %u times in %u polls and it still runs %s; the push never sticks.  "
-                         "Way out: %s", u->path, u->sub_id, starts, polls + 1, rev, out);
-                return SF_ECHECK;
-            }
-            if (rev[0] && !strcmp(rev, t->rev_after) && status == SF_DL_IDLE) {
-                if (++idle_new >= 3)
-                    break; /* converged */
-            } else {
-                idle_new = 0;
-            }
-            if (polls >= 2 && starts == 0 && nseen <= 1)
-                break; /* quiet: no partner sync going on */
-            d_sleep(u->dev, gap);
-        }
-    }
-    return 0;
-}
-
-/*
- * Field report 000: after a failure, the pair must be left redundant before
- * anything pauses.  The failed module kept its old image (SES discards an
- * image that did not complete or verify), but it may be restarting, or it
- * may not come back at all.  Wait for its path to answer - as long as a
- * verification would wait - and read what every module of the enclosure in
- * this plan runs.  Modules not in the plan are not looked at: safeflash
- * does not know their paths.  Only reads are sent; nothing is written.
- * Fills f->redundancy and f->degraded; returns 1 when there was a partner
- * to check.
- */
-static int check_redundancy(struct sf_plan *p, size_t fi, const struct sf_install_opts *o,
-                            struct relay *r)
-{
-    struct sf_target *f = &p->t[fi];
-    uint64_t uid = sf_target_uid(f);
-    struct sf_install_dev *mods[16];
-    size_t nm = 0;
-    mods[nm++] = f->dev;
-    for (size_t k = 0; k < p->n && nm < 16; k++) {
-        struct sf_install_dev *d = p->t[k].dev;
-        int seen = 0;
-        for (size_t j = 0; j < nm; j++)
-            seen |= mods[j] == d;
-        if (!seen && !p->t[k].drive && sf_target_uid(&p->t[k]) == uid)
-            mods[nm++] = d;
-    }
-    if (nm < 2)
-        return 0;
-    phase(r, "checking redundancy");
-    char list[512] = "";
-    size_t up = 0;
-    const char *lost_path = NULL;
-    char lost_why[200] = "";
-    for (size_t j = 0; j < nm; j++) {
-        const char *path = NULL;
-        for (size_t k = 0; k < p->n && !path; k++)
-            if (p->t[k].dev == mods[j])
-                path = p->t[k].path;
-        char rev[8] = "";
-        struct sf_errctx ec = { 0 };
-        /* The failed module may be restarting: give it the time a
-         * verification would.  A partner that does not answer at once gets
-         * the same patience. */
-        int rc = read_revision_patiently(mods[j], path, f->sub_id, rev, sizeof(rev), o, NULL, &ec);
-        size_t l = strlen(list);
-        if (rc == 0) {
-            up++;
-            snprintf(list + l, sizeof(list) - l, "%s%s runs %s", l ? ", " : "", path, rev);
-        } else {
-            snprintf(list + l, sizeof(list) - l, "%s%s does not answer", l ? ", " : "", path);
-            if (!lost_path) {
-                lost_path = path;
-                snprintf(lost_why, sizeof(lost_why), "%s", ec.msg[0] ? ec.msg : sf_err_str(rc));
-            }
-        }
-    }
-    if (up == nm) {
-        char all[24];
-        snprintf(all, sizeof(all), nm == 2 ? "both" : "all %zu", nm);
-        snprintf(f->redundancy, sizeof(f->redundancy), "redundancy kept: %s modules of the "
-                 "enclosure answer (%s)", all, list);
-    } else {
-        f->degraded = 1;
-        snprintf(f->redundancy, sizeof(f->redundancy), "DEGRADED: %zu of %zu modules of the "
-                 "enclosure answer (%s; %s); do not update the others until %s is back",
-                 up, nm, list, lost_why, lost_path);
-    }
-    if (r->cb) {
-        struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = f, .text = f->redundancy };
-        r->cb(&e, r->arg);
-    }
-    return 1;
-}
-
 /* Stored cleanly as deferred microcode: say so, or (--activate) start it. */
 static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_install_opts *o,
-                       const struct sf_sesdl_opts *dl, struct relay *r, const char *how)
+                       const struct sf_sesdl_opts *dl, struct sf_inst_relay *r, const char *how)
 {
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
@@ -465,7 +279,7 @@ static int stored_then(struct sf_plan *p, struct sf_target *t, const struct sf_i
 }
 
 /* The status the plan read shows the interrupted run's download done. */
-static void adopt_completion(struct sf_target *t, struct relay *r)
+static void adopt_completion(struct sf_target *t, struct sf_inst_relay *r)
 {
     memset(&t->dl, 0, sizeof(t->dl));
     t->dl.final_status = t->dl_status_at_plan;
@@ -480,7 +294,7 @@ static void adopt_completion(struct sf_target *t, struct relay *r)
     }
 }
 
-static void tell(struct relay *r, const char *text)
+static void tell(struct sf_inst_relay *r, const char *text)
 {
     if (r->cb) {
         struct sf_iev e = { .kind = SF_IEV_NOTICE, .t = r->t, .text = text };
@@ -499,7 +313,7 @@ static int sent_all(const char *phase)
 /* A drive: download (or pick up where the journal says the interrupted
  * attempt stopped), then keep it stored or activate and verify. */
 static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf_install_opts *o,
-                         struct sf_sesdl_opts *dl, struct relay *r)
+                         struct sf_sesdl_opts *dl, struct sf_inst_relay *r)
 {
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
@@ -543,7 +357,7 @@ static int install_drive(struct sf_plan *p, struct sf_target *t, const struct sf
         return 0;
     }
     if (sf_wb_mode_defers(t->dl.mode_used)) {
-        phase(r, "stored");
+        sf_inst_phase(r, "stored");
         return stored_then(p, t, o, dl, r, "stored");
     }
     return verify_running(d, t, o, r);
@@ -560,7 +374,7 @@ static int partner_pushed(struct sf_plan *p, size_t i, const struct sf_install_o
         return 0;
     struct sf_errctx pec = { 0 };
     struct sf_target now = *t;
-    if (reread_revision(t->dev, &now, &pec) == 0 && !strcmp(now.rev_after, want) &&
+    if (sf_inst_reread_revision(t->dev, &now, &pec) == 0 && !strcmp(now.rev_after, want) &&
         strcmp(t->rev_before, want)) {
         snprintf(t->rev_after, sizeof(t->rev_after), "%s", want);
         t->outcome = SF_OUT_UPDATED;
@@ -572,7 +386,7 @@ static int partner_pushed(struct sf_plan *p, size_t i, const struct sf_install_o
 
 /* Everything an install does for one target, up to its result. */
 static int install_target(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
-                          struct relay *r)
+                          struct sf_inst_relay *r)
 {
     struct sf_target *t = &p->t[i];
     struct sf_install_dev *d = t->dev;
@@ -647,13 +461,13 @@ static int install_target(struct sf_plan *p, size_t i, const struct sf_install_o
     } else if (o->dl.dry_run) {
         t->outcome = SF_OUT_DRY_RUN;
     } else if (t->dl.final_status == SF_DL_COMPLETE_DEFERRED) {
-        phase(r, "stored");
+        sf_inst_phase(r, "stored");
         t->outcome = SF_OUT_STORED;
         snprintf(t->msg, sizeof(t->msg), "stored; runs after 'safeflash activate %s "
                  "--subenclosure %u', a hard reset or a power cycle", t->path, t->sub_id);
     } else if (t->dl.final_status == SF_DL_COMPLETE_RESET ||
                t->dl.final_status == SF_DL_COMPLETE_POWER_ON) {
-        phase(r, "stored");
+        sf_inst_phase(r, "stored");
         t->outcome = SF_OUT_PENDING_RESET;
         snprintf(t->msg, sizeof(t->msg), "stored; runs after %s (status %02Xh)",
                  t->dl.final_status == SF_DL_COMPLETE_RESET ? "a hard reset or power cycle"
@@ -684,17 +498,17 @@ stored:
 /* After one target: a failure's redundancy check, a success's partner
  * watch.  Returns the partner-loop error (why filled) or 0. */
 static int after_target(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
-                        struct relay *r, char *why, size_t cap)
+                        struct sf_inst_relay *r, char *why, size_t cap)
 {
     struct sf_target *t = &p->t[i];
     if (o->solo)
         return 0; /* its partners are other threads' (--parallel) */
     if (t->outcome == SF_OUT_FAILED && !t->drive && !o->dl.dry_run) {
-        check_redundancy(p, i, o, r);
+        sf_inst_check_redundancy(p, i, o, r);
         return 0;
     }
     if (t->outcome == SF_OUT_UPDATED && !o->dl.dry_run && !t->drive)
-        return watch_partners(p, i, o, r, why, cap);
+        return sf_inst_watch_partners(p, i, o, r, why, cap);
     return 0;
 }
 
@@ -702,7 +516,7 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
                    const struct sf_install_hooks *h)
 {
     struct sf_target *t = &p->t[i];
-    struct relay r = { h->cb, h->arg, t, h };
+    struct sf_inst_relay r = { h->cb, h->arg, t, h };
     if (t->outcome == SF_OUT_FAILED) /* a partner loop found by an earlier target */
         return t->err;
     int rc = partner_pushed(p, i, o) ? 0 : install_target(p, i, o, &r);
@@ -729,7 +543,8 @@ int sf_install_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o,
 }
 
 /* Everything an activation does for one target, up to its result. */
-static int activate_target(struct sf_target *t, const struct sf_install_opts *o, struct relay *r)
+static int activate_target(struct sf_target *t, const struct sf_install_opts *o,
+                           struct sf_inst_relay *r)
 {
     struct sf_install_dev *d = t->dev;
     struct sf_errctx ec = { 0 };
@@ -802,7 +617,7 @@ int sf_activate_one(struct sf_plan *p, size_t i, const struct sf_install_opts *o
                     const struct sf_install_hooks *h)
 {
     struct sf_target *t = &p->t[i];
-    struct relay r = { h->cb, h->arg, t, h };
+    struct sf_inst_relay r = { h->cb, h->arg, t, h };
     return activate_target(t, o, &r);
 }
 
@@ -819,7 +634,7 @@ int sf_install_read_revision(struct sf_plan *p, size_t i, const struct sf_instal
         snprintf(rev, cap, "%s", r5);
         return rc;
     }
-    return read_revision_patiently(t->dev, t->path, t->sub_id, rev, cap, o, NULL, ec);
+    return sf_inst_read_revision_patiently(t->dev, t->path, t->sub_id, rev, cap, o, NULL, ec);
 }
 
 int sf_install_reread(struct sf_plan *p, size_t i, char *rev, size_t cap, struct sf_errctx *ec)
