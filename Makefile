@@ -68,7 +68,7 @@ NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
 	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c \
-	src/cli/sf_cli_opts.c src/cli/sf_cli_text.c
+	src/cli/sf_cli_opts.c src/cli/sf_cli_table.c src/cli/sf_cli_text.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 # The emulated BMC is a server: libmicrohttpd stays out of the library.

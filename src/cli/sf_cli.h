@@ -25,7 +25,7 @@
  *      damaged; stopped before the next write
  *  19  file error: an image, package, layout, key or output file is missing,
  *      unreadable or not a regular file
- * The words users read are in sf_cli_exit_docs (sf_cli_opts.c).
+ * The words users read are in sf_cli_exit_docs (sf_cli_table.c).
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H

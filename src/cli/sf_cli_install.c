@@ -92,7 +92,7 @@ static int run_cmd(const struct sf_cli_args *a, enum cmd_kind kind)
     int in_progress_given = 0;
     unsigned long v;
     /* Which options belong to which command is the option table's
-     * business (sf_cli_opts.c); here they get their meaning. */
+     * business (sf_cli_table.c); here they get their meaning. */
     for (size_t k = 0; k < a->nopt; k++) {
         const char *optarg = a->opt[k].val;
         int c = a->opt[k].id;

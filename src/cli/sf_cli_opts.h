@@ -1,7 +1,7 @@
 /*
  * sf_cli_opts.h - the one option grammar of the command line.
  *
- * Every option of every command is one row of a table (sf_cli_opts.c):
+ * Every option of every command is one row of a table (sf_cli_table.c):
  * its name, its argument, the commands and the target kinds it belongs to,
  * and its help.  The parser, `safeflash help COMMAND`, `COMMAND --help`
  * and the shell completion (which reads the help) all come from that

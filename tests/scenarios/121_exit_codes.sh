@@ -1,6 +1,6 @@
 #!/bin/bash
 # Every exit code the help documents is reached by a real situation, here,
-# with the code the table gives it (issue 19): one table (sf_cli_opts.c)
+# with the code the table gives it (issue 19): one table (sf_cli_table.c)
 # feeds `safeflash --help`, the man page and the README, and this test
 # fails if a documented code has no situation below or a situation ends
 # with another code.  Errors are one line on stderr.
