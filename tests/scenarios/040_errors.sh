@@ -3,19 +3,8 @@
 # documented exit code; nothing crashes or hangs.
 . "$(dirname "$0")/../lib/common.sh"
 set -e
-# A config with the cases side by side: a disk (not an enclosure), a
-# device claiming PDT 0Dh with no SES pages (like scsi_debug ptype=13), and
-# an enclosure whose firmware sends a configuration page with a bad length.
-cat > "$WORK/emu.conf" <<'CONF'
-{ "state": "emu.state", "devices": [
-  { "path": "/dev/sg-disk", "pdt": 0, "vendor": "ACME", "product": "DISK", "revision": "A001",
-    "wwn": "0x5000000000001000" },
-  { "path": "/dev/sg-nopages", "ses": false, "vendor": "ACME", "product": "FAKEENCL",
-    "revision": "0001", "wwn": "0x5000000000002000" },
-  { "path": "/dev/sg-garbage", "vendor": "ACME", "product": "BROKEN", "revision": "0001",
-    "wwn": "0x5000000000003000", "quirks": { "corrupt_page": 1 },
-    "subenclosures": [ { "id": 0, "product": "P", "revision": "0001", "logical_id": 5 } ] } ] }
-CONF
+# The error cases side by side (tests/lib/errors.conf).
+cp "$ROOT/tests/lib/errors.conf" "$WORK/emu.conf"
 export SAFEFLASH_EMU="$WORK/emu.conf"
 
 for via in in-process preload; do

@@ -18,16 +18,7 @@ code() {
 
 emu_quirks ""
 mkimg "$WORK/fw.img" 0400 200000
-cat > "$WORK/errs.conf" <<'CONF'
-{ "state": "errs.state", "devices": [
-  { "path": "/dev/sg-disk", "pdt": 0, "vendor": "ACME", "product": "DISK", "revision": "A001",
-    "wwn": "0x5000000000001000" },
-  { "path": "/dev/sg-nopages", "ses": false, "vendor": "ACME", "product": "FAKEENCL",
-    "revision": "0001", "wwn": "0x5000000000002000" },
-  { "path": "/dev/sg-garbage", "vendor": "ACME", "product": "BROKEN", "revision": "0001",
-    "wwn": "0x5000000000003000", "quirks": { "corrupt_page": 1 },
-    "subenclosures": [ { "id": 0, "product": "P", "revision": "0001", "logical_id": 5 } ] } ] }
-CONF
+cp "$ROOT/tests/lib/errors.conf" "$WORK/errs.conf"
 errs() { SAFEFLASH_EMU="$WORK/errs.conf" "$@"; }
 
 code 0 "status --json before any run: {}" "$SF" status --json
