@@ -53,7 +53,9 @@ LIB_SRCS := \
 	src/engine/sf_api_device.c src/engine/sf_api_package.c src/engine/sf_api_history.c \
 	src/pkg/sf_crypto.c src/pkg/sf_manifest.c src/pkg/sf_pkg.c \
 	src/state/sf_history.c src/state/sf_lock.c \
-	src/fleet/sf_baseline.c
+	src/fleet/sf_baseline.c \
+	src/fleet/sf_fleet.c \
+	src/fleet/sf_fleet_apply.c
 # Simulators that stand in for hardware and are handed to a context
 # (include/safeflash/sf_emu.h): the enclosure and drive emulator and its
 # in-process transport, the NOR flash model, the BMC image format.  Not
@@ -68,7 +70,7 @@ NET_SRCS := src/transport/sf_http.c src/engine/sf_rfsess.c src/engine/sf_bmcup.c
 CLI_SRCS := src/cli/sf_main.c src/cli/sf_cli_list.c src/cli/sf_cli_show.c src/cli/sf_fmt.c \
 	src/cli/sf_cli_install.c src/cli/sf_cli_pkg.c src/cli/sf_cli_flash.c \
 	src/cli/sf_cli_redfish.c src/cli/sf_cli_history.c src/cli/sf_cli_engine.c src/cli/sf_cli_scsi.c \
-	src/cli/sf_cli_opts.c src/cli/sf_cli_table.c src/cli/sf_cli_text.c
+	src/cli/sf_cli_opts.c src/cli/sf_cli_table.c src/cli/sf_cli_text.c src/cli/sf_cli_fleet.c
 PRELOAD_SRCS := src/emu/sf_emu_preload.c
 SFEMU_SRCS := src/emu/sfemu_main.c
 # The emulated BMC is a server: libmicrohttpd stays out of the library.

@@ -54,6 +54,7 @@ enum sf_exit {
     SF_EXIT_JOURNAL = 18,      /* the journal cannot be written: nothing more was written */
     SF_EXIT_FILE = 19,         /* an image, package, layout, key or output file: missing,
                                 * unreadable, not a regular file, cannot be written */
+    SF_EXIT_DRIFT = 20,        /* check: not at the baseline; apply: drift left alone */
 };
 
 #include <stddef.h>
@@ -121,6 +122,10 @@ int sf_cmd_package_verify(const struct sf_cli_args *a);
 int sf_cmd_key_generate(const struct sf_cli_args *a);
 int sf_cmd_history(const struct sf_cli_args *a);
 int sf_cmd_partner_sync(const struct sf_cli_args *a);
+/* sf_cli_fleet.c */
+int sf_cmd_check(const struct sf_cli_args *a);
+int sf_cmd_apply(const struct sf_cli_args *a);
+int sf_cmd_baseline_sign(const struct sf_cli_args *a);
 int sf_cmd_status(const struct sf_cli_args *a);
 int sf_cmd_cancel(const struct sf_cli_args *a);
 

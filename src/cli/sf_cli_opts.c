@@ -411,11 +411,17 @@ static void help_group(FILE *f, const char *group)
         }
 }
 
+/* The words that take a subcommand. */
+static int is_group(const char *w)
+{
+    return !strcmp(w, "package") || !strcmp(w, "key") || !strcmp(w, "baseline");
+}
+
 static const struct cmddef *cmd_of(const char *w1, const char *w2, int *words)
 {
     char name[64];
     *words = 1;
-    if (!strcmp(w1, "package") || !strcmp(w1, "key")) {
+    if (is_group(w1)) {
         if (!w2)
             return NULL;
         snprintf(name, sizeof(name), "%s %s", w1, w2);
@@ -444,13 +450,13 @@ int sf_cli_main(int argc, char **argv)
             continue;
         }
         wpos[nw++] = i;
-        /* Only "package", "key" and "help" take a second word. */
+        /* Only "package", "key", "baseline" and "help" take a second word. */
         const char *w0 = argv[wpos[0]];
-        if (nw == 1 && strcmp(w0, "package") && strcmp(w0, "key") && strcmp(w0, "help"))
+        if (nw == 1 && !is_group(w0) && strcmp(w0, "help"))
             break;
         if (nw == 2 && strcmp(w0, "help"))
             break;
-        if (nw == 2 && strcmp(argv[wpos[1]], "package") && strcmp(argv[wpos[1]], "key"))
+        if (nw == 2 && !is_group(argv[wpos[1]]))
             break;
     }
     if (version && nw == 0) {
@@ -479,7 +485,7 @@ int sf_cli_main(int argc, char **argv)
         }
         int words;
         const struct cmddef *c = cmd_of(argv[wpos[1]], nw > 2 ? argv[wpos[2]] : NULL, &words);
-        if (!c && (!strcmp(argv[wpos[1]], "package") || !strcmp(argv[wpos[1]], "key"))) {
+        if (!c && is_group(argv[wpos[1]])) {
             help_group(stdout, argv[wpos[1]]); /* help package: each subcommand */
             return SF_EXIT_OK;
         }
@@ -491,7 +497,7 @@ int sf_cli_main(int argc, char **argv)
     int words;
     const struct cmddef *c = cmd_of(w0, nw > 1 ? argv[wpos[1]] : NULL, &words);
     if (!c) {
-        if (!strcmp(w0, "package") || !strcmp(w0, "key")) {
+        if (is_group(w0)) {
             int ask = 0;
             for (int i = 1; i < argc; i++)
                 ask |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
@@ -501,7 +507,8 @@ int sf_cli_main(int argc, char **argv)
             }
             if (nw < 2)
                 return sf_cli_usage_error(w0, "needs a subcommand: %s", !strcmp(w0, "key")
-                                          ? "generate" : "create, inspect or verify");
+                                          ? "generate" : !strcmp(w0, "baseline") ? "sign"
+                                          : "create, inspect or verify");
             return sf_cli_usage_error(w0, "unknown subcommand '%s'", argv[wpos[1]]);
         }
         return sf_cli_usage_error(NULL, "unknown command '%s'", w0);

@@ -35,6 +35,9 @@ enum sf_cli_cmd {
     SF_C_PVERIFY = 1u << 11,
     SF_C_KEYGEN = 1u << 12,
     SF_C_PSYNC = 1u << 13,
+    SF_C_CHECK = 1u << 14,
+    SF_C_APPLY = 1u << 15,
+    SF_C_BSIGN = 1u << 16,
 };
 
 /* Target kinds, from the operands' form. */
@@ -63,6 +66,8 @@ enum sf_cli_opt {
     /* package create */
     SF_O_IMAGE, SF_O_VERSION, SF_O_REVISION, SF_O_MIN_VERSION, SF_O_NOTES, SF_O_TARGET,
     SF_O_SIGN, SF_O_OUTPUT,
+    /* check, apply, baseline sign */
+    SF_O_MAX_FAILURES, SF_O_KEY,
     SF_O_COUNT
 };
 

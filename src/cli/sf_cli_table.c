@@ -9,7 +9,8 @@
 #include "sf_cli.h"
 #include "sf_cli_table.h"
 
-#define C_ALL 0x3fffu
+#define C_ALL 0x1ffffu
+#define C_FLEET (SF_C_CHECK | SF_C_APPLY)
 #define C_UPD (SF_C_INSTALL | SF_C_ACTIVATE | SF_C_RESUME)
 
 /* A row per (option, commands, kinds); an option may have more than one
@@ -18,10 +19,10 @@
 const struct optdef optdefs[] = {
     { SF_O_HELP, "help", 'h', NULL, C_ALL, SF_K_ANY, "this text" },
     { SF_O_JSON, "json", 0, NULL,
-      SF_C_LIST | SF_C_SHOW | C_UPD | SF_C_REPAIR | SF_C_STATUS | SF_C_HISTORY | SF_C_PINSPECT,
+      SF_C_LIST | SF_C_SHOW | C_UPD | SF_C_REPAIR | SF_C_STATUS | SF_C_HISTORY | SF_C_PINSPECT | C_FLEET,
       SF_K_ANY, "JSON on stdout (schema 1, docs/json.md): one document, or\n"
                 "one event per line while an update runs" },
-    { SF_O_YES, "yes", 'y', NULL, C_UPD | SF_C_REPAIR, SF_K_ANY, "do not ask for confirmation" },
+    { SF_O_YES, "yes", 'y', NULL, C_UPD | SF_C_REPAIR | SF_C_APPLY, SF_K_ANY, "do not ask for confirmation" },
     { SF_O_DRY_RUN, "dry-run", 0, NULL, SF_C_INSTALL, SF_K_ANY,
       "check and plan everything, write nothing" },
     { SF_O_DRY_RUN, "dry-run", 0, NULL, SF_C_ACTIVATE, SF_K_SCSI | SF_K_REDFISH,
@@ -29,13 +30,13 @@ const struct optdef optdefs[] = {
     { SF_O_DRY_RUN, "dry-run", 0, NULL, SF_C_RESUME, SF_K_SCSI,
       "check and plan everything, write nothing" },
     { SF_O_STATE_DIR, "state-dir", 0, "DIR",
-      SF_C_SHOW | C_UPD | SF_C_REPAIR | SF_C_STATUS | SF_C_CANCEL | SF_C_HISTORY, SF_K_ANY,
+      SF_C_SHOW | C_UPD | SF_C_REPAIR | SF_C_STATUS | SF_C_CANCEL | SF_C_HISTORY | C_FLEET, SF_K_ANY,
       "history, journal, staged images and locks (default\n"
       "$SAFEFLASH_STATE_DIR, else /var/lib/safeflash)" },
-    { SF_O_KEYS, "keys", 0, "DIR", SF_C_INSTALL | SF_C_PINSPECT | SF_C_PVERIFY, SF_K_ANY,
+    { SF_O_KEYS, "keys", 0, "DIR", SF_C_INSTALL | SF_C_PINSPECT | SF_C_PVERIFY | C_FLEET, SF_K_ANY,
       "trusted public keys, *.pub (default $SAFEFLASH_KEYS,\n"
       "else /etc/safeflash/keys)" },
-    { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, SF_C_INSTALL, SF_K_ANY,
+    { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, SF_C_INSTALL | C_FLEET, SF_K_ANY,
       "accept a package that no trusted key signed" },
     { SF_O_ALLOW_DOWNGRADE, "allow-downgrade", 0, NULL, SF_C_INSTALL, SF_K_ANY,
       "accept firmware older than what runs" },
@@ -62,11 +63,11 @@ const struct optdef optdefs[] = {
     { SF_O_EXPECT_REVISION, "expect-revision", 0, "REV", C_UPD, SF_K_SCSI,
       "the revision the image carries, checked afterwards\n"
       "(default: the revision must change)" },
-    { SF_O_TIMEOUT, "timeout", 0, "SECONDS", C_UPD, SF_K_SCSI,
+    { SF_O_TIMEOUT, "timeout", 0, "SECONDS", C_UPD | SF_C_APPLY, SF_K_SCSI,
       "wait this long for completion (default 1200)" },
-    { SF_O_POLL_INTERVAL, "poll-interval", 0, "MS", C_UPD, SF_K_SCSI,
+    { SF_O_POLL_INTERVAL, "poll-interval", 0, "MS", C_UPD | SF_C_APPLY, SF_K_SCSI,
       "between status reads (default 1000)" },
-    { SF_O_COMMAND_TIMEOUT, "command-timeout", 0, "SECONDS", C_UPD, SF_K_SCSI,
+    { SF_O_COMMAND_TIMEOUT, "command-timeout", 0, "SECONDS", C_UPD | SF_C_APPLY, SF_K_SCSI,
       "give up on one SCSI command after SECONDS (default 60);\n"
       "a timed-out write is never retried" },
     { SF_O_JOBS, "jobs", 0, "N", SF_C_INSTALL | SF_C_ACTIVATE, SF_K_SCSI,
@@ -89,20 +90,20 @@ const struct optdef optdefs[] = {
     { SF_O_REBOOT_HOST, "reboot-host", 0, NULL, SF_C_INSTALL, SF_K_REDFISH,
       "reset the host to run staged host firmware (else the run\n"
       "ends stored, exit 12, and 'safeflash activate' finishes)" },
-    { SF_O_TASK_TIMEOUT, "task-timeout", 0, "SECONDS", C_UPD, SF_K_REDFISH,
+    { SF_O_TASK_TIMEOUT, "task-timeout", 0, "SECONDS", C_UPD | SF_C_APPLY, SF_K_REDFISH,
       "give up on a BMC task after SECONDS (default 600)" },
-    { SF_O_RESET_TIMEOUT, "reset-timeout", 0, "SECONDS", C_UPD, SF_K_REDFISH,
+    { SF_O_RESET_TIMEOUT, "reset-timeout", 0, "SECONDS", C_UPD | SF_C_APPLY, SF_K_REDFISH,
       "wait at most SECONDS for a reset (default 900)" },
     { SF_O_PULL, "pull", 0, "URL", SF_C_INSTALL, SF_K_REDFISH,
       "instead of an image: the BMC fetches URL itself\n"
       "(SimpleUpdate); nothing is staged here" },
-    { SF_O_CA, "ca", 0, "FILE", SF_C_SHOW | C_UPD, SF_K_REDFISH,
+    { SF_O_CA, "ca", 0, "FILE", SF_C_SHOW | C_UPD | C_FLEET, SF_K_REDFISH,
       "trust this CA (PEM) for the BMC's certificate" },
-    { SF_O_PIN, "pin", 0, "PIN", SF_C_SHOW | C_UPD, SF_K_REDFISH,
+    { SF_O_PIN, "pin", 0, "PIN", SF_C_SHOW | C_UPD | C_FLEET, SF_K_REDFISH,
       "trust this public key only (sha256//BASE64)" },
-    { SF_O_INSECURE, "insecure", 0, NULL, SF_C_SHOW | C_UPD, SF_K_REDFISH,
+    { SF_O_INSECURE, "insecure", 0, NULL, SF_C_SHOW | C_UPD | C_FLEET, SF_K_REDFISH,
       "no certificate checks (a lab BMC, self-signed)" },
-    { SF_O_PLAIN_HTTP, "plain-http", 0, NULL, SF_C_SHOW | C_UPD, SF_K_REDFISH,
+    { SF_O_PLAIN_HTTP, "plain-http", 0, NULL, SF_C_SHOW | C_UPD | C_FLEET, SF_K_REDFISH,
       "HTTP without TLS: loopback addresses only (tests)" },
     { SF_O_ALL, "all", 'a', NULL, SF_C_LIST, SF_K_ANY,
       "also list other SCSI devices (drives...), with revisions" },
@@ -134,6 +135,21 @@ const struct optdef optdefs[] = {
       "key generate')" },
     { SF_O_OUTPUT, "output", 'o', "FILE", SF_C_PCREATE, SF_K_ANY,
       "write the package here (required)" },
+    { SF_O_DRY_RUN, "dry-run", 0, NULL, SF_C_APPLY, SF_K_ANY,
+      "check, and plan every update: the plan, nothing written" },
+    { SF_O_JOBS, "jobs", 0, "N", SF_C_APPLY, SF_K_ANY,
+      "update up to N devices at once (enclosures, drives);\n"
+      "the modules of one enclosure still one at a time" },
+    { SF_O_MAX_FAILURES, "max-failures", 0, "N", SF_C_APPLY, SF_K_ANY,
+      "start no further item once N items failed (default:\n"
+      "no limit; a device's items stop at its first failure)" },
+    { SF_O_ACTIVATE, "activate", 0, NULL, SF_C_APPLY, SF_K_ANY,
+      "run what is stored at once: deferred microcode is\n"
+      "activated, a board's host is reset once its images are\n"
+      "staged" },
+    { SF_O_KEY, "key", 0, "KEY", SF_C_BSIGN, SF_K_ANY,
+      "the private key (PREFIX.key from 'safeflash key\n"
+      "generate'); required" },
 };
 const size_t noptdefs = sizeof(optdefs) / sizeof(optdefs[0]);
 
@@ -161,10 +177,14 @@ const struct sf_cli_exit_doc sf_cli_exit_docs[] = {
                        "read-only or damaged; stopped before the next write" },
     { SF_EXIT_FILE, "file error: an image, package, layout, key or output\n"
                     "file is missing, unreadable or not a regular file" },
+    { SF_EXIT_DRIFT, "drift: a device does not run what the baseline says\n"
+                     "(check), or still does not after apply (refused or\n"
+                     "unknown items left alone)" },
     { -1, NULL },
 };
 
 #define EX_UPD "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19"
+#define EX_APPLY "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"
 
 const struct cmddef cmddefs[] = {
     { "list", SF_C_LIST, 0, "list [--all] [--json]",
@@ -262,5 +282,26 @@ const struct cmddef cmddefs[] = {
       "pushing their firmware to each other), where the vendor has a control\n"
       "for it that safeflash knows; exit 10 where it has none.",
       "0 2 3 7 10", sf_cmd_partner_sync, NULL, NULL },
+    { "check", SF_C_CHECK, 0, "check BASELINE [TARGET...] [--json]",
+      "Compare devices with a baseline (docs/baseline.md): one row per item (SES\n"
+      "processor, drive, flash, BMC component) with what runs, what the baseline\n"
+      "wants, and the action - none, update, refused (a downgrade, min-version)\n"
+      "or unknown with the reason; no-rule for what the baseline does not name.\n"
+      "Without targets: every local SCSI device (as 'list --all') and the flash\n"
+      "targets the baseline names; boards are named (redfish://).  Reads only.\n"
+      "Exit 0 when compliant, 20 when something drifts.",
+      "0 2 3 11 13 14 19 20", sf_cmd_check, NULL, NULL },
+    { "apply", SF_C_APPLY, 0, "apply BASELINE [TARGET...] [--jobs N] [--max-failures N]",
+      "Converge what 'check' reports, through the same engine as install: each\n"
+      "rule's signed package onto the items to update, journaled and resumable;\n"
+      "the modules of one enclosure one at a time, a DEGRADED enclosure stopped;\n"
+      "enclosures and drives first, then flash, then boards (BMC first).  Items\n"
+      "refused or unknown are left alone (exit 20).  A second apply changes\n"
+      "nothing and says so.  --dry-run prints the plan.",
+      EX_APPLY, sf_cmd_apply, NULL, NULL },
+    { "baseline sign", SF_C_BSIGN, 0, "baseline sign BASELINE --key KEY",
+      "Check that BASELINE is a valid baseline and write its detached signature,\n"
+      "BASELINE.sig (replaced atomically).",
+      "0 2 11 19", sf_cmd_baseline_sign, NULL, NULL },
 };
 const size_t ncmddefs = sizeof(cmddefs) / sizeof(cmddefs[0]);

@@ -60,6 +60,10 @@ struct rdev {
     struct sf_bmc_item bi[SF_BMCUP_MAX_FW];   /* one per item, in the items' order */
     size_t nbi;
     struct sf_bmc_plan scratch;               /* items(), install(), finish() */
+    /* The items the plan holds (the engine's, from the first items()
+     * call): holds() reads whether the BMC's own item will be written. */
+    const struct sf_item *plan_items;
+    size_t nplan_items;
 };
 
 static int rf_claims(const char *t)
@@ -275,6 +279,10 @@ static int rf_items(struct sf_dev *dd, struct sf_item **out, size_t *n, struct s
         return SF_ENOMEM;
     for (size_t i = 0; i < d->nbi; i++)
         fill_item(d, &items[i], &d->bi[i]);
+    if (!d->plan_items) {
+        d->plan_items = items;
+        d->nplan_items = d->nbi;
+    }
     *out = items;
     *n = d->nbi;
     return 0;
@@ -292,7 +300,17 @@ static enum sf_held rf_holds(struct sf_dev *dd, struct sf_item *it, const struct
 {
     struct rdev *d = (struct rdev *)dd;
     struct sf_bmc_item *b = it->cls_state;
-    for (size_t i = 0; i < d->nbi && !b->is_bmc; i++)
+    /* The BMC's item comes first; one the plan skipped (it runs its
+     * image already) does not restart the BMC. */
+    for (size_t i = 0; i < d->nplan_items && !b->is_bmc; i++) {
+        const struct sf_item *o = &d->plan_items[i];
+        const struct sf_bmc_item *ob = o->cls_state;
+        if (ob && ob->is_bmc && ob->want >= 0 && o->info.outcome == SF_OUTCOME_PLANNED) {
+            snprintf(why, cap, "this update restarts the BMC first, which drops staged images");
+            return SF_HOLDS_GONE;
+        }
+    }
+    for (size_t i = 0; i < d->nbi && !b->is_bmc && !d->plan_items; i++)
         if (d->bi[i].is_bmc && d->bi[i].want >= 0) {
             /* This update restarts the BMC first, and that drops what it
              * holds staged: what the inventory says now will not last. */

@@ -198,7 +198,15 @@ static int component_image(struct sf_update *u, struct sf_item *it, struct sf_er
             return sf_err_set(ec, SF_EMISMATCH, "%s is for vendor %s product %s; this board is "
                               "%s %s: nothing was pushed", u->image, m->vendor, m->product,
                               it->board_vendor, it->board_product);
-        const struct sf_man_component *c = &m->components[it->want];
+        /* rq.components[want] names it (a fleet's rule may take only some
+         * of the package's components). */
+        const struct sf_man_component *c = NULL;
+        for (size_t k = 0; k < m->ncomponents && !c; k++)
+            if (!strcmp(m->components[k].component, u->rq.components[it->want]))
+                c = &m->components[k];
+        if (!c)
+            return sf_err_set(ec, SF_EINVAL, "%s: %s was not asked for", it->info.target,
+                              it->info.name);
         const struct sf_pkg_image *pi = sf_pkg_image(u->what.pkg, c->image);
         if (!pi)
             return sf_err_set(ec, SF_EINTEGRITY, "%s: no image %s for %s", u->image, c->image,

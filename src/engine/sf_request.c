@@ -89,6 +89,15 @@ static int reopen_early(struct sf_update *u, json_object *o, const char *run)
                          json_object_get_string(sha));
         }
     }
+    json_object *only;
+    if (json_object_object_get_ex(o, "only", &only) && json_object_is_type(only, json_type_array)) {
+        const char *names[8];
+        size_t n = json_object_array_length(only);
+        for (size_t i = 0; i < n && i < 8; i++)
+            names[i] = json_object_get_string(json_object_array_get_idx(only, i));
+        if (n > 8 || sf_update_only_components(u, names, n))
+            return SF_EINVAL;
+    }
     int rc = opt_str(o, "image_version", &u->image_version, &u->o.image_version);
     if (!rc)
         rc = opt_str(o, "mode", &u->mode, &u->o.mode);
@@ -347,6 +356,12 @@ void sf_update_make_request(struct sf_update *u, const char *image)
         }
         if (imgs)
             json_object_object_add(o, "images", imgs);
+        if (u->nonly) { /* a fleet rule's share of a package's components */
+            json_object *on = json_object_new_array();
+            for (size_t i = 0; i < u->nonly; i++)
+                json_object_array_add(on, json_object_new_string(u->only[i]));
+            json_object_object_add(o, "only", on);
+        }
         if (u->image) {
             add_s(o, "source", absolute(u->image, 0, abs, sizeof(abs)));
             add_s(o, "sha256", u->what.is_pkg ? u->what.package_sha : u->what.raw_sha);

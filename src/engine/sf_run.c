@@ -276,6 +276,7 @@ struct pool {
     size_t *group;            /* each item's group */
     size_t ngroups, next;
     int first;                /* the first failure (by time) */
+    size_t nfailed;           /* items failed so far (max_failures) */
     struct sf_errctx *ec;
 };
 
@@ -327,10 +328,21 @@ static int finish_group(struct pool *p, struct sf_stepper *sts, size_t n, int fa
 
 /* Items of group g (all items with g == SIZE_MAX), in plan order; a
  * failure leaves the group's later items not attempted. */
+/* max_failures reached: no new group starts. */
+static int limit_reached(struct pool *p)
+{
+    if (!p->u->max_failures || p->group == NULL)
+        return 0;
+    pthread_mutex_lock(&p->take_mu);
+    int r = p->nfailed >= p->u->max_failures;
+    pthread_mutex_unlock(&p->take_mu);
+    return r;
+}
+
 static int run_group(struct pool *p, size_t g)
 {
     struct sf_update *u = p->u;
-    int failed = 0;
+    int failed = 0, limited = limit_reached(p);
     struct sf_stepper *waiting = NULL; /* items whose device step (finish) is still to come */
     size_t nwaiting = 0;
     for (size_t i = 0; i < u->nitems; i++) {
@@ -341,17 +353,28 @@ static int run_group(struct pool *p, size_t g)
                                  .mu = g == SIZE_MAX ? NULL : &p->mu };
         if (it->info.outcome != SF_OUTCOME_PLANNED) {
             /* decided by the plan: reported, not run */
-        } else if (failed) {
+        } else if (failed || limited) {
             it->info.outcome = SF_OUTCOME_NOT_ATTEMPTED;
-            snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
-                     "earlier failure");
+            if (limited && !failed)
+                snprintf(it->info.message, sizeof(it->info.message), "not started: %u "
+                         "item%s failed, the most --max-failures allows", u->max_failures,
+                         u->max_failures == 1 ? "" : "s");
+            else
+                snprintf(it->info.message, sizeof(it->info.message), "not attempted after an "
+                         "earlier failure");
             /* left alone: it runs what it ran */
             snprintf(it->info.version_after, sizeof(it->info.version_after), "%s",
                      it->info.version_before);
         } else {
             int rc = run_item(u, it, &st, u->o.dry_run);
-            if (rc)
+            if (rc) {
                 first_failure(p, &st, rc, it->info.message);
+                if (p->group) {
+                    pthread_mutex_lock(&p->take_mu);
+                    p->nfailed++;
+                    pthread_mutex_unlock(&p->take_mu);
+                }
+            }
             /* One activation for the whole device: an item that cannot
              * take part (nothing was sent to it) does not keep the others
              * from theirs. */

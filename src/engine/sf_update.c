@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine/sf_ctx.h"
@@ -171,12 +172,40 @@ static int load_components(struct sf_update *u, struct sf_errctx *ec)
         sf_update_warn(u, "raw images: nothing checks that they are meant for this board or "
                        "that they are intact; prefer a signed package");
     const struct sf_manifest *m = u->what.is_pkg ? &u->what.pkg->man : NULL;
-    for (size_t i = 0; m && i < m->ncomponents && i < 8; i++) {
-        snprintf(u->rqbuf[i], sizeof(u->rqbuf[i]), "%s", m->components[i].component);
-        u->rq.components[i] = u->rqbuf[i];
-        u->rq.ncomponents = i + 1;
+    size_t n = 0;
+    for (size_t i = 0; m && i < m->ncomponents && n < 8; i++) {
+        int take = !u->nonly;
+        for (size_t k = 0; k < u->nonly; k++)
+            take |= !strcasecmp(u->only[k], m->components[i].component);
+        if (!take)
+            continue;
+        snprintf(u->rqbuf[n], sizeof(u->rqbuf[n]), "%s", m->components[i].component);
+        u->rq.components[n] = u->rqbuf[n];
+        u->rq.ncomponents = ++n;
     }
+    if (m && u->nonly && !n)
+        return sf_err_set(ec, SF_EMISMATCH, "%s carries none of the components asked for (%s%s)",
+                          u->image, u->only[0], u->nonly > 1 ? " ..." : "");
     return 0;
+}
+
+int sf_update_only_components(struct sf_update *u, const char *const *names, size_t n)
+{
+    if (!u || u->planned || n > 8)
+        return SF_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || !names[i][0] || strlen(names[i]) >= sizeof(u->only[0]))
+            return SF_EINVAL;
+        snprintf(u->only[i], sizeof(u->only[i]), "%s", names[i]);
+    }
+    u->nonly = n;
+    return 0;
+}
+
+void sf_update_set_max_failures(struct sf_update *u, unsigned n)
+{
+    if (u)
+        u->max_failures = n;
 }
 
 int sf_update_add_target(sf_update *u, const char *target)

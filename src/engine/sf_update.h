@@ -78,6 +78,10 @@ struct sf_update {
     char reopen_sha[65];            /* a J0 run reopened: the SHA-256 its file had */
     /* J0 stages the image while the devices are identified; the run waits
      * for it (sf_update_join_stage) before anything is written. */
+    /* Set by a fleet apply (sf_fleet.c) through the setters below. */
+    char only[8][64];               /* Redfish package: only these components ("": all) */
+    size_t nonly;
+    unsigned max_failures;          /* jobs: no group starts once this many failed (0: off) */
     pthread_t stage_th;
     int stage_started, stage_rc;
     struct sf_errctx stage_ec;
@@ -129,6 +133,14 @@ int sf_update_recheck(struct sf_update *u, struct sf_journal *j, struct sf_errct
  * for the caller to release).  SF_ELOCKED naming the holder; SF_EJOURNAL
  * when the state directory cannot hold a lock. */
 int sf_update_lock(struct sf_update *u, int *locks, size_t *n, struct sf_errctx *ec);
+
+/* A package's components limited to names (a fleet's rule covers only
+ * these of a board; the others belong to another rule's update).  Before
+ * the plan; SF_EINVAL for more than 8 or a name too long. */
+int sf_update_only_components(struct sf_update *u, const char *const *names, size_t n);
+/* With jobs: once n items failed, no further device group starts (its
+ * items end NOT_ATTEMPTED, saying so).  0: off. */
+void sf_update_set_max_failures(struct sf_update *u, unsigned n);
 
 /* Find the class that claims target, or NULL. */
 const struct sf_class *sf_update_class_for(const char *target);

@@ -146,12 +146,12 @@ static int path_field(json_object *o, const char *key, char *dst, int required,
 static const char *const ROOT_KEYS[] = { "format", "name", "description", "items", NULL };
 static const char *const ITEM_KEYS[] = { "match", "package", "version", NULL };
 static const char *const MATCH_KEYS[] = { "class", "vendor", "product", "component", "layout",
-                                          NULL };
+                                          "target", NULL };
 
 static int parse_rule(json_object *e, size_t i, struct sf_bl_rule *r, struct sf_errctx *ec)
 {
     char where[48];
-    snprintf(where, sizeof(where), "item %zu", i);
+    snprintf(where, sizeof(where), "item %zu", i + 1);
     json_object *m;
     int rc;
     if (!json_object_is_type(e, json_type_object))
@@ -163,7 +163,7 @@ static int parse_rule(json_object *e, size_t i, struct sf_bl_rule *r, struct sf_
     if ((rc = path_field(e, "package", r->package, 1, where, ec)) ||
         (rc = str_field(e, "version", r->version, sizeof(r->version), 1, 0, where, ec)))
         return rc;
-    snprintf(where, sizeof(where), "item %zu: match", i);
+    snprintf(where, sizeof(where), "item %zu: match", i + 1);
     if ((rc = known_keys(m, MATCH_KEYS, where, ec)))
         return rc;
     char cls[16];
@@ -173,7 +173,8 @@ static int parse_rule(json_object *e, size_t i, struct sf_bl_rule *r, struct sf_
         (rc = str_field(m, "product", mt->product, sizeof(mt->product), 1, 0, where, ec)) ||
         (rc = str_field(m, "component", mt->component, sizeof(mt->component), 0, 0, where,
                         ec)) ||
-        (rc = path_field(m, "layout", mt->layout, 0, where, ec)))
+        (rc = path_field(m, "layout", mt->layout, 0, where, ec)) ||
+        (rc = str_field(m, "target", mt->target, sizeof(mt->target), 0, 0, where, ec)))
         return rc;
     mt->cls = sf_baseline_class_parse(cls);
     if (!mt->cls)
@@ -186,6 +187,12 @@ static int parse_rule(json_object *e, size_t i, struct sf_bl_rule *r, struct sf_
     if (mt->layout[0] && mt->cls != SF_BL_FLASH)
         return sf_err_set(ec, SF_EMALFORMED, "baseline: %s: \"layout\" is for class flash "
                           "only", where);
+    if (mt->target[0] && mt->cls != SF_BL_FLASH)
+        return sf_err_set(ec, SF_EMALFORMED, "baseline: %s: \"target\" is for class flash "
+                          "only (SCSI devices are found, boards are named)", where);
+    if (mt->target[0] && strncmp(mt->target, "mtd:", 4) && strncmp(mt->target, "file:", 5))
+        return sf_err_set(ec, SF_EMALFORMED, "baseline: %s: \"target\" must be mtd:/dev/mtdN "
+                          "or file:PATH (not \"%s\")", where, mt->target);
     if (!mt->layout[0] && mt->cls == SF_BL_FLASH)
         return sf_err_set(ec, SF_EMALFORMED, "baseline: %s: class flash needs a \"layout\" "
                           "(a flash is read through its layout)", where);
@@ -287,7 +294,7 @@ int sf_baseline_parse(const char *text, size_t len, struct sf_baseline **out,
         for (size_t j = 0; j < i; j++)
             if (same_key(&bl->rules[j].match, &r->match)) {
                 rc = sf_err_set(ec, SF_EMALFORMED, "baseline: items %zu and %zu match the same "
-                                "devices (%s \"%s\" \"%s\"%s%s): ambiguous", j, i,
+                                "devices (%s \"%s\" \"%s\"%s%s): ambiguous", j + 1, i + 1,
                                 sf_baseline_class_name(r->match.cls), r->match.vendor,
                                 r->match.product, r->match.component[0] ? " component " : "",
                                 r->match.component);

@@ -16,7 +16,8 @@
  *                    "vendor": "SFEMU",              fnmatch(3) patterns
  *                    "product": "JBOD-2U24*",
  *                    "component": "bios",            redfish only, optional
- *                    "layout": "layouts/a.layout" }, flash only, required
+ *                    "layout": "layouts/a.layout", flash only, required
+ *                    "target": "mtd:/dev/mtd0" },  flash only, optional
  *         "package": "ses/fw-0500.sfpkg",            relative to the baseline
  *         "version": "0500" }                        what the package brings
  *     ]
@@ -39,7 +40,8 @@
  *     component; patterns compared as written, components without regard
  *     to case): the second could never apply, so the file is ambiguous.
  *  4. A key belongs to its class: "component" only with redfish, "layout"
- *     only with (and always with) flash.
+ *     only with (and always with) flash, "target" (mtd: or file:) only
+ *     with flash.
  *  5. Trust fails closed: sf_baseline_verify() returns 0 only for a
  *     signature a trusted key verifies; an unsigned baseline is an error
  *     too, told apart by *state, so that only a caller who chose to
@@ -81,6 +83,8 @@ struct sf_bl_match {
     char product[SF_BL_PRODUCT];        /* fnmatch(3) pattern */
     char component[SF_BL_COMPONENT];    /* "" = every component of the board */
     char layout[SF_BL_PATH];            /* flash: relative to the baseline */
+    char target[SF_BL_PATH];            /* flash, optional: mtd:/dev/mtdN or file:PATH
+                                           that check/apply cover with no targets named */
 };
 
 struct sf_bl_rule {

@@ -110,6 +110,11 @@ code 19 "package create signing with a public key" "$SF" package create --image 
     --vendor V --product P --version 1 --sign "$WORK/k.pub" -o "$WORK/x.sfpkg"
 expect_contains "names the key" "$ERR" "k.pub"
 
+# A baseline the enclosure does not run yet (issue 20).
+mkdir -p "$WORK/mirror"; cp "$WORK/fw5.sfpkg" "$WORK/mirror/"
+echo '{ "format": 1, "name": "t", "items": [ { "match": { "class": "ses", "vendor": "SFEMU", "product": "JBOD-2U24*" }, "package": "fw5.sfpkg", "version": "0500" } ] }' > "$WORK/mirror/b.json"
+code 20 "check: the enclosure drifts from the baseline" sfp check "$WORK/mirror/b.json" $DEV --allow-unsigned
+
 step "every documented code has a situation above"
 documented=$("$SF" --help | sed -n '/^Exit codes:/,$p' | awk '/^ +[0-9]+  /{print $1}')
 [ -n "$documented" ] || fail "no exit codes in --help"

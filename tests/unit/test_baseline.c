@@ -127,10 +127,10 @@ SF_TEST(baseline_refuses_unknown_keys)
 {
     REFUSED("{ \"format\": 1, \"name\": \"t\", \"itmes\": [], \"items\": [ " ITEM(SES, PKG) " ] }",
             "top level: unknown key \"itmes\"");
-    REFUSED(DOC(ITEM(SES, PKG ", \"min_version\": \"0100\"")), "item 0: unknown key \"min_version\"");
+    REFUSED(DOC(ITEM(SES, PKG ", \"min_version\": \"0100\"")), "item 1: unknown key \"min_version\"");
     REFUSED(DOC(ITEM("\"class\": \"redfish\", \"vendor\": \"I*\", \"product\": \"S\", "
                      "\"compnent\": \"bios\"", PKG)),
-            "item 0: match: unknown key \"compnent\"");
+            "item 1: match: unknown key \"compnent\"");
 }
 
 SF_TEST(baseline_refuses_bad_values)
@@ -145,10 +145,10 @@ SF_TEST(baseline_refuses_bad_values)
             "printable ASCII");
     REFUSED("{ \"format\": 1, \"name\": \"t\", \"items\": [] }", "1 to 256 rules");
     REFUSED("{ \"format\": 1, \"name\": \"t\", \"items\": {} }", "1 to 256 rules");
-    REFUSED(DOC("3"), "item 0 must be an object");
-    REFUSED(DOC("{ " PKG " }"), "item 0: missing object \"match\"");
-    REFUSED(DOC(ITEM(SES, "\"package\": \"a.sfpkg\"")), "item 0: missing \"version\"");
-    REFUSED(DOC(ITEM(SES, "\"version\": \"1\"")), "item 0: missing \"package\"");
+    REFUSED(DOC("3"), "item 1 must be an object");
+    REFUSED(DOC("{ " PKG " }"), "item 1: missing object \"match\"");
+    REFUSED(DOC(ITEM(SES, "\"package\": \"a.sfpkg\"")), "item 1: missing \"version\"");
+    REFUSED(DOC(ITEM(SES, "\"version\": \"1\"")), "item 1: missing \"package\"");
     REFUSED(DOC(ITEM(SES, "\"package\": \"a.sfpkg\", \"version\": 1")), "must be a string");
     REFUSED(DOC(ITEM("\"class\": \"ses\", \"vendor\": \"SFEMU\"", PKG)), "missing \"product\"");
     REFUSED(DOC(ITEM("\"class\": \"disk\", \"vendor\": \"V\", \"product\": \"P\"", PKG)),
@@ -252,6 +252,19 @@ SF_TEST(baseline_keys_belong_to_their_class)
             "\"layout\" is for class flash only");
     REFUSED(DOC(ITEM("\"class\": \"flash\", \"vendor\": \"V\", \"product\": \"P\"", PKG)),
             "class flash needs a \"layout\"");
+    /* A flash target: flash only, and a flash target's syntax. */
+    REFUSED(DOC(ITEM(SES ", \"target\": \"mtd:/dev/mtd0\"", PKG)),
+            "\"target\" is for class flash only");
+    REFUSED(DOC(ITEM("\"class\": \"flash\", \"vendor\": \"V\", \"product\": \"P\", "
+                     "\"layout\": \"a.layout\", \"target\": \"/dev/sg1\"", PKG)),
+            "\"target\" must be mtd:/dev/mtdN or file:PATH");
+    struct sf_baseline *bl = NULL;
+    struct sf_errctx ec = { 0 };
+    CHECK_EQ(parse(DOC(ITEM("\"class\": \"flash\", \"vendor\": \"V\", \"product\": \"P\", "
+                            "\"layout\": \"a.layout\", \"target\": \"mtd:/dev/mtd3\"", PKG)),
+                   &bl, &ec), 0);
+    CHECK_STR(bl ? bl->rules[0].match.target : "", "mtd:/dev/mtd3");
+    sf_baseline_free(bl);
 }
 
 /* Invariant 3: two rules for the same devices are refused. */
@@ -259,10 +272,10 @@ SF_TEST(baseline_refuses_ambiguous_rules)
 {
 #define RF(c) "\"class\": \"redfish\", \"vendor\": \"Intel*\", \"product\": \"S5520UR\"" c
     REFUSED(DOC(ITEM(SES, PKG) ", " ITEM(SES, "\"package\": \"b.sfpkg\", \"version\": \"0600\"")),
-            "items 0 and 1 match the same devices (ses \"SFEMU\" \"JBOD-2U24*\"): ambiguous");
+            "items 1 and 2 match the same devices (ses \"SFEMU\" \"JBOD-2U24*\"): ambiguous");
     REFUSED(DOC(ITEM(RF(", \"component\": \"bios\""), PKG) ", " ITEM(SES, PKG) ", "
                 ITEM(RF(", \"component\": \"BIOS\""), PKG)),
-            "items 0 and 2 match the same devices (redfish \"Intel*\" \"S5520UR\" component "
+            "items 1 and 3 match the same devices (redfish \"Intel*\" \"S5520UR\" component "
             "BIOS): ambiguous");
     REFUSED(DOC(ITEM(RF(""), PKG) ", " ITEM(RF(""), PKG)), "ambiguous");
     /* Another class, another component or a whole-board rule beside a

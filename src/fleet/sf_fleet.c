@@ -1,0 +1,728 @@
+/*
+ * sf_fleet.c - a baseline against the devices: opening it (its signature
+ * and every package it names), finding the items, matching each to its
+ * rule, and telling what an update would do.  See sf_fleet.h and
+ * sf_fleet_int.h; apply is sf_fleet_apply.c.
+ *
+ * How an item's action is found:
+ *
+ *   no rule matches ------------------------------------> no-rule
+ *   the device cannot be read --------------------------> unknown (why)
+ *   it runs the version the rule's package brings ------> none
+ *   else the package is planned as a dry run on it:
+ *     the engine would skip it (it runs that image) ----> none
+ *     ... though it runs another (stored, not started) -> pending (why)
+ *     the engine would write it ------------------------> update
+ *     the engine refuses the version (downgrade,
+ *     min_version) ------------------------------------> refused (why)
+ *     the engine refuses anything else -----------------> unknown (why)
+ *
+ * The version order, min_version, the package's match to the device and
+ * every other rule of an install are the engine's own, asked through a
+ * dry-run plan: none of them is written twice.
+ */
+#define _GNU_SOURCE
+#include "fleet/sf_fleet_int.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "safeflash/sf_device.h"
+#include "safeflash/sf_package.h"
+
+const char *sf_fleet_action_str(enum sf_fleet_action a)
+{
+    switch (a) {
+    case SF_FLEET_NONE: return "none";
+    case SF_FLEET_UPDATE: return "update";
+    case SF_FLEET_REFUSED: return "refused";
+    case SF_FLEET_UNKNOWN: return "unknown";
+    case SF_FLEET_NO_RULE: return "no-rule";
+    case SF_FLEET_PENDING: return "pending";
+    }
+    return "unknown";
+}
+
+void sf_fleet_options_init(struct sf_fleet_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->version = SF_FLEET_OPTIONS_VERSION;
+    sf_update_options_init(&o->update);
+}
+
+/* ---- opening ---- */
+
+/* The version a rule's package brings to what the rule matches. */
+static int brings(const struct sf_bl_rule *r, const struct sf_package_manifest *m)
+{
+    if (r->match.cls == SF_BL_SES || r->match.cls == SF_BL_DRIVE)
+        return !strcmp(r->version, m->revision[0] ? m->revision : m->version);
+    if (r->match.cls == SF_BL_REDFISH && r->match.component[0]) {
+        for (size_t i = 0; i < m->ncomponents; i++)
+            if (!strcasecmp(m->components[i].component, r->match.component))
+                return !strcmp(r->version, m->components[i].version);
+        return !strcmp(r->version, m->version);
+    }
+    return !strcmp(r->version, m->version);
+}
+
+static int open_rule(struct sf_fleet *f, size_t i, struct sf_errctx *ec)
+{
+    const struct sf_bl_rule *r = &f->bl->rules[i];
+    struct sf_errctx lec = { 0 };
+    int rc = sf_baseline_resolve(f->path, r->package, &f->pkg[i], &lec);
+    if (!rc && r->match.layout[0])
+        rc = sf_baseline_resolve(f->path, r->match.layout, &f->layout[i], &lec);
+    if (rc)
+        return sf_err_set(ec, rc, "%s: item %zu: %s", f->path, i + 1, lec.msg);
+    if (f->layout[i]) {
+        struct stat st;
+        if (stat(f->layout[i], &st) || !S_ISREG(st.st_mode))
+            return sf_err_set(ec, SF_EFILE, "%s: item %zu: layout %s: %s", f->path, i + 1,
+                              f->layout[i], stat(f->layout[i], &st) ? "no such file"
+                                                                     : "not a regular file");
+    }
+    if ((rc = sf_package_open(f->pkg[i], &f->pk[i], &lec)))
+        return sf_err_set(ec, rc, "%s: item %zu: %s", f->path, i + 1, lec.msg);
+    const struct sf_package_info *pi = sf_package_info(f->pk[i]);
+    if ((rc = sf_package_check_signature(f->pk[i], f->ctx, &lec)) &&
+        !(f->o.allow_unsigned && !pi->is_signed))
+        return sf_err_set(ec, rc, "%s: item %zu: %s%s", f->path, i + 1, lec.msg,
+                          pi->is_signed ? "" : " (--allow-unsigned accepts it)");
+    const struct sf_package_manifest *m = &pi->manifest;
+    int scsi = r->match.cls == SF_BL_SES || r->match.cls == SF_BL_DRIVE;
+    if (!brings(r, m))
+        return sf_err_set(ec, SF_ECONFIG, "%s: item %zu: %s brings %s %s, not the %s the "
+                          "baseline says", f->path, i + 1, f->pkg[i],
+                          r->match.component[0] ? r->match.component
+                          : scsi && m->revision[0] ? "revision" : "version",
+                          scsi && m->revision[0] ? m->revision : m->version, r->version);
+    if (r->match.cls == SF_BL_REDFISH && !m->ncomponents)
+        return sf_err_set(ec, SF_ECONFIG, "%s: item %zu: %s names no board components (a "
+                          "board package does: package create --component)", f->path, i + 1,
+                          f->pkg[i]);
+    return 0;
+}
+
+int sf_fleet_open(sf_ctx *ctx, const char *path, const struct sf_fleet_options *o,
+                  sf_fleet **out, struct sf_errctx *ec)
+{
+    if (!ctx || !path || !o || !out || o->version != SF_FLEET_OPTIONS_VERSION)
+        return SF_EINVAL;
+    *out = NULL;
+    struct sf_fleet *f = calloc(1, sizeof(*f));
+    if (!f || !(f->path = strdup(path))) {
+        free(f);
+        return SF_ENOMEM;
+    }
+    f->ctx = ctx;
+    f->o = *o;
+    f->o.update.allow_unsigned = o->allow_unsigned;
+    int rc = sf_baseline_load(path, &f->bl, ec);
+    if (rc)
+        goto fail;
+    enum sf_bl_sig state;
+    struct sf_errctx vec = { 0 };
+    rc = sf_baseline_verify(f->bl->raw, f->bl->raw_len, f->bl->has_sig ? f->bl->sig : NULL,
+                            sf_ctx_keys_dir(ctx), &state, f->info.signer, &vec);
+    if (rc && !(state == SF_BL_SIG_UNSIGNED && o->allow_unsigned)) {
+        rc = sf_err_set(ec, rc, "%s: %s%s", path, vec.msg, state == SF_BL_SIG_UNSIGNED
+                        ? " (sign it with 'safeflash baseline sign', or pass --allow-unsigned)"
+                        : "");
+        goto fail;
+    }
+    f->info.signed_ = rc == 0;
+    if (rc)
+        f->info.signer[0] = '\0';
+    snprintf(f->info.name, sizeof(f->info.name), "%s", f->bl->name);
+    size_t n = f->bl->nrules;
+    f->pkg = calloc(n, sizeof(*f->pkg));
+    f->layout = calloc(n, sizeof(*f->layout));
+    f->pk = calloc(n, sizeof(*f->pk));
+    if (!f->pkg || !f->layout || !f->pk) {
+        rc = SF_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((rc = open_rule(f, i, ec)))
+            goto fail;
+    *out = f;
+    return 0;
+fail:
+    sf_fleet_free(f);
+    return rc;
+}
+
+int sf_fleet_add_target(sf_fleet *f, const char *target)
+{
+    if (!f || !target || !*target || f->checked || f->ntargets == SF_FLEET_MAX_TARGETS ||
+        strlen(target) >= sizeof(((struct sf_fleet_row *)0)->target) ||
+        !sf_update_class_for(target))
+        return SF_EINVAL;
+    for (size_t i = 0; i < f->ntargets; i++)
+        if (!strcmp(f->targets[i], target))
+            return SF_EINVAL;
+    if (!(f->targets[f->ntargets] = strdup(target)))
+        return SF_ENOMEM;
+    f->ntargets++;
+    return 0;
+}
+
+void sf_fleet_free(sf_fleet *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; f->bl && i < f->bl->nrules; i++) {
+        free(f->pkg ? f->pkg[i] : NULL);
+        free(f->layout ? f->layout[i] : NULL);
+        sf_package_free(f->pk ? f->pk[i] : NULL);
+    }
+    free(f->pkg);
+    free(f->layout);
+    free(f->pk);
+    for (size_t i = 0; i < f->ntargets; i++)
+        free(f->targets[i]);
+    for (size_t i = 0; i < f->ng; i++)
+        for (size_t k = 0; k < f->g[i].ntargets; k++)
+            free(f->g[i].targets[k]);
+    free(f->g);
+    free(f->rows);
+    sf_baseline_free(f->bl);
+    free(f->path);
+    free(f);
+}
+
+size_t sf_fleet_count(const sf_fleet *f)
+{
+    return f ? f->nrows : 0;
+}
+
+const struct sf_fleet_row *sf_fleet_row(const sf_fleet *f, size_t i)
+{
+    return f && i < f->nrows ? &f->rows[i] : NULL;
+}
+
+const struct sf_fleet_info *sf_fleet_info(const sf_fleet *f)
+{
+    return f ? &f->info : NULL;
+}
+
+int sf_fleet_sign_baseline(const char *path, const char *keyfile, char keyid[17],
+                           struct sf_errctx *ec)
+{
+    if (!path || !keyfile)
+        return SF_EINVAL;
+    return sf_baseline_sign_file(path, keyfile, keyid, ec);
+}
+
+/* ---- rows and groups ---- */
+
+struct sf_fleet_row *sf_fleet_new_row(struct sf_fleet *f)
+{
+    if (f->nrows == f->caprows) {
+        size_t cap = f->caprows ? f->caprows * 2 : 32;
+        struct sf_fleet_row *n = realloc(f->rows, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        f->rows = n;
+        f->caprows = cap;
+    }
+    struct sf_fleet_row *r = &f->rows[f->nrows++];
+    memset(r, 0, sizeof(*r));
+    r->action = SF_FLEET_UNKNOWN;
+    r->outcome = SF_OUTCOME_PLANNED;
+    return r;
+}
+
+struct sf_fleet_row *sf_fleet_find_row(struct sf_fleet *f, const char *target, const char *item)
+{
+    for (size_t i = 0; i < f->nrows; i++)
+        if (!strcmp(f->rows[i].target, target) && !strcmp(f->rows[i].item, item))
+            return &f->rows[i];
+    return NULL;
+}
+
+static void set_row_rule(struct sf_fleet *f, struct sf_fleet_row *r, const struct sf_bl_rule *ru)
+{
+    if (!ru) {
+        r->action = SF_FLEET_NO_RULE;
+        snprintf(r->reason, sizeof(r->reason), "no rule of the baseline matches %s %s%s%s",
+                 r->vendor[0] ? r->vendor : "(no vendor)", r->product,
+                 r->component[0] ? " " : "", r->component);
+        return;
+    }
+    size_t k = (size_t)(ru - f->bl->rules);
+    r->rule = (int)k + 1;
+    snprintf(r->package, sizeof(r->package), "%s", ru->package);
+    snprintf(r->desired, sizeof(r->desired), "%s", ru->version);
+    const struct sf_package_manifest *m = &sf_package_info(f->pk[k])->manifest;
+    if (ru->match.cls == SF_BL_REDFISH && !ru->match.component[0]) {
+        /* A whole-board rule wants, per component, what its package brings. */
+        const char *v = NULL;
+        for (size_t i = 0; i < m->ncomponents && !v; i++)
+            if (!strcasecmp(m->components[i].component, r->component))
+                v = m->components[i].version;
+        if (!v) {
+            r->action = SF_FLEET_NO_RULE;
+            r->rule = 0;
+            r->desired[0] = '\0';
+            snprintf(r->reason, sizeof(r->reason), "the package of rule %zu (%s) carries no "
+                     "image for %s", k + 1, ru->package, r->component);
+            r->package[0] = '\0';
+            return;
+        }
+        snprintf(r->desired, sizeof(r->desired), "%s", v);
+    }
+    r->action = r->current[0] && !strcmp(r->current, r->desired) ? SF_FLEET_NONE
+                                                                   : SF_FLEET_UPDATE;
+}
+
+/* The group of (rule, class, sub) - a new one when there is none. */
+static struct sf_fgroup *group_for(struct sf_fleet *f, size_t rule, const struct sf_class *c,
+                                   int sub, const char *target)
+{
+    for (size_t i = 0; i < f->ng; i++) {
+        struct sf_fgroup *g = &f->g[i];
+        /* One update per board and per flash: their targets are one device. */
+        if (g->rule == rule && g->cls == c && g->sub == sub &&
+            (c == &sf_class_scsi || !strcmp(g->targets[0], target)))
+            return g;
+    }
+    if (f->ng == SF_FLEET_MAX_GROUPS)
+        return NULL;
+    struct sf_fgroup *n = realloc(f->g, (f->ng + 1) * sizeof(*n));
+    if (!n)
+        return NULL;
+    f->g = n;
+    struct sf_fgroup *g = &f->g[f->ng++];
+    memset(g, 0, sizeof(*g));
+    g->rule = rule;
+    g->cls = c;
+    g->sub = sub;
+    return g;
+}
+
+static int group_add(struct sf_fgroup *g, const char *target)
+{
+    for (size_t i = 0; i < g->ntargets; i++)
+        if (!strcmp(g->targets[i], target))
+            return 0;
+    if (g->ntargets == SF_FLEET_MAX_TARGETS)
+        return SF_ERANGE;
+    if (!(g->targets[g->ntargets] = strdup(target)))
+        return SF_ENOMEM;
+    g->ntargets++;
+    return 0;
+}
+
+int sf_fleet_group_has(const struct sf_fleet *f, const struct sf_fgroup *g,
+                       const struct sf_fleet_row *r)
+{
+    if (r->rule != (int)g->rule + 1)
+        return 0;
+    int t = 0;
+    for (size_t i = 0; i < g->ntargets && !t; i++)
+        t = !strcmp(g->targets[i], r->target);
+    if (!t)
+        return 0;
+    if (g->cls == &sf_class_scsi && g->sub >= 0) {
+        char name[48];
+        snprintf(name, sizeof(name), "subenclosure %d", g->sub);
+        return !strcmp(r->item, name);
+    }
+    if (g->cls == &sf_class_redfish) {
+        for (size_t i = 0; i < g->nonly; i++)
+            if (!strcasecmp(g->only[i], r->component))
+                return 1;
+        return 0;
+    }
+    (void)f;
+    return 1;
+}
+
+void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g, int dry_run,
+                             struct sf_update_options *uo)
+{
+    *uo = f->o.update;
+    uo->dry_run = dry_run;
+    uo->allow_unsigned = f->o.allow_unsigned;
+    uo->subenclosure = g->cls == &sf_class_scsi ? g->sub : -1;
+    uo->layout = g->cls == &sf_class_flash ? f->layout[g->rule] : NULL;
+    uo->confirmed = !dry_run;
+    /* --jobs spreads enclosures and drives; a board's components share one
+     * BMC session and a flash is one device: one after another. */
+    if (g->cls != &sf_class_scsi) {
+        uo->jobs = 0;
+        uo->parallel = 0;
+    }
+}
+
+int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+                        int dry_run, const char *const *targets, size_t n, sf_update **out)
+{
+    struct sf_update_options uo;
+    sf_fleet_update_options(f, g, dry_run, &uo);
+    sf_update *u = NULL;
+    int rc = sf_update_new(f->ctx, act, &uo, &u);
+    if (!rc && act == SF_ACTION_INSTALL)
+        rc = sf_update_set_image(u, f->pkg[g->rule]);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = sf_update_add_target(u, targets[i]);
+    if (!rc && g->nonly && act == SF_ACTION_INSTALL)
+        rc = sf_update_only_components(u, g->only, g->nonly);
+    if (rc) {
+        sf_update_free(u);
+        return rc;
+    }
+    *out = u;
+    return 0;
+}
+
+/* ---- finding the items ---- */
+
+static void row_from_item(struct sf_fleet_row *r, const struct sf_item *it)
+{
+    snprintf(r->target, sizeof(r->target), "%s", it->info.target);
+    snprintf(r->cls, sizeof(r->cls), "%s", it->info.cls);
+    snprintf(r->item, sizeof(r->item), "%s", it->info.name);
+    snprintf(r->vendor, sizeof(r->vendor), "%s", it->board_vendor);
+    snprintf(r->product, sizeof(r->product), "%s", it->board_product);
+    snprintf(r->current, sizeof(r->current), "%s", it->info.version_before);
+    if (!strcmp(it->info.cls, "redfish"))
+        snprintf(r->component, sizeof(r->component), "%s", it->info.logical_id);
+    else if (strcmp(it->info.cls, "flash"))
+        snprintf(r->logical_id, sizeof(r->logical_id), "%s", it->info.logical_id);
+}
+
+static int unknown_row(struct sf_fleet *f, const char *target, const char *cls,
+                       const char *item, const char *why)
+{
+    struct sf_fleet_row *r = sf_fleet_new_row(f);
+    if (!r)
+        return SF_ENOMEM;
+    snprintf(r->target, sizeof(r->target), "%s", target);
+    snprintf(r->cls, sizeof(r->cls), "%s", cls);
+    snprintf(r->item, sizeof(r->item), "%s", item);
+    snprintf(r->reason, sizeof(r->reason), "%s", why);
+    return 0;
+}
+
+/* Open one device (targets of one class) and list its items: *items the
+ * caller's, closed device. */
+static int device_items(struct sf_fleet *f, const struct sf_class *c, const char *target,
+                        const char *layout, struct sf_item **items, size_t *n,
+                        struct sf_errctx *ec)
+{
+    struct sf_update_options uo = f->o.update;
+    uo.layout = layout;
+    uo.dry_run = 1;
+    struct sf_class_req rq = { .ncomponents = 0 };
+    struct sf_dev *d = NULL;
+    const char *t[1] = { target };
+    int rc = c->open(f->ctx, t, 1, &uo, &rq, &d, ec);
+    if (rc)
+        return rc;
+    rc = c->items(d, items, n, ec);
+    /* What the rows need is copied out before the device closes. */
+    if (!rc)
+        for (size_t i = 0; i < *n; i++)
+            (*items)[i].cls_state = NULL;
+    c->close(d);
+    return rc;
+}
+
+static enum sf_bl_class bl_class_of(const char *cls)
+{
+    return sf_baseline_class_parse(cls);
+}
+
+static int scan_scsi(struct sf_fleet *f, const char *target)
+{
+    struct sf_item *items = NULL;
+    size_t n = 0;
+    struct sf_errctx lec = { 0 };
+    int rc = device_items(f, &sf_class_scsi, target, NULL, &items, &n, &lec);
+    if (rc == SF_ENOMEM)
+        return rc;
+    if (rc)
+        return unknown_row(f, target, "scsi", "device", lec.msg[0] ? lec.msg : sf_err_str(rc));
+    size_t first = f->nrows;
+    for (size_t i = 0; i < n; i++) {
+        struct sf_fleet_row *r = sf_fleet_new_row(f);
+        if (!r) {
+            free(items);
+            return SF_ENOMEM;
+        }
+        row_from_item(r, &items[i]);
+        set_row_rule(f, r, sf_baseline_match(f->bl, bl_class_of(r->cls), r->vendor, r->product,
+                                             NULL));
+    }
+    /* Groups: the whole path when every item on it takes one rule, else
+     * the subenclosures one by one. */
+    int whole = n > 0;
+    for (size_t i = first; i < f->nrows; i++)
+        whole &= f->rows[i].rule && f->rows[i].rule == f->rows[first].rule;
+    for (size_t i = first; i < f->nrows && !rc; i++) {
+        struct sf_fleet_row *r = &f->rows[i];
+        if (!r->rule)
+            continue;
+        struct sf_fgroup *g = group_for(f, (size_t)r->rule - 1, &sf_class_scsi,
+                                        whole || items[i - first].info.subenclosure < 0
+                                        ? -1 : items[i - first].info.subenclosure, target);
+        rc = g ? group_add(g, target) : SF_ENOMEM;
+    }
+    free(items);
+    return rc;
+}
+
+static int scan_redfish(struct sf_fleet *f, const char *target)
+{
+    struct sf_item *items = NULL;
+    size_t n = 0;
+    struct sf_errctx lec = { 0 };
+    int rc = device_items(f, &sf_class_redfish, target, NULL, &items, &n, &lec);
+    if (rc == SF_ENOMEM)
+        return rc;
+    if (rc)
+        return unknown_row(f, target, "redfish", "board", lec.msg[0] ? lec.msg
+                                                                      : sf_err_str(rc));
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct sf_fleet_row *r = sf_fleet_new_row(f);
+        if (!r) {
+            rc = SF_ENOMEM;
+            break;
+        }
+        row_from_item(r, &items[i]);
+        /* The component key first, then the inventory's name for it. */
+        const struct sf_bl_rule *ru = sf_baseline_match(f->bl, SF_BL_REDFISH, r->vendor,
+                                                        r->product, r->component);
+        if (!ru || !ru->match.component[0]) {
+            const struct sf_bl_rule *byname = sf_baseline_match(f->bl, SF_BL_REDFISH, r->vendor,
+                                                                r->product, r->item);
+            if (byname && byname->match.component[0])
+                ru = byname;
+        }
+        set_row_rule(f, r, ru);
+        if (!r->rule)
+            continue;
+        struct sf_fgroup *g = group_for(f, (size_t)r->rule - 1, &sf_class_redfish, -1, target);
+        if (!g) {
+            rc = SF_ENOMEM;
+            break;
+        }
+        if (!g->ntargets && (rc = group_add(g, target)))
+            break;
+        /* The package's own spelling of the component. */
+        const struct sf_package_manifest *m =
+            &sf_package_info(f->pk[r->rule - 1])->manifest;
+        for (size_t k = 0; k < m->ncomponents && g->nonly < 8; k++)
+            if (!strcasecmp(m->components[k].component, r->component) ||
+                !strcasecmp(m->components[k].component, f->bl->rules[r->rule - 1].match.component)) {
+                int have = 0;
+                for (size_t j = 0; j < g->nonly; j++)
+                    have |= g->only[j] == m->components[k].component;
+                if (!have)
+                    g->only[g->nonly++] = m->components[k].component;
+                g->has_bmc |= !strcasecmp(m->components[k].component, "bmc");
+                break;
+            }
+    }
+    free(items);
+    return rc;
+}
+
+/* A flash target: read through each flash rule's layout that may apply,
+ * until one rule's board matches what the layout names. */
+static int scan_flash(struct sf_fleet *f, const char *target)
+{
+    struct sf_errctx lec = { 0 };
+    int tried = 0;
+    for (size_t k = 0; k < f->bl->nrules; k++) {
+        const struct sf_bl_rule *ru = &f->bl->rules[k];
+        if (ru->match.cls != SF_BL_FLASH || (ru->match.target[0] &&
+                                             strcmp(ru->match.target, target)))
+            continue;
+        tried = 1;
+        struct sf_item *items = NULL;
+        size_t n = 0;
+        int rc = device_items(f, &sf_class_flash, target, f->layout[k], &items, &n, &lec);
+        if (rc == SF_ENOMEM)
+            return rc;
+        if (rc)
+            continue;
+        /* This rule itself, not the first with these patterns: its layout
+         * is what was read. */
+        int match = n && items[0].board_vendor[0] &&
+                    !fnmatch(ru->match.vendor, items[0].board_vendor, 0) &&
+                    !fnmatch(ru->match.product, items[0].board_product, 0);
+        if (match) {
+            struct sf_fleet_row *r = sf_fleet_new_row(f);
+            if (!r) {
+                free(items);
+                return SF_ENOMEM;
+            }
+            row_from_item(r, &items[0]);
+            set_row_rule(f, r, ru);
+            struct sf_fgroup *g = group_for(f, k, &sf_class_flash, -1, target);
+            rc = g ? group_add(g, target) : SF_ENOMEM;
+            free(items);
+            return rc;
+        }
+        free(items);
+    }
+    if (!tried)
+        return unknown_row(f, target, "flash", "flash", "no flash rule of the baseline applies "
+                           "to this target (a flash is read through a rule's layout)");
+    return unknown_row(f, target, "flash", "flash", lec.msg[0] ? lec.msg
+                       : "no flash rule's board matches what its layout reads");
+}
+
+/* ---- asking the engine ---- */
+
+/* A dry-run plan of group g on targets: each of its rows to update becomes
+ * none (the engine would skip it) or stays update; a refusal marks them
+ * refused (a version) or unknown (anything else).  0, or SF_FLEET_SPLIT when a
+ * refusal of several targets should be asked target by target. */
+static int ask_engine(struct sf_fleet *f, const struct sf_fgroup *g, const char *const *targets,
+                      size_t n)
+{
+    sf_update *u = NULL;
+    struct sf_errctx lec = { 0 };
+    int rc = sf_fleet_new_update(f, g, SF_ACTION_INSTALL, 1, targets, n, &u);
+    if (!rc)
+        rc = sf_update_plan(u, &lec);
+    if (rc == SF_ENOMEM) {
+        sf_update_free(u);
+        return rc;
+    }
+    if (rc && n > 1) {
+        sf_update_free(u);
+        return SF_FLEET_SPLIT;
+    }
+    for (size_t i = 0; i < f->nrows; i++) {
+        struct sf_fleet_row *r = &f->rows[i];
+        int mine = 0;
+        for (size_t k = 0; k < n && !mine; k++)
+            mine = !strcmp(r->target, targets[k]);
+        if (!mine || r->action != SF_FLEET_UPDATE || !sf_fleet_group_has(f, g, r))
+            continue;
+        if (rc) {
+            r->action = rc == SF_EVERSION ? SF_FLEET_REFUSED : SF_FLEET_UNKNOWN;
+            snprintf(r->reason, sizeof(r->reason), "%s", lec.msg[0] ? lec.msg : sf_err_str(rc));
+            continue;
+        }
+        const struct sf_item_info *it = NULL;
+        for (size_t k = 0; k < sf_update_count(u) && !it; k++) {
+            const struct sf_item_info *x = sf_update_item(u, k);
+            if (!strcmp(x->target, r->target) && !strcmp(x->name, r->item))
+                it = x;
+        }
+        if (!it) {
+            r->action = SF_FLEET_UNKNOWN;
+            snprintf(r->reason, sizeof(r->reason), "the plan of rule %d (%s) does not cover it",
+                     r->rule, r->package);
+        } else if (it->outcome == SF_OUTCOME_STORED ||
+                   it->outcome == SF_OUTCOME_PENDING_RESET ||
+                   (it->outcome == SF_OUTCOME_SKIPPED && it->version_new[0] &&
+                    strcmp(it->version_before, it->version_new))) {
+            /* Skipped, yet runs something else: stored, waiting to start. */
+            r->action = SF_FLEET_PENDING;
+            snprintf(r->reason, sizeof(r->reason), "%s", it->message);
+        } else if (it->outcome == SF_OUTCOME_SKIPPED) {
+            r->action = SF_FLEET_NONE;
+        }
+    }
+    sf_update_free(u);
+    return 0;
+}
+
+static int plan_groups(struct sf_fleet *f)
+{
+    for (size_t gi = 0; gi < f->ng; gi++) {
+        const struct sf_fgroup *g = &f->g[gi];
+        /* Only the targets holding a row to update: a compliant device is
+         * not identified twice. */
+        const char *t[SF_FLEET_MAX_TARGETS];
+        size_t n = 0;
+        for (size_t k = 0; k < g->ntargets; k++) {
+            int want = 0;
+            for (size_t i = 0; i < f->nrows && !want; i++)
+                want = f->rows[i].action == SF_FLEET_UPDATE &&
+                       !strcmp(f->rows[i].target, g->targets[k]) &&
+                       sf_fleet_group_has(f, g, &f->rows[i]);
+            if (want)
+                t[n++] = g->targets[k];
+        }
+        if (!n)
+            continue;
+        int rc = ask_engine(f, g, t, n);
+        for (size_t k = 0; rc == SF_FLEET_SPLIT && k < n; k++)
+            if (ask_engine(f, g, &t[k], 1) == SF_ENOMEM)
+                return SF_ENOMEM;
+        if (rc == SF_ENOMEM)
+            return rc;
+    }
+    return 0;
+}
+
+static void count(struct sf_fleet *f)
+{
+    struct sf_fleet_info *in = &f->info;
+    in->items = f->nrows;
+    in->none = in->update = in->refused = in->unknown = in->no_rule = in->pending = 0;
+    for (size_t i = 0; i < f->nrows; i++)
+        switch (f->rows[i].action) {
+        case SF_FLEET_NONE: in->none++; break;
+        case SF_FLEET_UPDATE: in->update++; break;
+        case SF_FLEET_REFUSED: in->refused++; break;
+        case SF_FLEET_UNKNOWN: in->unknown++; break;
+        case SF_FLEET_NO_RULE: in->no_rule++; break;
+        case SF_FLEET_PENDING: in->pending++; break;
+        }
+}
+
+int sf_fleet_check(sf_fleet *f, struct sf_errctx *ec)
+{
+    if (!f || f->checked)
+        return SF_EINVAL;
+    f->checked = 1;
+    int rc = 0;
+    if (!f->ntargets) {
+        /* Every local SCSI device, and the flash targets the rules name. */
+        struct sf_device_list *l = NULL;
+        if ((rc = sf_device_list(f->ctx, SF_DEVICE_LIST_ALL, &l, ec)))
+            return rc;
+        for (size_t i = 0; !rc && i < l->count; i++) {
+            const struct sf_device_entry *e = &l->devices[i];
+            if (e->err)
+                rc = unknown_row(f, e->path, "scsi", "device", e->error);
+            else
+                rc = scan_scsi(f, e->path);
+        }
+        sf_device_list_free(l);
+        for (size_t k = 0; !rc && k < f->bl->nrules; k++) {
+            const char *t = f->bl->rules[k].match.target;
+            int seen = !t[0];
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = !strcmp(f->bl->rules[j].match.target, t);
+            if (!seen)
+                rc = scan_flash(f, t);
+        }
+    }
+    for (size_t i = 0; !rc && i < f->ntargets; i++) {
+        const struct sf_class *c = sf_update_class_for(f->targets[i]);
+        rc = c == &sf_class_redfish ? scan_redfish(f, f->targets[i])
+           : c == &sf_class_flash ? scan_flash(f, f->targets[i])
+           : scan_scsi(f, f->targets[i]);
+    }
+    if (!rc)
+        rc = plan_groups(f);
+    if (rc)
+        return sf_err_set(ec, rc, "%s", sf_err_str(rc));
+    count(f);
+    return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * sf_fleet_int.h - the fleet's own state, shared by sf_fleet.c (opening a
+ * baseline, finding and checking the items) and sf_fleet_apply.c
+ * (converging them through sf_update).  See include/safeflash/sf_fleet.h.
+ *
+ * A check ends with the rows (one per item) and the groups: one group per
+ * update that would bring rows to their rule, that is per (rule, device
+ * class) with the targets it covers - a whole SCSI path when every item
+ * on it takes that rule, else one subenclosure; a board's components that
+ * rule covers; a flash through the rule's layout.  Apply runs the groups
+ * that hold a row to update, in order: enclosures and drives, flash, then
+ * boards (a group holding a BMC first).
+ */
+#ifndef SF_FLEET_INT_H
+#define SF_FLEET_INT_H
+
+#include "engine/sf_update.h"
+#include "fleet/sf_baseline.h"
+#include "safeflash/sf_fleet.h"
+#include "safeflash/sf_package.h"
+
+#define SF_FLEET_MAX_TARGETS SF_UPDATE_MAX_TARGETS
+#define SF_FLEET_MAX_GROUPS 1024
+/* ask_engine(): a refusal of several targets is asked again one by one */
+#define SF_FLEET_SPLIT 1
+
+struct sf_fgroup {
+    size_t rule;                        /* index into bl->rules */
+    const struct sf_class *cls;
+    char *targets[SF_FLEET_MAX_TARGETS];
+    size_t ntargets;
+    int sub;                            /* SCSI: one subenclosure, -1: every item */
+    const char *only[8];                /* Redfish: the rule's components (borrowed
+                                           from the package manifest) */
+    size_t nonly;
+    int has_bmc;                        /* Redfish: the BMC is among them */
+};
+
+struct sf_fleet {
+    sf_ctx *ctx;
+    struct sf_fleet_options o;
+    struct sf_baseline *bl;
+    char *path;
+    char **pkg;                         /* per rule: the package's path from here */
+    char **layout;                      /* per rule: the layout's path ("" none) */
+    sf_package **pk;                    /* per rule: the package, opened and checked */
+    char *targets[SF_FLEET_MAX_TARGETS];
+    size_t ntargets;
+    struct sf_fleet_row *rows;
+    size_t nrows, caprows;
+    struct sf_fgroup *g;
+    size_t ng;
+    struct sf_fleet_info info;
+    int checked, applied;
+};
+
+/* A new row (zeroed but for the defaults), or NULL (SF_ENOMEM). */
+struct sf_fleet_row *sf_fleet_new_row(struct sf_fleet *f);
+/* The row of (target, item name), or NULL. */
+struct sf_fleet_row *sf_fleet_find_row(struct sf_fleet *f, const char *target, const char *item);
+/* The options of an update for group g (dry_run as asked). */
+void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g, int dry_run,
+                             struct sf_update_options *uo);
+/* A new update of action act (an install of the group's package, or an
+ * activation) onto targets, with the group's options; *out the caller's. */
+int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+                        int dry_run, const char *const *targets, size_t n, sf_update **out);
+/* Does group g cover row r? */
+int sf_fleet_group_has(const struct sf_fleet *f, const struct sf_fgroup *g,
+                       const struct sf_fleet_row *r);
+
+#endif
