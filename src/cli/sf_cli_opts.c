@@ -184,7 +184,7 @@ static void help_cmd(FILE *f, const struct cmddef *c)
         put_opt(f, o, k == allk ? NULL : kind_words(k));
     }
     static const unsigned kinds[] = { SF_K_SCSI, SF_K_FLASH, SF_K_REDFISH };
-    for (size_t ki = 0; ki < 3; ki++) {
+    for (size_t ki = 0; ki < 3 && c->kinds; ki++) {
         unsigned k = kinds[ki];
         if (!(allk & k) || k == allk)
             continue;

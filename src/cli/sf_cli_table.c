@@ -36,8 +36,12 @@ const struct optdef optdefs[] = {
     { SF_O_KEYS, "keys", 0, "DIR", SF_C_INSTALL | SF_C_PINSPECT | SF_C_PVERIFY | C_FLEET, SF_K_ANY,
       "trusted public keys, *.pub (default $SAFEFLASH_KEYS,\n"
       "else /etc/safeflash/keys)" },
-    { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, SF_C_INSTALL | C_FLEET, SF_K_ANY,
+    { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, SF_C_INSTALL, SF_K_ANY,
       "accept a package that no trusted key signed" },
+    { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, C_FLEET, SF_K_ANY,
+      "accept a baseline and packages that no trusted key\n"
+      "signed (a signature that does not verify is still\n"
+      "refused)" },
     { SF_O_ALLOW_DOWNGRADE, "allow-downgrade", 0, NULL, SF_C_INSTALL, SF_K_ANY,
       "accept firmware older than what runs" },
     { SF_O_RESTART, "restart", 0, NULL, SF_C_INSTALL, SF_K_ANY,
