@@ -25,6 +25,7 @@
 #include "fleet/sf_fleet_int.h"
 
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,16 +441,15 @@ static enum sf_bl_class bl_class_of(const char *cls)
     return sf_baseline_class_parse(cls);
 }
 
-static int scan_scsi(struct sf_fleet *f, const char *target)
+/* The rows and groups of one SCSI path from its items (rc: how
+ * identifying it went; items is freed). */
+static int scsi_rows(struct sf_fleet *f, const char *target, struct sf_item *items, size_t n,
+                     int rc, const struct sf_errctx *lec)
 {
-    struct sf_item *items = NULL;
-    size_t n = 0;
-    struct sf_errctx lec = { 0 };
-    int rc = device_items(f, &sf_class_scsi, target, NULL, &items, &n, &lec);
     if (rc == SF_ENOMEM)
         return rc;
     if (rc)
-        return unknown_row(f, target, "scsi", "device", lec.msg[0] ? lec.msg : sf_err_str(rc));
+        return unknown_row(f, target, "scsi", "device", lec->msg[0] ? lec->msg : sf_err_str(rc));
     size_t first = f->nrows;
     for (size_t i = 0; i < n; i++) {
         struct sf_fleet_row *r = sf_fleet_new_row(f);
@@ -476,6 +476,73 @@ static int scan_scsi(struct sf_fleet *f, const char *target)
         rc = g ? group_add(g, target) : SF_ENOMEM;
     }
     free(items);
+    return rc;
+}
+
+/* Identifying SCSI paths, several at once (reads only): up to the
+ * update's jobs, at least SF_FLEET_SCAN_JOBS. */
+#define SF_FLEET_SCAN_JOBS 8
+struct scan {
+    struct sf_fleet *f;
+    const char *const *t;
+    size_t n, next;
+    pthread_mutex_t mu;
+    struct sf_item **items;
+    size_t *nitems;
+    int *rc;
+    struct sf_errctx *ec;
+};
+
+static void *scan_main(void *arg)
+{
+    struct scan *sc = arg;
+    for (;;) {
+        pthread_mutex_lock(&sc->mu);
+        size_t i = sc->next++;
+        pthread_mutex_unlock(&sc->mu);
+        if (i >= sc->n)
+            return NULL;
+        sc->rc[i] = device_items(sc->f, &sf_class_scsi, sc->t[i], NULL, &sc->items[i],
+                                 &sc->nitems[i], &sc->ec[i]);
+    }
+}
+
+static int scan_scsi(struct sf_fleet *f, const char *const *t, size_t n)
+{
+    if (!n)
+        return 0;
+    struct scan sc = { .f = f, .t = t, .n = n, .mu = PTHREAD_MUTEX_INITIALIZER };
+    sc.items = calloc(n, sizeof(*sc.items));
+    sc.nitems = calloc(n, sizeof(*sc.nitems));
+    sc.rc = calloc(n, sizeof(*sc.rc));
+    sc.ec = calloc(n, sizeof(*sc.ec));
+    int rc = sc.items && sc.nitems && sc.rc && sc.ec ? 0 : SF_ENOMEM;
+    if (!rc) {
+        size_t nth = f->o.update.jobs > SF_FLEET_SCAN_JOBS ? f->o.update.jobs
+                                                           : SF_FLEET_SCAN_JOBS;
+        nth = nth < n ? nth : n;
+        pthread_t th[64];
+        size_t started = 0;
+        for (; started + 1 < nth && started < 64; started++)
+            if (pthread_create(&th[started], NULL, scan_main, &sc))
+                break;
+        scan_main(&sc); /* this thread too */
+        for (size_t k = 0; k < started; k++)
+            pthread_join(th[k], NULL);
+        /* Rows in the order the paths were given or found. */
+        for (size_t i = 0; i < n; i++) {
+            int r = scsi_rows(f, t[i], sc.items[i], sc.nitems[i], sc.rc[i], &sc.ec[i]);
+            sc.items[i] = NULL;
+            if (r && !rc)
+                rc = r;
+        }
+    }
+    for (size_t i = 0; sc.items && i < n; i++)
+        free(sc.items[i]);
+    free(sc.items);
+    free(sc.nitems);
+    free(sc.rc);
+    free(sc.ec);
     return rc;
 }
 
@@ -691,19 +758,29 @@ int sf_fleet_check(sf_fleet *f, struct sf_errctx *ec)
         return SF_EINVAL;
     f->checked = 1;
     int rc = 0;
+    const char **scsi = calloc(SF_FLEET_MAX_TARGETS, sizeof(*scsi));
+    size_t nscsi = 0;
+    if (!scsi)
+        return SF_ENOMEM;
     if (!f->ntargets) {
         /* Every local SCSI device, and the flash targets the rules name. */
         struct sf_device_list *l = NULL;
-        if ((rc = sf_device_list(f->ctx, SF_DEVICE_LIST_ALL, &l, ec)))
+        if ((rc = sf_device_list(f->ctx, SF_DEVICE_LIST_ALL, &l, ec))) {
+            free(scsi);
             return rc;
+        }
         for (size_t i = 0; !rc && i < l->count; i++) {
             const struct sf_device_entry *e = &l->devices[i];
             if (e->err)
                 rc = unknown_row(f, e->path, "scsi", "device", e->error);
+            else if (nscsi < SF_FLEET_MAX_TARGETS && (scsi[nscsi] = strdup(e->path)))
+                nscsi++;
             else
-                rc = scan_scsi(f, e->path);
+                rc = nscsi < SF_FLEET_MAX_TARGETS ? SF_ENOMEM : SF_ERANGE;
         }
         sf_device_list_free(l);
+        if (!rc)
+            rc = scan_scsi(f, scsi, nscsi);
         for (size_t k = 0; !rc && k < f->bl->nrules; k++) {
             const char *t = f->bl->rules[k].match.target;
             int seen = !t[0];
@@ -713,12 +790,24 @@ int sf_fleet_check(sf_fleet *f, struct sf_errctx *ec)
                 rc = scan_flash(f, t);
         }
     }
+    /* Named targets: the SCSI paths together, then flash and boards. */
+    const char *named[SF_FLEET_MAX_TARGETS];
+    size_t nnamed = 0;
+    for (size_t i = 0; i < f->ntargets; i++)
+        if (sf_update_class_for(f->targets[i]) == &sf_class_scsi)
+            named[nnamed++] = f->targets[i];
+    if (!rc)
+        rc = scan_scsi(f, named, nnamed);
     for (size_t i = 0; !rc && i < f->ntargets; i++) {
         const struct sf_class *c = sf_update_class_for(f->targets[i]);
-        rc = c == &sf_class_redfish ? scan_redfish(f, f->targets[i])
-           : c == &sf_class_flash ? scan_flash(f, f->targets[i])
-           : scan_scsi(f, f->targets[i]);
+        if (c == &sf_class_redfish)
+            rc = scan_redfish(f, f->targets[i]);
+        else if (c == &sf_class_flash)
+            rc = scan_flash(f, f->targets[i]);
     }
+    for (size_t i = 0; i < nscsi; i++)
+        free((char *)scsi[i]);
+    free(scsi);
     if (!rc)
         rc = plan_groups(f);
     if (rc)
