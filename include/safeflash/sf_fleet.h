@@ -51,14 +51,22 @@ extern "C" {
 
 struct sf_fleet_options {
     unsigned version;             /* SF_FLEET_OPTIONS_VERSION */
-    int allow_unsigned;           /* an unsigned baseline and unsigned packages go on
-                                     (a signature that does not verify never does) */
+    int allow_unsigned;           /* a baseline no trusted key vouches for (unsigned, no
+                                     keys) and packages no trusted key signed go on, as
+                                     install's allow_unsigned; a baseline a trusted key
+                                     contradicts (altered, another key's) never does */
     unsigned max_failures;        /* apply: stop starting items after this many failed
                                      (0: no limit; each device's items still stop at
                                      their device's first failure) */
+    int apply;                    /* the check is apply's own: an enclosure's or drive's
+                                     update is planned for real there (still nothing
+                                     written, and journaled only when update.confirmed)
+                                     and apply runs that plan - the devices are not
+                                     identified twice */
     /* For every update apply runs and every dry-run plan check asks:
      * jobs, activate, timeouts, Redfish TLS, dry_run (apply plans, writes
-     * nothing).  allow_unsigned is taken from above; confirmed is set. */
+     * nothing), confirmed (the caller asked already: see apply).
+     * allow_unsigned is taken from above. */
     struct sf_update_options update;
 };
 

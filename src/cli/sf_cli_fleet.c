@@ -114,6 +114,10 @@ static int parse(const struct sf_cli_args *a, struct fleet_req *r)
                                   "for");
     if (!a->nops)
         return sf_cli_usage_error(r->cmd, "missing BASELINE");
+    /* apply: its check plans enclosures and drives for real, and with
+     * --yes journals them before they are shown (as install --yes does). */
+    r->fo.apply = !strcmp(r->cmd, "apply");
+    uo->confirmed = r->yes;
     r->baseline = a->ops[0];
     r->targets = (const char *const *)a->ops + 1;
     r->ntargets = a->nops - 1;
@@ -229,6 +233,8 @@ static json_object *report_json(const sf_fleet *f, const struct fleet_req *r, co
     for (size_t i = 0; i < sf_fleet_count(f); i++)
         json_object_array_add(a, row_json(sf_fleet_row(f, i), applied));
     json_object_object_add(j, "items", a);
+    if (applied && in->first_err)
+        jstr(j, "error", in->first_msg[0] ? in->first_msg : sf_err_str(in->first_err));
     json_object_object_add(j, "exit_code", json_object_new_int(code));
     return j;
 }

@@ -40,8 +40,8 @@ const struct optdef optdefs[] = {
       "accept a package that no trusted key signed" },
     { SF_O_ALLOW_UNSIGNED, "allow-unsigned", 0, NULL, C_FLEET, SF_K_ANY,
       "accept a baseline and packages that no trusted key\n"
-      "signed (a signature that does not verify is still\n"
-      "refused)" },
+      "signed (a baseline a trusted key contradicts - altered,\n"
+      "or another key's - is still refused)" },
     { SF_O_ALLOW_DOWNGRADE, "allow-downgrade", 0, NULL, SF_C_INSTALL, SF_K_ANY,
       "accept firmware older than what runs" },
     { SF_O_RESTART, "restart", 0, NULL, SF_C_INSTALL, SF_K_ANY,

@@ -9,6 +9,7 @@
 #include "safeflash/sf_device.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,33 @@ static int mixed_warnings(const struct sf_device_entry *v, size_t n, char **w)
     return 0;
 }
 
+/* Identifying the candidates, several at once: each device is read
+ * through its own transport, and a shelf that answers slowly does not
+ * hold up the others (reads only). */
+#define LIST_JOBS 8
+struct probe_pool {
+    sf_ctx *ctx;
+    struct sf_candidate *cands;
+    size_t n, next;
+    int all;
+    struct sf_device_entry *e;
+    int *keep;
+    pthread_mutex_t mu;
+};
+
+static void *probe_main(void *arg)
+{
+    struct probe_pool *pp = arg;
+    for (;;) {
+        pthread_mutex_lock(&pp->mu);
+        size_t i = pp->next++;
+        pthread_mutex_unlock(&pp->mu);
+        if (i >= pp->n)
+            return NULL;
+        pp->keep[i] = probe(pp->ctx, &pp->cands[i], pp->all, &pp->e[i]);
+    }
+}
+
 int sf_device_list(sf_ctx *ctx, unsigned flags, struct sf_device_list **out,
                    struct sf_errctx *ec)
 {
@@ -134,11 +162,31 @@ int sf_device_list(sf_ctx *ctx, unsigned flags, struct sf_device_list **out,
         rc = SF_ENOMEM;
         goto out;
     }
-    for (size_t i = 0; i < n; i++)
-        if (probe(ctx, &cands[i], all, &l->devices[l->count]))
-            l->count++;
-        else
-            memset(&l->devices[l->count], 0, sizeof(l->devices[0]));
+    struct probe_pool pp = { .ctx = ctx, .cands = cands, .n = n, .all = all,
+                             .e = l->devices, .mu = PTHREAD_MUTEX_INITIALIZER };
+    if (!(pp.keep = calloc(n ? n : 1, sizeof(*pp.keep)))) {
+        rc = SF_ENOMEM;
+        goto out;
+    }
+    pthread_t th[LIST_JOBS];
+    size_t started = 0;
+    for (; started + 1 < LIST_JOBS && started + 1 < n; started++)
+        if (pthread_create(&th[started], NULL, probe_main, &pp))
+            break;
+    probe_main(&pp); /* this thread too */
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    /* Kept entries in the order found. */
+    for (size_t i = 0; i < n; i++) {
+        if (!pp.keep[i])
+            continue;
+        if (l->count != i)
+            l->devices[l->count] = l->devices[i];
+        l->count++;
+    }
+    if (l->count < n)
+        memset(&l->devices[l->count], 0, (n - l->count) * sizeof(l->devices[0]));
+    free(pp.keep);
     /* Modules of one enclosure: every path reporting its logical id. */
     for (size_t i = 0; i < l->count; i++)
         for (size_t j = 0; l->devices[i].enclosure && j < l->count; j++)

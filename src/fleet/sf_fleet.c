@@ -32,7 +32,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "safeflash/sf_device.h"
+#include "engine/sf_discover.h"
 #include "safeflash/sf_package.h"
 
 const char *sf_fleet_action_str(enum sf_fleet_action a)
@@ -89,11 +89,13 @@ static int open_rule(struct sf_fleet *f, size_t i, struct sf_errctx *ec)
     }
     if ((rc = sf_package_open(f->pkg[i], &f->pk[i], &lec)))
         return sf_err_set(ec, rc, "%s: item %zu: %s", f->path, i + 1, lec.msg);
+    /* A package's trust is the engine's rule, as for install: with
+     * allow_unsigned, one no trusted key signed goes on (the update warns). */
     const struct sf_package_info *pi = sf_package_info(f->pk[i]);
-    if ((rc = sf_package_check_signature(f->pk[i], f->ctx, &lec)) &&
-        !(f->o.allow_unsigned && !pi->is_signed))
-        return sf_err_set(ec, rc, "%s: item %zu: %s%s", f->path, i + 1, lec.msg,
-                          pi->is_signed ? "" : " (--allow-unsigned accepts it)");
+    if ((rc = sf_package_check_signature(f->pk[i], f->ctx, &lec)) && !f->o.allow_unsigned)
+        return sf_err_set(ec, rc, "%s: item %zu: %s (--allow-unsigned accepts it)", f->path,
+                          i + 1, lec.msg);
+    (void)pi;
     const struct sf_package_manifest *m = &pi->manifest;
     int scsi = r->match.cls == SF_BL_SES || r->match.cls == SF_BL_DRIVE;
     if (!brings(r, m))
@@ -130,7 +132,11 @@ int sf_fleet_open(sf_ctx *ctx, const char *path, const struct sf_fleet_options *
     struct sf_errctx vec = { 0 };
     rc = sf_baseline_verify(f->bl->raw, f->bl->raw_len, f->bl->has_sig ? f->bl->sig : NULL,
                             sf_ctx_keys_dir(ctx), &state, f->info.signer, &vec);
-    if (rc && !(state == SF_BL_SIG_UNSIGNED && o->allow_unsigned)) {
+    /* allow_unsigned: a baseline no trusted key can vouch for (unsigned,
+     * or no keys here) goes on; one a trusted key contradicts (altered,
+     * or signed by another key) never does. */
+    if (rc && !((state == SF_BL_SIG_UNSIGNED || state == SF_BL_SIG_NO_KEYS) &&
+                o->allow_unsigned)) {
         rc = sf_err_set(ec, rc, "%s: %s%s", path, vec.msg, state == SF_BL_SIG_UNSIGNED
                         ? " (sign it with 'safeflash baseline sign', or pass --allow-unsigned)"
                         : "");
@@ -187,9 +193,11 @@ void sf_fleet_free(sf_fleet *f)
     free(f->pk);
     for (size_t i = 0; i < f->ntargets; i++)
         free(f->targets[i]);
-    for (size_t i = 0; i < f->ng; i++)
+    for (size_t i = 0; i < f->ng; i++) {
         for (size_t k = 0; k < f->g[i].ntargets; k++)
             free(f->g[i].targets[k]);
+        sf_update_free(f->g[i].planned);
+    }
     free(f->g);
     free(f->rows);
     sf_baseline_free(f->bl);
@@ -365,8 +373,16 @@ void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g
 int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
                         int dry_run, const char *const *targets, size_t n, sf_update **out)
 {
+    return sf_fleet_new_update_ex(f, g, act, dry_run, !dry_run, targets, n, out);
+}
+
+int sf_fleet_new_update_ex(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+                           int dry_run, int confirmed, const char *const *targets, size_t n,
+                           sf_update **out)
+{
     struct sf_update_options uo;
     sf_fleet_update_options(f, g, dry_run, &uo);
+    uo.confirmed = confirmed;
     sf_update *u = NULL;
     int rc = sf_update_new(f->ctx, act, &uo, &u);
     if (!rc && act == SF_ACTION_INSTALL)
@@ -654,12 +670,21 @@ static int scan_flash(struct sf_fleet *f, const char *target)
  * none (the engine would skip it) or stays update; a refusal marks them
  * refused (a version) or unknown (anything else).  0, or SF_FLEET_SPLIT when a
  * refusal of several targets should be asked target by target. */
-static int ask_engine(struct sf_fleet *f, const struct sf_fgroup *g, const char *const *targets,
+static int ask_engine(struct sf_fleet *f, struct sf_fgroup *g, const char *const *targets,
                       size_t n)
 {
     sf_update *u = NULL;
     struct sf_errctx lec = { 0 };
-    int rc = sf_fleet_new_update(f, g, SF_ACTION_INSTALL, 1, targets, n, &u);
+    /* Apply's own check plans an enclosure's or drive's install for real
+     * (nothing is written by a plan) and keeps it for apply to run: the
+     * same answers, one identification fewer.  Boards and flash are
+     * planned again when their turn comes (a BMC's reset in between ends
+     * its sessions). */
+    int keep = f->o.apply && g->cls == &sf_class_scsi && !g->planned;
+    int rc = keep ? sf_fleet_new_update_ex(f, g, SF_ACTION_INSTALL, f->o.update.dry_run,
+                                           f->o.update.confirmed && !f->o.update.dry_run,
+                                           targets, n, &u)
+                  : sf_fleet_new_update(f, g, SF_ACTION_INSTALL, 1, targets, n, &u);
     if (!rc)
         rc = sf_update_plan(u, &lec);
     if (rc == SF_ENOMEM) {
@@ -703,14 +728,21 @@ static int ask_engine(struct sf_fleet *f, const struct sf_fgroup *g, const char 
             r->action = SF_FLEET_NONE;
         }
     }
-    sf_update_free(u);
+    /* Kept only when it has something left to write. */
+    int left = 0;
+    for (size_t i = 0; keep && !rc && i < f->nrows && !left; i++)
+        left = f->rows[i].action == SF_FLEET_UPDATE && sf_fleet_group_has(f, g, &f->rows[i]);
+    if (left)
+        g->planned = u;
+    else
+        sf_update_free(u);
     return 0;
 }
 
 static int plan_groups(struct sf_fleet *f)
 {
     for (size_t gi = 0; gi < f->ng; gi++) {
-        const struct sf_fgroup *g = &f->g[gi];
+        struct sf_fgroup *g = &f->g[gi];
         /* Only the targets holding a row to update: a compliant device is
          * not identified twice. */
         const char *t[SF_FLEET_MAX_TARGETS];
@@ -763,22 +795,22 @@ int sf_fleet_check(sf_fleet *f, struct sf_errctx *ec)
     if (!scsi)
         return SF_ENOMEM;
     if (!f->ntargets) {
-        /* Every local SCSI device, and the flash targets the rules name. */
-        struct sf_device_list *l = NULL;
-        if ((rc = sf_device_list(f->ctx, SF_DEVICE_LIST_ALL, &l, ec))) {
+        /* Every local SCSI device (the candidates `list --all` reads:
+         * identified once, below, as the class opens them), and the flash
+         * targets the rules name. */
+        struct sf_candidate *cands = NULL;
+        size_t nc = 0;
+        if ((rc = sf_discover(f->ctx, 1, &cands, &nc, ec))) {
             free(scsi);
             return rc;
         }
-        for (size_t i = 0; !rc && i < l->count; i++) {
-            const struct sf_device_entry *e = &l->devices[i];
-            if (e->err)
-                rc = unknown_row(f, e->path, "scsi", "device", e->error);
-            else if (nscsi < SF_FLEET_MAX_TARGETS && (scsi[nscsi] = strdup(e->path)))
+        for (size_t i = 0; !rc && i < nc; i++) {
+            if (nscsi < SF_FLEET_MAX_TARGETS && (scsi[nscsi] = strdup(cands[i].path)))
                 nscsi++;
             else
                 rc = nscsi < SF_FLEET_MAX_TARGETS ? SF_ENOMEM : SF_ERANGE;
         }
-        sf_device_list_free(l);
+        free(cands);
         if (!rc)
             rc = scan_scsi(f, scsi, nscsi);
         for (size_t k = 0; !rc && k < f->bl->nrules; k++) {

@@ -63,12 +63,15 @@ static void first_failure(struct sf_fleet *f, int rc, const char *msg)
 }
 
 /* The rows of group g on targets t from the update's items. */
-static void take_results(struct sf_fleet *f, const struct sf_fgroup *g, sf_update *u)
+static void take_results(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+                         sf_update *u)
 {
     for (size_t k = 0; k < sf_update_count(u); k++) {
         const struct sf_item_info *it = sf_update_item(u, k);
         struct sf_fleet_row *r = sf_fleet_find_row(f, it->target, it->name);
-        if (!r || !sf_fleet_group_has(f, g, r) || r->applied)
+        /* Only the rows this update was for: the others on its targets
+         * (at their version, or pending an activation) it skipped. */
+        if (!r || !sf_fleet_group_has(f, g, r) || !todo(f, r, act))
             continue;
         r->applied = 1;
         r->outcome = it->outcome;
@@ -112,7 +115,7 @@ static void refused(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_actio
     first_failure(f, rc, msg);
 }
 
-static int run_one(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+static int run_one(struct sf_fleet *f, struct sf_fgroup *g, enum sf_action act,
                    sf_event_cb cb, void *arg)
 {
     const char *t[SF_FLEET_MAX_TARGETS];
@@ -137,21 +140,28 @@ static int run_one(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action
     }
     sf_update *u = NULL;
     struct sf_errctx lec = { 0 };
-    int rc = sf_fleet_new_update(f, g, act, f->o.update.dry_run, t, n, &u);
-    if (rc) {
-        refused(f, g, act, t, n, rc, sf_err_str(rc));
-        return rc == SF_ENOMEM ? rc : 0;
+    int rc = 0;
+    if (act == SF_ACTION_INSTALL && g->planned) {
+        /* Planned by the check, on exactly these targets. */
+        u = g->planned;
+        g->planned = NULL;
+    } else {
+        rc = sf_fleet_new_update(f, g, act, f->o.update.dry_run, t, n, &u);
+        if (rc) {
+            refused(f, g, act, t, n, rc, sf_err_str(rc));
+            return rc == SF_ENOMEM ? rc : 0;
+        }
+        rc = sf_update_plan(u, &lec);
     }
     if (max)
         sf_update_set_max_failures(u, max - (unsigned)f->info.failed);
-    rc = sf_update_plan(u, &lec);
     if (rc) {
         refused(f, g, act, t, n, rc, lec.msg[0] ? lec.msg : sf_err_str(rc));
         sf_update_free(u);
         return 0;
     }
     rc = sf_update_run(u, cb, arg, &lec);
-    take_results(f, g, u);
+    take_results(f, g, act, u);
     if (rc && !f->info.first_err)
         first_failure(f, rc, lec.msg[0] ? lec.msg : sf_err_str(rc));
     /* Rows the update did not report (it stopped before them). */
@@ -163,7 +173,7 @@ static int run_one(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action
 }
 
 /* A group: its install, then the activation of what was pending. */
-static int run_group(struct sf_fleet *f, const struct sf_fgroup *g, sf_event_cb cb, void *arg)
+static int run_group(struct sf_fleet *f, struct sf_fgroup *g, sf_event_cb cb, void *arg)
 {
     int rc = run_one(f, g, SF_ACTION_INSTALL, cb, arg);
     return rc ? rc : run_one(f, g, SF_ACTION_ACTIVATE, cb, arg);

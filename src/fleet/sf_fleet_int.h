@@ -34,6 +34,8 @@ struct sf_fgroup {
                                            from the package manifest) */
     size_t nonly;
     int has_bmc;                        /* Redfish: the BMC is among them */
+    sf_update *planned;                 /* apply's check: this group's install, planned
+                                           on its targets to update (SCSI), run by apply */
 };
 
 struct sf_fleet {
@@ -65,6 +67,11 @@ void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g
  * activation) onto targets, with the group's options; *out the caller's. */
 int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
                         int dry_run, const char *const *targets, size_t n, sf_update **out);
+/* The same, confirmed as given (a plan journaled before it is shown
+ * only when the caller needs no confirmation: safeflash.h, confirmed). */
+int sf_fleet_new_update_ex(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
+                           int dry_run, int confirmed, const char *const *targets, size_t n,
+                           sf_update **out);
 /* Does group g cover row r? */
 int sf_fleet_group_has(const struct sf_fleet *f, const struct sf_fgroup *g,
                        const struct sf_fleet_row *r);
