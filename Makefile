@@ -228,6 +228,10 @@ LIBDIR      ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 DATADIR     ?= $(PREFIX)/share
 MANDIR      ?= $(DATADIR)/man
+# The Ansible collection safeflash.firmware, where ansible-core looks for
+# collections system-wide (/usr/share/ansible/collections for PREFIX=/usr).
+ANSIBLEDIR  ?= $(DATADIR)/ansible/collections/ansible_collections/safeflash/firmware
+ANSIBLE_FILES := $(shell find ansible/safeflash/firmware -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null | sort)
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSCONFDIR  ?= /etc
 ifeq ($(PREFIX),/usr)
@@ -300,6 +304,8 @@ ifneq ($(COMPLETION),)
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/safeflash
 endif
+	$(Q)for f in $(ANSIBLE_FILES); do d=$(DESTDIR)$(ANSIBLEDIR)/$${f#ansible/safeflash/firmware/}; \
+		install -d $$(dirname $$d) && install -m 0644 $$f $$d || exit 1; done
 	install -d -m 0755 $(KEYS_OWNER) $(DESTDIR)$(SYSCONFDIR)/safeflash $(DESTDIR)$(SYSCONFDIR)/safeflash/keys
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
@@ -313,6 +319,9 @@ uninstall:
 		$(addprefix $(DESTDIR)$(INCLUDEDIR)/safeflash/,$(notdir $(PUB_HDRS) $(EMU_HDR))) \
 		$(foreach f,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(f)))/$(notdir $(f))) \
 		$(DESTDIR)$(BASHCOMPDIR)/safeflash
+	rm -rf $(DESTDIR)$(ANSIBLEDIR)
+	$(Q)for d in ansible_collections/safeflash ansible_collections collections ""; do \
+		rmdir $(DESTDIR)$(DATADIR)/ansible/$$d 2>/dev/null || true; done
 	$(Q)rmdir $(DESTDIR)$(INCLUDEDIR)/safeflash 2>/dev/null || true
 	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/safeflash/keys $(DESTDIR)$(SYSCONFDIR)/safeflash 2>/dev/null || true
 
