@@ -45,6 +45,15 @@ if [ -f "$ROOT/completion/safeflash" ]; then
            echo /usr/share/bash-completion/completions)
     [ -f "$D$cdir/safeflash" ] && echo "   ok: $cdir/safeflash" || fail "no $cdir/safeflash"
 fi
+AC="$D/usr/share/ansible/collections"
+[ -f "$AC/ansible_collections/safeflash/firmware/plugins/modules/safeflash_baseline.py" ] &&
+    echo "   ok: the Ansible collection under usr/share/ansible/collections" ||
+    fail "the Ansible collection is not installed"
+if command -v ansible-doc >/dev/null; then
+    expect_exit 0 env ANSIBLE_COLLECTIONS_PATH="$AC" HOME="$WORK" ANSIBLE_LOCAL_TEMP="$WORK/at" \
+        ansible-doc -t module safeflash.firmware.safeflash_baseline
+    expect_contains "ansible-doc reads the installed collection" "$OUT" "SAFEFLASH.FIRMWARE.SAFEFLASH_BASELINE"
+fi
 
 step "the shared library exports the public API, nothing else"
 # Every function include/safeflash/ declares (sf_emu.h's are the simulators').
