@@ -294,13 +294,27 @@ static void set_row_rule(struct sf_fleet *f, struct sf_fleet_row *r, const struc
 static struct sf_fgroup *group_for(struct sf_fleet *f, size_t rule, const struct sf_class *c,
                                    int sub, const char *target)
 {
+    /* One update per board and per flash (their targets are one device);
+     * SCSI paths share their rule's update, SF_FLEET_MAX_TARGETS at a time
+     * (a path stays in the group it joined first). */
+    struct sf_fgroup *room = NULL;
     for (size_t i = 0; i < f->ng; i++) {
         struct sf_fgroup *g = &f->g[i];
-        /* One update per board and per flash: their targets are one device. */
-        if (g->rule == rule && g->cls == c && g->sub == sub &&
-            (c == &sf_class_scsi || !strcmp(g->targets[0], target)))
-            return g;
+        if (g->rule != rule || g->cls != c || g->sub != sub)
+            continue;
+        if (c != &sf_class_scsi) {
+            if (!strcmp(g->targets[0], target))
+                return g;
+            continue;
+        }
+        for (size_t k = 0; k < g->ntargets; k++)
+            if (!strcmp(g->targets[k], target))
+                return g;
+        if (!room && g->ntargets < SF_FLEET_MAX_TARGETS)
+            room = g;
     }
+    if (room)
+        return room;
     if (f->ng == SF_FLEET_MAX_GROUPS)
         return NULL;
     struct sf_fgroup *n = realloc(f->g, (f->ng + 1) * sizeof(*n));
@@ -790,25 +804,23 @@ int sf_fleet_check(sf_fleet *f, struct sf_errctx *ec)
         return SF_EINVAL;
     f->checked = 1;
     int rc = 0;
-    const char **scsi = calloc(SF_FLEET_MAX_TARGETS, sizeof(*scsi));
+    const char **scsi = NULL;
     size_t nscsi = 0;
-    if (!scsi)
-        return SF_ENOMEM;
     if (!f->ntargets) {
         /* Every local SCSI device (the candidates `list --all` reads:
          * identified once, below, as the class opens them), and the flash
          * targets the rules name. */
         struct sf_candidate *cands = NULL;
         size_t nc = 0;
-        if ((rc = sf_discover(f->ctx, 1, &cands, &nc, ec))) {
-            free(scsi);
+        if ((rc = sf_discover(f->ctx, 1, &cands, &nc, ec)))
             return rc;
-        }
+        if (!(scsi = calloc(nc ? nc : 1, sizeof(*scsi))))
+            rc = SF_ENOMEM;
         for (size_t i = 0; !rc && i < nc; i++) {
-            if (nscsi < SF_FLEET_MAX_TARGETS && (scsi[nscsi] = strdup(cands[i].path)))
+            if ((scsi[nscsi] = strdup(cands[i].path)))
                 nscsi++;
             else
-                rc = nscsi < SF_FLEET_MAX_TARGETS ? SF_ENOMEM : SF_ERANGE;
+                rc = SF_ENOMEM;
         }
         free(cands);
         if (!rc)
