@@ -167,6 +167,10 @@ const struct sf_fleet_info *sf_fleet_info(const sf_fleet *f);
  */
 int sf_fleet_apply(sf_fleet *f, sf_event_cb cb, void *arg, struct sf_errctx *ec);
 
+/* What the updates' plans found worth saying (a package no trusted key
+ * signed, with allow_unsigned ...), each once; NULL-terminated, borrowed. */
+const char *const *sf_fleet_warnings(const sf_fleet *f);
+
 void sf_fleet_free(sf_fleet *f);
 
 /*

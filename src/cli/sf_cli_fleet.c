@@ -274,6 +274,14 @@ static void table(const sf_fleet *f, const struct fleet_req *r, int applied)
     }
 }
 
+/* The plans' warnings: "safeflash: warning: ..." or JSON warning events. */
+static void warnings(const sf_fleet *f, const struct fleet_req *r)
+{
+    struct sf_cli_out o = { .json = r->json, .action = r->cmd };
+    for (const char *const *w = sf_fleet_warnings(f); *w; w++)
+        sf_cli_engine_warn(&o, *w);
+}
+
 static int setup(const struct sf_cli_args *a, struct fleet_req *r, sf_ctx **ctx, sf_fleet **f)
 {
     *ctx = NULL;
@@ -319,6 +327,7 @@ int sf_cmd_check(const struct sf_cli_args *a)
     if (rc)
         return done(ctx, f, refuse(&r, open_exit(rc), ec.msg));
     const struct sf_fleet_info *in = sf_fleet_info(f);
+    warnings(f, &r);
     code = drift(in) ? SF_EXIT_DRIFT : SF_EXIT_OK;
     if (r.json) {
         emit(report_json(f, &r, NULL, 0, code));
@@ -340,7 +349,7 @@ static int apply_exit(const struct sf_fleet_info *in, const struct fleet_req *r)
             return SF_EXIT_DEGRADED;
         if (in->first_err == SF_EJOURNAL)
             return SF_EXIT_JOURNAL;
-        if (in->updated && (in->failed || in->not_attempted))
+        if ((in->updated || in->stored) && (in->failed || in->not_attempted))
             return SF_EXIT_PARTIAL;
         /* Refused before writing: the refusal's own code (as install's
          * plan); failed while writing: 1, as an install's run. */
@@ -374,13 +383,19 @@ int sf_cmd_apply(const struct sf_cli_args *a)
         return done(ctx, f, refuse(&r, open_exit(rc), ec.msg));
     const struct sf_fleet_info *in = sf_fleet_info(f);
     int dry = r.fo.update.dry_run;
+    warnings(f, &r);
     if (r.json)
         emit(report_json(f, &r, "drift", 0, drift(in) ? SF_EXIT_DRIFT : SF_EXIT_OK));
     else if (work(in, &r) || dry)
         table(f, &r, 0);
     if (!work(in, &r)) {
-        code = in->refused || in->unknown ? SF_EXIT_DRIFT
+        /* A refusal of apply's own (another safeflash, another host's
+         * download, the state directory) says so and exits as install. */
+        code = in->first_err ? apply_exit(in, &r)
+             : in->refused || in->unknown ? SF_EXIT_DRIFT
              : pending_left(in, &r) ? SF_EXIT_PENDING : SF_EXIT_OK;
+        if (in->first_err)
+            fprintf(stderr, "safeflash: %s\n", in->first_msg);
         if (r.json)
             emit(report_json(f, &r, "apply", 1, code));
         else

@@ -436,7 +436,8 @@ static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, 
                      struct sf_errctx *ec)
 {
     struct pool p = { .u = u, .j = j, .cb = cb, .arg = arg, .ec = ec };
-    size_t *group = u->o.jobs > 1 ? calloc(u->nitems ? u->nitems : 1, sizeof(*group)) : NULL;
+    size_t *group = u->o.jobs > 1 || u->pooled ? calloc(u->nitems ? u->nitems : 1,
+                                                        sizeof(*group)) : NULL;
     if (!group) { /* one after another: the first failure stops the run */
         int rc = run_group(&p, SIZE_MAX);
         return rc ? rc : p.first;

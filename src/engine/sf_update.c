@@ -208,6 +208,12 @@ void sf_update_set_max_failures(struct sf_update *u, unsigned n)
         u->max_failures = n;
 }
 
+void sf_update_set_pooled(struct sf_update *u)
+{
+    if (u)
+        u->pooled = 1;
+}
+
 int sf_update_add_target(sf_update *u, const char *target)
 {
     if (!u || !target || u->planned || u->ntargets == SF_UPDATE_MAX_TARGETS ||

@@ -82,6 +82,7 @@ struct sf_update {
     char only[8][64];               /* Redfish package: only these components ("": all) */
     size_t nonly;
     unsigned max_failures;          /* jobs: no group starts once this many failed (0: off) */
+    int pooled;                     /* devices in groups, as with jobs, even with one job */
     pthread_t stage_th;
     int stage_started, stage_rc;
     struct sf_errctx stage_ec;
@@ -141,6 +142,9 @@ int sf_update_only_components(struct sf_update *u, const char *const *names, siz
 /* With jobs: once n items failed, no further device group starts (its
  * items end NOT_ATTEMPTED, saying so).  0: off. */
 void sf_update_set_max_failures(struct sf_update *u, unsigned n);
+/* Run the devices as with jobs (a failure stops its own device's items
+ * only), with max(jobs, 1) workers. */
+void sf_update_set_pooled(struct sf_update *u);
 
 /* Find the class that claims target, or NULL. */
 const struct sf_class *sf_update_class_for(const char *target);

@@ -66,9 +66,20 @@ static int brings(const struct sf_bl_rule *r, const struct sf_package_manifest *
         for (size_t i = 0; i < m->ncomponents; i++)
             if (!strcasecmp(m->components[i].component, r->match.component))
                 return !strcmp(r->version, m->components[i].version);
-        return !strcmp(r->version, m->version);
+        return 0;
     }
     return !strcmp(r->version, m->version);
+}
+
+/* A component rule's package must carry that component. */
+static int carries(const struct sf_bl_rule *r, const struct sf_package_manifest *m)
+{
+    if (r->match.cls != SF_BL_REDFISH || !r->match.component[0])
+        return 1;
+    for (size_t i = 0; i < m->ncomponents; i++)
+        if (!strcasecmp(m->components[i].component, r->match.component))
+            return 1;
+    return 0;
 }
 
 static int open_rule(struct sf_fleet *f, size_t i, struct sf_errctx *ec)
@@ -98,6 +109,9 @@ static int open_rule(struct sf_fleet *f, size_t i, struct sf_errctx *ec)
     (void)pi;
     const struct sf_package_manifest *m = &pi->manifest;
     int scsi = r->match.cls == SF_BL_SES || r->match.cls == SF_BL_DRIVE;
+    if (!carries(r, m))
+        return sf_err_set(ec, SF_ECONFIG, "%s: item %zu: %s carries no image for component "
+                          "%s", f->path, i + 1, f->pkg[i], r->match.component);
     if (!brings(r, m))
         return sf_err_set(ec, SF_ECONFIG, "%s: item %zu: %s brings %s %s, not the %s the "
                           "baseline says", f->path, i + 1, f->pkg[i],
@@ -200,6 +214,8 @@ void sf_fleet_free(sf_fleet *f)
     }
     free(f->g);
     free(f->rows);
+    for (size_t i = 0; i < f->nwarn; i++)
+        free(f->warn[i]);
     sf_baseline_free(f->bl);
     free(f->path);
     free(f);
@@ -218,6 +234,27 @@ const struct sf_fleet_row *sf_fleet_row(const sf_fleet *f, size_t i)
 const struct sf_fleet_info *sf_fleet_info(const sf_fleet *f)
 {
     return f ? &f->info : NULL;
+}
+
+const char *const *sf_fleet_warnings(const sf_fleet *f)
+{
+    static const char *const none[1] = { NULL };
+    return f ? f->warnv : none;
+}
+
+void sf_fleet_plan_warnings(struct sf_fleet *f, const sf_update *u)
+{
+    const char *const *w = u ? sf_update_warnings(u) : NULL;
+    for (size_t i = 0; w && w[i] && f->nwarn < SF_FLEET_MAX_WARN; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < f->nwarn && !seen; k++)
+            seen = !strcmp(f->warn[k], w[i]);
+        if (seen || !(f->warn[f->nwarn] = strdup(w[i])))
+            continue;
+        f->warnv[f->nwarn] = f->warn[f->nwarn];
+        f->nwarn++;
+        f->warnv[f->nwarn] = NULL;
+    }
 }
 
 int sf_fleet_sign_baseline(const char *path, const char *keyfile, char keyid[17],
@@ -247,12 +284,54 @@ struct sf_fleet_row *sf_fleet_new_row(struct sf_fleet *f)
     return r;
 }
 
-struct sf_fleet_row *sf_fleet_find_row(struct sf_fleet *f, const char *target, const char *item)
+struct sf_fleet_row *sf_fleet_item_row(struct sf_fleet *f, const struct sf_item_info *it)
 {
-    for (size_t i = 0; i < f->nrows; i++)
-        if (!strcmp(f->rows[i].target, target) && !strcmp(f->rows[i].item, item))
-            return &f->rows[i];
+    int board = !strcmp(it->cls, "redfish");
+    for (size_t i = 0; i < f->nrows; i++) {
+        struct sf_fleet_row *r = &f->rows[i];
+        if (strcmp(r->target, it->target))
+            continue;
+        if (board ? !strcmp(r->component, it->logical_id) : !strcmp(r->item, it->name))
+            return r;
+    }
     return NULL;
+}
+
+int sf_fleet_todo(const struct sf_fleet *f, const struct sf_fleet_row *r, enum sf_fleet_pick k)
+{
+    switch (k) {
+    case SF_PICK_CHECK: return r->action == SF_FLEET_UPDATE;
+    case SF_PICK_INSTALL: return r->action == SF_FLEET_UPDATE && !r->applied;
+    case SF_PICK_ACTIVATE:
+        return r->action == SF_FLEET_PENDING && !r->applied && f->o.update.activate;
+    }
+    return 0;
+}
+
+size_t sf_fleet_pick(const struct sf_fleet *f, const struct sf_fgroup *g, enum sf_fleet_pick k,
+                     const char **t)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < g->ntargets; j++) {
+        const char *tg = g->targets[j];
+        int want = 0;
+        for (size_t i = 0; i < f->nrows && !want; i++) {
+            const struct sf_fleet_row *r = &f->rows[i];
+            if (strcmp(r->target, tg) || !sf_fleet_group_has(f, g, r))
+                continue;
+            want = sf_fleet_todo(f, r, k);
+            /* A module of an enclosure another path of which needs it. */
+            for (size_t m = 0; !want && r->logical_id[0] && !strcmp(r->cls, "ses") &&
+                               m < f->nrows; m++) {
+                const struct sf_fleet_row *o = &f->rows[m];
+                want = !strcmp(o->logical_id, r->logical_id) && !strcmp(o->cls, "ses") &&
+                       sf_fleet_group_has(f, g, o) && sf_fleet_todo(f, o, k);
+            }
+        }
+        if (want)
+            t[n++] = tg;
+    }
+    return n;
 }
 
 static void set_row_rule(struct sf_fleet *f, struct sf_fleet_row *r, const struct sf_bl_rule *ru)
@@ -315,8 +394,6 @@ static struct sf_fgroup *group_for(struct sf_fleet *f, size_t rule, const struct
     }
     if (room)
         return room;
-    if (f->ng == SF_FLEET_MAX_GROUPS)
-        return NULL;
     struct sf_fgroup *n = realloc(f->g, (f->ng + 1) * sizeof(*n));
     if (!n)
         return NULL;
@@ -377,11 +454,15 @@ void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g
     uo->layout = g->cls == &sf_class_flash ? f->layout[g->rule] : NULL;
     uo->confirmed = !dry_run;
     /* --jobs spreads enclosures and drives; a board's components share one
-     * BMC session and a flash is one device: one after another. */
+     * BMC session and a flash is one device: one after another.  A board's
+     * host is reset once, after all its rules' images are staged (apply's
+     * activation of the board), not by each install. */
     if (g->cls != &sf_class_scsi) {
         uo->jobs = 0;
         uo->parallel = 0;
     }
+    if (g->cls == &sf_class_redfish)
+        uo->activate = 0;
 }
 
 int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
@@ -403,6 +484,10 @@ int sf_fleet_new_update_ex(struct sf_fleet *f, const struct sf_fgroup *g, enum s
         rc = sf_update_set_image(u, f->pkg[g->rule]);
     for (size_t i = 0; !rc && i < n; i++)
         rc = sf_update_add_target(u, targets[i]);
+    /* Enclosures and drives: a device's failure stops its own items, not
+     * the other devices' (max_failures counts them). */
+    if (!rc && g->cls == &sf_class_scsi)
+        sf_update_set_pooled(u);
     if (!rc && g->nonly && act == SF_ACTION_INSTALL)
         rc = sf_update_only_components(u, g->only, g->nonly);
     if (rc) {
@@ -684,19 +769,36 @@ static int scan_flash(struct sf_fleet *f, const char *target)
  * none (the engine would skip it) or stays update; a refusal marks them
  * refused (a version) or unknown (anything else).  0, or SF_FLEET_SPLIT when a
  * refusal of several targets should be asked target by target. */
+/* Does a target of group g belong to another group too (its
+ * subenclosures take different rules)? */
+static int shares_targets(const struct sf_fleet *f, const struct sf_fgroup *g)
+{
+    for (size_t gi = 0; gi < f->ng; gi++) {
+        const struct sf_fgroup *o = &f->g[gi];
+        if (o == g || o->cls != g->cls)
+            continue;
+        for (size_t a = 0; a < g->ntargets; a++)
+            for (size_t b = 0; b < o->ntargets; b++)
+                if (!strcmp(g->targets[a], o->targets[b]))
+                    return 1;
+    }
+    return 0;
+}
+
 static int ask_engine(struct sf_fleet *f, struct sf_fgroup *g, const char *const *targets,
-                      size_t n)
+                      size_t n, int may_keep)
 {
     sf_update *u = NULL;
     struct sf_errctx lec = { 0 };
     /* Apply's own check plans an enclosure's or drive's install for real
-     * (nothing is written by a plan) and keeps it for apply to run: the
-     * same answers, one identification fewer.  Boards and flash are
-     * planned again when their turn comes (a BMC's reset in between ends
-     * its sessions). */
-    int keep = f->o.apply && g->cls == &sf_class_scsi && !g->planned;
-    int rc = keep ? sf_fleet_new_update_ex(f, g, SF_ACTION_INSTALL, f->o.update.dry_run,
-                                           f->o.update.confirmed && !f->o.update.dry_run,
+     * (nothing is written by a plan, nothing is journaled yet) and keeps
+     * it for apply to run: the same answers, one identification fewer.
+     * Not when another group's update touches one of its paths first (the
+     * plan would be stale by then), nor boards and flash, planned again
+     * when their turn comes (a BMC's reset in between ends its sessions). */
+    int keep = may_keep && f->o.apply && g->cls == &sf_class_scsi && !g->planned &&
+               !shares_targets(f, g);
+    int rc = keep ? sf_fleet_new_update_ex(f, g, SF_ACTION_INSTALL, f->o.update.dry_run, 0,
                                            targets, n, &u)
                   : sf_fleet_new_update(f, g, SF_ACTION_INSTALL, 1, targets, n, &u);
     if (!rc)
@@ -719,12 +821,22 @@ static int ask_engine(struct sf_fleet *f, struct sf_fgroup *g, const char *const
         if (rc) {
             r->action = rc == SF_EVERSION ? SF_FLEET_REFUSED : SF_FLEET_UNKNOWN;
             snprintf(r->reason, sizeof(r->reason), "%s", lec.msg[0] ? lec.msg : sf_err_str(rc));
+            r->err = rc;
+            /* For apply, the refusals that are about now, not about the
+             * package (another safeflash, another host's download, the
+             * state directory), are its own: said and counted. */
+            if (f->o.apply && (rc == SF_ELOCKED || rc == SF_EBUSY || rc == SF_EJOURNAL ||
+                               rc == SF_EUNFINISHED || rc == SF_ECHANGED || rc == SF_ESTATE) &&
+                !f->info.first_err) {
+                f->info.first_err = rc;
+                snprintf(f->info.first_msg, sizeof(f->info.first_msg), "%s", r->reason);
+            }
             continue;
         }
         const struct sf_item_info *it = NULL;
         for (size_t k = 0; k < sf_update_count(u) && !it; k++) {
             const struct sf_item_info *x = sf_update_item(u, k);
-            if (!strcmp(x->target, r->target) && !strcmp(x->name, r->item))
+            if (sf_fleet_item_row(f, x) == r)
                 it = x;
         }
         if (!it) {
@@ -742,14 +854,16 @@ static int ask_engine(struct sf_fleet *f, struct sf_fgroup *g, const char *const
             r->action = SF_FLEET_NONE;
         }
     }
+    sf_fleet_plan_warnings(f, u);
     /* Kept only when it has something left to write. */
-    int left = 0;
-    for (size_t i = 0; keep && !rc && i < f->nrows && !left; i++)
-        left = f->rows[i].action == SF_FLEET_UPDATE && sf_fleet_group_has(f, g, &f->rows[i]);
-    if (left)
+    const char *t[SF_FLEET_MAX_TARGETS];
+    if (keep && !rc && sf_fleet_pick(f, g, SF_PICK_INSTALL, t)) {
         g->planned = u;
-    else
+        g->nplanned = n;
+        memcpy(g->planned_t, targets, n * sizeof(*targets));
+    } else {
         sf_update_free(u);
+    }
     return 0;
 }
 
@@ -757,24 +871,17 @@ static int plan_groups(struct sf_fleet *f)
 {
     for (size_t gi = 0; gi < f->ng; gi++) {
         struct sf_fgroup *g = &f->g[gi];
-        /* Only the targets holding a row to update: a compliant device is
-         * not identified twice. */
+        /* Only the targets holding a row to update (and their enclosure's
+         * other paths): a compliant device is not identified twice. */
         const char *t[SF_FLEET_MAX_TARGETS];
-        size_t n = 0;
-        for (size_t k = 0; k < g->ntargets; k++) {
-            int want = 0;
-            for (size_t i = 0; i < f->nrows && !want; i++)
-                want = f->rows[i].action == SF_FLEET_UPDATE &&
-                       !strcmp(f->rows[i].target, g->targets[k]) &&
-                       sf_fleet_group_has(f, g, &f->rows[i]);
-            if (want)
-                t[n++] = g->targets[k];
-        }
+        size_t n = sf_fleet_pick(f, g, SF_PICK_CHECK, t);
         if (!n)
             continue;
-        int rc = ask_engine(f, g, t, n);
+        int rc = ask_engine(f, g, t, n, 1);
+        /* Refused: each target on its own, for the reasons - dry runs
+         * only (apply plans those again when their turn comes). */
         for (size_t k = 0; rc == SF_FLEET_SPLIT && k < n; k++)
-            if (ask_engine(f, g, &t[k], 1) == SF_ENOMEM)
+            if (ask_engine(f, g, &t[k], 1, 0) == SF_ENOMEM)
                 return SF_ENOMEM;
         if (rc == SF_ENOMEM)
             return rc;

@@ -20,7 +20,7 @@
 #include "safeflash/sf_package.h"
 
 #define SF_FLEET_MAX_TARGETS SF_UPDATE_MAX_TARGETS
-#define SF_FLEET_MAX_GROUPS 1024
+#define SF_FLEET_MAX_WARN 16
 /* ask_engine(): a refusal of several targets is asked again one by one */
 #define SF_FLEET_SPLIT 1
 
@@ -35,7 +35,17 @@ struct sf_fgroup {
     size_t nonly;
     int has_bmc;                        /* Redfish: the BMC is among them */
     sf_update *planned;                 /* apply's check: this group's install, planned
-                                           on its targets to update (SCSI), run by apply */
+                                           on planned_t (SCSI), run by apply when its
+                                           turn comes on the same targets */
+    const char *planned_t[SF_FLEET_MAX_TARGETS];
+    size_t nplanned;
+};
+
+/* What a group's targets are picked for (sf_fleet_pick). */
+enum sf_fleet_pick {
+    SF_PICK_CHECK = 0,        /* rows to update (the check's dry run) */
+    SF_PICK_INSTALL,          /* rows to update, not done yet */
+    SF_PICK_ACTIVATE,         /* rows pending, with activate */
 };
 
 struct sf_fleet {
@@ -54,12 +64,13 @@ struct sf_fleet {
     size_t ng;
     struct sf_fleet_info info;
     int checked, applied;
+    char *warn[SF_FLEET_MAX_WARN];
+    size_t nwarn;
+    const char *warnv[SF_FLEET_MAX_WARN + 1];
 };
 
 /* A new row (zeroed but for the defaults), or NULL (SF_ENOMEM). */
 struct sf_fleet_row *sf_fleet_new_row(struct sf_fleet *f);
-/* The row of (target, item name), or NULL. */
-struct sf_fleet_row *sf_fleet_find_row(struct sf_fleet *f, const char *target, const char *item);
 /* The options of an update for group g (dry_run as asked). */
 void sf_fleet_update_options(const struct sf_fleet *f, const struct sf_fgroup *g, int dry_run,
                              struct sf_update_options *uo);
@@ -72,6 +83,21 @@ int sf_fleet_new_update(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_a
 int sf_fleet_new_update_ex(struct sf_fleet *f, const struct sf_fgroup *g, enum sf_action act,
                            int dry_run, int confirmed, const char *const *targets, size_t n,
                            sf_update **out);
+/* Keep the plan's warnings (sf_update_warnings) for sf_fleet_warnings,
+ * each once. */
+void sf_fleet_plan_warnings(struct sf_fleet *f, const sf_update *u);
+/* Does row r need an update of this kind (not done yet)? */
+int sf_fleet_todo(const struct sf_fleet *f, const struct sf_fleet_row *r, enum sf_fleet_pick k);
+/* Group g's targets holding a row that needs it, and with them every path
+ * of the same enclosure (logical id) in the group, so that the engine
+ * keeps the modules of one enclosure in one update: the partner watch
+ * and the redundancy check see them all.  Into t (SF_FLEET_MAX_TARGETS);
+ * returns how many. */
+size_t sf_fleet_pick(const struct sf_fleet *f, const struct sf_fgroup *g, enum sf_fleet_pick k,
+                     const char **t);
+/* The row of an engine item: its target and item name, and for a board
+ * its component key (inventory names repeat: "Power Supply Firmware"). */
+struct sf_fleet_row *sf_fleet_item_row(struct sf_fleet *f, const struct sf_item_info *it);
 /* Does group g cover row r? */
 int sf_fleet_group_has(const struct sf_fleet *f, const struct sf_fgroup *g,
                        const struct sf_fleet_row *r);
