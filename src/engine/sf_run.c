@@ -436,8 +436,12 @@ static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, 
                      struct sf_errctx *ec)
 {
     struct pool p = { .u = u, .j = j, .cb = cb, .arg = arg, .ec = ec };
-    size_t *group = u->o.jobs > 1 || u->pooled ? calloc(u->nitems ? u->nitems : 1,
-                                                        sizeof(*group)) : NULL;
+    /* One physical device (one lock: a board's BMC, one enclosure) is one
+     * group whatever jobs says: its items share its session and its
+     * order (a BMC's components must not be pushed at once); --parallel
+     * alone splits an enclosure, by path. */
+    size_t *group = (u->o.jobs > 1 || u->pooled) && (u->nkeys > 1 || u->o.parallel)
+                    ? calloc(u->nitems ? u->nitems : 1, sizeof(*group)) : NULL;
     if (!group) { /* one after another: the first failure stops the run */
         int rc = run_group(&p, SIZE_MAX);
         return rc ? rc : p.first;
