@@ -98,6 +98,9 @@ step "kill at every twelfth HTTP exchange, before and after it; one recovery eac
 if "$ROOT/scripts/killsweep-redfish" "$BUILD" smoke > "$WORK/sweep" 2>&1; then
     sed 's/^/   /' "$WORK/sweep"; echo "   ok: no violations"
 else
-    fail "kill sweep: $(cat "$WORK/sweep")"
+    # Each violation on a FAIL line of its own, so that the suite's
+    # summary shows what went wrong, not only the table's header.
+    while IFS= read -r l; do fail "kill sweep: $l"; done < <(grep -v '^|' "$WORK/sweep" | head -20)
+    fail "kill sweep: $(grep -c VIOLATION "$WORK/sweep") violation(s)"
 fi
 finish
