@@ -160,6 +160,19 @@ class Safeflash(object):
     def fail(self, msg, rc, err, cmd, **kw):
         self.module.fail_json(msg=msg, rc=rc, stderr=err, cmd=cmd, **kw)
 
+    def check(self, baseline, targets):
+        """`safeflash check --json`: (report, rc, err, cmd); a refusal or
+        anything but a report (exit 0 compliant, 20 drift) fails the
+        module with safeflash's one line."""
+        argv = ['check'] + self.baseline_options() + self.operands(baseline, targets)
+        rc, out, err, cmd = self.run(argv)
+        objs = self.json_objects(out)
+        report = objs[-1] if objs else None
+        if rc not in (RC_OK, RC_DRIFT) or report is None or report.get('event') == 'error' \
+                or not isinstance(report.get('items'), list):
+            self.fail(self.one_line(rc, err, report), rc, err, cmd)
+        return report, rc, err, cmd
+
 
 def item_name(row):
     return '%s %s' % (row.get('target'), row.get('item'))

@@ -85,37 +85,8 @@ options:
     description: Seconds to wait for an enclosure's or drive's completion (C(--timeout));
       safeflash's default is 1200.
     type: int
-  keys:
-    description: The directory of trusted public keys (C(--keys)); safeflash's default is
-      C($SAFEFLASH_KEYS) or C(/etc/safeflash/keys).
-    type: path
-  state_dir:
-    description: safeflash's state directory (C(--state-dir)) - journal, history, staged images,
-      locks; default C($SAFEFLASH_STATE_DIR) or C(/var/lib/safeflash).
-    type: path
-  plain_http:
-    description: Speak plain HTTP to the BMC (C(--plain-http)); for an emulated or lab BMC only.
-    type: bool
-    default: false
-  insecure:
-    description: Do not verify the BMC's certificate (C(--insecure)).
-    type: bool
-    default: false
-  ca_file:
-    description: The CA certificate (PEM) that verifies the BMC's certificate (C(--ca)).
-    type: path
-  pin:
-    description: Trust only this public key for the BMC (C(--pin), C(sha256//BASE64)).
-    type: str
-  redfish_password:
-    description:
-      - The BMC password for C(redfish://) targets. Handed to safeflash in the environment
-        variable C(SAFEFLASH_REDFISH_PASSWORD), never on its command line, and never logged.
-    type: str
-  executable:
-    description: The safeflash program, a name looked up in C(PATH) or a path.
-    type: str
-    default: safeflash
+extends_documentation_fragment:
+  - safeflash.firmware.common
 notes:
   - Check mode and diff mode are supported.
   - I(plain_http), I(insecure), I(ca_file) and I(pin) are mutually exclusive.
@@ -229,13 +200,7 @@ def report_keys(obj):
 
 
 def check_mode(module, sf, baseline, targets):
-    argv = ['check'] + sf.baseline_options() + sf.operands(baseline, targets)
-    rc, out, err, cmd = sf.run(argv)
-    objs = sf.json_objects(out)
-    report = objs[-1] if objs else None
-    if rc not in (RC_OK, RC_DRIFT) or report is None or report.get('event') == 'error' \
-            or not isinstance(report.get('items'), list):
-        sf.fail(sf.one_line(rc, err, report), rc, err, cmd)
+    report, rc, err, cmd = sf.check(baseline, targets)
     items = report['items']
     # What apply would change: updates, and what is stored and waiting
     # (action pending) when it would also activate it.
