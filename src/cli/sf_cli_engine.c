@@ -161,7 +161,7 @@ int sf_cli_run_exit(const sf_update *u, int rc)
     return rc == SF_ENOTSUP ? SF_EXIT_NOTSUP : SF_EXIT_FAILED;
 }
 
-static void emit_json(json_object *j)
+void sf_cli_engine_emit(json_object *j)
 {
     puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     fflush(stdout);
@@ -176,7 +176,7 @@ static json_object *event_obj(const char *name)
     return j;
 }
 
-static void add_str(json_object *j, const char *k, const char *v)
+void sf_cli_engine_jstr(json_object *j, const char *k, const char *v)
 {
     json_object_object_add(j, k, v && *v ? json_object_new_string(v) : NULL);
 }
@@ -184,39 +184,39 @@ static void add_str(json_object *j, const char *k, const char *v)
 static json_object *item_json(const struct sf_item_info *it)
 {
     json_object *x = json_object_new_object();
-    add_str(x, "target", it->target);
-    add_str(x, "class", it->cls);
-    add_str(x, "item", it->name);
-    add_str(x, "vendor", it->vendor);
-    add_str(x, "product", it->product);
-    add_str(x, "version_before", it->version_before);
-    add_str(x, "version_new", it->version_new);
-    add_str(x, "version_after", it->version_after);
+    sf_cli_engine_jstr(x, "target", it->target);
+    sf_cli_engine_jstr(x, "class", it->cls);
+    sf_cli_engine_jstr(x, "item", it->name);
+    sf_cli_engine_jstr(x, "vendor", it->vendor);
+    sf_cli_engine_jstr(x, "product", it->product);
+    sf_cli_engine_jstr(x, "version_before", it->version_before);
+    sf_cli_engine_jstr(x, "version_new", it->version_new);
+    sf_cli_engine_jstr(x, "version_after", it->version_after);
     json_object_object_add(x, "image_size", json_object_new_int64((int64_t)it->image_size));
-    add_str(x, "image_sha256", it->image_sha256);
+    sf_cli_engine_jstr(x, "image_sha256", it->image_sha256);
     json_object_object_add(x, "outcome", json_object_new_string(sf_outcome_str(it->outcome)));
     json_object_object_add(x, "degraded", json_object_new_boolean(it->degraded));
-    add_str(x, "message", it->message);
+    sf_cli_engine_jstr(x, "message", it->message);
     if (it->outcome == SF_OUTCOME_FAILED) {
         json_object_object_add(x, "error", json_object_new_string(sf_err_str(it->err)));
-        add_str(x, "step", it->step);
+        sf_cli_engine_jstr(x, "step", it->step);
         json_object_object_add(x, "nothing_written", json_object_new_boolean(it->nothing_written));
     }
-    add_str(x, "next", it->next);
+    sf_cli_engine_jstr(x, "next", it->next);
     json_object_object_add(x, "attempt", it->attempt ? json_object_new_int64(it->attempt) : NULL);
     json_object_object_add(x, "continues", it->continues ? json_object_new_int64(it->continues)
                                                          : NULL);
     if (!strcmp(it->cls, "redfish")) {
         /* Redfish: the BMC's component (what --component takes) */
         json_object *d = json_object_new_object();
-        add_str(d, "component", it->logical_id);
+        sf_cli_engine_jstr(d, "component", it->logical_id);
         json_object_object_add(x, "redfish", d);
     } else if (strcmp(it->cls, "flash")) {
         /* SCSI: the processor or drive, and how the download went */
         json_object *d = json_object_new_object();
         json_object_object_add(d, "subenclosure", it->subenclosure >= 0
                                ? json_object_new_int(it->subenclosure) : NULL);
-        add_str(d, "logical_id", it->logical_id);
+        sf_cli_engine_jstr(d, "logical_id", it->logical_id);
         json_object_object_add(d, "mode", it->mode_used ? json_object_new_int((int)it->mode_used)
                                                         : NULL);
         json_object_object_add(d, "fell_back", json_object_new_boolean(it->fell_back));
@@ -250,7 +250,7 @@ int sf_cli_engine_refuse(const struct sf_cli_out *o, int code, const char *msg)
         json_object_object_add(j, "action", json_object_new_string(o->action));
         json_object_object_add(j, "message", json_object_new_string(msg));
         json_object_object_add(j, "exit_code", json_object_new_int(code));
-        emit_json(j);
+        sf_cli_engine_emit(j);
     }
     return code;
 }
@@ -261,7 +261,7 @@ void sf_cli_engine_warnings(const struct sf_cli_out *o, const sf_update *u)
         if (o->json) {
             json_object *j = event_obj("warning");
             json_object_object_add(j, "message", json_object_new_string(*w));
-            emit_json(j);
+            sf_cli_engine_emit(j);
         } else {
             fprintf(stderr, "safeflash: warning: %s\n", *w);
         }
@@ -276,19 +276,19 @@ void sf_cli_engine_plan_json(const struct sf_cli_out *o, const sf_update *u)
     if (ii->version[0]) {
         json_object *im = json_object_new_object();
         json_object_object_add(im, "package", json_object_new_boolean(ii->is_package));
-        add_str(im, "version", ii->version);
-        add_str(im, "vendor", ii->vendor);
-        add_str(im, "product", ii->product);
-        add_str(im, "signer", ii->signer);
+        sf_cli_engine_jstr(im, "version", ii->version);
+        sf_cli_engine_jstr(im, "vendor", ii->vendor);
+        sf_cli_engine_jstr(im, "product", ii->product);
+        sf_cli_engine_jstr(im, "signer", ii->signer);
         json_object_object_add(j, "image", im);
     }
     for (size_t i = 0; i < sf_update_count(u); i++) {
         json_object *x = item_json(sf_update_item(u, i));
-        add_str(x, "plan", sf_update_item(u, i)->plan);
+        sf_cli_engine_jstr(x, "plan", sf_update_item(u, i)->plan);
         json_object_array_add(a, x);
     }
     json_object_object_add(j, "items", a);
-    emit_json(j);
+    sf_cli_engine_emit(j);
 }
 
 void sf_cli_engine_event(const struct sf_event *ev, void *arg)
@@ -307,15 +307,15 @@ void sf_cli_engine_event(const struct sf_event *ev, void *arg)
         if (ev->kind == SF_EVENT_RESULT) {
             json_object_object_add(j, "item", item_json(it));
         } else {
-            add_str(j, "target", it ? it->target : NULL);
-            add_str(j, "item", it ? it->name : NULL);
-            add_str(j, ev->kind == SF_EVENT_NOTICE ? "message" : "step", ev->text);
+            sf_cli_engine_jstr(j, "target", it ? it->target : NULL);
+            sf_cli_engine_jstr(j, "item", it ? it->name : NULL);
+            sf_cli_engine_jstr(j, ev->kind == SF_EVENT_NOTICE ? "message" : "step", ev->text);
             if (ev->kind == SF_EVENT_PROGRESS) {
                 json_object_object_add(j, "done", json_object_new_int64((int64_t)ev->done));
                 json_object_object_add(j, "total", json_object_new_int64((int64_t)ev->total));
             }
         }
-        emit_json(j);
+        sf_cli_engine_emit(j);
         return;
     }
     switch (ev->kind) {
@@ -355,7 +355,7 @@ void sf_cli_engine_warn(const struct sf_cli_out *o, const char *msg)
     if (o->json) {
         json_object *j = event_obj("warning");
         json_object_object_add(j, "message", json_object_new_string(msg));
-        emit_json(j);
+        sf_cli_engine_emit(j);
     } else {
         fprintf(stderr, "safeflash: warning: %s\n", msg);
     }
@@ -374,7 +374,7 @@ int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, i
     if (o->json) {
         json_object *j = event_obj("summary");
         json_object_object_add(j, "action", json_object_new_string(o->action));
-        add_str(j, "run", r->run);
+        sf_cli_engine_jstr(j, "run", r->run);
         json_object_object_add(j, "items", json_object_new_int((int)r->items));
         json_object_object_add(j, "updated", json_object_new_int((int)r->updated));
         json_object_object_add(j, "skipped", json_object_new_int((int)r->skipped));
@@ -383,9 +383,9 @@ int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, i
         json_object_object_add(j, "stored", json_object_new_int((int)r->stored));
         json_object_object_add(j, "degraded", json_object_new_boolean(r->degraded));
         if (rc)
-            add_str(j, "error", ec->msg[0] ? ec->msg : sf_err_str(rc));
+            sf_cli_engine_jstr(j, "error", ec->msg[0] ? ec->msg : sf_err_str(rc));
         json_object_object_add(j, "exit_code", json_object_new_int(code));
-        emit_json(j);
+        sf_cli_engine_emit(j);
     } else if (rc && r->nothing_written) {
         fprintf(stderr, "safeflash: %s\n", ec->msg[0] ? ec->msg : sf_err_str(rc));
     }

@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "safeflash/safeflash.h"
 
 /* A context: state directory (state_dir, else $SAFEFLASH_STATE_DIR),
@@ -60,6 +62,12 @@ int sf_cli_engine_summary(const struct sf_cli_out *o, const sf_update *u, int rc
 /* The same with the exit code the command decided. */
 int sf_cli_engine_summary_code(const struct sf_cli_out *o, const sf_update *u, int rc,
                                const struct sf_errctx *ec, int code);
+
+/* One JSON document or event on stdout, on one line (and freed). */
+void sf_cli_engine_emit(json_object *j);
+/* j[k] = v, or null when v is NULL or empty (docs/json.md: a key without
+ * a value is null, never another type). */
+void sf_cli_engine_jstr(json_object *j, const char *k, const char *v);
 
 /* One warning: "safeflash: warning: MSG" or a JSON warning event. */
 void sf_cli_engine_warn(const struct sf_cli_out *o, const char *msg);

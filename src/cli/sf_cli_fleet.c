@@ -135,38 +135,27 @@ static int open_exit(int rc)
     }
 }
 
-static void jstr(json_object *j, const char *k, const char *v)
-{
-    json_object_object_add(j, k, v && *v ? json_object_new_string(v) : NULL);
-}
-
-static void emit(json_object *j)
-{
-    puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    fflush(stdout);
-    json_object_put(j);
-}
 
 static json_object *row_json(const struct sf_fleet_row *r, int applied)
 {
     json_object *x = json_object_new_object();
-    jstr(x, "target", r->target);
-    jstr(x, "class", r->cls);
-    jstr(x, "item", r->item);
-    jstr(x, "component", r->component);
-    jstr(x, "vendor", r->vendor);
-    jstr(x, "product", r->product);
-    jstr(x, "logical_id", r->logical_id);
-    jstr(x, "current", r->current);
-    jstr(x, "desired", r->desired);
-    jstr(x, "action", sf_fleet_action_str(r->action));
-    jstr(x, "reason", r->reason);
+    sf_cli_engine_jstr(x, "target", r->target);
+    sf_cli_engine_jstr(x, "class", r->cls);
+    sf_cli_engine_jstr(x, "item", r->item);
+    sf_cli_engine_jstr(x, "component", r->component);
+    sf_cli_engine_jstr(x, "vendor", r->vendor);
+    sf_cli_engine_jstr(x, "product", r->product);
+    sf_cli_engine_jstr(x, "logical_id", r->logical_id);
+    sf_cli_engine_jstr(x, "current", r->current);
+    sf_cli_engine_jstr(x, "desired", r->desired);
+    sf_cli_engine_jstr(x, "action", sf_fleet_action_str(r->action));
+    sf_cli_engine_jstr(x, "reason", r->reason);
     json_object_object_add(x, "rule", r->rule ? json_object_new_int(r->rule) : NULL);
-    jstr(x, "package", r->package);
+    sf_cli_engine_jstr(x, "package", r->package);
     if (applied) {
-        jstr(x, "outcome", r->applied ? sf_outcome_str(r->outcome) : NULL);
-        jstr(x, "version_after", r->applied ? r->version_after : NULL);
-        jstr(x, "message", r->applied ? r->message : NULL);
+        sf_cli_engine_jstr(x, "outcome", r->applied ? sf_outcome_str(r->outcome) : NULL);
+        sf_cli_engine_jstr(x, "version_after", r->applied ? r->version_after : NULL);
+        sf_cli_engine_jstr(x, "message", r->applied ? r->message : NULL);
     }
     return x;
 }
@@ -199,10 +188,10 @@ static json_object *report_json(const sf_fleet *f, const struct fleet_req *r, co
     if (event)
         json_object_object_add(j, "event", json_object_new_string(event));
     json_object *b = json_object_new_object();
-    jstr(b, "path", r->baseline);
-    jstr(b, "name", in->name);
+    sf_cli_engine_jstr(b, "path", r->baseline);
+    sf_cli_engine_jstr(b, "name", in->name);
     json_object_object_add(b, "signed", json_object_new_boolean(in->signed_));
-    jstr(b, "signer", in->signer);
+    sf_cli_engine_jstr(b, "signer", in->signer);
     json_object_object_add(j, "baseline", b);
     if (applied)
         json_object_object_add(j, "dry_run", json_object_new_boolean(r->fo.update.dry_run));
@@ -234,7 +223,8 @@ static json_object *report_json(const sf_fleet *f, const struct fleet_req *r, co
         json_object_array_add(a, row_json(sf_fleet_row(f, i), applied));
     json_object_object_add(j, "items", a);
     if (applied && in->first_err)
-        jstr(j, "error", in->first_msg[0] ? in->first_msg : sf_err_str(in->first_err));
+        sf_cli_engine_jstr(j, "error", in->first_msg[0] ? in->first_msg
+                                                        : sf_err_str(in->first_err));
     json_object_object_add(j, "exit_code", json_object_new_int(code));
     return j;
 }
@@ -282,6 +272,9 @@ static void warnings(const sf_fleet *f, const struct fleet_req *r)
         sf_cli_engine_warn(&o, *w);
 }
 
+/* What check and apply begin with: the arguments, the context, the
+ * baseline with its packages, the targets, the check and its warnings.
+ * -1 when all went well, else the exit code (said). */
 static int setup(const struct sf_cli_args *a, struct fleet_req *r, sf_ctx **ctx, sf_fleet **f)
 {
     *ctx = NULL;
@@ -304,6 +297,9 @@ static int setup(const struct sf_cli_args *a, struct fleet_req *r, sf_ctx **ctx,
                                       "mtd:/dev/mtdN, file:PATH or redfish://USER@HOST), or "
                                       "is named twice", r->targets[i]);
     }
+    if ((rc = sf_fleet_check(*f, &ec)))
+        return refuse(r, open_exit(rc), ec.msg);
+    warnings(*f, r);
     return -1;
 }
 
@@ -322,15 +318,10 @@ int sf_cmd_check(const struct sf_cli_args *a)
     int code = setup(a, &r, &ctx, &f);
     if (code >= 0)
         return done(ctx, f, code);
-    struct sf_errctx ec = { 0 };
-    int rc = sf_fleet_check(f, &ec);
-    if (rc)
-        return done(ctx, f, refuse(&r, open_exit(rc), ec.msg));
     const struct sf_fleet_info *in = sf_fleet_info(f);
-    warnings(f, &r);
     code = drift(in) ? SF_EXIT_DRIFT : SF_EXIT_OK;
     if (r.json) {
-        emit(report_json(f, &r, NULL, 0, code));
+        sf_cli_engine_emit(report_json(f, &r, NULL, 0, code));
     } else {
         table(f, &r, 0);
         printf("%zu item%s: %zu at the baseline, %zu to update, %zu pending, %zu refused, %zu "
@@ -377,15 +368,10 @@ int sf_cmd_apply(const struct sf_cli_args *a)
     int code = setup(a, &r, &ctx, &f);
     if (code >= 0)
         return done(ctx, f, code);
-    struct sf_errctx ec = { 0 };
-    int rc = sf_fleet_check(f, &ec);
-    if (rc)
-        return done(ctx, f, refuse(&r, open_exit(rc), ec.msg));
     const struct sf_fleet_info *in = sf_fleet_info(f);
     int dry = r.fo.update.dry_run;
-    warnings(f, &r);
     if (r.json)
-        emit(report_json(f, &r, "drift", 0, drift(in) ? SF_EXIT_DRIFT : SF_EXIT_OK));
+        sf_cli_engine_emit(report_json(f, &r, "drift", 0, drift(in) ? SF_EXIT_DRIFT : SF_EXIT_OK));
     else if (work(in, &r) || dry)
         table(f, &r, 0);
     if (!work(in, &r)) {
@@ -397,7 +383,7 @@ int sf_cmd_apply(const struct sf_cli_args *a)
         if (in->first_err)
             fprintf(stderr, "safeflash: %s\n", in->first_msg);
         if (r.json)
-            emit(report_json(f, &r, "apply", 1, code));
+            sf_cli_engine_emit(report_json(f, &r, "apply", 1, code));
         else
             printf("nothing to do: %zu item%s at the baseline%s%s\n", in->none,
                    in->none == 1 ? "" : "s", in->refused || in->unknown ? "; refused or "
@@ -415,12 +401,13 @@ int sf_cmd_apply(const struct sf_cli_args *a)
             return done(ctx, f, code);
     }
     struct sf_cli_out o = { .json = r.json, .action = "apply", .last_quarter = -1 };
-    rc = sf_fleet_apply(f, sf_cli_engine_event, &o, &ec);
+    struct sf_errctx ec = { 0 };
+    int rc = sf_fleet_apply(f, sf_cli_engine_event, &o, &ec);
     code = apply_exit(in, &r);
     if (rc == SF_ENOMEM)
         return done(ctx, f, refuse(&r, SF_EXIT_FAILED, "out of memory"));
     if (r.json) {
-        emit(report_json(f, &r, "apply", 1, code));
+        sf_cli_engine_emit(report_json(f, &r, "apply", 1, code));
     } else {
         table(f, &r, 1);
         printf("%s%zu updated, %zu stored, %zu failed, %zu not attempted, %zu at the baseline "
