@@ -39,7 +39,7 @@ CFLAGS_ALL  += -O2
 endif
 
 LIB_SRCS := \
-	src/util/sf_err.c src/util/sf_file.c \
+	src/util/sf_err.c src/util/sf_file.c src/util/sf_workers.c \
 	src/proto/sf_cdb.c src/proto/sf_sense.c src/proto/sf_inquiry.c src/proto/sf_ses.c \
 	src/proto/sf_wbuf.c src/proto/sf_slot.c src/proto/sf_redfish.c \
 	src/transport/sf_transport.c src/transport/sf_sgio.c src/transport/sf_scsi.c \

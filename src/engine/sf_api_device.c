@@ -9,7 +9,6 @@
 #include "safeflash/sf_device.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "engine/sf_ctx.h"
 #include "engine/sf_discover.h"
 #include "engine/sf_encl.h"
+#include "util/sf_workers.h"
 #include "state/sf_history.h"
 
 #define LIST_MAX_WARN 8
@@ -124,24 +124,15 @@ static int mixed_warnings(const struct sf_device_entry *v, size_t n, char **w)
 struct probe_pool {
     sf_ctx *ctx;
     struct sf_candidate *cands;
-    size_t n, next;
     int all;
     struct sf_device_entry *e;
     int *keep;
-    pthread_mutex_t mu;
 };
 
-static void *probe_main(void *arg)
+static void probe_one(void *arg, size_t i)
 {
     struct probe_pool *pp = arg;
-    for (;;) {
-        pthread_mutex_lock(&pp->mu);
-        size_t i = pp->next++;
-        pthread_mutex_unlock(&pp->mu);
-        if (i >= pp->n)
-            return NULL;
-        pp->keep[i] = probe(pp->ctx, &pp->cands[i], pp->all, &pp->e[i]);
-    }
+    pp->keep[i] = probe(pp->ctx, &pp->cands[i], pp->all, &pp->e[i]);
 }
 
 int sf_device_list(sf_ctx *ctx, unsigned flags, struct sf_device_list **out,
@@ -162,20 +153,12 @@ int sf_device_list(sf_ctx *ctx, unsigned flags, struct sf_device_list **out,
         rc = SF_ENOMEM;
         goto out;
     }
-    struct probe_pool pp = { .ctx = ctx, .cands = cands, .n = n, .all = all,
-                             .e = l->devices, .mu = PTHREAD_MUTEX_INITIALIZER };
+    struct probe_pool pp = { .ctx = ctx, .cands = cands, .all = all, .e = l->devices };
     if (!(pp.keep = calloc(n ? n : 1, sizeof(*pp.keep)))) {
         rc = SF_ENOMEM;
         goto out;
     }
-    pthread_t th[LIST_JOBS];
-    size_t started = 0;
-    for (; started + 1 < LIST_JOBS && started + 1 < n; started++)
-        if (pthread_create(&th[started], NULL, probe_main, &pp))
-            break;
-    probe_main(&pp); /* this thread too */
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+    sf_workers_run(n, LIST_JOBS, probe_one, &pp);
     /* Kept entries in the order found. */
     for (size_t i = 0; i < n; i++) {
         if (!pp.keep[i])

@@ -5,7 +5,6 @@
  */
 #include "engine/sf_install_int.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "engine/sf_ctx.h"
 #include "engine/sf_wbdl.h"
+#include "util/sf_workers.h"
 
 uint64_t sf_inst_mono_ms(void)
 {
@@ -152,28 +152,17 @@ static int plan_path(sf_ctx *ctx, struct sf_plan *p, const char *path, uint32_t 
 struct ident {
     sf_ctx *ctx;
     const char *const *paths;
-    size_t npaths;
     uint32_t image_len;
     const struct sf_install_opts *o;
     struct sf_plan *per;        /* one plan per path */
     int *rc;
     struct sf_errctx *ec;
-    pthread_mutex_t mu;
-    size_t next;
 };
 
-static void *ident_main(void *arg)
+static void ident_one(void *arg, size_t i)
 {
     struct ident *id = arg;
-    for (;;) {
-        pthread_mutex_lock(&id->mu);
-        size_t i = id->next++;
-        pthread_mutex_unlock(&id->mu);
-        if (i >= id->npaths)
-            return NULL;
-        id->rc[i] = plan_path(id->ctx, &id->per[i], id->paths[i], id->image_len, id->o,
-                              &id->ec[i]);
-    }
+    id->rc[i] = plan_path(id->ctx, &id->per[i], id->paths[i], id->image_len, id->o, &id->ec[i]);
 }
 
 /* Move per-path plans (in path order) into p. */
@@ -220,17 +209,8 @@ int sf_install_plan(sf_ctx *ctx, const char *const *paths, size_t npaths, uint32
     p->image_len = image_len;
     p->devs = devs;
     devs = NULL;
-    struct ident id = { ctx, paths, npaths, image_len, o, per, rcs, ecs,
-                        PTHREAD_MUTEX_INITIALIZER, 0 };
-    size_t nth = o->jobs > 1 ? (o->jobs < npaths ? o->jobs : npaths) : 1;
-    pthread_t th[64];
-    size_t started = 0;
-    for (; nth > 1 && started + 1 < nth && started < 64; started++) /* + this thread */
-        if (pthread_create(&th[started], NULL, ident_main, &id))
-            break;
-    ident_main(&id); /* this thread works too (and alone when none started) */
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+    struct ident id = { ctx, paths, image_len, o, per, rcs, ecs };
+    sf_workers_run(npaths, o->jobs > 1 ? o->jobs : 1, ident_one, &id);
     for (size_t i = 0; i < npaths && !rc; i++)
         if (rcs[i]) {
             rc = rcs[i];

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "state/sf_lock.h"
+#include "util/sf_workers.h"
 
 struct sf_stepper {
     struct sf_update *u;
@@ -272,9 +273,9 @@ struct pool {
     sf_event_cb cb;
     void *arg;
     pthread_mutex_t mu;       /* the stepper's: journal, results, callback */
-    pthread_mutex_t take_mu;  /* the next group */
+    pthread_mutex_t fail_mu;  /* nfailed */
     size_t *group;            /* each item's group */
-    size_t ngroups, next;
+    size_t ngroups;
     int first;                /* the first failure (by time) */
     size_t nfailed;           /* items failed so far (max_failures) */
     struct sf_errctx *ec;
@@ -333,9 +334,9 @@ static int limit_reached(struct pool *p)
 {
     if (!p->u->max_failures || p->group == NULL)
         return 0;
-    pthread_mutex_lock(&p->take_mu);
+    pthread_mutex_lock(&p->fail_mu);
     int r = p->nfailed >= p->u->max_failures;
-    pthread_mutex_unlock(&p->take_mu);
+    pthread_mutex_unlock(&p->fail_mu);
     return r;
 }
 
@@ -370,9 +371,9 @@ static int run_group(struct pool *p, size_t g)
             if (rc) {
                 first_failure(p, &st, rc, it->info.message);
                 if (p->group) {
-                    pthread_mutex_lock(&p->take_mu);
+                    pthread_mutex_lock(&p->fail_mu);
                     p->nfailed++;
-                    pthread_mutex_unlock(&p->take_mu);
+                    pthread_mutex_unlock(&p->fail_mu);
                 }
             }
             /* One activation for the whole device: an item that cannot
@@ -397,17 +398,9 @@ static int run_group(struct pool *p, size_t g)
     return failed ? failed : rc;
 }
 
-static void *pool_main(void *arg)
+static void pool_one(void *arg, size_t g)
 {
-    struct pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->take_mu);
-        size_t g = p->next++;
-        pthread_mutex_unlock(&p->take_mu);
-        if (g >= p->ngroups)
-            return NULL;
-        run_group(p, g);
-    }
+    run_group(arg, g);
 }
 
 /* Each item's group: its path with parallel, else its journal identity
@@ -449,18 +442,10 @@ static int run_items(struct sf_update *u, struct sf_journal *j, sf_event_cb cb, 
     p.group = group;
     p.ngroups = make_groups(u, group);
     pthread_mutex_init(&p.mu, NULL);
-    pthread_mutex_init(&p.take_mu, NULL);
-    size_t nth = u->o.jobs < p.ngroups ? u->o.jobs : p.ngroups;
-    pthread_t th[64];
-    size_t started = 0;
-    for (; nth > 1 && started + 1 < nth && started < 64; started++)
-        if (pthread_create(&th[started], NULL, pool_main, &p))
-            break;
-    pool_main(&p); /* this thread is a worker too */
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+    pthread_mutex_init(&p.fail_mu, NULL);
+    sf_workers_run(p.ngroups, u->o.jobs, pool_one, &p);
     pthread_mutex_destroy(&p.mu);
-    pthread_mutex_destroy(&p.take_mu);
+    pthread_mutex_destroy(&p.fail_mu);
     free(group);
     return p.first;
 }

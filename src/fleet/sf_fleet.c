@@ -25,7 +25,6 @@
 #include "fleet/sf_fleet_int.h"
 
 #include <fnmatch.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "engine/sf_discover.h"
+#include "util/sf_workers.h"
 #include "safeflash/sf_package.h"
 
 const char *sf_fleet_action_str(enum sf_fleet_action a)
@@ -600,50 +600,33 @@ static int scsi_rows(struct sf_fleet *f, const char *target, struct sf_item *ite
 struct scan {
     struct sf_fleet *f;
     const char *const *t;
-    size_t n, next;
-    pthread_mutex_t mu;
     struct sf_item **items;
     size_t *nitems;
     int *rc;
     struct sf_errctx *ec;
 };
 
-static void *scan_main(void *arg)
+static void scan_one(void *arg, size_t i)
 {
     struct scan *sc = arg;
-    for (;;) {
-        pthread_mutex_lock(&sc->mu);
-        size_t i = sc->next++;
-        pthread_mutex_unlock(&sc->mu);
-        if (i >= sc->n)
-            return NULL;
-        sc->rc[i] = device_items(sc->f, &sf_class_scsi, sc->t[i], NULL, &sc->items[i],
-                                 &sc->nitems[i], &sc->ec[i]);
-    }
+    sc->rc[i] = device_items(sc->f, &sf_class_scsi, sc->t[i], NULL, &sc->items[i],
+                             &sc->nitems[i], &sc->ec[i]);
 }
 
 static int scan_scsi(struct sf_fleet *f, const char *const *t, size_t n)
 {
     if (!n)
         return 0;
-    struct scan sc = { .f = f, .t = t, .n = n, .mu = PTHREAD_MUTEX_INITIALIZER };
+    struct scan sc = { .f = f, .t = t };
     sc.items = calloc(n, sizeof(*sc.items));
     sc.nitems = calloc(n, sizeof(*sc.nitems));
     sc.rc = calloc(n, sizeof(*sc.rc));
     sc.ec = calloc(n, sizeof(*sc.ec));
     int rc = sc.items && sc.nitems && sc.rc && sc.ec ? 0 : SF_ENOMEM;
     if (!rc) {
-        size_t nth = f->o.update.jobs > SF_FLEET_SCAN_JOBS ? f->o.update.jobs
-                                                           : SF_FLEET_SCAN_JOBS;
-        nth = nth < n ? nth : n;
-        pthread_t th[64];
-        size_t started = 0;
-        for (; started + 1 < nth && started < 64; started++)
-            if (pthread_create(&th[started], NULL, scan_main, &sc))
-                break;
-        scan_main(&sc); /* this thread too */
-        for (size_t k = 0; k < started; k++)
-            pthread_join(th[k], NULL);
+        sf_workers_run(n, f->o.update.jobs > SF_FLEET_SCAN_JOBS ? f->o.update.jobs
+                                                                : SF_FLEET_SCAN_JOBS,
+                       scan_one, &sc);
         /* Rows in the order the paths were given or found. */
         for (size_t i = 0; i < n; i++) {
             int r = scsi_rows(f, t[i], sc.items[i], sc.nitems[i], sc.rc[i], &sc.ec[i]);
