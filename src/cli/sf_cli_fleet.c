@@ -241,13 +241,21 @@ static void table(const sf_fleet *f, const struct fleet_req *r, int applied)
     const struct sf_fleet_info *in = sf_fleet_info(f);
     printf("baseline %s (%s), %s%s\n", in->name, r->baseline,
            in->signed_ ? "signed by " : "unsigned", in->signer);
-    printf("%-24s %-16s %-8s %-18s %-12s %-12s %s\n", "TARGET", "ITEM", "VENDOR", "PRODUCT",
-           "CURRENT", "DESIRED", applied ? "RESULT" : "ACTION");
+    /* Columns as wide as their longest entry (a BMC's target, its vendor's
+     * "Intel Corporation"), at least the header's width. */
+    int wt = 24, wv = 8;
+    for (size_t i = 0; i < sf_fleet_count(f); i++) {
+        const struct sf_fleet_row *w = sf_fleet_row(f, i);
+        wt = (int)strlen(w->target) > wt ? (int)strlen(w->target) : wt;
+        wv = (int)strlen(w->vendor) > wv ? (int)strlen(w->vendor) : wv;
+    }
+    printf("%-*s %-16s %-*s %-18s %-12s %-12s %s\n", wt, "TARGET", "ITEM", wv, "VENDOR",
+           "PRODUCT", "CURRENT", "DESIRED", applied ? "RESULT" : "ACTION");
     for (size_t i = 0; i < sf_fleet_count(f); i++) {
         const struct sf_fleet_row *w = sf_fleet_row(f, i);
         const char *act = applied && w->applied ? sf_outcome_str(w->outcome)
                                                 : sf_fleet_action_str(w->action);
-        printf("%-24s %-16s %-8s %-18s %-12s %-12s %s\n", w->target, w->item,
+        printf("%-*s %-16s %-*s %-18s %-12s %-12s %s\n", wt, w->target, w->item, wv,
                w->vendor[0] ? w->vendor : "-", w->product[0] ? w->product : "-",
                w->current[0] ? w->current : "-", w->desired[0] ? w->desired : "-", act);
     }
