@@ -55,6 +55,7 @@ LIB_SRCS := \
 	src/state/sf_history.c src/state/sf_lock.c \
 	src/fleet/sf_baseline.c \
 	src/fleet/sf_fleet.c \
+	src/fleet/sf_fleet_check.c \
 	src/fleet/sf_fleet_apply.c
 # Simulators that stand in for hardware and are handed to a context
 # (include/safeflash/sf_emu.h): the enclosure and drive emulator and its

@@ -1,7 +1,7 @@
 /*
  * sf_fleet_int.h - the fleet's own state, shared by sf_fleet.c (opening a
- * baseline, finding and checking the items) and sf_fleet_apply.c
- * (converging them through sf_update).  See include/safeflash/sf_fleet.h.
+ * baseline and its packages), sf_fleet_check.c (finding and checking the
+ * items) and sf_fleet_apply.c (converging them through sf_update).  See include/safeflash/sf_fleet.h.
  *
  * A check ends with the rows (one per item) and the groups: one group per
  * update that would bring rows to their rule, that is per (rule, device
